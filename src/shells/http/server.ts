@@ -1,6 +1,100 @@
-// Placeholder signature; the real server lands in the next commit.
-export interface ServerOptions { dataDir: string; host?: string; port?: number; }
-export interface RunningServer { url: string; host: string; port: number; close(): Promise<void>; }
-export async function startServer(_opts: ServerOptions): Promise<RunningServer> {
-  throw new Error('not implemented yet');
+/**
+ * The node:http shell: turns HTTP requests into core calls and writes the core's responses.
+ * It decides nothing about the registry; it only translates transport.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Registry } from '../../core/registry.js';
+import type { RegistryPorts } from '../../core/context.js';
+import { API_VERSION_HEADER, type RegistryResponse } from '../../core/messages.js';
+import { createEmbeddedPorts } from '../../adapters/embedded/index.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  webhooks?: string[];
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function headersOf(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+async function writeResponse(res: ServerResponse, r: RegistryResponse, head: boolean): Promise<void> {
+  res.writeHead(r.status, r.headers);
+  const body = r.body;
+  if (head || body === undefined) {
+    res.end();
+    return;
+  }
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    res.end(body);
+    return;
+  }
+  await pipeline(body instanceof Readable ? body : Readable.from(body), res);
+}
+
+const INTERNAL_ERROR = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error; the request was not applied', detail: null }] });
+
+export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => console.error(m, e)) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const method = req.method ?? 'GET';
+    try {
+      const response = await registry.handle({ method, path, query, headers: headersOf(req), body: req });
+      await writeResponse(res, response, method === 'HEAD');
+    } catch (err) {
+      if (req.destroyed || res.destroyed) return; // the client went away mid-request
+      log(`${method} ${path.slice(0, 200)} failed`, err);
+      if (!res.headersSent) {
+        res.writeHead(500, { ...API_VERSION_HEADER, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(INTERNAL_ERROR)) });
+        res.end(INTERNAL_ERROR);
+      } else {
+        res.destroy();
+      }
+    }
+  };
+}
+
+/** Starts the registry on the given ports (embedded ones by default). */
+export async function startServer(options: ServerOptions, ports?: RegistryPorts & { close?(): void }): Promise<RunningServer> {
+  const resolvedPorts = ports ?? (await createEmbeddedPorts({ dataDir: options.dataDir, webhooks: options.webhooks ?? [] }));
+  const registry = new Registry(resolvedPorts);
+  const handler = createRequestHandler(registry);
+  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
+    void handler(req, res);
+  });
+  // Clients such as skopeo try TLS first on a plain-HTTP port; that is noise, not an error.
+  server.on('clientError', (_err, socket) => socket.destroy());
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 5000, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    host,
+    port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      resolvedPorts.close?.();
+    },
+  };
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Entry point of the `stowage` command. The TypeScript sources are compiled to dist/ by
+// `npm ci` / `npm install` (the prepare script) or `npm run build`.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const cli = new URL('../dist/src/cli.js', import.meta.url);
+if (!existsSync(fileURLToPath(cli))) {
+  console.error('stowage: dist/ is missing; run `npm ci` (or `npm run build`) in the checkout first');
+  process.exit(1);
+}
+const { main } = await import(cli.href);
+main(process.argv.slice(2)).catch((err) => {
+  console.error(`stowage: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

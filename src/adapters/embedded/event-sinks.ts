@@ -1,0 +1,52 @@
+/**
+ * Embedded event sinks: a JSON-lines log in the data directory, and webhooks that receive each
+ * event envelope as a JSON POST. Delivery failures are logged, never thrown at the request.
+ */
+import { appendFile } from 'node:fs/promises';
+import { eventEnvelope } from '../../core/events.js';
+import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
+
+export class JsonLinesEventSink implements EventSink {
+  constructor(private readonly path: string) {}
+
+  async publish(events: RegistryEvent[]): Promise<void> {
+    await appendFile(this.path, events.map((e) => `${JSON.stringify(eventEnvelope(e))}\n`).join(''));
+  }
+}
+
+export class WebhookEventSink implements EventSink {
+  constructor(
+    private readonly urls: string[],
+    private readonly timeoutMs = 5000,
+    private readonly log: (message: string) => void = (m) => console.error(m),
+  ) {}
+
+  async publish(events: RegistryEvent[]): Promise<void> {
+    const deliveries = this.urls.flatMap((url) => events.map((e) => this.deliver(url, e)));
+    await Promise.all(deliveries);
+  }
+
+  private async deliver(url: string, event: RegistryEvent): Promise<void> {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(eventEnvelope(event)),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!res.ok) this.log(`webhook ${url} answered ${res.status} for event ${event.id}`);
+      await res.body?.cancel();
+    } catch (err) {
+      this.log(`webhook ${url} failed for event ${event.id}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Sends every event to each sink in turn. */
+export class FanOutEventSink implements EventSink {
+  constructor(private readonly sinks: EventSink[]) {}
+
+  async publish(events: RegistryEvent[]): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.publish(events)));
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Every file path of the embedded deployment, built here and nowhere else.
+ *
+ *   <data-dir>/
+ *     metadata.sqlite            repositories, links, manifests, tags, referrers, uploads
+ *     events.jsonl               one event envelope per line
+ *     blobs/<alg>/<hh>/<hex>     committed blob content, named by digest (hh = first two hex digits)
+ *     uploads/<upload-id>        bytes of an upload in progress
+ */
+import { join } from 'node:path';
+
+export class DataPaths {
+  constructor(readonly root: string) {}
+
+  get metadataDb(): string {
+    return join(this.root, 'metadata.sqlite');
+  }
+  get eventLog(): string {
+    return join(this.root, 'events.jsonl');
+  }
+  get blobsDir(): string {
+    return join(this.root, 'blobs');
+  }
+  get uploadsDir(): string {
+    return join(this.root, 'uploads');
+  }
+
+  /** Digests reach here already validated by the core (`alg:lowerhex`), so they are path-safe. */
+  blob(digest: string): string {
+    const [alg = '', hex = ''] = digest.split(':');
+    if (!/^[a-z0-9]+$/.test(alg) || !/^[0-9a-f]{64,128}$/.test(hex)) throw new Error(`not a validated digest: ${digest}`);
+    return join(this.blobsDir, alg, hex.slice(0, 2), hex);
+  }
+
+  upload(id: string): string {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new Error(`not an upload id: ${id}`);
+    return join(this.uploadsDir, id);
+  }
+}

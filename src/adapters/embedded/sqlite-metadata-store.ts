@@ -1,0 +1,284 @@
+/**
+ * SQLite MetadataStore (better-sqlite3, WAL). One process owns the database; each method is a
+ * statement or a transaction, so every step the core takes is atomic on its own.
+ */
+import Database from 'better-sqlite3';
+import type {
+  ManifestRecord,
+  MetadataStore,
+  Page,
+  PageRequest,
+  ReferrerDescriptor,
+  UploadSession,
+} from '../../ports/metadata-store.js';
+import type { DigestAlgorithm } from '../../core/digest.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS repositories (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blob_links (
+  repository TEXT NOT NULL, digest TEXT NOT NULL, size INTEGER NOT NULL, created_at TEXT NOT NULL,
+  PRIMARY KEY (repository, digest));
+CREATE INDEX IF NOT EXISTS blob_links_by_digest ON blob_links (digest, repository);
+CREATE TABLE IF NOT EXISTS manifests (
+  repository TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL, content BLOB NOT NULL,
+  artifact_type TEXT, subject TEXT, annotations TEXT, created_at TEXT NOT NULL,
+  PRIMARY KEY (repository, digest));
+CREATE TABLE IF NOT EXISTS tags (
+  repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, updated_at TEXT NOT NULL,
+  PRIMARY KEY (repository, tag));
+CREATE INDEX IF NOT EXISTS tags_by_digest ON tags (repository, digest);
+CREATE TABLE IF NOT EXISTS referrers (
+  repository TEXT NOT NULL, subject TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL,
+  size INTEGER NOT NULL, artifact_type TEXT, annotations TEXT,
+  PRIMARY KEY (repository, subject, digest));
+CREATE INDEX IF NOT EXISTS referrers_by_digest ON referrers (repository, digest);
+CREATE TABLE IF NOT EXISTS uploads (
+  id TEXT PRIMARY KEY, repository TEXT NOT NULL, offset INTEGER NOT NULL, started_at TEXT NOT NULL,
+  algorithm TEXT NOT NULL, hash_state TEXT, digest_so_far TEXT, storage_state TEXT,
+  version INTEGER NOT NULL);
+`;
+
+interface ManifestRow {
+  repository: string;
+  digest: string;
+  media_type: string;
+  content: Buffer;
+  artifact_type: string | null;
+  subject: string | null;
+  annotations: string | null;
+  created_at: string;
+}
+
+interface ReferrerRow {
+  digest: string;
+  media_type: string;
+  size: number;
+  artifact_type: string | null;
+  annotations: string | null;
+}
+
+interface UploadRow {
+  id: string;
+  repository: string;
+  offset: number;
+  started_at: string;
+  algorithm: string;
+  hash_state: string | null;
+  digest_so_far: string | null;
+  storage_state: string | null;
+  version: number;
+}
+
+/** Turns `limit + 1` fetched rows into a page and whether more follow. */
+function toPage<T>(rows: T[], limit: number): Page<T> {
+  return { items: rows.slice(0, limit), more: rows.length > limit };
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared statements are compiled once and reused (the hot paths run a handful of them). */
+  private sql(source: string): Database.Statement {
+    let stmt = this.statements.get(source);
+    if (!stmt) {
+      stmt = this.db.prepare(source);
+      this.statements.set(source, stmt);
+    }
+    return stmt;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private touchRepository(name: string): void {
+    this.sql('INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)').run(name, new Date().toISOString());
+  }
+
+  async linkBlob(repository: string, digest: string, size: number): Promise<void> {
+    this.db.transaction(() => {
+      this.touchRepository(repository);
+      this.db
+        .prepare('INSERT OR IGNORE INTO blob_links (repository, digest, size, created_at) VALUES (?, ?, ?, ?)')
+        .run(repository, digest, size, new Date().toISOString());
+    })();
+  }
+
+  async getBlobLink(repository: string, digest: string): Promise<{ size: number } | null> {
+    const row = this.sql('SELECT size FROM blob_links WHERE repository = ? AND digest = ?').get(repository, digest) as { size: number } | undefined;
+    return row ? { size: row.size } : null;
+  }
+
+  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+    return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
+  }
+
+  async findBlobRepositories(digest: string, limit: number): Promise<string[]> {
+    const rows = this.sql('SELECT repository FROM blob_links WHERE digest = ? ORDER BY repository LIMIT ?').all(digest, limit) as { repository: string }[];
+    return rows.map((r) => r.repository);
+  }
+
+  async putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null): Promise<void> {
+    this.db.transaction(() => {
+      this.touchRepository(record.repository);
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO manifests (repository, digest, media_type, content, artifact_type, subject, annotations, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.repository,
+          record.digest,
+          record.mediaType,
+          Buffer.from(record.content),
+          record.artifactType,
+          record.subject,
+          record.annotations ? JSON.stringify(record.annotations) : null,
+          record.createdAt,
+        );
+      if (referrer && record.subject) {
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO referrers (repository, subject, digest, media_type, size, artifact_type, annotations)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            record.repository,
+            record.subject,
+            referrer.digest,
+            referrer.mediaType,
+            referrer.size,
+            referrer.artifactType ?? null,
+            referrer.annotations ? JSON.stringify(referrer.annotations) : null,
+          );
+      }
+    })();
+  }
+
+  async getManifest(repository: string, digest: string): Promise<ManifestRecord | null> {
+    const row = this.sql('SELECT * FROM manifests WHERE repository = ? AND digest = ?').get(repository, digest) as ManifestRow | undefined;
+    if (!row) return null;
+    return {
+      repository: row.repository,
+      digest: row.digest,
+      mediaType: row.media_type,
+      content: row.content,
+      artifactType: row.artifact_type,
+      subject: row.subject,
+      annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
+      createdAt: row.created_at,
+    };
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<{ tags: string[] } | null> {
+    return this.db.transaction(() => {
+      const deleted = this.sql('DELETE FROM manifests WHERE repository = ? AND digest = ?').run(repository, digest).changes;
+      if (deleted === 0) return null;
+      const tags = (this.sql('SELECT tag FROM tags WHERE repository = ? AND digest = ? ORDER BY tag').all(repository, digest) as { tag: string }[]).map((r) => r.tag);
+      this.sql('DELETE FROM tags WHERE repository = ? AND digest = ?').run(repository, digest);
+      this.sql('DELETE FROM referrers WHERE repository = ? AND digest = ?').run(repository, digest);
+      return { tags };
+    })();
+  }
+
+  async setTag(repository: string, tag: string, digest: string): Promise<void> {
+    this.db.transaction(() => {
+      this.touchRepository(repository);
+      this.db
+        .prepare('INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at')
+        .run(repository, tag, digest, new Date().toISOString());
+    })();
+  }
+
+  async resolveTag(repository: string, tag: string): Promise<string | null> {
+    const row = this.sql('SELECT digest FROM tags WHERE repository = ? AND tag = ?').get(repository, tag) as { digest: string } | undefined;
+    return row?.digest ?? null;
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<string | null> {
+    const row = this.sql('DELETE FROM tags WHERE repository = ? AND tag = ? RETURNING digest').get(repository, tag) as { digest: string } | undefined;
+    return row?.digest ?? null;
+  }
+
+  async listTags(repository: string, page: PageRequest): Promise<Page<string>> {
+    const rows = this.db
+      .prepare('SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?')
+      .all(repository, page.last ?? '', page.limit + 1) as { tag: string }[];
+    return toPage(rows.map((r) => r.tag), page.limit);
+  }
+
+  async listReferrers(repository: string, subject: string, page: PageRequest & { artifactType?: string }): Promise<Page<ReferrerDescriptor>> {
+    const filter = page.artifactType !== undefined ? 'AND artifact_type = ?' : '';
+    const args: unknown[] = [repository, subject, page.last ?? ''];
+    if (page.artifactType !== undefined) args.push(page.artifactType);
+    args.push(page.limit + 1);
+    const rows = this.db
+      .prepare(`SELECT digest, media_type, size, artifact_type, annotations FROM referrers WHERE repository = ? AND subject = ? AND digest > ? ${filter} ORDER BY digest LIMIT ?`)
+      .all(...args) as ReferrerRow[];
+    const items = rows.map((r) => {
+      const d: ReferrerDescriptor = { mediaType: r.media_type, digest: r.digest, size: r.size };
+      if (r.artifact_type !== null) d.artifactType = r.artifact_type;
+      if (r.annotations !== null) d.annotations = JSON.parse(r.annotations) as Record<string, string>;
+      return d;
+    });
+    return toPage(items, page.limit);
+  }
+
+  async repositoryExists(repository: string): Promise<boolean> {
+    return this.sql('SELECT 1 FROM repositories WHERE name = ?').get(repository) !== undefined;
+  }
+
+  async listRepositories(page: PageRequest): Promise<Page<string>> {
+    const rows = this.sql('SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?').all(page.last ?? '', page.limit + 1) as { name: string }[];
+    return toPage(rows.map((r) => r.name), page.limit);
+  }
+
+  async createUpload(s: UploadSession): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO uploads (id, repository, offset, started_at, algorithm, hash_state, digest_so_far, storage_state, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(s.id, s.repository, s.offset, s.startedAt, s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.version);
+  }
+
+  async getUpload(id: string): Promise<UploadSession | null> {
+    const row = this.sql('SELECT * FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
+    if (!row) return null;
+    return {
+      id: row.id,
+      repository: row.repository,
+      offset: row.offset,
+      startedAt: row.started_at,
+      algorithm: row.algorithm as DigestAlgorithm,
+      hashState: row.hash_state,
+      digestSoFar: row.digest_so_far,
+      storageState: row.storage_state === null ? null : JSON.parse(row.storage_state),
+      version: row.version,
+    };
+  }
+
+  async updateUpload(s: UploadSession, expectedVersion: number): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE uploads SET offset = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, version = ?
+         WHERE id = ? AND version = ?`,
+      )
+      .run(s.offset, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.version, s.id, expectedVersion);
+    return result.changes === 1;
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    this.sql('DELETE FROM uploads WHERE id = ?').run(id);
+  }
+}

@@ -1,0 +1,54 @@
+/** Blob GET, HEAD and DELETE. A blob is visible in a repository only when linked to it. */
+import { parseDigest } from '../digest.js';
+import { RegistryError } from '../errors.js';
+import type { RegistryContext } from '../context.js';
+import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
+import { resolveBlobRange } from '../ranges.js';
+
+function blobUnknown(name: string, digest: string): RegistryError {
+  return new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in repository ${name}`, { detail: { digest } });
+}
+
+export async function getBlob(ctx: RegistryContext, name: string, req: RegistryRequest, head: boolean): Promise<RegistryResponse> {
+  const digest = parseDigest(req.params.digest ?? '').value;
+  const link = await ctx.metadata.getBlobLink(name, digest);
+  if (!link) throw blobUnknown(name, digest);
+  const size = link.size;
+  const range = head ? undefined : resolveBlobRange(req.headers.range, size);
+  const base = {
+    'docker-content-digest': digest,
+    'accept-ranges': 'bytes',
+    etag: `"${digest}"`,
+    'cache-control': 'max-age=31536000',
+  };
+  if (head) {
+    if (!(await ctx.blobs.stat(digest))) throw blobUnknown(name, digest);
+    return response(200, { ...base, 'content-type': 'application/octet-stream', 'content-length': String(size) });
+  }
+  const content = await ctx.blobs.open(digest, range);
+  if (!content) throw blobUnknown(name, digest);
+  if (content.kind === 'redirect') return response(307, { ...base, location: content.url });
+  if (range) {
+    return response(
+      206,
+      {
+        ...base,
+        'content-type': 'application/octet-stream',
+        'content-length': String(range.end - range.start + 1),
+        'content-range': `bytes ${range.start}-${range.end}/${size}`,
+      },
+      content.body,
+    );
+  }
+  return response(200, { ...base, 'content-type': 'application/octet-stream', 'content-length': String(size) }, content.body);
+}
+
+/**
+ * Unlinks the blob from this repository. Its bytes stay while other repositories link them;
+ * reclaiming unlinked content is garbage collection's job, never a request's.
+ */
+export async function deleteBlob(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const digest = parseDigest(req.params.digest ?? '').value;
+  if (!(await ctx.metadata.unlinkBlob(name, digest))) throw blobUnknown(name, digest);
+  return response(202, { 'content-length': '0' });
+}

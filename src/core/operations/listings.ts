@@ -1,0 +1,51 @@
+/** Content discovery: tags list, catalog and the referrers API, all paged with `n`/`last`. */
+import { parseDigest } from '../digest.js';
+import { RegistryError } from '../errors.js';
+import type { RegistryContext } from '../context.js';
+import { OCI_INDEX } from '../manifest-media.js';
+import { jsonResponse, type RegistryRequest, type RegistryResponse } from '../messages.js';
+import { nextLink, parsePageParams } from '../pagination.js';
+
+export async function listTags(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const params = parsePageParams(req.query);
+  if (!(await ctx.metadata.repositoryExists(name))) {
+    throw new RegistryError('NAME_UNKNOWN', `repository ${name} is not known to this registry`, { detail: { name } });
+  }
+  const page = params.n === 0 ? { items: [], more: false } : await ctx.metadata.listTags(name, { limit: params.n, ...(params.last !== undefined && { last: params.last }) });
+  const link = nextLink(`/v2/${name}/tags/list`, params, page, (t) => t);
+  return jsonResponse(200, { name, tags: page.items }, link ? { link } : {});
+}
+
+export async function catalog(ctx: RegistryContext, req: RegistryRequest): Promise<RegistryResponse> {
+  const params = parsePageParams(req.query);
+  const page = params.n === 0 ? { items: [], more: false } : await ctx.metadata.listRepositories({ limit: params.n, ...(params.last !== undefined && { last: params.last }) });
+  const link = nextLink('/v2/_catalog', params, page, (r) => r);
+  return jsonResponse(200, { repositories: page.items }, link ? { link } : {});
+}
+
+/**
+ * Referrers of a digest, as an OCI image index. Never 404: an unknown subject has no referrers.
+ * Paged in digest order with `n` and `last` (a digest), like the tags list.
+ */
+export async function listReferrers(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const subject = parseDigest(req.params.digest ?? '').value;
+  const params = parsePageParams(req.query);
+  const artifactType = req.query.get('artifactType') ?? undefined;
+  const page =
+    params.n === 0
+      ? { items: [], more: false }
+      : await ctx.metadata.listReferrers(name, subject, {
+          limit: params.n,
+          ...(params.last !== undefined && { last: params.last }),
+          ...(artifactType !== undefined && { artifactType }),
+        });
+  const headers: Record<string, string> = { 'content-type': OCI_INDEX };
+  const extra = new URLSearchParams();
+  if (artifactType !== undefined) {
+    headers['oci-filters-applied'] = 'artifactType';
+    extra.set('artifactType', artifactType);
+  }
+  const link = nextLink(`/v2/${name}/referrers/${subject}`, params, page, (d) => d.digest, extra);
+  if (link) headers.link = link;
+  return jsonResponse(200, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: page.items }, headers);
+}

@@ -1,0 +1,138 @@
+/**
+ * Manifest GET/HEAD/PUT/DELETE. Manifests are stored byte-exact under the media type they were
+ * pushed with. A PUT writes content first (manifest record and referrer entry) and pointers
+ * (tags) last, so a tag never names a manifest that is not fully stored.
+ *
+ * Content negotiation: a GET always answers with the stored bytes and media type, whatever its
+ * Accept header lists. Converting would change the digest the client asked for; every client we
+ * support (docker, containerd, skopeo, podman, crane, oras, regctl) checks the media type it gets.
+ */
+import { readAll } from '../body.js';
+import { parseDigest } from '../digest.js';
+import { RegistryError } from '../errors.js';
+import { digestOf } from '../hashing.js';
+import type { RegistryContext } from '../context.js';
+import { makeEvent } from '../events.js';
+import { parseManifest, referrerDescriptor } from '../manifest-parse.js';
+import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
+import { parseReference, validateTag } from '../names.js';
+import type { RegistryEvent } from '../../ports/event-sink.js';
+
+function manifestUnknown(name: string, reference: string): RegistryError {
+  return new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 150)} is not in repository ${name}`, {
+    detail: { name, reference: reference.slice(0, 150) },
+  });
+}
+
+/** Resolves a tag or digest reference to a stored digest. */
+async function resolve(ctx: RegistryContext, name: string, raw: string): Promise<string> {
+  const ref = parseReference(raw);
+  if (ref.kind === 'digest') return ref.digest.value;
+  const digest = await ctx.metadata.resolveTag(name, ref.tag);
+  if (!digest) throw manifestUnknown(name, raw);
+  return digest;
+}
+
+export async function getManifest(ctx: RegistryContext, name: string, req: RegistryRequest, head: boolean): Promise<RegistryResponse> {
+  const raw = req.params.reference ?? '';
+  const digest = await resolve(ctx, name, raw);
+  const record = await ctx.metadata.getManifest(name, digest);
+  if (!record) throw manifestUnknown(name, raw);
+  const headers = {
+    'content-type': record.mediaType,
+    'content-length': String(record.content.byteLength),
+    'docker-content-digest': record.digest,
+    etag: `"${record.digest}"`,
+  };
+  return response(200, headers, head ? undefined : record.content);
+}
+
+export async function putManifest(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const raw = req.params.reference ?? '';
+  const ref = parseReference(raw);
+  const tags = ref.kind === 'tag' ? [ref.tag] : [];
+  for (const t of req.query.getAll('tag')) if (!tags.includes(t)) tags.push(validateTag(t));
+
+  const limit = ctx.limits.maxManifestBytes;
+  const tooLarge = () =>
+    new RegistryError('SIZE_INVALID', `manifest is larger than the ${limit}-byte limit`, { status: 413, detail: { limit } });
+  const length = req.headers['content-length'];
+  if (length !== undefined && Number(length) > limit) throw tooLarge();
+  const content = await readAll(req.body, limit, tooLarge);
+
+  const algorithm = ref.kind === 'digest' ? ref.digest.algorithm : 'sha256';
+  const digest = digestOf(algorithm, content);
+  if (ref.kind === 'digest' && ref.digest.value !== digest) {
+    throw new RegistryError('DIGEST_INVALID', `manifest content has digest ${digest}, not ${ref.digest.value}`, {
+      detail: { expected: ref.digest.value, actual: digest },
+    });
+  }
+  const parsed = parseManifest(content, req.headers['content-type']);
+
+  for (const blob of parsed.blobs) {
+    if (!(await ctx.metadata.getBlobLink(name, blob.value))) {
+      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob.value}, which is not in repository ${name}: push the blob first`, {
+        detail: { digest: blob.value },
+      });
+    }
+  }
+  for (const child of parsed.manifests) {
+    if (!(await ctx.metadata.getManifest(name, child.value))) {
+      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `index references manifest ${child.value}, which is not in repository ${name}: push it first`, {
+        detail: { digest: child.value },
+      });
+    }
+  }
+
+  const subject = parsed.subject?.value ?? null;
+  await ctx.metadata.putManifest(
+    {
+      repository: name,
+      digest,
+      mediaType: parsed.mediaType,
+      content,
+      artifactType: parsed.artifactType,
+      subject,
+      annotations: parsed.annotations,
+      createdAt: new Date().toISOString(),
+    },
+    subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
+  );
+  for (const tag of tags) await ctx.metadata.setTag(name, tag, digest);
+
+  const eventFields = { action: 'PUSH' as const, repository: name, digest, mediaType: parsed.mediaType, artifactType: parsed.artifactType, size: content.byteLength, actor: req.actor ?? null };
+  await ctx.emit(tags.length ? tags.map((tag) => makeEvent({ ...eventFields, tag })) : [makeEvent({ ...eventFields, tag: null })]);
+
+  const headers: Record<string, string | string[]> = {
+    location: `/v2/${name}/manifests/${digest}`,
+    'docker-content-digest': digest,
+    'content-length': '0',
+  };
+  if (subject) headers['oci-subject'] = subject;
+  if (ref.kind === 'digest' && tags.length) headers['oci-tag'] = tags;
+  return response(201, headers);
+}
+
+/** DELETE by tag removes the tag; DELETE by digest removes the manifest and all its tags. */
+export async function deleteManifest(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const raw = req.params.reference ?? '';
+  const ref = parseReference(raw);
+  const actor = req.actor ?? null;
+  const events: RegistryEvent[] = [];
+  if (ref.kind === 'tag') {
+    const digest = await ctx.metadata.deleteTag(name, ref.tag);
+    if (!digest) throw manifestUnknown(name, raw);
+    const record = await ctx.metadata.getManifest(name, digest);
+    events.push(makeEvent({ action: 'DELETE', repository: name, digest, tag: ref.tag, mediaType: record?.mediaType ?? null, artifactType: record?.artifactType ?? null, size: record?.content.byteLength ?? null, actor }));
+  } else {
+    const digest = parseDigest(ref.digest.value).value;
+    const record = await ctx.metadata.getManifest(name, digest);
+    const removed = record ? await ctx.metadata.deleteManifest(name, digest) : null;
+    if (!record || !removed) throw manifestUnknown(name, raw);
+    const fields = { action: 'DELETE' as const, repository: name, digest, mediaType: record.mediaType, artifactType: record.artifactType, size: record.content.byteLength, actor };
+    for (const tag of removed.tags) events.push(makeEvent({ ...fields, tag }));
+    events.push(makeEvent({ ...fields, tag: null }));
+  }
+  await ctx.emit(events);
+  return response(202, { 'content-length': '0' });
+}

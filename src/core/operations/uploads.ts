@@ -1,0 +1,288 @@
+/**
+ * Blob uploads: POST (session, monolithic, mount), PATCH (streamed or chunked), GET status,
+ * PUT (finalise, with an optional last chunk) and DELETE (cancel).
+ *
+ * Every byte is hashed on its way in; a blob becomes visible only through commitUpload() with
+ * the digest computed here and checked against the one the client claims.
+ */
+import { randomUUID } from 'node:crypto';
+import { declaredLength, hasBody, tap } from '../body.js';
+import { parseDigest, parseDigestAlgorithm, type Digest, type DigestAlgorithm } from '../digest.js';
+import { RegistryError } from '../errors.js';
+import { NativeHasher, ResumableHasher, type UploadHasher } from '../hashing.js';
+import type { RegistryContext } from '../context.js';
+import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
+import { validateName } from '../names.js';
+import { parseContentRange, uploadRangeHeader } from '../ranges.js';
+import type { UploadSession } from '../../ports/metadata-store.js';
+
+const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
+const blobPath = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;
+
+function sessionHeaders(session: UploadSession): Record<string, string> {
+  return {
+    location: uploadPath(session.repository, session.id),
+    range: uploadRangeHeader(session.offset),
+    'docker-upload-uuid': session.id,
+    'content-length': '0',
+  };
+}
+
+function blobCreated(name: string, digest: string): RegistryResponse {
+  return response(201, { location: blobPath(name, digest), 'docker-content-digest': digest, 'content-length': '0' });
+}
+
+function uploadUnknown(id: string): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id.slice(0, 100)} is unknown: it was finished, cancelled or never started; start a new one with POST /v2/<name>/blobs/uploads/`);
+}
+
+const lockKey = (req: RegistryRequest) => `upload:${req.params.uuid ?? ''}`;
+
+async function loadSession(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<UploadSession> {
+  const id = req.params.uuid ?? '';
+  const session = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await ctx.metadata.getUpload(id) : null;
+  if (!session || session.repository !== name) throw uploadUnknown(id);
+  return session;
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST
+
+export async function startUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const mount = req.query.get('mount');
+  if (mount !== null) {
+    const mounted = await tryMount(ctx, name, parseDigest(mount), req.query.get('from'));
+    if (mounted) return mounted;
+  }
+  const digestParam = req.query.get('digest');
+  if (digestParam !== null) return monolithicUpload(ctx, name, parseDigest(digestParam), req);
+
+  const algorithmParam = req.query.get('digest-algorithm');
+  const algorithm = algorithmParam === null ? 'sha256' : parseDigestAlgorithm(algorithmParam);
+  const id = randomUUID();
+  const session: UploadSession = {
+    id,
+    repository: name,
+    offset: 0,
+    startedAt: new Date().toISOString(),
+    algorithm,
+    hashState: null,
+    digestSoFar: null,
+    storageState: await ctx.blobs.createUpload(id),
+    version: 0,
+  };
+  await ctx.metadata.createUpload(session);
+  return response(202, sessionHeaders(session));
+}
+
+/**
+ * Cross-repository mount. With `from`, the blob must be linked there; without it, any
+ * repository holding the blob will do. Anything else falls back to a normal upload (202).
+ * (With auth on, the candidates are limited to repositories the caller may pull.)
+ */
+async function tryMount(ctx: RegistryContext, name: string, digest: Digest, from: string | null): Promise<RegistryResponse | null> {
+  let source: string | undefined;
+  if (from !== null && from !== '') {
+    validateName(from);
+    if (await ctx.metadata.getBlobLink(from, digest.value)) source = from;
+  } else {
+    source = (await ctx.metadata.findBlobRepositories(digest.value, 1))[0];
+  }
+  if (source === undefined) return null;
+  const link = await ctx.metadata.getBlobLink(source, digest.value);
+  const stored = await ctx.blobs.stat(digest.value);
+  if (!link || !stored) return null;
+  await ctx.metadata.linkBlob(name, digest.value, stored.size);
+  return blobCreated(name, digest.value);
+}
+
+/** POST ?digest= with the whole blob as its body. */
+async function monolithicUpload(ctx: RegistryContext, name: string, digest: Digest, req: RegistryRequest): Promise<RegistryResponse> {
+  const id = randomUUID();
+  let state = await ctx.blobs.createUpload(id);
+  try {
+    const hasher = new NativeHasher(digest.algorithm);
+    const expected = declaredLength(req.headers);
+    const written = await ctx.blobs.writeUpload(id, state, 0, tap(req.body, (c) => hasher.update(c), expected));
+    state = written.state;
+    checkLength(expected, written.written);
+    await verifyAndCommit(ctx, name, id, state, written.written, digest, hasher.digestSoFar());
+  } catch (err) {
+    await ctx.blobs.deleteUpload(id, state);
+    throw err;
+  }
+  return blobCreated(name, digest.value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PATCH, GET, DELETE
+
+export async function patchUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  return ctx.uploadLocks.run(lockKey(req), async () => {
+    // Read under the lock: a request that waited must see the offset its predecessor left.
+    const session = await loadSession(ctx, name, req);
+    const { session: next } = await writeRequestBody(ctx, session, req);
+    return response(202, sessionHeaders(next));
+  });
+}
+
+export async function getUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const session = await loadSession(ctx, name, req);
+  return response(204, sessionHeaders(session));
+}
+
+export async function cancelUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  return ctx.uploadLocks.run(lockKey(req), async () => {
+    const session = await loadSession(ctx, name, req);
+    await discardUpload(ctx, session);
+    return response(204, { 'content-length': '0' });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// PUT
+
+export async function putUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
+  const digestParam = req.query.get('digest');
+  if (digestParam === null || digestParam === '') {
+    throw new RegistryError('DIGEST_INVALID', 'finishing an upload needs the blob digest: PUT <location>?digest=<algorithm>:<hex>');
+  }
+  const digest = parseDigest(digestParam);
+  return ctx.uploadLocks.run(lockKey(req), async () => {
+    let session = await loadSession(ctx, name, req);
+    let hasher: UploadHasher | undefined;
+    if (hasBody(req.headers)) ({ session, hasher } = await writeRequestBody(ctx, session, req));
+    let actual: string;
+    try {
+      actual = await finalDigest(ctx, session, digest.algorithm, hasher);
+    } catch (err) {
+      await discardUpload(ctx, session);
+      throw err;
+    }
+    try {
+      await verifyAndCommit(ctx, name, session.id, session.storageState, session.offset, digest, actual);
+    } catch (err) {
+      await discardUpload(ctx, session);
+      throw err;
+    }
+    await ctx.metadata.deleteUpload(session.id);
+    ctx.hashCache.forget(session.id);
+    return blobCreated(name, digest.value);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared steps
+
+/** Refuses a body whose length differs from its Content-Length (the write is then not kept). */
+function checkLength(expected: number | undefined, written: number): void {
+  if (expected !== undefined && written !== expected) {
+    throw new RegistryError('SIZE_INVALID', `received ${written} bytes but Content-Length said ${expected}`, { detail: { expected, received: written } });
+  }
+}
+
+async function verifyAndCommit(
+  ctx: RegistryContext,
+  name: string,
+  id: string,
+  state: unknown,
+  size: number,
+  claimed: Digest,
+  actual: string,
+): Promise<void> {
+  if (actual !== claimed.value) {
+    throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${claimed.value}: the upload was discarded, push the blob again`, {
+      detail: { expected: claimed.value, actual },
+    });
+  }
+  await ctx.blobs.commitUpload(id, state, size, claimed.value);
+  await ctx.metadata.linkBlob(name, claimed.value, size);
+}
+
+async function discardUpload(ctx: RegistryContext, session: UploadSession): Promise<void> {
+  await ctx.blobs.deleteUpload(session.id, session.storageState);
+  await ctx.metadata.deleteUpload(session.id);
+  ctx.hashCache.forget(session.id);
+}
+
+/**
+ * Appends the request body to the upload. With Content-Range the request is a chunk: it must
+ * start at the session's offset (416 otherwise) and is hashed with the resumable hasher whose
+ * state is saved with the session. Without it the body is streamed and hashed natively.
+ */
+async function writeRequestBody(
+  ctx: RegistryContext,
+  session: UploadSession,
+  req: RegistryRequest,
+): Promise<{ session: UploadSession; hasher: UploadHasher }> {
+  const contentLength = declaredLength(req.headers);
+  const rangeHeader = req.headers['content-range'];
+  let expected = contentLength;
+  let chunked = false;
+  if (rangeHeader !== undefined) {
+    chunked = true;
+    const range = parseContentRange(rangeHeader);
+    if (range.start !== session.offset) {
+      throw new RegistryError('BLOB_UPLOAD_INVALID', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
+        status: 416,
+        headers: sessionHeaders(session),
+        detail: { offset: session.offset, rangeStart: range.start },
+      });
+    }
+    expected = range.end - range.start + 1;
+    if (contentLength !== undefined && contentLength !== expected) {
+      throw new RegistryError('SIZE_INVALID', `Content-Length ${contentLength} does not match Content-Range ${rangeHeader} (${expected} bytes)`);
+    }
+  }
+  const hasher = await hasherAt(ctx, session, chunked);
+  const written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, (c) => hasher.update(c), expected ?? Number.POSITIVE_INFINITY));
+  checkLength(expected, written.written);
+  const next: UploadSession = {
+    ...session,
+    offset: session.offset + written.written,
+    storageState: written.state,
+    hashState: hasher.saveState(),
+    digestSoFar: hasher.digestSoFar(),
+    version: session.version + 1,
+  };
+  if (!(await ctx.metadata.updateUpload(next, session.version))) {
+    throw new RegistryError('BLOB_UPLOAD_INVALID', 'another request changed this upload at the same time: check the upload status and resend from its offset', {
+      status: 416,
+    });
+  }
+  if (hasher instanceof NativeHasher) ctx.hashCache.put(session.id, next.offset, hasher.snapshot());
+  return { session: next, hasher };
+}
+
+/** A hasher positioned at the session's offset, rebuilt as cheaply as possible. */
+async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable: boolean): Promise<UploadHasher> {
+  const { algorithm, offset } = session;
+  if (resumable) {
+    if (offset === 0 || session.hashState) return ResumableHasher.create(algorithm, session.hashState);
+    return catchUp(ctx, session, await ResumableHasher.create(algorithm));
+  }
+  if (offset === 0) return new NativeHasher(algorithm);
+  const cached = ctx.hashCache.get(session.id, offset);
+  if (cached) return new NativeHasher(algorithm, cached);
+  if (session.hashState) return ResumableHasher.create(algorithm, session.hashState);
+  return catchUp(ctx, session, new NativeHasher(algorithm));
+}
+
+/** Rebuilds a hash state by re-reading what the upload holds (a chunk after a streamed PATCH). */
+async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: UploadSession, hasher: H): Promise<H> {
+  for await (const chunk of ctx.blobs.readUpload(session.id, session.storageState, session.offset)) hasher.update(chunk);
+  return hasher;
+}
+
+/** Digest of the whole upload in the algorithm the client asked for. */
+async function finalDigest(ctx: RegistryContext, session: UploadSession, algorithm: DigestAlgorithm, hasher?: UploadHasher): Promise<string> {
+  if (algorithm === session.algorithm) {
+    if (hasher) return hasher.digestSoFar();
+    if (session.digestSoFar) return session.digestSoFar;
+    if (session.offset === 0) return new NativeHasher(algorithm).digestSoFar();
+    if (session.hashState) return (await ResumableHasher.create(algorithm, session.hashState)).digestSoFar();
+  }
+  // The client switched algorithms after starting: the one case that re-reads the whole upload.
+  return (await catchUp(ctx, { ...session, algorithm }, new NativeHasher(algorithm))).digestSoFar();
+}
+

@@ -1,0 +1,96 @@
+/**
+ * The route table: every endpoint of the registry as data. The node server dispatches with it,
+ * and later the Lambda entry points and the CDK stack's API resources are generated from it.
+ * `{name}` spans one or more path segments (repository names contain slashes); other
+ * variables are one segment. Order matters: upload routes come before blob routes.
+ */
+export type Action = 'pull' | 'push' | 'delete' | 'catalog';
+
+export type Operation =
+  | 'ping'
+  | 'catalog'
+  | 'listTags'
+  | 'getManifest'
+  | 'headManifest'
+  | 'putManifest'
+  | 'deleteManifest'
+  | 'getBlob'
+  | 'headBlob'
+  | 'deleteBlob'
+  | 'startUpload'
+  | 'getUpload'
+  | 'patchUpload'
+  | 'putUpload'
+  | 'cancelUpload'
+  | 'listReferrers';
+
+export interface Route {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  operation: Operation;
+  /** What the caller must be allowed to do on the repository; null for the ping. */
+  action: Action | null;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/v2/', operation: 'ping', action: null },
+  { method: 'GET', path: '/v2/_catalog', operation: 'catalog', action: 'catalog' },
+  { method: 'GET', path: '/v2/{name}/tags/list', operation: 'listTags', action: 'pull' },
+  { method: 'GET', path: '/v2/{name}/manifests/{reference}', operation: 'getManifest', action: 'pull' },
+  { method: 'HEAD', path: '/v2/{name}/manifests/{reference}', operation: 'headManifest', action: 'pull' },
+  { method: 'PUT', path: '/v2/{name}/manifests/{reference}', operation: 'putManifest', action: 'push' },
+  { method: 'DELETE', path: '/v2/{name}/manifests/{reference}', operation: 'deleteManifest', action: 'delete' },
+  { method: 'POST', path: '/v2/{name}/blobs/uploads/', operation: 'startUpload', action: 'push' },
+  { method: 'GET', path: '/v2/{name}/blobs/uploads/{uuid}', operation: 'getUpload', action: 'push' },
+  { method: 'PATCH', path: '/v2/{name}/blobs/uploads/{uuid}', operation: 'patchUpload', action: 'push' },
+  { method: 'PUT', path: '/v2/{name}/blobs/uploads/{uuid}', operation: 'putUpload', action: 'push' },
+  { method: 'DELETE', path: '/v2/{name}/blobs/uploads/{uuid}', operation: 'cancelUpload', action: 'push' },
+  { method: 'GET', path: '/v2/{name}/blobs/{digest}', operation: 'getBlob', action: 'pull' },
+  { method: 'HEAD', path: '/v2/{name}/blobs/{digest}', operation: 'headBlob', action: 'pull' },
+  { method: 'DELETE', path: '/v2/{name}/blobs/{digest}', operation: 'deleteBlob', action: 'delete' },
+  { method: 'GET', path: '/v2/{name}/referrers/{digest}', operation: 'listReferrers', action: 'pull' },
+];
+
+export type RouteParams = Partial<Record<'name' | 'reference' | 'digest' | 'uuid', string>>;
+
+export type RouteMatch =
+  | { kind: 'match'; route: Route; params: RouteParams }
+  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'no-route' };
+
+interface CompiledPattern {
+  path: string;
+  regex: RegExp;
+  names: string[];
+}
+
+function compile(path: string): CompiledPattern {
+  const names: string[] = [];
+  const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return name === 'name' ? '(.+)' : '([^/]+)';
+  });
+  return { path, regex: new RegExp(`^${source}$`), names };
+}
+
+const PATTERNS: CompiledPattern[] = [...new Set(ROUTES.map((r) => r.path))].map(compile);
+
+/**
+ * Finds the route for a raw (still percent-encoded) request path. The path is never decoded or
+ * normalised here, so `%2F`, `%2e%2e` and `..` reach the name grammar and are rejected there.
+ */
+export function matchRoute(method: string, rawPath: string): RouteMatch {
+  for (const pattern of PATTERNS) {
+    const m = pattern.regex.exec(rawPath);
+    if (!m) continue;
+    const params: RouteParams = {};
+    pattern.names.forEach((n, i) => {
+      params[n as keyof RouteParams] = m[i + 1];
+    });
+    const candidates = ROUTES.filter((r) => r.path === pattern.path);
+    const route = candidates.find((r) => r.method === method);
+    if (route) return { kind: 'match', route, params };
+    return { kind: 'method-not-allowed', allowed: candidates.map((r) => r.method) };
+  }
+  return { kind: 'no-route' };
+}

@@ -1,0 +1,62 @@
+/**
+ * BlobStore: where blob bytes live. Content is addressed by digest once committed; bytes of an
+ * upload in progress live in adapter-specific temporary storage described by an opaque,
+ * JSON-serialisable `UploadStorageState` that the core keeps in the upload session, so any
+ * process (or Lambda) can continue an upload another one started.
+ *
+ * The store never verifies digests: the core hashes every byte on its way in and only calls
+ * commitUpload() with the digest it computed itself.
+ */
+
+/** Inclusive byte range, as in HTTP. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export type UploadStorageState = unknown;
+
+/** How a committed blob is handed to a reader: bytes, or a URL the client fetches itself. */
+export type BlobContent =
+  | { kind: 'bytes'; body: AsyncIterable<Uint8Array> }
+  | { kind: 'redirect'; url: string };
+
+export interface BlobStore {
+  /** Size of the committed blob with this digest, or null when the store does not hold it. */
+  stat(digest: string): Promise<{ size: number } | null>;
+
+  /** Opens committed content, the whole blob or one range of it. Null when absent. */
+  open(digest: string, range?: ByteRange): Promise<BlobContent | null>;
+
+  /** Removes committed content. Removing an absent blob is not an error. */
+  delete(digest: string): Promise<void>;
+
+  /** Prepares storage for a new upload and returns the state to keep with its session. */
+  createUpload(uploadId: string): Promise<UploadStorageState>;
+
+  /**
+   * Writes `body` at byte `offset` of the upload (the session's offset: everything before it is
+   * kept, anything the store may hold past it is discarded). Returns the number of bytes written
+   * and the new state. When `body` throws, the write is abandoned: the session's offset does not
+   * move, and a later write at the same offset replaces whatever was partially stored.
+   */
+  writeUpload(
+    uploadId: string,
+    state: UploadStorageState,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+  ): Promise<{ written: number; state: UploadStorageState }>;
+
+  /** Reads back bytes [0, length) of an upload (used to rebuild a hash state). */
+  readUpload(uploadId: string, state: UploadStorageState, length: number): AsyncIterable<Uint8Array>;
+
+  /**
+   * Makes the first `size` bytes of the upload visible as the blob `digest`, durably, and
+   * releases the upload's temporary storage. Idempotent: committing content that already
+   * exists under that digest keeps the existing blob.
+   */
+  commitUpload(uploadId: string, state: UploadStorageState, size: number, digest: string): Promise<void>;
+
+  /** Releases an upload's temporary storage (cancel, failed verification). Idempotent. */
+  deleteUpload(uploadId: string, state: UploadStorageState): Promise<void>;
+}

@@ -1,0 +1,107 @@
+/**
+ * MetadataStore: everything about blobs that is not their bytes. Repositories, which blobs each
+ * repository may serve (links), manifests stored byte-exact, tags, referrers and upload
+ * sessions. Each method is one logical step; the core orders them so that pointers (tags) are
+ * written after the content they point at.
+ */
+import type { DigestAlgorithm } from '../core/digest.js';
+
+export interface Page<T> {
+  items: T[];
+  /** True when more items follow the last one returned. */
+  more: boolean;
+}
+
+export interface PageRequest {
+  /** Maximum number of items (>= 1). */
+  limit: number;
+  /** Exclusive lower bound in the listing's order. */
+  last?: string;
+}
+
+export interface ManifestRecord {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  /** The exact bytes the client pushed. */
+  content: Uint8Array;
+  /** artifactType field, else config.mediaType for image manifests; null when neither. */
+  artifactType: string | null;
+  /** Digest of the `subject` descriptor, when the manifest has one. */
+  subject: string | null;
+  annotations: Record<string, string> | null;
+  createdAt: string;
+}
+
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface UploadSession {
+  id: string;
+  repository: string;
+  /** Bytes received so far. */
+  offset: number;
+  startedAt: string;
+  algorithm: DigestAlgorithm;
+  /** Serialised resumable hash state of bytes [0, offset) (base64), when kept. */
+  hashState: string | null;
+  /** Digest of bytes [0, offset) when the last request hashed natively. */
+  digestSoFar: string | null;
+  storageState: unknown;
+  /** Incremented by every update; updates are conditional on it. */
+  version: number;
+}
+
+export interface MetadataStore {
+  /** Records that `repository` may serve blob `digest` (idempotent). */
+  linkBlob(repository: string, digest: string, size: number): Promise<void>;
+  /** The link, or null when the repository does not hold this blob. */
+  getBlobLink(repository: string, digest: string): Promise<{ size: number } | null>;
+  /** Removes a link; false when there was none. */
+  unlinkBlob(repository: string, digest: string): Promise<boolean>;
+  /** Up to `limit` repositories holding a link to `digest`, in name order. */
+  findBlobRepositories(digest: string, limit: number): Promise<string[]>;
+
+  /** Stores a manifest and, when it has a subject, its referrer entry (idempotent). */
+  putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null): Promise<void>;
+  getManifest(repository: string, digest: string): Promise<ManifestRecord | null>;
+  /**
+   * Deletes a manifest, every tag pointing at it and its own referrer entry. Returns the tags
+   * that pointed at it, or null when the manifest did not exist.
+   */
+  deleteManifest(repository: string, digest: string): Promise<{ tags: string[] } | null>;
+
+  /** Points a tag at a manifest digest (the manifest must already be stored). */
+  setTag(repository: string, tag: string, digest: string): Promise<void>;
+  resolveTag(repository: string, tag: string): Promise<string | null>;
+  /** Deletes a tag; returns the digest it pointed at, or null when absent. */
+  deleteTag(repository: string, tag: string): Promise<string | null>;
+  /** Tags in byte order. */
+  listTags(repository: string, page: PageRequest): Promise<Page<string>>;
+
+  /** Referrers of `subject` in digest order, optionally only those of one artifact type. */
+  listReferrers(
+    repository: string,
+    subject: string,
+    page: PageRequest & { artifactType?: string },
+  ): Promise<Page<ReferrerDescriptor>>;
+
+  /** True when the repository holds anything (blobs, manifests or tags). */
+  repositoryExists(repository: string): Promise<boolean>;
+  /** Repository names in byte order. */
+  listRepositories(page: PageRequest): Promise<Page<string>>;
+
+  createUpload(session: UploadSession): Promise<void>;
+  getUpload(id: string): Promise<UploadSession | null>;
+  /**
+   * Replaces a session only when its stored version is still `expectedVersion`.
+   * Returns false on conflict (another request moved the upload first).
+   */
+  updateUpload(session: UploadSession, expectedVersion: number): Promise<boolean>;
+  deleteUpload(id: string): Promise<void>;
+}
