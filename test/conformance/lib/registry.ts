@@ -1,0 +1,24 @@
+import { startStowage } from '../../helpers/server.js';
+
+export interface Registry {
+  /** Base URL without trailing slash, e.g. http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the registry under test: Stowage's embedded default (filesystem blobs + SQLite)
+ * in a fresh temporary data directory.
+ *
+ * For comparing behaviour with another registry during development only, set
+ * CONFORMANCE_URL=http://127.0.0.1:PORT to point the suite at an already running one
+ * (tests that assume a fresh, empty registry then may fail).
+ */
+export async function startRegistry(): Promise<Registry> {
+  const external = process.env.CONFORMANCE_URL;
+  if (external) {
+    return { url: external.replace(/\/+$/, ''), async close() {} };
+  }
+  const reg = await startStowage();
+  return { url: reg.url.replace(/\/+$/, ''), close: () => reg.close() };
+}
