@@ -80,6 +80,8 @@ const PATTERNS: CompiledPattern[] = [...new Set(ROUTES.map((r) => r.path))].map(
  * normalised here, so `%2F`, `%2e%2e` and `..` reach the name grammar and are rejected there.
  */
 export function matchRoute(method: string, rawPath: string): RouteMatch {
+  // `/v2` without the slash is the same ping; some clients send it.
+  if (rawPath === '/v2') rawPath = '/v2/';
   for (const pattern of PATTERNS) {
     const m = pattern.regex.exec(rawPath);
     if (!m) continue;

@@ -1,0 +1,19 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsBlobStore } from '../../src/adapters/embedded/fs-blob-store.js';
+import { SqliteMetadataStore } from '../../src/adapters/embedded/sqlite-metadata-store.js';
+import { blobStoreSuite } from './blob-store.suite.js';
+import { metadataStoreSuite } from './metadata-store.suite.js';
+
+blobStoreSuite('filesystem blob store', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'stowage-fs-'));
+  const store = new FsBlobStore(root);
+  await store.init();
+  return { store, leftovers: () => readdir(join(root, 'uploads')) };
+});
+
+metadataStoreSuite('SQLite metadata store', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'stowage-sqlite-'));
+  return new SqliteMetadataStore(join(root, 'metadata.sqlite'));
+});
