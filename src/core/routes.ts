@@ -34,6 +34,7 @@ export interface Route {
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v2/', operation: 'ping', action: null },
+  { method: 'HEAD', path: '/v2/', operation: 'ping', action: null },
   { method: 'GET', path: '/v2/_catalog', operation: 'catalog', action: 'catalog' },
   { method: 'GET', path: '/v2/{name}/tags/list', operation: 'listTags', action: 'pull' },
   { method: 'GET', path: '/v2/{name}/manifests/{reference}', operation: 'getManifest', action: 'pull' },
