@@ -9,6 +9,8 @@ import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange } from '../../ports/blob-store.js';
 import { DataPaths } from './paths.js';
 
+const WRITE_BATCH_BYTES = 1 << 20;
+
 export class FsBlobStore implements BlobStore {
   private readonly paths: DataPaths;
 
@@ -60,14 +62,30 @@ export class FsBlobStore implements BlobStore {
     try {
       // Drop anything a failed earlier attempt left past the offset.
       await handle.truncate(offset);
-      for await (const chunk of body) {
-        let done = 0;
-        while (done < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done, offset + written + done);
-          done += bytesWritten;
+      // Socket chunks are small (~64 KiB); coalescing them into ~1 MiB writev calls keeps the
+      // thread-pool round trips per byte low.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        let position = offset + written;
+        let buffers = pending;
+        let remaining = pendingBytes;
+        pending = [];
+        pendingBytes = 0;
+        while (remaining > 0) {
+          const { bytesWritten } = await handle.writev(buffers, position);
+          position += bytesWritten;
+          remaining -= bytesWritten;
+          written += bytesWritten;
+          if (remaining > 0) buffers = [Buffer.concat(buffers).subarray(bytesWritten)];
         }
-        written += chunk.byteLength;
+      };
+      for await (const chunk of body) {
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
       }
+      await flush();
       return { written, state };
     } catch (err) {
       await handle.truncate(offset).catch(() => {});
