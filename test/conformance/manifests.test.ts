@@ -187,7 +187,7 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
 
     test('JSON that is not a valid manifest answers 400 MANIFEST_INVALID', async () => {
       const cases: Record<string, unknown> = {
-        'schemaVersion 1 with OCI type': { schemaVersion: 1, mediaType: MT.ociManifest, config, layers },
+        'schemaVersion 3': { schemaVersion: 3, mediaType: MT.ociManifest, config, layers },
         'missing config': { schemaVersion: 2, mediaType: MT.ociManifest, layers },
         'layers not an array': { schemaVersion: 2, mediaType: MT.ociManifest, config, layers: 'nope' },
         'config digest malformed': { schemaVersion: 2, mediaType: MT.ociManifest, config: { ...config, digest: 'sha256:xyz' }, layers },

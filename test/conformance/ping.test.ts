@@ -19,7 +19,7 @@ describe('ping: GET /v2/ (Determining Support)', () => {
 
   test('HEAD /v2/ answers 200 OK with the API version header', async () => {
     const res = await req(reg, 'HEAD', '/v2/');
-    expectStatus(res, 200, 'HEAD /v2/ is the same resource as GET /v2/ (RFC 9110 9.3.2): 200 OK');
+    expectStatus(res, 200, 'RFC 9110 9.1: all general-purpose servers MUST support GET and HEAD; HEAD /v2/ answers as GET /v2/ does (200 OK)');
     expectApiVersion(res);
   });
 
