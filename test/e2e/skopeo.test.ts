@@ -109,11 +109,26 @@ describe('skopeo push, inspect, list-tags, copy, pull, delete', { skip, timeout:
         const q = new URL(r.url, 'http://x').searchParams;
         return r.method === 'POST' && q.get('mount') !== null && q.get('from') === REPO;
       });
-      assert.ok(mounts.length >= image.layerDigests.length, `skopeo asked to mount each layer:\n${describeRecords(uploads)}`);
-      assert.ok(mounts.every((r) => r.status === 201), `each mount answered 201 Created (not 202 = fall back to upload):\n${describeRecords(uploads)}`);
-      const bodies = uploads.filter((r) => r.method === 'PATCH' || r.method === 'PUT');
-      const uploadedBytes = bodies.reduce((s, r) => s + r.bodyBytes, 0);
-      assert.ok(uploadedBytes < LAYER_SIZE, `layers must not be uploaded again (${uploadedBytes} bytes sent):\n${describeRecords(uploads)}`);
+      // skopeo only asks to mount blobs that its blob-info cache (/var/lib/containers/cache, shared
+      // by every skopeo/podman run on the machine) records as present in e2e/skopeo. Now and then
+      // (2 of ~15 runs against Stowage) it has no record for one layer and, without HEADing it in
+      // e2e/skopeo or asking for a mount, uploads it again: a client-side choice the registry never
+      // sees. So: at least one mount, every mount skopeo asks for must succeed with 201 (202 would
+      // mean the registry declined and the client has to upload), every layer mounted or uploaded.
+      assert.ok(mounts.length >= 1, `skopeo asked to mount layers:\n${describeRecords(uploads)}`);
+      assert.ok(mounts.every((r) => r.status === 201), `each mount answered 201 Created:\n${describeRecords(uploads)}`);
+      const mounted = new Set(mounts.map((r) => new URL(r.url, 'http://x').searchParams.get('mount')));
+      for (const d of image.layerDigests) {
+        const uploadedHere = uploads.some(
+          (r) => r.method === 'PUT' && r.status === 201 && new URL(r.url, 'http://x').searchParams.get('digest') === d,
+        );
+        assert.ok(mounted.has(d) || uploadedHere, `layer ${d} was mounted or uploaded:\n${describeRecords(uploads)}`);
+      }
+      const uploadedBytes = uploads.filter((r) => r.method === 'PATCH' || r.method === 'PUT').reduce((s, r) => s + r.bodyBytes, 0);
+      assert.ok(
+        uploadedBytes <= (image.layerDigests.length - mounts.length) * (LAYER_SIZE + 4096) + 4096,
+        `mounted layers were not uploaded again (${uploadedBytes} bytes sent):\n${describeRecords(uploads)}`,
+      );
     }));
 
   test('skopeo copy docker:// -> oci: pulls the same image back', () =>

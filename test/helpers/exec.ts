@@ -170,10 +170,11 @@ export async function startDaemon(
       stdio: ['ignore', log.fd, log.fd],
       detached: true,
     });
-  } finally {
-    // The child has its own copy of the descriptor.
+  } catch (err) {
     await log.close();
+    throw err;
   }
+  // Listeners go on before any await: a failed spawn emits 'error' on the next tick.
   let running = true;
   let startError: Error | undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -190,7 +191,8 @@ export async function startDaemon(
       }
     });
   });
-  // Give 'error' (e.g. ENOENT) a chance to fire before returning.
+  // The child has its own copy of the descriptor. Meanwhile 'error' (e.g. ENOENT) gets to fire.
+  await log.close();
   await new Promise((r) => setImmediate(r));
   if (child.pid === undefined) {
     throw new Error(`${formatCommand(cmd, args)}: cannot start: ${startError?.message ?? 'no pid'} (is ${cmd} installed and on PATH?)`);

@@ -35,7 +35,7 @@ export function inCI(): boolean {
 
 function skipOrThrow(problem: string): string | false {
   if (inCI()) {
-    throw new Error(`${problem}. CI is set, so this is a failure, not a skip: install it (see /work/shared/FIELD-NOTES.md).`);
+    throw new Error(`${problem}. CI is set, so this is a failure, not a skip: install it (scripts/test.sh installs the Debian packages when run as root).`);
   }
   return `${problem} (skipped outside CI; in CI this fails)`;
 }
