@@ -100,6 +100,17 @@ describe('docker push and pull through a private dockerd', { skip, timeout: 420_
       );
     }));
 
+  test('pushing the same image again uploads nothing and keeps the digest', () =>
+    step(async () => {
+      assert.ok(pushedDigest, 'push test ran first');
+      const before = reg!.records.length;
+      const { stdout } = await docker(['push', remoteRef('v1')]);
+      assert.match(stdout, new RegExp(`v1: digest: ${pushedDigest} `), `same digest on re-push:\n${stdout}`);
+      assert.equal((stdout.match(/Layer already exists/g) ?? []).length, image.layerDigests.length, stdout);
+      const again = uploadRequests(reg!.records.slice(before), REPO);
+      assert.equal(again.length, 0, `no uploads on re-push:\n${describeRecords(again)}`);
+    }));
+
   test('after docker rmi, docker pull brings back the same image', () =>
     step(async () => {
       assert.ok(pushedDigest, 'push test ran first');
