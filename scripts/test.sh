@@ -26,4 +26,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm ci
 fi
 npm run build --silent
-exec node --test --test-concurrency=1 dist/test/
+# Only *.test.js files: node would otherwise also load every helper under a test/ directory.
+mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+exec node --test --test-concurrency=1 "${files[@]}"
