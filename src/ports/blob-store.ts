@@ -22,6 +22,13 @@ export type BlobContent =
   | { kind: 'redirect'; url: string };
 
 export interface BlobStore {
+  /**
+   * Whether readUpload() can read back bytes of an upload in progress. S3 cannot read the parts
+   * of an unfinished multipart upload, so on such a store the core keeps a resumable hash state
+   * for every request instead of relying on a catch-up re-read.
+   */
+  readonly uploadsReadable: boolean;
+
   /** Size of the committed blob with this digest, or null when the store does not hold it. */
   stat(digest: string): Promise<{ size: number } | null>;
 
@@ -47,7 +54,7 @@ export interface BlobStore {
     body: AsyncIterable<Uint8Array>,
   ): Promise<{ written: number; state: UploadStorageState }>;
 
-  /** Reads back bytes [0, length) of an upload (used to rebuild a hash state). */
+  /** Reads back bytes [0, length) of an upload (used to rebuild a hash state); only when uploadsReadable. */
   readUpload(uploadId: string, state: UploadStorageState, length: number): AsyncIterable<Uint8Array>;
 
   /**

@@ -13,6 +13,7 @@ const WRITE_BATCH_BYTES = 1 << 20;
 
 export class FsBlobStore implements BlobStore {
   private readonly paths: DataPaths;
+  readonly uploadsReadable = true;
 
   constructor(root: string) {
     this.paths = new DataPaths(root);

@@ -234,24 +234,31 @@ async function writeRequestBody(
       throw new RegistryError('SIZE_INVALID', `Content-Length ${contentLength} does not match Content-Range ${rangeHeader} (${expected} bytes)`);
     }
   }
-  const hasher = await hasherAt(ctx, session, chunked);
+  const hasher = await hasherAt(ctx, session, chunked || !ctx.blobs.uploadsReadable);
+  // Claim the offset before writing a byte: of two requests racing for it (in any process),
+  // the loser is refused here and never writes; one that claims and then dies leaves only
+  // bytes past the offset, which the next writer replaces.
+  const claimed: UploadSession = { ...session, version: session.version + 1 };
+  if (!(await ctx.metadata.updateUpload(claimed, session.version))) throw concurrentWrite();
   const written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, (c) => hasher.update(c), expected ?? Number.POSITIVE_INFINITY));
   checkLength(expected, written.written);
   const next: UploadSession = {
-    ...session,
+    ...claimed,
     offset: session.offset + written.written,
     storageState: written.state,
     hashState: hasher.saveState(),
     digestSoFar: hasher.digestSoFar(),
-    version: session.version + 1,
+    version: claimed.version + 1,
   };
-  if (!(await ctx.metadata.updateUpload(next, session.version))) {
-    throw new RegistryError('BLOB_UPLOAD_INVALID', 'another request changed this upload at the same time: check the upload status and resend from its offset', {
-      status: 416,
-    });
-  }
+  if (!(await ctx.metadata.updateUpload(next, claimed.version))) throw concurrentWrite();
   if (hasher instanceof NativeHasher) ctx.hashCache.put(session.id, next.offset, hasher.snapshot());
   return { session: next, hasher };
+}
+
+function concurrentWrite(): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset', {
+    status: 416,
+  });
 }
 
 /** A hasher positioned at the session's offset, rebuilt as cheaply as possible. */
@@ -270,6 +277,10 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
 
 /** Rebuilds a hash state by re-reading what the upload holds (a chunk after a streamed PATCH). */
 async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: UploadSession, hasher: H): Promise<H> {
+  if (!ctx.blobs.uploadsReadable) {
+    // Only reachable when the client finishes with another algorithm than it started with.
+    throw new RegistryError('DIGEST_INVALID', `this upload was hashed with ${session.algorithm}: finish it with a ${session.algorithm} digest, or start it with ?digest-algorithm=<algorithm>`);
+  }
   for await (const chunk of ctx.blobs.readUpload(session.id, session.storageState, session.offset)) hasher.update(chunk);
   return hasher;
 }
