@@ -1,0 +1,54 @@
+/**
+ * AWS emulators started by the tests themselves, on loopback: dynalite for DynamoDB and fauxqs
+ * for S3 (see shared/FIELD-NOTES.md for what each supports). Each call starts a fresh pair.
+ */
+import type { AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const TEST_REGION = 'us-east-1';
+
+export interface AwsEmulators {
+  s3Endpoint: string;
+  dynamodbEndpoint: string;
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+  /** Environment for a child `stowage serve` that should use these emulators. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startAwsEmulators(): Promise<AwsEmulators> {
+  const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dyn.once('error', reject);
+    dyn.listen(0, '127.0.0.1', () => resolve());
+  });
+  const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const s3Endpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const dynamodbEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
+  const s3 = new S3Client({ endpoint: s3Endpoint, region: TEST_REGION, forcePathStyle: true, credentials: TEST_CREDENTIALS });
+  const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+  return {
+    s3Endpoint,
+    dynamodbEndpoint,
+    s3,
+    dynamodb,
+    env: {
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    },
+    async stop() {
+      s3.destroy();
+      dynamodb.destroy();
+      await fauxqs.stop();
+      await new Promise<void>((resolve) => dyn.close(() => resolve()));
+    },
+  };
+}
