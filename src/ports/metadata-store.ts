@@ -31,6 +31,13 @@ export interface ManifestRecord {
   subject: string | null;
   annotations: Record<string, string> | null;
   createdAt: string;
+  /**
+   * Who pushed it, and the tags this push sets (empty: an untagged push). Given to putManifest
+   * for stores whose own writes are the event outbox (DynamoDB stream); other stores may ignore
+   * them, and getManifest need not return them.
+   */
+  actor?: string | null;
+  pushTags?: string[];
 }
 
 export interface ReferrerDescriptor {
@@ -76,8 +83,11 @@ export interface MetadataStore {
    */
   deleteManifest(repository: string, digest: string): Promise<{ tags: string[] } | null>;
 
-  /** Points a tag at a manifest digest (the manifest must already be stored). */
-  setTag(repository: string, tag: string, digest: string): Promise<void>;
+  /**
+   * Points a tag at a manifest digest (the manifest must already be stored). `actor` is who
+   * pushed, for stores whose writes are the event outbox; others may ignore it.
+   */
+  setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void>;
   resolveTag(repository: string, tag: string): Promise<string | null>;
   /** Deletes a tag; returns the digest it pointed at, or null when absent. */
   deleteTag(repository: string, tag: string): Promise<string | null>;

@@ -95,10 +95,12 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
       subject,
       annotations: parsed.annotations,
       createdAt: new Date().toISOString(),
+      actor: req.actor ?? null,
+      pushTags: tags,
     },
     subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
   );
-  for (const tag of tags) await ctx.metadata.setTag(name, tag, digest);
+  for (const tag of tags) await ctx.metadata.setTag(name, tag, digest, req.actor ?? null);
 
   const eventFields = { action: 'PUSH' as const, repository: name, digest, mediaType: parsed.mediaType, artifactType: parsed.artifactType, size: content.byteLength, actor: req.actor ?? null };
   await ctx.emit(tags.length ? tags.map((tag) => makeEvent({ ...eventFields, tag })) : [makeEvent({ ...eventFields, tag: null })]);
