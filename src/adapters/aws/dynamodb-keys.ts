@@ -1,0 +1,164 @@
+/**
+ * The one place that names DynamoDB keys and attributes for the metadata table (and the S3 keys
+ * of manifests too large for an item). Nothing else spells a key string or attribute name.
+ *
+ * One table, on-demand, string keys PK/SK, one sparse GSI, stream NEW_AND_OLD_IMAGES:
+ *
+ *   PK                 SK                          kind       GSI1PK          GSI1SK   what it is
+ *   -----------------  --------------------------  ---------  --------------  -------  ------------------------------
+ *   CATALOG            REPO#<name>                 repo                                catalog entry (never removed)
+ *   REPO#<name>        BLOB#<digest>               blob       BLOB#<digest>   <name>   repository may serve the blob
+ *   REPO#<name>        MANIFEST#<digest>           manifest                            record + bytes or large-object key
+ *   REPO#<name>        REF#<subject>#<digest>      referrer                            descriptor in the subject's index
+ *   REPO#<name>        TAG#<tag>                   tag                                 tag -> digest (+ event fields)
+ *   REPO#<name>        TAGOF#<digest>#<tag>        tagof                               "tag was pointed at digest"
+ *   UPLOAD#<id>        UPLOAD                      upload                              upload session, versioned
+ *
+ *   S3 (LargeObjectStore):  <prefix>manifests/<algorithm>/<hex>   manifest bytes, by digest
+ *
+ * Sort keys are ASCII with `#` separators. Digests, tags and repository names never contain `#`,
+ * so `begins_with(SK, 'REF#<subject>#')` and `begins_with(SK, 'TAG#')` select exactly one kind, and
+ * the byte order DynamoDB keeps for SK is the byte order the listings need (tags, digests).
+ * `TAGOF#` items are written before a tag and removed only with the manifest: they are a strongly
+ * consistent superset of the tags that point at a digest (see docs/dynamodb-table.md).
+ */
+import { isDigestAlgorithm } from '../../core/digest.js';
+
+/** Attribute names, every one of them. */
+export const ATTR = {
+  pk: 'PK',
+  sk: 'SK',
+  gsi1pk: 'GSI1PK',
+  gsi1sk: 'GSI1SK',
+  kind: 'kind',
+  repository: 'repository',
+  digest: 'digest',
+  tag: 'tag',
+  subject: 'subject',
+  mediaType: 'mediaType',
+  artifactType: 'artifactType',
+  size: 'size',
+  annotations: 'annotations',
+  /** true when the annotations were too large for an item: read them from the manifest bytes. */
+  annotationsInContent: 'annotationsInContent',
+  content: 'content',
+  /** LargeObjectStore key, present instead of `content` for large manifests. */
+  contentKey: 'contentKey',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  actor: 'actor',
+  /** The tags the manifest was pushed with (empty: an untagged push). */
+  pushTags: 'pushTags',
+  uploadId: 'id',
+  offset: 'offset',
+  startedAt: 'startedAt',
+  algorithm: 'algorithm',
+  hashState: 'hashState',
+  digestSoFar: 'digestSoFar',
+  storageState: 'storageState',
+  version: 'version',
+  /** Epoch seconds; the table's TTL attribute (upload sessions only). */
+  expiresAt: 'expiresAt',
+} as const;
+
+export const GSI1 = 'GSI1';
+
+export type ItemKind = 'repo' | 'blob' | 'manifest' | 'referrer' | 'tag' | 'tagof' | 'upload';
+
+export interface Key {
+  PK: string;
+  SK: string;
+}
+
+const CATALOG_PK = 'CATALOG';
+const P = {
+  repoPk: 'REPO#',
+  catalogSk: 'REPO#',
+  blob: 'BLOB#',
+  manifest: 'MANIFEST#',
+  referrer: 'REF#',
+  tag: 'TAG#',
+  tagOf: 'TAGOF#',
+  uploadPk: 'UPLOAD#',
+} as const;
+const UPLOAD_SK = 'UPLOAD';
+
+const repoPk = (repository: string) => `${P.repoPk}${repository}`;
+
+export const keys = {
+  catalog: (repository: string): Key => ({ PK: CATALOG_PK, SK: `${P.catalogSk}${repository}` }),
+  blob: (repository: string, digest: string): Key => ({ PK: repoPk(repository), SK: `${P.blob}${digest}` }),
+  manifest: (repository: string, digest: string): Key => ({ PK: repoPk(repository), SK: `${P.manifest}${digest}` }),
+  referrer: (repository: string, subject: string, digest: string): Key => ({ PK: repoPk(repository), SK: `${P.referrer}${subject}#${digest}` }),
+  tag: (repository: string, tag: string): Key => ({ PK: repoPk(repository), SK: `${P.tag}${tag}` }),
+  tagOf: (repository: string, digest: string, tag: string): Key => ({ PK: repoPk(repository), SK: `${P.tagOf}${digest}#${tag}` }),
+  upload: (id: string): Key => ({ PK: `${P.uploadPk}${id}`, SK: UPLOAD_SK }),
+} as const;
+
+/** GSI1 attributes of a blob link: repositories holding a digest, in name order. */
+export const blobIndex = (repository: string, digest: string) => ({ [ATTR.gsi1pk]: `${P.blob}${digest}`, [ATTR.gsi1sk]: repository });
+export const blobIndexPk = (digest: string) => `${P.blob}${digest}`;
+
+/** A range of one partition: `PK = pk AND begins_with(SK, prefix)`, listed after `after`. */
+export interface Range {
+  pk: string;
+  prefix: string;
+  /** Exclusive start: the SK of the last item already listed. */
+  startSk?: string;
+  /** Turns an SK of this range back into the listed value (tag, digest, name). */
+  valueOf(sk: string): string;
+}
+
+/** Longest SK DynamoDB accepts is 1024 bytes; a longer `last` is clamped (see clampLast). */
+const MAX_SK_BYTES = 1024;
+
+/**
+ * `last` comes from the client. A value longer than any listed key may be cut: names, tags and
+ * digests are all far shorter than 1000 bytes, so nothing lies between the cut and the original.
+ */
+function clampLast(prefix: string, last: string): string {
+  let s = prefix + last;
+  while (Buffer.byteLength(s) > MAX_SK_BYTES) s = s.slice(0, -1);
+  // Never leave half a surrogate pair behind.
+  if (/[\uD800-\uDBFF]$/.test(s)) s = s.slice(0, -1);
+  return s;
+}
+
+function range(pk: string, prefix: string, last: string | undefined): Range {
+  return {
+    pk,
+    prefix,
+    ...(last !== undefined && { startSk: clampLast(prefix, last) }),
+    valueOf: (sk) => sk.slice(prefix.length),
+  };
+}
+
+export const ranges = {
+  catalog: (last?: string) => range(CATALOG_PK, P.catalogSk, last),
+  tags: (repository: string, last?: string) => range(repoPk(repository), P.tag, last),
+  tagsOf: (repository: string, digest: string) => range(repoPk(repository), `${P.tagOf}${digest}#`, undefined),
+  referrers: (repository: string, subject: string, last?: string) => range(repoPk(repository), `${P.referrer}${subject}#`, last),
+} as const;
+
+/** Which kind of item a key names (for the stream mapping); null for keys this layout never writes. */
+export function kindOf(key: { PK?: unknown; SK?: unknown }): ItemKind | null {
+  const { PK: pk, SK: sk } = key;
+  if (typeof pk !== 'string' || typeof sk !== 'string') return null;
+  if (pk === CATALOG_PK) return sk.startsWith(P.catalogSk) ? 'repo' : null;
+  if (pk.startsWith(P.uploadPk)) return sk === UPLOAD_SK ? 'upload' : null;
+  if (!pk.startsWith(P.repoPk)) return null;
+  if (sk.startsWith(P.tagOf)) return 'tagof';
+  if (sk.startsWith(P.tag)) return 'tag';
+  if (sk.startsWith(P.manifest)) return 'manifest';
+  if (sk.startsWith(P.referrer)) return 'referrer';
+  if (sk.startsWith(P.blob)) return 'blob';
+  return null;
+}
+
+/** LargeObjectStore key of a manifest's bytes: `manifests/<algorithm>/<hex>` (the store adds its prefix). */
+export function largeManifestKey(digest: string): string {
+  const idx = digest.indexOf(':');
+  const algorithm = digest.slice(0, idx);
+  if (idx < 0 || !isDigestAlgorithm(algorithm)) throw new Error(`not a digest: ${digest.slice(0, 100)}`);
+  return `manifests/${algorithm}/${digest.slice(idx + 1)}`;
+}

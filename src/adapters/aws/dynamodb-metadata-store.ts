@@ -1,0 +1,487 @@
+/**
+ * DynamoDB MetadataStore: one table (layout in dynamodb-keys.ts, access patterns and costs in
+ * docs/dynamodb-table.md). Every method is a bounded number of GetItem / PutItem / DeleteItem /
+ * Query / BatchWriteItem calls, never a Scan and never a transaction (the emulator has none, and
+ * none is needed): multi-item changes are ordered single-item writes, content first and
+ * pointers last, each idempotent, so a writer that dies mid-way leaves only unreferenced items.
+ *
+ * Base-table reads are strongly consistent: a push reads back what it wrote a moment earlier
+ * (blob links, the manifest a tag is about to name). Only findBlobRepositories reads the GSI,
+ * which is eventually consistent (it picks a mount source; a miss just means a normal upload).
+ *
+ * The items are also the event outbox: the table's stream (NEW_AND_OLD_IMAGES) is turned into
+ * push/delete events by stream-events.ts, so manifest and tag items carry every event field.
+ */
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateTimeToLiveCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ManifestRecord, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import { ATTR, GSI1, blobIndexPk, keys, largeManifestKey, ranges, type Key, type Range } from './dynamodb-keys.js';
+import {
+  MAX_ITEM_BYTES,
+  blobItem,
+  catalogItem,
+  digestOf,
+  eventFieldsOf,
+  itemBytes,
+  manifestBodyOf,
+  manifestItem,
+  manifestRecordOf,
+  referrerItem,
+  referrerOf,
+  subjectOf,
+  tagItem,
+  tagOf,
+  tagOfItem,
+  uploadItem,
+  uploadOf,
+  type Item,
+  type ManifestBody,
+} from './dynamodb-items.js';
+import type { LargeObjectStore } from './large-objects.js';
+
+export interface DynamoDbMetadataStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Where manifests too large for an item go (S3 in production). */
+  largeObjects: LargeObjectStore;
+  /**
+   * Manifests larger than this many bytes are stored in `largeObjects` and only indexed in the
+   * table (default 300 KiB). An item that would still exceed DynamoDB's 400 KB goes there too.
+   */
+  inlineManifestLimit?: number;
+  /** Clock for the timestamps the store writes (tests pin it). */
+  now?: () => Date;
+}
+
+export const DEFAULT_INLINE_MANIFEST_LIMIT = 300 * 1024;
+
+/** Referrer pages with an artifactType filter read at least this many items per Query. */
+const FILTERED_QUERY_BATCH = 32;
+/** Parallel conditional deletes when a manifest loses its tags. */
+const DELETE_CONCURRENCY = 8;
+const BATCH_WRITE_MAX = 25;
+/** Repositories this process has already put into the catalog (bounded; a miss costs one write). */
+const KNOWN_REPOSITORIES_MAX = 10_000;
+
+const MARSHALL = { removeUndefinedValues: true } as const;
+
+/** STYLE habit 8: the SDK's conditional failure becomes a value at this boundary. */
+function isConditionalFailure(err: unknown): boolean {
+  return (err as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+interface Condition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+const notExists: Condition = { expression: 'attribute_not_exists(#pk)', names: { '#pk': ATTR.pk } };
+const digestIs = (digest: string): Condition => ({ expression: '#digest = :digest', names: { '#digest': ATTR.digest }, values: { ':digest': digest } });
+
+export class DynamoDbMetadataStore implements MetadataStore {
+  private readonly client: DynamoDBClient;
+  private readonly table: string;
+  private readonly largeObjects: LargeObjectStore;
+  private readonly inlineLimit: number;
+  private readonly now: () => Date;
+  private readonly knownRepositories = new Set<string>();
+
+  constructor(options: DynamoDbMetadataStoreOptions) {
+    this.client = options.client;
+    this.table = options.tableName;
+    this.largeObjects = options.largeObjects;
+    this.inlineLimit = options.inlineManifestLimit ?? DEFAULT_INLINE_MANIFEST_LIMIT;
+    this.now = options.now ?? (() => new Date());
+    if (!Number.isInteger(this.inlineLimit) || this.inlineLimit < 0) throw new Error('inlineManifestLimit must be a non-negative integer');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Blob links
+
+  async linkBlob(repository: string, digest: string, size: number): Promise<void> {
+    await this.touchRepository(repository);
+    // Conditional: a repeated link keeps its first createdAt and writes no stream record.
+    await this.put(blobItem(repository, digest, size, this.iso()), notExists);
+  }
+
+  async getBlobLink(repository: string, digest: string): Promise<{ size: number } | null> {
+    const item = await this.get(keys.blob(repository, digest), [ATTR.size]);
+    const size = item?.[ATTR.size];
+    return typeof size === 'number' ? { size } : null;
+  }
+
+  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+    return (await this.delete(keys.blob(repository, digest))) !== null;
+  }
+
+  async findBlobRepositories(digest: string, limit: number): Promise<string[]> {
+    const names: string[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI1,
+          KeyConditionExpression: '#g = :g',
+          ExpressionAttributeNames: { '#g': ATTR.gsi1pk },
+          ExpressionAttributeValues: marshall({ ':g': blobIndexPk(digest) }),
+          Limit: limit - names.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) {
+        const name = unmarshall(raw)[ATTR.gsi1sk];
+        if (typeof name === 'string') names.push(name);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && names.length < limit);
+    return names.slice(0, limit);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Manifests
+
+  async putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null): Promise<void> {
+    // Content first: the large object (content-addressed, idempotent), the catalog entry, the
+    // manifest item, then its referrer entry, so a listed referrer is always fetchable.
+    let item = manifestItem(record, { content: record.content });
+    if (record.content.byteLength > this.inlineLimit || itemBytes(item) > MAX_ITEM_BYTES) {
+      const contentKey = largeManifestKey(record.digest);
+      await this.largeObjects.put(contentKey, record.content);
+      item = manifestItem(record, { contentKey });
+    }
+    await this.touchRepository(record.repository);
+    await this.put(item);
+    if (referrer && record.subject) await this.put(referrerItem(record.repository, record.subject, referrer));
+  }
+
+  async getManifest(repository: string, digest: string): Promise<ManifestRecord | null> {
+    const item = await this.get(keys.manifest(repository, digest));
+    return item ? this.recordOf(item) : null;
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<{ tags: string[] } | null> {
+    const manifestKey = keys.manifest(repository, digest);
+    const item = await this.get(manifestKey, [ATTR.subject]);
+    if (!item) return null;
+    const removed = new Set<string>();
+    // Pointers first: every tag that names this digest (conditional, so a tag moved elsewhere
+    // since is left alone), then the referrer entry, then the manifest itself.
+    const candidates = await this.tagsOf(repository, digest);
+    await this.deleteTagsNaming(repository, digest, candidates, removed);
+    const subject = subjectOf(item);
+    if (subject) await this.delete(keys.referrer(repository, subject, digest));
+    const deleted = await this.delete(manifestKey);
+    // A setTag that read the manifest before it went may have registered its tag after our first
+    // look. setTag re-checks the manifest after writing its tag; we re-check the tags after
+    // deleting the manifest: of two such racers, at least one sees the other (docs: "races").
+    const late = (await this.tagsOf(repository, digest)).filter((t) => !candidates.includes(t));
+    await this.deleteTagsNaming(repository, digest, late, removed);
+    await this.batchDelete([...candidates, ...late].map((t) => keys.tagOf(repository, digest, t)));
+    if (deleted === null && removed.size === 0) return null;
+    return { tags: [...removed].sort() };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tags
+
+  async setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void> {
+    const manifestKey = keys.manifest(repository, digest);
+    const manifest = await this.get(manifestKey, [ATTR.repository, ATTR.digest, ATTR.mediaType, ATTR.artifactType, ATTR.size]);
+    if (!manifest) throw new Error(`cannot point tag ${tag} of ${repository} at ${digest}: that manifest is not stored`);
+    const now = this.iso();
+    // The "tag of digest" entry before the tag itself, so deleteManifest always finds the tag.
+    await this.put(tagOfItem(repository, digest, tag, now));
+    await this.put(tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now));
+    // If the manifest was deleted meanwhile, take the tag back: the push then reads as having
+    // happened just before the delete.
+    if (!(await this.get(manifestKey, [ATTR.pk]))) await this.delete(keys.tag(repository, tag), digestIs(digest));
+  }
+
+  async resolveTag(repository: string, tag: string): Promise<string | null> {
+    const item = await this.get(keys.tag(repository, tag), [ATTR.digest]);
+    return item ? digestOf(item) : null;
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<string | null> {
+    // Its TAGOF entry stays: entries are a superset, checked on use and removed with the manifest.
+    const old = await this.delete(keys.tag(repository, tag));
+    return old ? digestOf(old) : null;
+  }
+
+  async listTags(repository: string, page: PageRequest): Promise<Page<string>> {
+    const r = ranges.tags(repository, page.last);
+    const items = await this.collect(r, page.limit + 1, { projection: [ATTR.sk] });
+    return toPage(items.map((i) => r.valueOf(String(i[ATTR.sk]))), page.limit);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Referrers
+
+  async listReferrers(repository: string, subject: string, page: PageRequest & { artifactType?: string }): Promise<Page<ReferrerDescriptor>> {
+    const filter =
+      page.artifactType === undefined
+        ? undefined
+        : { expression: '#at = :at', names: { '#at': ATTR.artifactType }, values: { ':at': page.artifactType } };
+    const items = await this.collect(ranges.referrers(repository, subject, page.last), page.limit + 1, filter ? { filter } : {});
+    const descriptors: ReferrerDescriptor[] = [];
+    for (const item of items.slice(0, page.limit)) {
+      const { descriptor, annotationsInContent } = referrerOf(item);
+      if (annotationsInContent) {
+        const annotations = (await this.getManifest(repository, descriptor.digest))?.annotations;
+        if (annotations) descriptor.annotations = annotations;
+      }
+      descriptors.push(descriptor);
+    }
+    return { items: descriptors, more: items.length > page.limit };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Catalog
+
+  async repositoryExists(repository: string): Promise<boolean> {
+    return (await this.get(keys.catalog(repository), [ATTR.pk])) !== null;
+  }
+
+  async listRepositories(page: PageRequest): Promise<Page<string>> {
+    const r = ranges.catalog(page.last);
+    const items = await this.collect(r, page.limit + 1, { projection: [ATTR.sk] });
+    return toPage(items.map((i) => r.valueOf(String(i[ATTR.sk]))), page.limit);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Upload sessions
+
+  async createUpload(session: UploadSession): Promise<void> {
+    if (!(await this.put(uploadItem(session, this.now()), notExists))) throw new Error(`upload ${session.id} already exists`);
+  }
+
+  async getUpload(id: string): Promise<UploadSession | null> {
+    const item = await this.get(keys.upload(id));
+    return item ? uploadOf(item) : null;
+  }
+
+  async updateUpload(session: UploadSession, expectedVersion: number): Promise<boolean> {
+    return this.put(uploadItem(session, this.now()), {
+      expression: '#v = :v',
+      names: { '#v': ATTR.version },
+      values: { ':v': expectedVersion },
+    });
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await this.delete(keys.upload(id));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Steps shared by the methods above
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  /** Puts the repository into the catalog once per process (a conditional put; repeats are no-ops). */
+  private async touchRepository(repository: string): Promise<void> {
+    if (this.knownRepositories.has(repository)) return;
+    await this.put(catalogItem(repository, this.iso()), notExists);
+    if (this.knownRepositories.size >= KNOWN_REPOSITORIES_MAX) this.knownRepositories.clear();
+    this.knownRepositories.add(repository);
+  }
+
+  private async recordOf(item: Item): Promise<ManifestRecord> {
+    const body: ManifestBody = manifestBodyOf(item);
+    if ('content' in body) return manifestRecordOf(item, body.content);
+    const content = await this.largeObjects.get(body.contentKey);
+    if (!content) {
+      throw new Error(`manifest ${String(item[ATTR.digest])} of ${String(item[ATTR.repository])}: its bytes are missing from the large-object store (${body.contentKey})`);
+    }
+    return manifestRecordOf(item, content);
+  }
+
+  /** Tags ever pointed at `digest` and not yet cleaned up: a superset of those naming it now. */
+  private async tagsOf(repository: string, digest: string): Promise<string[]> {
+    return (await this.collect(ranges.tagsOf(repository, digest), Number.POSITIVE_INFINITY, { projection: [ATTR.tag] })).map(tagOf);
+  }
+
+  /** Deletes each tag that still names `digest`; adds the ones deleted to `removed`. */
+  private async deleteTagsNaming(repository: string, digest: string, tags: string[], removed: Set<string>): Promise<void> {
+    const queue = [...tags];
+    const worker = async () => {
+      for (let tag = queue.shift(); tag !== undefined; tag = queue.shift()) {
+        if ((await this.delete(keys.tag(repository, tag), digestIs(digest))) !== null) removed.add(tag);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, queue.length) }, worker));
+  }
+
+  /** Consistent GetItem; `projection` trims the response (not the read cost, which is the item size). */
+  private async get(key: Key, projection?: string[]): Promise<Item | null> {
+    const names = projection && Object.fromEntries(projection.map((n, i) => [`#p${i}`, n]));
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: marshall(key),
+        ConsistentRead: true,
+        ...(names && { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }),
+      }),
+    );
+    return out.Item ? unmarshall(out.Item) : null;
+  }
+
+  /** PutItem; false when the condition did not hold. */
+  private async put(item: Item, condition?: Condition): Promise<boolean> {
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.table, Item: marshall(item, MARSHALL), ...conditionParams(condition) }));
+      return true;
+    } catch (err) {
+      if (condition && isConditionalFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** DeleteItem; the deleted item, or null when there was none or the condition did not hold. */
+  private async delete(key: Key, condition?: Condition): Promise<Item | null> {
+    try {
+      const out = await this.client.send(
+        new DeleteItemCommand({ TableName: this.table, Key: marshall(key), ReturnValues: 'ALL_OLD', ...conditionParams(condition) }),
+      );
+      return out.Attributes ? unmarshall(out.Attributes) : null;
+    } catch (err) {
+      if (condition && isConditionalFailure(err)) return null;
+      throw err;
+    }
+  }
+
+  /** BatchWriteItem deletes, 25 per call, retrying unprocessed ones with a short backoff. */
+  private async batchDelete(keyList: Key[]): Promise<void> {
+    for (let i = 0; i < keyList.length; i += BATCH_WRITE_MAX) {
+      let requests: WriteRequest[] = keyList.slice(i, i + BATCH_WRITE_MAX).map((k) => ({ DeleteRequest: { Key: marshall(k) } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 8) throw new Error(`BatchWriteItem left ${requests.length} deletes unprocessed`);
+        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } }));
+        requests = out.UnprocessedItems?.[this.table] ?? [];
+      }
+    }
+  }
+
+  /**
+   * Items of one key range in SK order, after `range.startSk`, until `want` are collected or the
+   * range ends. Query's Limit counts items read before the FilterExpression, so a filtered page
+   * may take several calls; each asks for what is still missing (at least a small batch).
+   */
+  private async collect(r: Range, want: number, options: { filter?: Condition; projection?: string[] }): Promise<Item[]> {
+    const names: Record<string, string> = { '#pk': ATTR.pk, '#sk': ATTR.sk, ...options.filter?.names };
+    const projection = options.projection?.map((n, i) => {
+      names[`#q${i}`] = n;
+      return `#q${i}`;
+    });
+    const values = marshall({ ':pk': r.pk, ':prefix': r.prefix, ...options.filter?.values }, MARSHALL);
+    const items: Item[] = [];
+    let start: Record<string, AttributeValue> | undefined = r.startSk === undefined ? undefined : marshall({ [ATTR.pk]: r.pk, [ATTR.sk]: r.startSk });
+    do {
+      const missing = want - items.length;
+      const limit = options.filter ? Math.max(missing, FILTERED_QUERY_BATCH) : missing;
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          ...(Number.isFinite(limit) && { Limit: limit }),
+          ...(projection && { ProjectionExpression: projection.join(', ') }),
+          ...(options.filter && { FilterExpression: options.filter.expression }),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) items.push(unmarshall(raw));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < want);
+    return Number.isFinite(want) ? items.slice(0, want) : items;
+  }
+}
+
+function conditionParams(condition: Condition | undefined) {
+  if (!condition) return {};
+  return {
+    ConditionExpression: condition.expression,
+    ...(condition.names && { ExpressionAttributeNames: condition.names }),
+    ...(condition.values && { ExpressionAttributeValues: marshall(condition.values, MARSHALL) }),
+  };
+}
+
+function toPage<T>(rows: T[], limit: number): Page<T> {
+  return { items: rows.slice(0, limit), more: rows.length > limit };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table creation (for --create-resources and tests; the CDK stack declares the same table)
+
+/**
+ * Creates the metadata table when absent (on-demand, PK/SK, GSI1 keys-only, stream with new and
+ * old images) and waits until it and its index are ACTIVE. Turns on TTL for upload sessions
+ * where the service supports it (dynalite does not). Point-in-time recovery is the stack's job.
+ */
+export async function createTable(client: DynamoDBClient, tableName: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: ATTR.pk, KeyType: 'HASH' },
+          { AttributeName: ATTR.sk, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: GSI1,
+            KeySchema: [
+              { AttributeName: ATTR.gsi1pk, KeyType: 'HASH' },
+              { AttributeName: ATTR.gsi1sk, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceInUseException') throw err;
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
+  for (;;) {
+    const { Table: t } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (t?.TableStatus === 'ACTIVE' && (t.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) break;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} is not ACTIVE after ${options.timeoutMs ?? 300_000} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await enableUploadTtl(client, tableName);
+}
+
+async function enableUploadTtl(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status === 'ENABLED' || status === 'ENABLING') return;
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: ATTR.expiresAt } }));
+  } catch (err) {
+    // Emulators without TTL answer UnknownOperationException; sessions then simply stay.
+    if ((err as { name?: string }).name !== 'UnknownOperationException') throw err;
+  }
+}

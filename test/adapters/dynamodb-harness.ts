@@ -1,0 +1,99 @@
+/**
+ * What the DynamoDB adapter tests share: dynalite in-process on loopback with a fresh table per
+ * call, an in-memory LargeObjectStore, and a per-command call counter on the client (the same
+ * counter checks the documented call budget).
+ */
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
+import type { LargeObjectStore } from '../../src/adapters/aws/large-objects.js';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export interface Dynalite {
+  endpoint: string;
+  /** A client counting its commands (see `calls`). */
+  client: DynamoDBClient;
+  /** Commands sent through `client`, by name (GetItem, PutItem, Query, ...), since the last reset. */
+  calls: CallCounter;
+  /** Creates a fresh table with the adapter's createTable and returns its name. */
+  newTable(): Promise<string>;
+  newClient(): DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+export interface CallCounter {
+  counts(): Record<string, number>;
+  total(): number;
+  reset(): void;
+}
+
+export async function startDynalite(): Promise<Dynalite> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clients: DynamoDBClient[] = [];
+  const newClient = () => {
+    const c = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    clients.push(c);
+    return c;
+  };
+  const client = newClient();
+  const calls = countCalls(client);
+  return {
+    endpoint,
+    client,
+    calls,
+    newClient,
+    async newTable() {
+      const name = `stowage-${randomUUID().slice(0, 8)}`;
+      await createTable(newClient(), name);
+      return name;
+    },
+    async stop() {
+      for (const c of clients) c.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Counts every command sent through a client, by operation name. */
+export function countCalls(client: DynamoDBClient): CallCounter {
+  let counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'stowageCallCounter' },
+  );
+  return {
+    counts: () => ({ ...counts }),
+    total: () => Object.values(counts).reduce((a, b) => a + b, 0),
+    reset: () => {
+      counts = {};
+    },
+  };
+}
+
+/** A LargeObjectStore in a Map, for tests that do not need S3. */
+export class InMemoryLargeObjectStore implements LargeObjectStore {
+  readonly objects = new Map<string, Uint8Array>();
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.objects.set(key, new Uint8Array(bytes));
+  }
+  async get(key: string): Promise<Uint8Array | null> {
+    const bytes = this.objects.get(key);
+    return bytes ? new Uint8Array(bytes) : null;
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+}
