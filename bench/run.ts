@@ -550,6 +550,9 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push('', 'Stowage vs distribution 2.8 — same machine, same clients, same run', ...envLines.map((l) => `  ${l}`));
   if (!haveDistribution) out.push('  distribution (docker-registry) not measured: Stowage values only, ratios n/a');
+  if (env.loadAvgAtStart[0]! > 0.5 * env.cores) {
+    out.push(`  WARNING: load average ${env.loadAvgAtStart[0]} at start on ${env.cores} cores: something else is running; the numbers are unreliable.`);
+  }
   out.push(
     '  ratio > 1.0 means Stowage is better: throughput and req/s rows are Stowage/distribution,',
     '  p99 latency rows are distribution/Stowage. MiB/s counts manifest + config + layer bytes (compressed);',
