@@ -130,6 +130,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   async findBlobRepositories(digest: string, limit: number): Promise<string[]> {
     const names: string[] = [];
+    if (limit < 1) return names;
     let start: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.client.send(
