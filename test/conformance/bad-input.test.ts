@@ -210,4 +210,32 @@ describe('bad-input: malformed names, tags, digests and methods', () => {
       assert.ok(blob.body.equals(data), 'the blob is intact');
     });
   });
+
+  describe('pagination parameters', () => {
+    const SPEC_CODES = ['BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'MANIFEST_INVALID', 'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'UNAUTHORIZED', 'DENIED', 'UNSUPPORTED', 'TOOMANYREQUESTS'];
+
+    test('a malformed n answers 400 with an error code from the spec list', async () => {
+      for (const path of [`/v2/${repo}/tags/list?n=abc`, `/v2/${repo}/tags/list?n=-1`, '/v2/_catalog?n=abc', `/v2/${repo}/referrers/${image.digest}?n=abc`]) {
+        const res = await req(reg, 'GET', path);
+        if (res.status === 200) continue; // ignoring a malformed n is acceptable
+        expectStatus(res, 400, `a malformed n is either ignored (200) or refused with 400 (${path})`);
+        const codes = res.json<{ errors: { code: string }[] }>().errors.map((e) => e.code);
+        for (const code of codes) {
+          assert.ok(SPEC_CODES.includes(code), `spec (Error Codes): the code field MUST be one of ${SPEC_CODES.join(', ')}; got ${code} for GET ${path}`);
+        }
+      }
+    });
+  });
+
+  describe('HEAD wherever GET is allowed (the spec defers to RFC 9110; RFC 9110 9.1: servers MUST support GET and HEAD)', () => {
+    test('HEAD on tags/list, _catalog and referrers answers like GET, without a body', async () => {
+      for (const path of [`/v2/${repo}/tags/list`, '/v2/_catalog', `/v2/${repo}/referrers/${image.digest}`]) {
+        const get = await req(reg, 'GET', path);
+        const head = await req(reg, 'HEAD', path);
+        expectStatus(head, get.status, `RFC 9110 9.3.2: HEAD is identical to GET except that the server MUST NOT send content (HEAD ${path}; GET answered ${get.status})`);
+        assert.equal(head.body.length, 0, 'HEAD has no body');
+        assert.equal(head.headers.get('content-type'), get.headers.get('content-type'), `HEAD ${path} carries the GET Content-Type`);
+      }
+    });
+  });
 });

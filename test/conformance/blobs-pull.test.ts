@@ -68,6 +68,9 @@ describe('blobs-pull: GET/HEAD /v2/<name>/blobs/<digest> (Pulling blobs)', () =>
     assert.equal(res.body.length, 0, 'the empty blob has no bytes');
     expectHeader(res, 'content-length', '0', 'Content-Length: 0 for the empty blob');
     expectHeader(res, 'docker-content-digest', d, 'Docker-Content-Digest of the empty blob');
+    const ranged = await req(reg, 'GET', `/v2/${repo}/blobs/${d}`, { headers: { range: 'bytes=0-0' }, follow: true });
+    expectStatus(ranged, 416, 'RFC 9110: no range of an empty representation is satisfiable; Stowage answers 416');
+    expectHeader(ranged, 'content-range', 'bytes */0', 'a 416 carries Content-Range: bytes */0 for the empty blob');
   });
 
   describe('Range requests (spec: registry SHOULD support Range per RFC 9110 section 14)', () => {

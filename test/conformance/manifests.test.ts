@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { expectError, expectHeader, expectStatus, req, requireHeader } from './lib/http.js';
 import { randomBytes, repoName, sha256, sha512, unknownDigest } from './lib/digest.js';
@@ -15,6 +16,31 @@ function manifestOfSize(config: Descriptor, layers: Descriptor[], size: number):
   const m = imageManifest({ config, layers, annotations: { pad: 'x'.repeat(pad) } });
   assert.equal(Buffer.byteLength(m), size);
   return m;
+}
+
+/**
+ * Sends requests one after the other over a single keep-alive connection (node:http Agent with
+ * maxSockets 1), the body written in 64 KiB pieces with chunked transfer encoding when `chunked`.
+ */
+function keepAliveClient(baseUrl: string) {
+  const base = new URL(baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return {
+    send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; connection?: string }> {
+      return new Promise((resolve, reject) => {
+        const r = httpRequest({ host: base.hostname, port: base.port, method, path, headers, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+          res.on('error', reject);
+        });
+        r.on('error', (err) => reject(new Error(`${method} ${path}: ${String(err)}`)));
+        r.setTimeout(10_000, () => r.destroy(new Error('no response within 10 s')));
+        if (body) for (let i = 0; i < body.length; i += 65536) r.write(body.subarray(i, i + 65536));
+        r.end();
+      });
+    },
+    close: () => agent.destroy(),
+  };
 }
 
 describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
@@ -150,6 +176,21 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
       }
     });
 
+    test('a ?tag= that creates a tag is reported in OCI-Tag, also on a push by tag', async () => {
+      const m = imageManifest({ config, layers, annotations: { tagparam: 'on-tag-push' } });
+      const res = await putManifest(reg, repo, 'main-tag', m, MT.ociManifest, '?tag=extra-tag');
+      expectStatus(res, 201, 'PUT by tag answers 201');
+      const extra = await head('extra-tag');
+      if (extra.status === 200) {
+        const tags = (res.headers.get('oci-tag') ?? '').split(',').map((t) => t.trim());
+        assert.ok(
+          tags.includes('extra-tag'),
+          `spec (end-7b): a registry supporting tag query parameters MUST include an OCI-Tag response header for each accepted tag; ` +
+            `?tag=extra-tag was accepted (the tag resolves) but OCI-Tag is ${JSON.stringify(res.headers.get('oci-tag'))}`,
+        );
+      }
+    });
+
     test('ten tags in one request are all created', async () => {
       const m = imageManifest({ config, layers, annotations: { ten: 'tags' } });
       const d = sha256(m);
@@ -268,6 +309,27 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
       expectError(res, 413, 'SIZE_INVALID', 'spec: a push over the size limit SHOULD answer 413 Payload Too Large; Stowage: 413 SIZE_INVALID above 4 MiB');
       expectStatus(await head('too-big'), 404, 'nothing was tagged');
     });
+
+    test('a manifest over 4 MiB sent with chunked transfer encoding answers 413 and the keep-alive connection stays usable', async () => {
+      const m = Buffer.from(manifestOfSize(config, layers, FOUR_MIB + 1024 * 1024));
+      const client = keepAliveClient(reg.url);
+      try {
+        const put = await client.send('PUT', `/v2/${repo}/manifests/too-big-chunked`, { 'content-type': MT.ociManifest, 'transfer-encoding': 'chunked' }, m);
+        assert.equal(put.status, 413, 'Stowage: a manifest over 4 MiB answers 413 SIZE_INVALID, also without Content-Length');
+        let next: { status: number };
+        try {
+          next = await client.send('GET', '/v2/', {});
+        } catch (err) {
+          assert.fail(
+            `after the 413 (sent with Connection: ${put.connection ?? '(none)'}), the next request on the same connection failed: ${String(err)}. ` +
+              'RFC 9112 9.6/9.3: a server that will close the connection must say Connection: close; otherwise it must read (discard) the rest of the request body so the connection stays usable',
+          );
+        }
+        assert.equal(next.status, 200, 'GET /v2/ after the 413 answers 200');
+      } finally {
+        client.close();
+      }
+    });
   });
 
   describe('manifest types', () => {
@@ -323,6 +385,12 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
       const got = await get('list', { accept: MT.dockerList });
       assert.equal(got.text, list, 'exact bytes');
       expectHeader(got, 'content-type', MT.dockerList, 'Content-Type of the manifest list');
+    });
+
+    test('a Docker manifest list whose child manifest is missing answers 400 MANIFEST_BLOB_UNKNOWN', async () => {
+      const ghost: Descriptor = { mediaType: MT.dockerManifest, digest: unknownDigest(), size: 321, platform: { architecture: 'amd64', os: 'linux' } };
+      const res = await putManifest(reg, repo, 'bad-list', indexManifest({ mediaType: MT.dockerList, manifests: [ghost] }), MT.dockerList);
+      expectError(res, 400, 'MANIFEST_BLOB_UNKNOWN', 'spec: MANIFEST_BLOB_UNKNOWN = manifest references a manifest unknown to registry');
     });
 
     test('Docker schema1 manifests answer 415 UNSUPPORTED', async () => {

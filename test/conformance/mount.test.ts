@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { expectHeader, expectStatus, locationOf, req, requireHeader, withQuery } from './lib/http.js';
+import { expectError, expectHeader, expectStatus, locationOf, req, requireHeader, withQuery } from './lib/http.js';
 import { randomBytes, repoName, sha256, sha512, unknownDigest } from './lib/digest.js';
 import { MT, configBytes, descriptorOf, imageManifest, pushBlob, putManifest } from './lib/push.js';
 import { startRegistry, type Registry } from './lib/registry.js';
@@ -106,5 +106,16 @@ describe('mount: POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<other> (Mou
     const got = await getBlob(dst, digest);
     expectStatus(got, 200, 'Stowage: blobs are per repository; the mounted copy survives the source delete');
     assert.ok(got.body.equals(data), 'the mounted copy is intact');
+  });
+
+  test('a malformed `from` answers 400 NAME_INVALID and a malformed mount digest 400 DIGEST_INVALID', async () => {
+    const src = repoName('src');
+    const digest = await pushBlob(reg, src, randomBytes(10));
+    for (const from of ['SRC', '../' + src, src + '/..', '-x']) {
+      const res = await req(reg, 'POST', `/v2/${repoName('dst')}/blobs/uploads/?mount=${digest}&from=${encodeURIComponent(from)}`);
+      expectError(res, 400, 'NAME_INVALID', `Stowage: a malformed repository name (from=${from}) answers 400 NAME_INVALID`);
+    }
+    const bad = await req(reg, 'POST', `/v2/${repoName('dst')}/blobs/uploads/?mount=sha256:abc&from=${src}`);
+    expectError(bad, 400, 'DIGEST_INVALID', 'Stowage: a malformed mount digest answers 400 DIGEST_INVALID');
   });
 });

@@ -199,4 +199,43 @@ describe('referrers: GET /v2/<name>/referrers/<digest> (Listing Referrers)', () 
     const tags = await req(reg, 'GET', `/v2/${r}/tags/list`);
     assert.deepEqual(tags.json<{ tags: string[] }>().tags.sort(), [tag, 'x'].sort(), 'the referrers tag is listed with the other tags');
   });
+
+  test('an empty artifactType in an image manifest also falls back to the config mediaType', async () => {
+    const r = repoName('emptytype');
+    const subj = await pushImage(reg, r, 'x');
+    const cfg = configBytes({ empty: 'artifactType' });
+    await pushBlob(reg, r, cfg);
+    const m = imageManifest({
+      artifactType: '',
+      config: descriptorOf('application/vnd.example.config.v1+json', cfg),
+      layers: [],
+      subject: subj.descriptor,
+    });
+    expectStatus(await putManifest(reg, r, sha256(m), m, MT.ociManifest), 201, 'a referrer with artifactType "" answers 201');
+    const res = await referrers(subj.digest, '', r);
+    const d = res.json<Index>().manifests.find((x) => x.digest === sha256(m));
+    assert.ok(d, `the referrer is listed; got ${res.text}`);
+    assert.equal(d.artifactType, 'application/vnd.example.config.v1+json', `spec: "If the artifactType is empty or missing in the image manifest, the value of artifactType MUST be set to the config descriptor mediaType"; got descriptor ${JSON.stringify(d)}`);
+    const filtered = await referrers(subj.digest, `?artifactType=${encodeURIComponent('application/vnd.example.config.v1+json')}`, r);
+    assert.deepEqual(filtered.json<Index>().manifests.map((x) => x.digest), [sha256(m)], 'the artifactType filter matches the config mediaType fallback');
+  });
+
+  test('an empty artifactType in an index is omitted from its descriptor', async () => {
+    const r = repoName('emptyidx');
+    const subj = await pushImage(reg, r, 'x');
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, artifactType: '', manifests: [], subject: subj.descriptor });
+    expectStatus(await putManifest(reg, r, sha256(index), index, MT.ociIndex), 201, 'an index referrer with artifactType "" answers 201');
+    const d = (await referrers(subj.digest, '', r)).json<Index>().manifests.find((x) => x.digest === sha256(index));
+    assert.ok(d, 'the index referrer is listed');
+    assert.ok(!('artifactType' in d), `spec: if the artifactType is empty or missing in an index, the artifactType MUST be omitted; got ${JSON.stringify(d)}`);
+  });
+
+  test('referrers of a sha512 subject digest are listed', async () => {
+    const r = repoName('sha512subj');
+    const subj: Descriptor = { mediaType: MT.ociManifest, digest: 'sha512:' + 'ab'.repeat(64), size: 100 };
+    const ref = await pushReferrer(r, { subject: subj, artifactType: 'application/vnd.example.sha512' });
+    const res = await referrers(subj.digest, '', r);
+    expectStatus(res, 200, 'referrers by sha512 digest answer 200');
+    assert.deepEqual(res.json<Index>().manifests.map((m) => m.digest), [ref.digest], 'the referrer of the sha512 subject is listed');
+  });
 });

@@ -177,4 +177,40 @@ describe('uploads-chunked: POST, PATCH with Content-Range, PUT (Pushing a blob i
     expectStatus(got, 200, 'blob is pullable by sha512 digest');
     assert.ok(got.body.equals(data), 'the pulled bytes equal the pushed bytes');
   });
+
+  test('an 8 MiB blob in uneven chunks round-trips byte for byte', async () => {
+    const data = randomBytes(8 * 1024 * 1024 + 13);
+    const digest = sha256(data);
+    let loc = await open();
+    const sizes = [1, 65_535, 1_048_577, 3_000_000, 2_500_000];
+    let off = 0;
+    for (const size of [...sizes, data.length - sizes.reduce((a, b) => a + b, 0)]) {
+      const res = await patch(loc, data.subarray(off, off + size), `${off}-${off + size - 1}`);
+      expectStatus(res, 202, `chunk ${off}-${off + size - 1} answers 202`);
+      expectHeader(res, 'range', `0-${off + size - 1}`, 'Range after the chunk');
+      loc = locationOf(res, 'PATCH Location');
+      off += size;
+    }
+    const put = await req(reg, 'PUT', withQuery(loc, { digest }));
+    expectStatus(put, 201, 'closing PUT answers 201');
+    const got = await getBlob(digest);
+    assert.equal(got.body.length, data.length, 'size of the pulled blob');
+    assert.equal(sha256(got.body), digest, 'digest of the pulled blob');
+  });
+
+  test('two sessions uploading the same blob at the same time both succeed (Layer Upload De-duplication)', async () => {
+    const data = randomBytes(200_000);
+    const digest = sha256(data);
+    const [a, b] = [await open(), await open()];
+    const [pa, pb] = await Promise.all([patch(a, data.subarray(0, 100_000), '0-99999'), patch(b, data.subarray(0, 100_000), '0-99999')]);
+    expectStatus(pa, 202, 'session A chunk answers 202');
+    expectStatus(pb, 202, 'session B chunk answers 202');
+    const close = (loc: string) =>
+      req(reg, 'PUT', withQuery(loc, { digest }), { headers: { 'content-type': 'application/octet-stream', 'content-range': '100000-199999' }, body: data.subarray(100_000) });
+    const [ca, cb] = await Promise.all([close(locationOf(pa, 'A Location')), close(locationOf(pb, 'B Location'))]);
+    expectStatus(ca, 201, 'spec: if A and B upload the same layer at the same time, both operations will proceed (A)');
+    expectStatus(cb, 201, 'spec: if A and B upload the same layer at the same time, both operations will proceed (B)');
+    const got = await getBlob(digest);
+    assert.ok(got.body.equals(data), 'the stored blob is intact');
+  });
 });
