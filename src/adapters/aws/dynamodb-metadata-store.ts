@@ -205,8 +205,9 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const manifest = await this.get(manifestKey, [ATTR.repository, ATTR.digest, ATTR.mediaType, ATTR.artifactType, ATTR.size]);
     if (!manifest) throw new Error(`cannot point tag ${tag} of ${repository} at ${digest}: that manifest is not stored`);
     const now = this.iso();
-    // The "tag of digest" entry before the tag itself, so deleteManifest always finds the tag.
-    await this.put(tagOfItem(repository, digest, tag, now));
+    // The "tag of digest" entry before the tag itself, so deleteManifest always finds the tag
+    // (conditional: a repeat keeps the first and writes no stream record).
+    await this.put(tagOfItem(repository, digest, tag, now), notExists);
     await this.put(tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now));
     // If the manifest was deleted meanwhile, take the tag back: the push then reads as having
     // happened just before the delete.
