@@ -33,6 +33,7 @@ describe('blobs-pull: GET/HEAD /v2/<name>/blobs/<digest> (Pulling blobs)', () =>
     expectStatus(res, 200, 'spec (Checking if content exists): HEAD of an existing blob MUST answer 200 OK');
     expectHeader(res, 'content-length', String(data.length), 'spec: a successful HEAD MUST carry the blob size in Content-Length');
     expectHeader(res, 'docker-content-digest', digest, 'spec: a successful HEAD MUST carry Docker-Content-Digest');
+    expectHeader(res, 'accept-ranges', 'bytes', 'Stowage: blob HEAD advertises Accept-Ranges: bytes, as GET does');
     assert.equal(res.body.length, 0, 'a HEAD response has no body');
   });
 
