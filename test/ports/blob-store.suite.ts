@@ -40,7 +40,9 @@ export function blobStoreSuite(name: string, setup: () => Promise<BlobStoreHarne
     const second = await store.writeUpload(id, state, 70_000, chunks(data.subarray(70_000, 150_000), data.subarray(150_000)));
     assert.equal(second.written, 130_000);
     state = second.state;
-    assert.deepEqual(await collect(store.readUpload(id, state, 100)), data.subarray(0, 100));
+    // readUpload is part of the contract only where uploads are readable (not S3); the bytes are
+    // checked after commit either way.
+    if (store.uploadsReadable) assert.deepEqual(await collect(store.readUpload(id, state, 100)), data.subarray(0, 100));
     const digest = sha256(data);
     assert.equal(await store.stat(digest), null, 'nothing is visible before commit');
     await store.commitUpload(id, state, data.length, digest);
@@ -67,7 +69,7 @@ export function blobStoreSuite(name: string, setup: () => Promise<BlobStoreHarne
     const retry = randomBytes(10);
     ({ state } = await store.writeUpload(id, state, 1000, chunks(retry)));
     const all = Buffer.concat([good, retry]);
-    assert.deepEqual(await collect(store.readUpload(id, state, all.length)), all);
+    if (store.uploadsReadable) assert.deepEqual(await collect(store.readUpload(id, state, all.length)), all);
     await store.commitUpload(id, state, all.length, sha256(all));
     assert.deepEqual(await collect(((await store.open(sha256(all))) as { body: AsyncIterable<Uint8Array> }).body), all);
     await store.delete(sha256(all));
