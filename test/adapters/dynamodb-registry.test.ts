@@ -149,6 +149,8 @@ test('DynamoDB calls per registry operation stay within the documented budget', 
   await measure('GET _catalog', () => call(reg, 'GET', '/v2/_catalog'), 200);
   await measure('GET referrers', () => call(reg, 'GET', `/v2/${repo}/referrers/${digest}`), 200);
   await measure('POST mount from another repository', () => call(reg, 'POST', '/v2/team/other/blobs/uploads/', { query: { mount: layers[0]!.digest, from: repo } }), 201);
+  const mono = Buffer.from('monolithic');
+  await measure('POST ?digest= (monolithic)', () => call(reg, 'POST', `/v2/${repo}/blobs/uploads/`, { query: { digest: sha256(mono) }, body: mono }), 201);
   await measure('DELETE manifest by tag', () => call(reg, 'DELETE', `/v2/${repo}/manifests/v1`), 202);
   await measure('DELETE manifest by digest (no tags left)', () => call(reg, 'DELETE', `/v2/${repo}/manifests/${digest}`), 202);
 
@@ -169,6 +171,7 @@ test('DynamoDB calls per registry operation stay within the documented budget', 
     'GET _catalog': { Query: 1 },
     'GET referrers': { Query: 1 },
     'POST mount from another repository': { GetItem: 2, PutItem: 2 },
+    'POST ?digest= (monolithic)': { PutItem: 1 },
     'DELETE manifest by tag': { DeleteItem: 1, GetItem: 1 },
     'DELETE manifest by digest (no tags left)': { GetItem: 2, Query: 2, DeleteItem: 2, BatchWriteItem: 1 },
   });
