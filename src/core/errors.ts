@@ -18,8 +18,6 @@ export const ERROR_CODES = {
   DENIED: { status: 403, message: 'requested access to the resource is denied' },
   UNSUPPORTED: { status: 415, message: 'the operation is unsupported' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
-  // Not in the OCI list; distribution's code for a bad `n`, which clients already know.
-  PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

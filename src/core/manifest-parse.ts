@@ -122,7 +122,8 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
       blobs,
       manifests: [],
       subject: m.subject ? descriptorDigest(m.subject, 'subject') : null,
-      artifactType: m.artifactType ?? m.config.mediaType,
+      // The spec: an empty or missing artifactType falls back to the config media type.
+      artifactType: m.artifactType || m.config.mediaType,
       annotations: m.annotations ?? null,
     };
   }
@@ -135,7 +136,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     blobs: [],
     manifests: idx.manifests.map((d, i) => descriptorDigest(d, `manifests[${i}]`)),
     subject: idx.subject ? descriptorDigest(idx.subject, 'subject') : null,
-    artifactType: idx.artifactType ?? null,
+    artifactType: idx.artifactType || null,
     annotations: idx.annotations ?? null,
   };
 }

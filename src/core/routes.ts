@@ -36,7 +36,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v2/', operation: 'ping', action: null },
   { method: 'HEAD', path: '/v2/', operation: 'ping', action: null },
   { method: 'GET', path: '/v2/_catalog', operation: 'catalog', action: 'catalog' },
+  { method: 'HEAD', path: '/v2/_catalog', operation: 'catalog', action: 'catalog' },
   { method: 'GET', path: '/v2/{name}/tags/list', operation: 'listTags', action: 'pull' },
+  { method: 'HEAD', path: '/v2/{name}/tags/list', operation: 'listTags', action: 'pull' },
   { method: 'GET', path: '/v2/{name}/manifests/{reference}', operation: 'getManifest', action: 'pull' },
   { method: 'HEAD', path: '/v2/{name}/manifests/{reference}', operation: 'headManifest', action: 'pull' },
   { method: 'PUT', path: '/v2/{name}/manifests/{reference}', operation: 'putManifest', action: 'push' },
@@ -50,6 +52,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'HEAD', path: '/v2/{name}/blobs/{digest}', operation: 'headBlob', action: 'pull' },
   { method: 'DELETE', path: '/v2/{name}/blobs/{digest}', operation: 'deleteBlob', action: 'delete' },
   { method: 'GET', path: '/v2/{name}/referrers/{digest}', operation: 'listReferrers', action: 'pull' },
+  { method: 'HEAD', path: '/v2/{name}/referrers/{digest}', operation: 'listReferrers', action: 'pull' },
 ];
 
 export type RouteParams = Partial<Record<'name' | 'reference' | 'digest' | 'uuid', string>>;

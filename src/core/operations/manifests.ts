@@ -111,7 +111,8 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     'content-length': '0',
   };
   if (subject) headers['oci-subject'] = subject;
-  if (ref.kind === 'digest' && tags.length) headers['oci-tag'] = tags;
+  // Every tag this push created is reported, whether it came from the path or from ?tag=.
+  if ((ref.kind === 'digest' || req.query.has('tag')) && tags.length) headers['oci-tag'] = tags;
   return response(201, headers);
 }
 

@@ -31,8 +31,10 @@ function headersOf(req: IncomingMessage): Record<string, string | undefined> {
   return out;
 }
 
-async function writeResponse(res: ServerResponse, r: RegistryResponse, head: boolean): Promise<void> {
-  res.writeHead(r.status, r.headers);
+async function writeResponse(req: IncomingMessage, res: ServerResponse, r: RegistryResponse, head: boolean): Promise<void> {
+  // A response sent before the request body was read to its end (an oversize manifest, a bad
+  // chunk) closes the connection: the rest of the body must not be taken for the next request.
+  res.writeHead(r.status, req.complete ? r.headers : { ...r.headers, connection: 'close' });
   const body = r.body;
   if (head || body === undefined) {
     res.end();
@@ -55,8 +57,11 @@ export function createRequestHandler(registry: Registry, log: (m: string, e?: un
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     const method = req.method ?? 'GET';
     try {
-      const response = await registry.handle({ method, path, query, headers: headersOf(req), body: req });
-      await writeResponse(res, response, method === 'HEAD');
+      // destroyOnReturn: false, so a core that stops reading early does not tear down the socket
+      // before its error response is written.
+      const body = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
+      const response = await registry.handle({ method, path, query, headers: headersOf(req), body });
+      await writeResponse(req, res, response, method === 'HEAD');
     } catch (err) {
       if (req.destroyed || res.destroyed) return; // the client went away mid-request
       log(`${method} ${path.slice(0, 200)} failed`, err);
