@@ -100,17 +100,20 @@ async function tryMount(ctx: RegistryContext, name: string, digest: Digest, from
 async function monolithicUpload(ctx: RegistryContext, name: string, digest: Digest, req: RegistryRequest): Promise<RegistryResponse> {
   const id = randomUUID();
   let state = await ctx.blobs.createUpload(id);
+  let size = 0;
   try {
     const hasher = new NativeHasher(digest.algorithm);
     const expected = declaredLength(req.headers);
     const written = await ctx.blobs.writeUpload(id, state, 0, tap(req.body, (c) => hasher.update(c), expected));
     state = written.state;
-    checkLength(expected, written.written);
-    await verifyAndCommit(ctx, name, id, state, written.written, digest, hasher.digestSoFar());
+    size = written.written;
+    checkLength(expected, size);
+    checkDigest(digest, hasher.digestSoFar());
   } catch (err) {
     await ctx.blobs.deleteUpload(id, state);
     throw err;
   }
+  await commitBlob(ctx, name, id, state, size, digest.value);
   return blobCreated(name, digest.value);
 }
 
@@ -152,19 +155,15 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
     let session = await loadSession(ctx, name, req);
     let hasher: UploadHasher | undefined;
     if (hasBody(req.headers)) ({ session, hasher } = await writeRequestBody(ctx, session, req));
-    let actual: string;
     try {
-      actual = await finalDigest(ctx, session, digest.algorithm, hasher);
+      checkDigest(digest, await finalDigest(ctx, session, digest.algorithm, hasher));
     } catch (err) {
       await discardUpload(ctx, session);
       throw err;
     }
-    try {
-      await verifyAndCommit(ctx, name, session.id, session.storageState, session.offset, digest, actual);
-    } catch (err) {
-      await discardUpload(ctx, session);
-      throw err;
-    }
+    // Verified. A failure from here on is the store's, not the content's: the session stays so
+    // the client can retry the PUT (committing is idempotent).
+    await commitBlob(ctx, name, session.id, session.storageState, session.offset, digest.value);
     await ctx.metadata.deleteUpload(session.id);
     ctx.hashCache.forget(session.id);
     return blobCreated(name, digest.value);
@@ -181,22 +180,18 @@ function checkLength(expected: number | undefined, written: number): void {
   }
 }
 
-async function verifyAndCommit(
-  ctx: RegistryContext,
-  name: string,
-  id: string,
-  state: unknown,
-  size: number,
-  claimed: Digest,
-  actual: string,
-): Promise<void> {
+function checkDigest(claimed: Digest, actual: string): void {
   if (actual !== claimed.value) {
     throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${claimed.value}: the upload was discarded, push the blob again`, {
       detail: { expected: claimed.value, actual },
     });
   }
-  await ctx.blobs.commitUpload(id, state, size, claimed.value);
-  await ctx.metadata.linkBlob(name, claimed.value, size);
+}
+
+/** Makes verified content visible as a blob and links it to the repository. */
+async function commitBlob(ctx: RegistryContext, name: string, id: string, state: unknown, size: number, digest: string): Promise<void> {
+  await ctx.blobs.commitUpload(id, state, size, digest);
+  await ctx.metadata.linkBlob(name, digest, size);
 }
 
 async function discardUpload(ctx: RegistryContext, session: UploadSession): Promise<void> {
