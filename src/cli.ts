@@ -2,52 +2,29 @@
  * `stowage` command line. `stowage serve` runs the registry on the embedded default
  * (filesystem blobs + SQLite metadata under --data-dir).
  */
-import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { createPorts } from './adapters/create-ports.js';
+import { parseServeConfig, SERVE_USAGE } from './config.js';
 import { startServer } from './shells/http/server.js';
-
-const USAGE = `usage: stowage serve [--host HOST] [--port PORT] [--data-dir DIR] [--webhook URL ...]
-
-  --host      address to listen on (env STOWAGE_HOST, default 127.0.0.1)
-  --port      port to listen on (env STOWAGE_PORT, default 5000)
-  --data-dir  where blobs, metadata and the event log live (env STOWAGE_DATA_DIR, default ./data)
-  --webhook   POST every push/delete event to this URL; repeatable (env STOWAGE_WEBHOOKS, comma-separated)
-`;
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
-      webhook: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
+  const config = parseServeConfig(argv);
+  if (config === 'help') {
+    process.stdout.write(SERVE_USAGE);
     return;
   }
-  const env = process.env;
-  const host = values.host ?? env.STOWAGE_HOST ?? '127.0.0.1';
-  const portText = values.port ?? env.STOWAGE_PORT ?? '5000';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${portText}"`);
-  const dataDir = resolve(values['data-dir'] ?? env.STOWAGE_DATA_DIR ?? './data');
-  const webhooks = values.webhook ?? (env.STOWAGE_WEBHOOKS ? env.STOWAGE_WEBHOOKS.split(',').filter(Boolean) : []);
-
-  if (!isLoopback(host)) {
+  if (!isLoopback(config.host)) {
     console.warn(
-      `WARNING: listening on ${host} without authentication: anyone who can reach this port can push, overwrite and delete images. Bind to 127.0.0.1 or put the registry behind an authenticating proxy.`,
+      `WARNING: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images. Bind to 127.0.0.1 or put the registry behind an authenticating proxy.`,
     );
   }
-  const server = await startServer({ dataDir, host, port, webhooks });
-  console.log(`stowage: registry listening on ${server.url} (data in ${dataDir})`);
+  const ports = await createPorts(config);
+  const server = await startServer({ dataDir: config.dataDir, host: config.host, port: config.port }, ports);
+  const where = [config.storage === 's3' ? `blobs in s3://${config.s3Bucket}/${config.s3Prefix}` : `blobs in ${config.dataDir}`, config.metadata === 'dynamodb' ? `metadata in DynamoDB table ${config.dynamodbTable}` : 'metadata in SQLite'];
+  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };
@@ -65,10 +42,10 @@ export async function main(argv: string[]): Promise<void> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      process.stdout.write(SERVE_USAGE);
       break;
     default:
-      process.stderr.write(`stowage: unknown command "${command}"\n${USAGE}`);
+      process.stderr.write(`stowage: unknown command "${command}"\n${SERVE_USAGE}`);
       process.exitCode = 2;
   }
 }

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Registry } from '../../core/registry.js';
 import type { RegistryPorts } from '../../core/context.js';
 import { API_VERSION_HEADER, type RegistryResponse } from '../../core/messages.js';
-import { createEmbeddedPorts } from '../../adapters/embedded/index.js';
+import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -75,9 +75,11 @@ export function createRequestHandler(registry: Registry, log: (m: string, e?: un
   };
 }
 
-/** Starts the registry on the given ports (embedded ones by default). */
+/** Starts the registry on the given ports (the embedded default's when none are given). */
 export async function startServer(options: ServerOptions, ports?: RegistryPorts & { close?(): void }): Promise<RunningServer> {
-  const resolvedPorts = ports ?? (await createEmbeddedPorts({ dataDir: options.dataDir, webhooks: options.webhooks ?? [] }));
+  const webhooks = options.webhooks ?? [];
+  const resolvedPorts =
+    ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
   const registry = new Registry(resolvedPorts);
   const handler = createRequestHandler(registry);
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
