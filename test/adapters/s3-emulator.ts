@@ -10,23 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { buildApp } from 'fauxqs';
 import { S3Keys } from '../../src/adapters/aws/s3-keys.js';
 
-const BODY_LIMIT = 160 * 1024 * 1024;
-
-export interface S3Emulator {
-  endpoint: string;
-  stop(): Promise<void>;
-}
-
-export async function startS3Emulator(): Promise<S3Emulator> {
-  const app = buildApp({ logger: false });
-  app.removeContentTypeParser('*');
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
-  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { endpoint, stop: () => app.close() };
-}
+export { startS3Emulator, type S3Emulator } from '../helpers/aws-emulators.js';
 
 /** A client that records every command it sends and the multipart uploads it left open. */
 export interface TrackedS3 {

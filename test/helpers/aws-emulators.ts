@@ -1,12 +1,16 @@
 /**
  * AWS emulators started by the tests themselves, on loopback: dynalite for DynamoDB and fauxqs
  * for S3 (see shared/FIELD-NOTES.md for what each supports). Each call starts a fresh pair.
+ *
+ * fauxqs's startFauxqs() caps request bodies at 11 MiB, below the S3 store's 16 MiB parts, so
+ * its app is built with buildApp() and the binary body parser re-registered with a larger limit
+ * (Fastify's public API); everything else is fauxqs as shipped.
  */
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
+import { buildApp } from 'fauxqs';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const TEST_REGION = 'us-east-1';
@@ -21,14 +25,29 @@ export interface AwsEmulators {
   stop(): Promise<void>;
 }
 
+const S3_BODY_LIMIT = 160 * 1024 * 1024;
+
+export interface S3Emulator {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startS3Emulator(): Promise<S3Emulator> {
+  const app = buildApp({ logger: false });
+  app.removeContentTypeParser('*');
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: S3_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { endpoint, stop: () => app.close() };
+}
+
 export async function startAwsEmulators(): Promise<AwsEmulators> {
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     dyn.once('error', reject);
     dyn.listen(0, '127.0.0.1', () => resolve());
   });
-  const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  const s3Endpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const s3Emulator = await startS3Emulator();
+  const s3Endpoint = s3Emulator.endpoint;
   const dynamodbEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
   const s3 = new S3Client({ endpoint: s3Endpoint, region: TEST_REGION, forcePathStyle: true, credentials: TEST_CREDENTIALS });
   const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
@@ -47,7 +66,7 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
     async stop() {
       s3.destroy();
       dynamodb.destroy();
-      await fauxqs.stop();
+      await s3Emulator.stop();
       await new Promise<void>((resolve) => dyn.close(() => resolve()));
     },
   };

@@ -51,6 +51,9 @@ function makeRes(method: string, url: string, status: number, headers: Headers, 
 /** One HTTP request through global fetch, redirect: 'manual'; the body is read eagerly. */
 export async function req(reg: Registry, method: string, pathOrUrl: string, opts: ReqOptions = {}): Promise<Res> {
   let url = absolute(reg, pathOrUrl);
+  // Headers only the registry sends (a redirect target such as S3 does not): after a followed
+  // redirect they are checked on the registry's own redirect response.
+  const registryHeaders = new Headers();
   for (let hop = 0; ; hop++) {
     const init: RequestInit & { duplex?: 'half' } = {
       method,
@@ -72,10 +75,18 @@ export async function req(reg: Registry, method: string, pathOrUrl: string, opts
     }
     const loc = r.headers.get('location');
     if (opts.follow && [301, 302, 303, 307, 308].includes(r.status) && loc && hop < 5) {
+      for (const name of ['docker-content-digest', 'docker-distribution-api-version', 'accept-ranges']) {
+        const value = r.headers.get(name);
+        if (value !== null && !registryHeaders.has(name)) registryHeaders.set(name, value);
+      }
       url = new URL(loc, url).toString();
       continue;
     }
-    return makeRes(method, url, r.status, r.headers, body);
+    const headers = new Headers(r.headers);
+    registryHeaders.forEach((value, name) => {
+      if (!headers.has(name)) headers.set(name, value);
+    });
+    return makeRes(method, url, r.status, headers, body);
   }
 }
 
