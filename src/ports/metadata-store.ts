@@ -60,6 +60,12 @@ export interface UploadSession {
   /** Digest of bytes [0, offset) when the last request hashed natively. */
   digestSoFar: string | null;
   storageState: unknown;
+  /**
+   * While a request writes bytes, the time (ISO) until which its claim on the offset holds; null
+   * when nobody writes. Another request is refused while the lease is live, so two processes
+   * never write the same offset at once; a writer that died releases it by expiry.
+   */
+  leaseExpiresAt: string | null;
   /** Incremented by every update; updates are conditional on it. */
   version: number;
 }

@@ -249,6 +249,7 @@ export function uploadItem(s: UploadSession, now: Date): Item {
     [ATTR.digestSoFar]: s.digestSoFar,
     // JSON text: storage state is whatever the BlobStore keeps, and must come back exactly.
     [ATTR.storageState]: JSON.stringify(s.storageState ?? null),
+    [ATTR.leaseExpiresAt]: s.leaseExpiresAt,
     [ATTR.version]: s.version,
     [ATTR.expiresAt]: Math.floor(now.getTime() / 1000) + UPLOAD_TTL_SECONDS,
   };
@@ -264,6 +265,7 @@ export function uploadOf(item: Item): UploadSession {
     hashState: strOrNull(item, ATTR.hashState),
     digestSoFar: strOrNull(item, ATTR.digestSoFar),
     storageState: JSON.parse(str(item, ATTR.storageState)) as unknown,
+    leaseExpiresAt: strOrNull(item, ATTR.leaseExpiresAt),
     version: num(item, ATTR.version),
   };
 }

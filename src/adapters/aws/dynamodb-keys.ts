@@ -55,6 +55,7 @@ export const ATTR = {
   algorithm: 'algorithm',
   hashState: 'hashState',
   digestSoFar: 'digestSoFar',
+  leaseExpiresAt: 'leaseExpiresAt',
   storageState: 'storageState',
   version: 'version',
   /** Epoch seconds; the table's TTL attribute (upload sessions only). */

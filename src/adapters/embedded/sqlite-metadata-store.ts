@@ -35,7 +35,7 @@ CREATE INDEX IF NOT EXISTS referrers_by_digest ON referrers (repository, digest)
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY, repository TEXT NOT NULL, offset INTEGER NOT NULL, started_at TEXT NOT NULL,
   algorithm TEXT NOT NULL, hash_state TEXT, digest_so_far TEXT, storage_state TEXT,
-  version INTEGER NOT NULL);
+  lease_expires_at TEXT, version INTEGER NOT NULL);
 `;
 
 interface ManifestRow {
@@ -66,6 +66,7 @@ interface UploadRow {
   hash_state: string | null;
   digest_so_far: string | null;
   storage_state: string | null;
+  lease_expires_at: string | null;
   version: number;
 }
 
@@ -246,10 +247,10 @@ export class SqliteMetadataStore implements MetadataStore {
   async createUpload(s: UploadSession): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO uploads (id, repository, offset, started_at, algorithm, hash_state, digest_so_far, storage_state, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO uploads (id, repository, offset, started_at, algorithm, hash_state, digest_so_far, storage_state, lease_expires_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.id, s.repository, s.offset, s.startedAt, s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.version);
+      .run(s.id, s.repository, s.offset, s.startedAt, s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.leaseExpiresAt, s.version);
   }
 
   async getUpload(id: string): Promise<UploadSession | null> {
@@ -264,6 +265,7 @@ export class SqliteMetadataStore implements MetadataStore {
       hashState: row.hash_state,
       digestSoFar: row.digest_so_far,
       storageState: row.storage_state === null ? null : JSON.parse(row.storage_state),
+      leaseExpiresAt: row.lease_expires_at,
       version: row.version,
     };
   }
@@ -271,10 +273,10 @@ export class SqliteMetadataStore implements MetadataStore {
   async updateUpload(s: UploadSession, expectedVersion: number): Promise<boolean> {
     const result = this.db
       .prepare(
-        `UPDATE uploads SET offset = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, version = ?
+        `UPDATE uploads SET offset = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_expires_at = ?, version = ?
          WHERE id = ? AND version = ?`,
       )
-      .run(s.offset, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.version, s.id, expectedVersion);
+      .run(s.offset, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.leaseExpiresAt, s.version, s.id, expectedVersion);
     return result.changes === 1;
   }
 

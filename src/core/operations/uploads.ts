@@ -69,6 +69,7 @@ export async function startUpload(ctx: RegistryContext, name: string, req: Regis
     hashState: null,
     digestSoFar: null,
     storageState: await ctx.blobs.createUpload(id),
+    leaseExpiresAt: null,
     version: 0,
   };
   await ctx.metadata.createUpload(session);
@@ -155,6 +156,7 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
     let session = await loadSession(ctx, name, req);
     let hasher: UploadHasher | undefined;
     if (hasBody(req.headers)) ({ session, hasher } = await writeRequestBody(ctx, session, req));
+    else checkNoLiveWriter(session); // finishing while a chunk is still being written would lose it
     try {
       checkDigest(digest, await finalDigest(ctx, session, digest.algorithm, hasher));
     } catch (err) {
@@ -210,6 +212,7 @@ async function writeRequestBody(
   session: UploadSession,
   req: RegistryRequest,
 ): Promise<{ session: UploadSession; hasher: UploadHasher }> {
+  checkNoLiveWriter(session);
   const contentLength = declaredLength(req.headers);
   const rangeHeader = req.headers['content-range'];
   let expected = contentLength;
@@ -230,24 +233,44 @@ async function writeRequestBody(
     }
   }
   const hasher = await hasherAt(ctx, session, chunked || !ctx.blobs.uploadsReadable);
-  // Claim the offset before writing a byte: of two requests racing for it (in any process),
-  // the loser is refused here and never writes; one that claims and then dies leaves only
-  // bytes past the offset, which the next writer replaces.
-  const claimed: UploadSession = { ...session, version: session.version + 1 };
+  // Claim the offset before writing a byte, with a lease: of two requests racing for it (in any
+  // process), the loser is refused here and never writes, and so is any request that arrives
+  // while the winner is still writing. A writer that dies leaves only bytes past the offset,
+  // which the next writer replaces once the lease has expired.
+  const claimed: UploadSession = { ...session, leaseExpiresAt: new Date(Date.now() + UPLOAD_LEASE_MS).toISOString(), version: session.version + 1 };
   if (!(await ctx.metadata.updateUpload(claimed, session.version))) throw concurrentWrite();
-  const written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, (c) => hasher.update(c), expected ?? Number.POSITIVE_INFINITY));
-  checkLength(expected, written.written);
+  let written: { written: number; state: unknown };
+  try {
+    written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, (c) => hasher.update(c), expected ?? Number.POSITIVE_INFINITY));
+    checkLength(expected, written.written);
+  } catch (err) {
+    // Release the lease so the client can resend this chunk at once; the offset is unchanged.
+    await ctx.metadata.updateUpload({ ...claimed, leaseExpiresAt: null, version: claimed.version + 1 }, claimed.version).catch(() => false);
+    throw err;
+  }
   const next: UploadSession = {
     ...claimed,
     offset: session.offset + written.written,
     storageState: written.state,
     hashState: hasher.saveState(),
     digestSoFar: hasher.digestSoFar(),
+    leaseExpiresAt: null,
     version: claimed.version + 1,
   };
   if (!(await ctx.metadata.updateUpload(next, claimed.version))) throw concurrentWrite();
   if (hasher instanceof NativeHasher) ctx.hashCache.put(session.id, next.offset, hasher.snapshot());
   return { session: next, hasher };
+}
+
+/**
+ * How long a request's claim on an upload offset holds without being released. Long enough for
+ * a very large streamed PATCH; only a writer that died ever waits it out.
+ */
+export const UPLOAD_LEASE_MS = 60 * 60 * 1000;
+
+/** Refuses a request while another one holds a live lease on the upload. */
+function checkNoLiveWriter(session: UploadSession): void {
+  if (session.leaseExpiresAt !== null && Date.parse(session.leaseExpiresAt) > Date.now()) throw concurrentWrite();
 }
 
 function concurrentWrite(): RegistryError {
