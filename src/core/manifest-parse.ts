@@ -16,20 +16,25 @@ import {
 import type { ReferrerDescriptor } from '../ports/metadata-store.js';
 
 const annotations = z.record(z.string(), z.string());
+/** RFC 6838 `type/subtype` (with optional parameters), at most 255 characters. */
+const mediaTypeString = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(?:\s*;.*)?$/, 'must be a media type such as application/vnd.oci.image.layer.v1.tar+gzip');
 const descriptor = z.object({
-  mediaType: z.string().min(1),
+  mediaType: mediaTypeString,
   digest: z.string(),
   size: z.number().int().nonnegative(),
   urls: z.array(z.string()).optional(),
   annotations: annotations.optional(),
-  artifactType: z.string().optional(),
+  artifactType: mediaTypeString.optional(),
 });
 type Descriptor = z.infer<typeof descriptor>;
 
 const imageManifest = z.object({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  artifactType: z.union([mediaTypeString, z.literal('')]).optional(),
   config: descriptor,
   layers: z.array(descriptor),
   subject: descriptor.optional(),
@@ -39,7 +44,7 @@ const imageManifest = z.object({
 const imageIndex = z.object({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  artifactType: z.union([mediaTypeString, z.literal('')]).optional(),
   manifests: z.array(descriptor),
   subject: descriptor.optional(),
   annotations: annotations.optional(),

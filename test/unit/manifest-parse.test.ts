@@ -57,3 +57,11 @@ test('bad manifests get MANIFEST_INVALID; schema1 and unknown types get UNSUPPOR
   assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 1, name: 'a', fsLayers: [] }), 'application/vnd.docker.distribution.manifest.v1+prettyjws')), 'UNSUPPORTED 415');
   assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 2 }), 'application/vnd.example+json')), 'UNSUPPORTED 415');
 });
+
+test('descriptor media types and artifactType must be RFC 6838 media types of at most 255 characters', () => {
+  const m = (extra: object) => enc({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: desc('application/vnd.oci.image.config.v1+json', d('a')), layers: [], ...extra });
+  assert.equal(parseManifest(m({ artifactType: 'application/vnd.example.sbom+json' }), OCI_MANIFEST).artifactType, 'application/vnd.example.sbom+json');
+  assert.equal(errCode(() => parseManifest(m({ artifactType: `application/${'x'.repeat(300)}` }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
+  assert.equal(errCode(() => parseManifest(m({ artifactType: 'not a media type' }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
+  assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: desc('bad', d('a')), layers: [] }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
+});

@@ -90,9 +90,8 @@ async function tryMount(ctx: RegistryContext, name: string, digest: Digest, from
     source = (await ctx.metadata.findBlobRepositories(digest.value, 1))[0];
   }
   if (source === undefined) return null;
-  const link = await ctx.metadata.getBlobLink(source, digest.value);
   const stored = await ctx.blobs.stat(digest.value);
-  if (!link || !stored) return null;
+  if (!stored) return null;
   await ctx.metadata.linkBlob(name, digest.value, stored.size);
   return blobCreated(name, digest.value);
 }
