@@ -8,6 +8,12 @@ import { KeyedMutex } from './keyed-mutex.js';
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (413 above). */
   maxManifestBytes: number;
+  /**
+   * Answer blob HEAD with 307 to the store's headUrl() (when the store has one) instead of 200
+   * with Content-Length: for the Lambda shell, whose Content-Length on a HEAD API Gateway renames.
+   * @default false
+   */
+  redirectBlobHead?: boolean;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = { maxManifestBytes: 4 * 1024 * 1024 };

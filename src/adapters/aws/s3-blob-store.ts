@@ -20,6 +20,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
@@ -146,6 +147,17 @@ export class S3BlobStore implements BlobStore {
       if (isS3Failure(err, 'not-found')) return null;
       throw err;
     }
+  }
+
+  /**
+   * A presigned HEAD URL of the blob's content (a presigned GET URL refuses a HEAD: the method
+   * is signed), for the Lambda shell's blob HEAD redirect. Null when there is no pointer.
+   */
+  async headUrl(digest: string): Promise<string | null> {
+    const pointer = await this.readPointer(this.keys.blobPointer(digest));
+    if (!pointer) return null;
+    const command = new HeadObjectCommand({ Bucket: this.bucket, Key: pointer.key });
+    return s3Call('presign HeadObject', pointer.key, () => getSignedUrl(this.client, command, { expiresIn: this.presignExpiresSeconds }));
   }
 
   async delete(digest: string): Promise<void> {

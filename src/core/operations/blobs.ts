@@ -22,6 +22,12 @@ export async function getBlob(ctx: RegistryContext, name: string, req: RegistryR
     'cache-control': 'max-age=31536000',
   };
   if (head) {
+    if (ctx.limits.redirectBlobHead && ctx.blobs.headUrl) {
+      // The client learns the size from the store's own HEAD answer; the size header is for people.
+      const url = await ctx.blobs.headUrl(digest);
+      if (url === null) throw blobUnknown(name, digest);
+      return response(307, { ...base, location: url, 'stowage-blob-size': String(size) });
+    }
     if (!(await ctx.blobs.stat(digest))) throw blobUnknown(name, digest);
     return response(200, { ...base, 'content-type': 'application/octet-stream', 'content-length': String(size) });
   }
