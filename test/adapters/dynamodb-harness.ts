@@ -9,6 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import type { LargeObjectStore } from '../../src/adapters/aws/large-objects.js';
+import { countCalls, type CallCounter } from '../helpers/aws-calls.js';
+
+export { countCalls, type CallCounter };
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -22,12 +25,6 @@ export interface Dynalite {
   newTable(): Promise<string>;
   newClient(): DynamoDBClient;
   stop(): Promise<void>;
-}
-
-export interface CallCounter {
-  counts(): Record<string, number>;
-  total(): number;
-  reset(): void;
 }
 
 export async function startDynalite(): Promise<Dynalite> {
@@ -63,25 +60,6 @@ export async function startDynalite(): Promise<Dynalite> {
 }
 
 /** Counts every command sent through a client, by operation name. */
-export function countCalls(client: DynamoDBClient): CallCounter {
-  let counts: Record<string, number> = {};
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'stowageCallCounter' },
-  );
-  return {
-    counts: () => ({ ...counts }),
-    total: () => Object.values(counts).reduce((a, b) => a + b, 0),
-    reset: () => {
-      counts = {};
-    },
-  };
-}
-
 /** A LargeObjectStore in a Map, for tests that do not need S3. */
 export class InMemoryLargeObjectStore implements LargeObjectStore {
   readonly objects = new Map<string, Uint8Array>();
