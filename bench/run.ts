@@ -21,7 +21,7 @@ import { closeAgent, createManyTags, getJson, MANIFEST_ACCEPT, request, sha256, 
 import { formatErrors, formatTable, median, ratioOf, type Cell, type Row } from './report.js';
 import { processStats, repoRoot, startDistributionProcess, startStowageProcess, type Target } from './targets.js';
 import { runRawLoad } from './rawload.js';
-import { runWrk } from './wrk.js';
+import { runWrk, type WrkResult } from './wrk.js';
 
 const MiB = 1024 * 1024;
 
@@ -140,6 +140,71 @@ function setCell(row: Row, t: Target, c: Cell): void {
 
 const SINGLE = (i: number) => `s${i + 1}`;
 const CONC = (i: number) => `c${i}`;
+const concNames = () => Array.from({ length: CFG.clients }, (_, i) => CONC(i));
+
+function getCell(row: Row, t: Target): Cell | undefined {
+  return t.name === 'stowage' ? row.stowage : row.distribution;
+}
+
+/** Warm-up on every target; returns the targets whose warm-up worked (failures set `rows`' cells). */
+async function warmUp(order: Target[], what: string, rows: Row[], fn: (t: Target) => Promise<unknown>): Promise<Target[]> {
+  const ok: Target[] = [];
+  for (const t of order) {
+    log(`${what}: warm-up on ${t.name}`);
+    const c = await cell(`${what} warm-up on ${t.name}`, () => fn(t).then(() => ({})));
+    if (c.error !== undefined) for (const r of rows) setCell(r, t, { error: `warm-up failed: ${c.error}` });
+    else ok.push(t);
+  }
+  return ok;
+}
+
+/**
+ * Repetition i runs on every target before repetition i+1 starts, in alternating order
+ * (A B, B A, A B, ...), so a burst of other load on the machine hits both registries alike.
+ * `once` returns the value of one repetition; the cell gets the median. A target that fails
+ * stops repeating and gets the error.
+ */
+async function interleaved(
+  row: Row,
+  order: Target[],
+  reps: number,
+  what: string,
+  once: (t: Target, i: number) => Promise<{ value: number; extra?: unknown }>,
+): Promise<void> {
+  const values = new Map<Target, number[]>();
+  const extras = new Map<Target, unknown[]>();
+  const failed = new Set<Target>();
+  for (let i = 0; i < reps; i++) {
+    for (const t of i % 2 === 0 ? order : [...order].reverse()) {
+      if (failed.has(t)) continue;
+      try {
+        const r = await once(t, i);
+        values.set(t, [...(values.get(t) ?? []), r.value]);
+        if (r.extra !== undefined) extras.set(t, [...(extras.get(t) ?? []), r.extra]);
+      } catch (err) {
+        failed.add(t);
+        log(`FAILED: ${what} on ${t.name}: ${errText(err).split('\n')[0]}`);
+        setCell(row, t, { error: errText(err) });
+      }
+    }
+  }
+  for (const t of order) {
+    if (failed.has(t)) continue;
+    const v = values.get(t) ?? [];
+    setCell(row, t, { value: median(v), detail: { runs: v, ...(extras.has(t) ? { extra: extras.get(t) } : {}) } });
+  }
+}
+
+/** One run per target (in `order`): `fn` returns [seconds, bytes]; the cell is MiB/s. */
+async function eachOnce(row: Row, order: Target[], what: string, fn: (t: Target) => Promise<[number, number]>): Promise<void> {
+  for (const t of order) {
+    log(`${what}: ${t.name}`);
+    setCell(row, t, await cell(`${what} on ${t.name}`, async () => {
+      const [seconds, bytes] = await fn(t);
+      return { value: bytes / MiB / seconds, detail: { seconds, bytes } };
+    }));
+  }
+}
 
 // ---- skopeo --------------------------------------------------------------------------------
 
@@ -161,68 +226,42 @@ async function benchSkopeo(ctx: Ctx): Promise<void> {
   const repo = (name: string) => `bench/skopeo-${name}`;
   const pushOne = newRow(ctx, 'skopeo_push_1', 'skopeo push, 1 client', 'MiB/s', 'higher');
   const pushMany = newRow(ctx, 'skopeo_push_8', `skopeo push, ${CFG.clients} clients (aggregate)`, 'MiB/s', 'higher');
-  for (const t of ordered(ctx)) {
-    log(`skopeo push -> ${t.name}`);
-    await sync();
-    const warm = await cell(`skopeo push warm-up to ${t.name}`, async () => {
-      await skopeoPush(t, img('warm'), repo('warm'));
-      return {};
-    });
-    if (warm.error) {
-      setCell(pushOne, t, warm);
-      setCell(pushMany, t, warm);
-      continue;
-    }
-    setCell(pushOne, t, await cell(`skopeo push 1 client to ${t.name}`, async () => {
-      const rates: number[] = [];
-      for (let i = 0; i < CFG.singleReps; i++) {
-        await sync();
-        const s = await timed(() => skopeoPush(t, img(SINGLE(i)), repo(SINGLE(i))));
-        rates.push((await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s);
-      }
-      return { value: median(rates), detail: { runsMiBps: rates } };
-    }));
-    setCell(pushMany, t, await cell(`skopeo push ${CFG.clients} clients to ${t.name}`, async () => {
-      await sync();
-      const names = Array.from({ length: CFG.clients }, (_, i) => CONC(i));
-      const s = await timed(() => Promise.all(names.map((n) => skopeoPush(t, img(n), repo(n)))));
-      const bytes = (await Promise.all(names.map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-      return { value: bytes / MiB / s, detail: { seconds: s, bytes } };
-    }));
-  }
-
   const pullOne = newRow(ctx, 'skopeo_pull_1', 'skopeo pull, 1 client', 'MiB/s', 'higher');
   const pullMany = newRow(ctx, 'skopeo_pull_8', `skopeo pull, ${CFG.clients} clients (aggregate)`, 'MiB/s', 'higher');
+
+  let order = ordered(ctx);
+  await sync();
+  let ok = await warmUp(order, 'skopeo push', [pushOne, pushMany, pullOne, pullMany], (t) => skopeoPush(t, img('warm'), repo('warm')));
+  log('skopeo push, 1 client');
+  await interleaved(pushOne, ok, CFG.singleReps, 'skopeo push 1 client', async (t, i) => {
+    await sync();
+    const s = await timed(() => skopeoPush(t, img(SINGLE(i)), repo(SINGLE(i))));
+    return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+  });
+  await eachOnce(pushMany, ok, `skopeo push, ${CFG.clients} clients`, async (t) => {
+    await sync();
+    const s = await timed(() => Promise.all(concNames().map((n) => skopeoPush(t, img(n), repo(n)))));
+    const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
+    return [s, bytes];
+  });
+
   const pulled = join(ctx.work, 'pulled');
   await mkdir(pulled, { recursive: true });
-  for (const t of ordered(ctx)) {
-    if ((t.name === 'stowage' ? pushMany.stowage : pushMany.distribution)?.error) {
-      const c = { error: 'skipped: the push rows failed' };
-      setCell(pullOne, t, c);
-      setCell(pullMany, t, c);
-      continue;
-    }
-    log(`skopeo pull <- ${t.name}`);
-    await sync();
-    await cell(`skopeo pull warm-up from ${t.name}`, () => skopeoPull(t, repo('warm'), join(pulled, 'warm')).then(() => ({})));
-    setCell(pullOne, t, await cell(`skopeo pull 1 client from ${t.name}`, async () => {
-      const rates: number[] = [];
-      for (let i = 0; i < CFG.singleReps; i++) {
-        const dest = join(pulled, `${t.name}-${SINGLE(i)}`);
-        const s = await timed(() => skopeoPull(t, repo(SINGLE(i)), dest));
-        rates.push((await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s);
-      }
-      return { value: median(rates), detail: { runsMiBps: rates } };
-    }));
-    setCell(pullMany, t, await cell(`skopeo pull ${CFG.clients} clients from ${t.name}`, async () => {
-      const names = Array.from({ length: CFG.clients }, (_, i) => CONC(i));
-      const s = await timed(() => Promise.all(names.map((n) => skopeoPull(t, repo(n), join(pulled, `${t.name}-${n}`)))));
-      const bytes = (await Promise.all(names.map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-      return { value: bytes / MiB / s, detail: { seconds: s, bytes } };
-    }));
-    await rm(pulled, { recursive: true, force: true });
-    await mkdir(pulled, { recursive: true });
-  }
+  order = ordered(ctx).filter((t) => ok.includes(t) && getCell(pushMany, t)?.error === undefined);
+  for (const t of ok) if (!order.includes(t)) for (const r of [pullOne, pullMany]) setCell(r, t, { error: 'skipped: the push rows failed' });
+  await sync();
+  ok = await warmUp(order, 'skopeo pull', [pullOne, pullMany], (t) => skopeoPull(t, repo('warm'), join(pulled, `${t.name}-warm`)));
+  log('skopeo pull, 1 client');
+  await interleaved(pullOne, ok, CFG.singleReps, 'skopeo pull 1 client', async (t, i) => {
+    const s = await timed(() => skopeoPull(t, repo(SINGLE(i)), join(pulled, `${t.name}-${SINGLE(i)}`)));
+    return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+  });
+  await eachOnce(pullMany, ok, `skopeo pull, ${CFG.clients} clients`, async (t) => {
+    const s = await timed(() => Promise.all(concNames().map((n) => skopeoPull(t, repo(n), join(pulled, `${t.name}-${n}`)))));
+    const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
+    return [s, bytes];
+  });
+  await rm(pulled, { recursive: true, force: true });
 }
 
 // ---- docker --------------------------------------------------------------------------------
@@ -244,61 +283,47 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
     dockerd = await startDockerd(base);
     const d = dockerd;
     const docker = (args: string[], timeoutMs = 300_000) => d.docker(args, { timeoutMs });
-    const names = ['warm', ...Array.from({ length: CFG.singleReps }, (_, i) => SINGLE(i)), ...Array.from({ length: CFG.clients }, (_, i) => CONC(i))];
+    const names = ['warm', ...Array.from({ length: CFG.singleReps }, (_, i) => SINGLE(i)), ...concNames()];
     const local = (n: string) => `bench-src/${n}:latest`;
     const remote = (t: Target, n: string) => `${t.host}/bench/docker-${n}:latest`;
     const repo = (n: string) => `bench/docker-${n}`;
 
-    const loadAll = async () => {
-      await mapLimit(names, 2, async (n) => {
-        const img = ctx.images.get(n)!;
-        const archive = join(ctx.work, 'archives', `${n}.tar`);
-        await ociLayoutToDockerArchive(img.layoutDir, img.tag, archive, local(n));
-        await docker(['load', '-q', '-i', archive]);
-        await rm(archive, { force: true });
-      });
-    };
+    await mapLimit(names, 2, async (n) => {
+      const img = ctx.images.get(n)!;
+      const archive = join(ctx.work, 'archives', `${n}.tar`);
+      await ociLayoutToDockerArchive(img.layoutDir, img.tag, archive, local(n));
+      await docker(['load', '-q', '-i', archive]);
+      await rm(archive, { force: true });
+    });
     const removeAllImages = async () => {
       const ids = [...new Set((await docker(['images', '-q', '--no-trunc'])).stdout.split('\n').map((s) => s.trim()).filter(Boolean))];
       if (ids.length) await docker(['rmi', '-f', ...ids]);
       const left = (await docker(['images', '-q'])).stdout.trim();
       if (left) throw new Error(`docker rmi left images behind: ${left}`);
     };
-    const pushedDigest = (out: string) => /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
-    await loadAll();
+    const push = async (t: Target, n: string) => {
+      const { stdout } = await docker(['push', remote(t, n)]);
+      if (!/digest: sha256:[0-9a-f]{64}/.test(stdout)) throw new Error(`docker push ${remote(t, n)} printed no digest:\n${stdout}`);
+    };
 
-    // Push: every image is pushed to each registry (docker recompresses layers on every push, so
-    // neither registry can benefit from the other having gone first).
-    for (const t of ordered(ctx)) {
-      log(`docker push -> ${t.name}`);
-      for (const n of names) await docker(['tag', local(n), remote(t, n)]);
+    // Push: every image goes to each registry (docker recompresses layers on every push, so
+    // neither registry benefits from the other having gone first).
+    let order = ordered(ctx);
+    for (const t of order) for (const n of names) await docker(['tag', local(n), remote(t, n)]);
+    await sync();
+    let ok = await warmUp(order, 'docker push', all, (t) => push(t, 'warm'));
+    log('docker push, 1 client');
+    await interleaved(pushOne, ok, CFG.singleReps, 'docker push 1 client', async (t, i) => {
       await sync();
-      const warm = await cell(`docker push warm-up to ${t.name}`, () => docker(['push', remote(t, 'warm')]).then(() => ({})));
-      if (warm.error) {
-        for (const r of all) setCell(r, t, warm);
-        continue;
-      }
-      setCell(pushOne, t, await cell(`docker push 1 client to ${t.name}`, async () => {
-        const rates: number[] = [];
-        for (let i = 0; i < CFG.singleReps; i++) {
-          await sync();
-          const s = await timed(() => docker(['push', remote(t, SINGLE(i))]));
-          rates.push((await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s);
-        }
-        return { value: median(rates), detail: { runsMiBps: rates } };
-      }));
-      setCell(pushMany, t, await cell(`docker push ${CFG.clients} clients to ${t.name}`, async () => {
-        await sync();
-        const conc = Array.from({ length: CFG.clients }, (_, i) => CONC(i));
-        let digests: (string | undefined)[] = [];
-        const s = await timed(async () => {
-          digests = (await Promise.all(conc.map((n) => docker(['push', remote(t, n)])))).map((r) => pushedDigest(r.stdout));
-        });
-        if (digests.some((x) => !x)) throw new Error('a docker push printed no digest');
-        const bytes = (await Promise.all(conc.map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-        return { value: bytes / MiB / s, detail: { seconds: s, bytes } };
-      }));
-    }
+      const s = await timed(() => push(t, SINGLE(i)));
+      return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+    });
+    await eachOnce(pushMany, ok, `docker push, ${CFG.clients} clients`, async (t) => {
+      await sync();
+      const s = await timed(() => Promise.all(concNames().map((n) => push(t, n))));
+      const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
+      return [s, bytes];
+    });
 
     // Pull: nothing may be in the daemon's store, or docker would skip layers ("Already exists").
     await removeAllImages();
@@ -306,41 +331,32 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
       const { stdout } = await docker(['pull', remote(t, n)]);
       if (/Already exists/.test(stdout)) throw new Error(`docker pull ${remote(t, n)} reused local layers:\n${stdout}`);
     };
-    for (const t of ordered(ctx)) {
-      if ((t.name === 'stowage' ? pushMany.stowage : pushMany.distribution)?.error) {
-        setCell(pullOne, t, { error: 'skipped: the push rows failed' });
-        setCell(pullMany, t, { error: 'skipped: the push rows failed' });
-        continue;
-      }
-      log(`docker pull <- ${t.name}`);
+    order = ordered(ctx).filter((t) => ok.includes(t) && getCell(pushMany, t)?.error === undefined);
+    for (const t of ok) if (!order.includes(t)) for (const r of [pullOne, pullMany]) setCell(r, t, { error: 'skipped: the push rows failed' });
+    await sync();
+    ok = await warmUp(order, 'docker pull', [pullOne, pullMany], async (t) => {
+      await pull(t, 'warm');
+      await removeAllImages();
+    });
+    log('docker pull, 1 client');
+    await interleaved(pullOne, ok, CFG.singleReps, 'docker pull 1 client', async (t, i) => {
       await sync();
-      await cell(`docker pull warm-up from ${t.name}`, () => pull(t, 'warm').then(() => ({})));
+      const s = await timed(() => pull(t, SINGLE(i)));
       await removeAllImages();
-      setCell(pullOne, t, await cell(`docker pull 1 client from ${t.name}`, async () => {
-        const rates: number[] = [];
-        for (let i = 0; i < CFG.singleReps; i++) {
-          await sync();
-          const s = await timed(() => pull(t, SINGLE(i)));
-          rates.push((await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s);
-          await removeAllImages();
-        }
-        return { value: median(rates), detail: { runsMiBps: rates } };
-      }));
-      setCell(pullMany, t, await cell(`docker pull ${CFG.clients} clients from ${t.name}`, async () => {
-        await sync();
-        const conc = Array.from({ length: CFG.clients }, (_, i) => CONC(i));
-        const s = await timed(() => Promise.all(conc.map((n) => pull(t, n))));
-        const bytes = (await Promise.all(conc.map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-        return { value: bytes / MiB / s, detail: { seconds: s, bytes } };
-      }));
+      return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+    });
+    await eachOnce(pullMany, ok, `docker pull, ${CFG.clients} clients`, async (t) => {
+      await sync();
+      const s = await timed(() => Promise.all(concNames().map((n) => pull(t, n))));
       await removeAllImages();
-    }
+      const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
+      return [s, bytes];
+    });
   } catch (err) {
     log(`docker: FAILED: ${errText(err).split('\n')[0]}`);
     for (const r of all) {
       for (const t of ctx.targets) {
-        const c = t.name === 'stowage' ? r.stowage : r.distribution;
-        if (c?.error === 'not measured') setCell(r, t, { error: `docker setup failed: ${errText(err)}` });
+        if (getCell(r, t)?.error === 'not measured') setCell(r, t, { error: `docker failed: ${errText(err)}` });
       }
     }
   } finally {
@@ -361,93 +377,111 @@ async function benchBlobUpload(ctx: Ctx): Promise<void> {
     blob.writeUInt32BE(n++, 32);
     return sha256(blob);
   };
-  for (const t of ordered(ctx)) {
-    log(`blob upload -> ${t.name}`);
-    setCell(row, t, await cell(`blob upload to ${t.name}`, async () => {
-      await sync();
-      await streamedBlobUpload(t.url, 'bench/blob', blob, fresh()); // warm-up
-      const rates: number[] = [];
-      const phases: UploadTiming[] = [];
-      for (let i = 0; i < CFG.blobReps; i++) {
-        const digest = fresh();
-        await sync();
-        const timing = await streamedBlobUpload(t.url, 'bench/blob', blob, digest);
-        phases.push(timing);
-        rates.push(CFG.blobBytes / MiB / timing.seconds);
-      }
-      return { value: median(rates), detail: { runsMiBps: rates, phases } };
-    }));
-  }
+  const order = ordered(ctx);
+  await sync();
+  const ok = await warmUp(order, 'blob upload', [row], (t) => streamedBlobUpload(t.url, 'bench/blob', blob, fresh()));
+  log('blob upload');
+  await interleaved(row, ok, CFG.blobReps, 'blob upload', async (t) => {
+    const digest = fresh();
+    await sync();
+    const timing: UploadTiming = await streamedBlobUpload(t.url, 'bench/blob', blob, digest);
+    return { value: CFG.blobBytes / MiB / timing.seconds, extra: timing };
+  });
 }
 
 // ---- HTTP request rates --------------------------------------------------------------------
 
 /**
- * Warm-up, then the measured run: wrk, except for HEAD (wrk and autocannon hang on keep-alive HEAD
- * responses that carry Content-Length; see rawload.ts), which uses rawload with the same
- * connection count and two load processes like wrk's two threads.
+ * Request rate and p99 for one endpoint on every target: a warm-up on each, then the measured runs
+ * in A B B A order (each target measured twice, `httpSeconds` each; the cell is the mean of its two
+ * runs, both kept in the detail). GET uses wrk; HEAD uses rawload, because wrk and autocannon hang
+ * on keep-alive HEAD responses that carry Content-Length (see rawload.ts).
  */
-async function loadCells(ctx: Ctx, t: Target, path: string, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<[Cell, Cell]> {
-  const o = {
-    url: `${t.url}${path}`,
-    method,
-    headers,
-    connections: CFG.connections,
-    threads: CFG.wrkThreads,
-    scriptDir: ctx.work,
+async function requestRates(
+  ctx: Ctx,
+  order: Target[],
+  path: string,
+  method: 'GET' | 'HEAD',
+  headers: Record<string, string>,
+  rpsRow: Row,
+  p99Row: Row,
+): Promise<void> {
+  const load = (t: Target, durationSec: number): Promise<WrkResult> => {
+    const url = `${t.url}${path}`;
+    return method === 'HEAD'
+      ? runRawLoad({ url, method, headers, connections: CFG.connections, processes: CFG.wrkThreads, durationSec })
+      : runWrk({ url, method, headers, connections: CFG.connections, threads: CFG.wrkThreads, durationSec, scriptDir: ctx.work });
   };
-  const load = (durationSec: number) =>
-    method === 'HEAD'
-      ? runRawLoad({ url: o.url, method, headers, connections: o.connections, processes: o.threads, durationSec })
-      : runWrk({ ...o, durationSec });
-  try {
-    await load(CFG.warmSeconds);
-    const r = await load(CFG.httpSeconds);
-    const bad = r.non2xx + r.socketErrors;
-    if (r.requests === 0 || bad > 0) {
-      const msg = `${method} ${path}: ${r.requests} requests, ${r.non2xx} non-2xx/3xx, ${r.socketErrors} socket errors`;
-      if (r.requests === 0 || bad > r.requests * 0.001) return [{ error: msg, detail: { ...r } }, { error: msg, detail: { ...r } }];
-      log(`warning: ${msg}`);
+  const tool = method === 'HEAD' ? 'rawload' : 'wrk';
+  const results = new Map<Target, WrkResult[]>();
+  const failed = new Map<Target, string>();
+  for (const t of order) {
+    try {
+      await load(t, CFG.warmSeconds);
+    } catch (err) {
+      failed.set(t, `warm-up: ${errText(err)}`);
     }
-    const tool = method === 'HEAD' ? 'rawload' : 'wrk';
-    return [{ value: r.reqPerSec, detail: { tool, ...r } }, { value: r.p99Ms, detail: { tool, p50Ms: r.p50Ms, maxMs: r.maxMs } }];
-  } catch (err) {
-    return [{ error: errText(err) }, { error: errText(err) }];
+  }
+  for (const t of [...order, ...[...order].reverse()]) {
+    if (failed.has(t)) continue;
+    try {
+      const r = await load(t, CFG.httpSeconds);
+      const bad = r.non2xx + r.socketErrors;
+      if (r.requests === 0 || bad > r.requests * 0.001) {
+        throw new Error(`${method} ${path}: ${r.requests} requests, ${r.non2xx} non-2xx/3xx, ${r.socketErrors} socket errors`);
+      }
+      if (bad > 0) log(`warning: ${method} ${path} on ${t.name}: ${r.non2xx} non-2xx/3xx, ${r.socketErrors} socket errors`);
+      results.set(t, [...(results.get(t) ?? []), r]);
+    } catch (err) {
+      failed.set(t, errText(err));
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const t of order) {
+    const f = failed.get(t);
+    if (f !== undefined) {
+      setCell(rpsRow, t, { error: f });
+      setCell(p99Row, t, { error: f });
+      continue;
+    }
+    const rs = results.get(t)!;
+    setCell(rpsRow, t, { value: mean(rs.map((r) => r.reqPerSec)), detail: { tool, runs: rs } });
+    setCell(p99Row, t, { value: mean(rs.map((r) => r.p99Ms)), detail: { tool, runsP99Ms: rs.map((r) => r.p99Ms), runsP50Ms: rs.map((r) => r.p50Ms) } });
   }
 }
 
 async function benchManifests(ctx: Ctx): Promise<void> {
-  const conn = `${CFG.connections} conns, ${CFG.httpSeconds} s`;
+  const conn = `${CFG.connections} conns`;
   const headRps = newRow(ctx, 'manifest_head_rps', `manifest HEAD by tag (${conn})`, 'req/s', 'higher');
   const headP99 = newRow(ctx, 'manifest_head_p99', 'manifest HEAD by tag, p99 latency', 'ms', 'lower');
   const getRps = newRow(ctx, 'manifest_get_rps', `manifest GET by tag (${conn})`, 'req/s', 'higher');
   const getP99 = newRow(ctx, 'manifest_get_p99', 'manifest GET by tag, p99 latency', 'ms', 'lower');
   const path = '/v2/bench/skopeo-s1/manifests/latest';
+  const order: Target[] = [];
   for (const t of ordered(ctx)) {
-    log(`manifest HEAD/GET -> ${t.name}`);
     const probe = await request('GET', `${t.url}${path}`, { headers: { accept: MANIFEST_ACCEPT } }).catch((e: unknown) => ({ status: 0, body: Buffer.from(errText(e)) }));
     if (probe.status !== 200) {
       const c = { error: `GET ${path}: HTTP ${probe.status} ${probe.body.toString('utf8').slice(0, 300)}` };
       for (const r of [headRps, headP99, getRps, getP99]) setCell(r, t, c);
-      continue;
+    } else {
+      order.push(t);
     }
-    const [hr, hp] = await loadCells(ctx, t, path, 'HEAD', { Accept: MANIFEST_ACCEPT });
-    setCell(headRps, t, hr);
-    setCell(headP99, t, hp);
-    const [gr, gp] = await loadCells(ctx, t, path, 'GET', { Accept: MANIFEST_ACCEPT });
-    setCell(getRps, t, gr);
-    setCell(getP99, t, gp);
   }
+  log('manifest HEAD by tag');
+  await requestRates(ctx, order, path, 'HEAD', { Accept: MANIFEST_ACCEPT }, headRps, headP99);
+  log('manifest GET by tag');
+  await requestRates(ctx, order, path, 'GET', { Accept: MANIFEST_ACCEPT }, getRps, getP99);
 }
 
 async function benchTags(ctx: Ctx): Promise<void> {
-  const conn = `${CFG.connections} conns, ${CFG.httpSeconds} s`;
+  const conn = `${CFG.connections} conns`;
   const rps = newRow(ctx, 'tags_list_rps', `tags list, ${CFG.tagCount} tags (${conn})`, 'req/s', 'higher');
   const p99 = newRow(ctx, 'tags_list_p99', `tags list, ${CFG.tagCount} tags, p99 latency`, 'ms', 'lower');
   const repo = 'bench/tags';
   const path = `/v2/${repo}/tags/list`;
+  const order: Target[] = [];
   for (const t of ordered(ctx)) {
-    log(`tags list -> ${t.name} (creating ${CFG.tagCount} tags)`);
+    log(`tags list: creating ${CFG.tagCount} tags on ${t.name}`);
     try {
       const s = await timed(() => createManyTags(t.url, repo, CFG.tagCount));
       log(`  ${CFG.tagCount} tags created in ${s.toFixed(1)} s`);
@@ -456,16 +490,15 @@ async function benchTags(ctx: Ctx): Promise<void> {
       if (r.status !== 200 || tags.length !== CFG.tagCount || r.headers.link) {
         throw new Error(`GET ${path}: HTTP ${r.status}, ${tags.length} tags, link=${String(r.headers.link)}; expected all ${CFG.tagCount} tags in one response`);
       }
+      order.push(t);
     } catch (err) {
       const c = { error: errText(err) };
       setCell(rps, t, c);
       setCell(p99, t, c);
-      continue;
     }
-    const [r, p] = await loadCells(ctx, t, path, 'GET', {});
-    setCell(rps, t, r);
-    setCell(p99, t, p);
   }
+  log('tags list');
+  await requestRates(ctx, order, path, 'GET', {}, rps, p99);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,7 +590,8 @@ async function main(): Promise<void> {
     '  ratio > 1.0 means Stowage is better: throughput and req/s rows are Stowage/distribution,',
     '  p99 latency rows are distribution/Stowage. MiB/s counts manifest + config + layer bytes (compressed);',
     `  single-client push/pull rows: median of ${CFG.singleReps} runs; blob upload: median of ${CFG.blobReps}; multi-client rows: total bytes / wall time.`,
-    `  HTTP rows: ${CFG.warmSeconds} s warm-up, then ${CFG.httpSeconds} s with ${CFG.connections} keep-alive connections; GET rows with wrk -t${CFG.wrkThreads},`,
+    `  Repetitions alternate between the registries (A B, B A, ...) so that other load on the machine hits both alike.`,
+    `  HTTP rows: ${CFG.warmSeconds} s warm-up, then 2 x ${CFG.httpSeconds} s (A B B A; mean) with ${CFG.connections} keep-alive connections; GET rows with wrk -t${CFG.wrkThreads},`,
     `  HEAD rows with bench/rawload.ts (${CFG.wrkThreads} processes; wrk and autocannon cannot do keep-alive HEAD).`,
     '',
     formatTable(ctx.rows),

@@ -6,6 +6,7 @@
 //     delete enabled, 127.0.0.1, no auth, log level warn and the access log off.
 // test/helpers/distribution.ts starts docker-registry at log level info with the access log on, which
 // is right for debugging tests but would make a benchmark measure logging, hence our own config here.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,8 @@ function distributionConfig(dataDir: string, port: number): string {
     '      enabled: false',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    // Set, so distribution does not warn about generating one (it would generate a random one too).
+    `  secret: ${randomBytes(16).toString('hex')}`,
     '',
   ].join('\n');
 }
