@@ -1,40 +1,17 @@
 /**
  * No EventBridge emulator exists, so this test checks the sink at its wire boundary: the real
- * SDK client sends PutEvents to `RecordingEventBridgeEndpoint`, a small local HTTP server that
- * records each request and answers in the AWS JSON 1.1 protocol.
+ * SDK client sends PutEvents to a recording endpoint (test/helpers/eventbridge-endpoint.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeEventSink } from '../../src/adapters/aws/eventbridge-sink.js';
 import { makeEvent } from '../../src/core/events.js';
+import { startRecordingEventBridgeEndpoint } from '../helpers/eventbridge-endpoint.js';
 
-interface Recorded {
-  target: string | undefined;
-  body: { Entries: { EventBusName: string; Source: string; DetailType: string; Detail: string }[] };
-}
-
-async function startRecordingEventBridgeEndpoint(failEntryIndex?: number): Promise<{ url: string; requests: Recorded[]; server: Server }> {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as Recorded['body'];
-      requests.push({ target: req.headers['x-amz-target'] as string | undefined, body });
-      const entries = body.Entries.map((_, i) => (i === failEntryIndex ? { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' } : { EventId: `id-${i}` }));
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify({ FailedEntryCount: failEntryIndex === undefined ? 0 : 1, Entries: entries }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, server };
-}
-
-function client(url: string): EventBridgeClient {
-  return new EventBridgeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+/** A client for an address where nothing listens. */
+function unreachable(): EventBridgeClient {
+  return new EventBridgeClient({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
 const event = (tag: string | null) =>
@@ -42,8 +19,8 @@ const event = (tag: string | null) =>
 
 test('events go to the bus as ECR-shaped entries, at most 10 per PutEvents call', async (t) => {
   const endpoint = await startRecordingEventBridgeEndpoint();
-  t.after(() => endpoint.server.close());
-  const sink = new EventBridgeEventSink({ client: client(endpoint.url), eventBusName: 'registry-bus', detailType: 'Image Action' });
+  t.after(() => endpoint.close());
+  const sink = new EventBridgeEventSink({ client: endpoint.client(), eventBusName: 'registry-bus', detailType: 'Image Action' });
   await sink.publish(Array.from({ length: 12 }, (_, i) => event(`v${i}`)));
   assert.deepEqual(endpoint.requests.map((r) => [r.target, r.body.Entries.length]), [
     ['AWSEvents.PutEvents', 10],
@@ -65,12 +42,32 @@ test('events go to the bus as ECR-shaped entries, at most 10 per PutEvents call'
 });
 
 test('refused entries and an unreachable bus are logged, never thrown at the request', async (t) => {
-  const endpoint = await startRecordingEventBridgeEndpoint(0);
-  t.after(() => endpoint.server.close());
+  const endpoint = await startRecordingEventBridgeEndpoint(() => ({ refuse: [0] }));
+  t.after(() => endpoint.close());
   const logged: string[] = [];
-  await new EventBridgeEventSink({ client: client(endpoint.url), eventBusName: 'b', log: (m) => logged.push(m) }).publish([event('a')]);
+  await new EventBridgeEventSink({ client: endpoint.client(), eventBusName: 'b', log: (m) => logged.push(m) }).publish([event('a')]);
   assert.match(logged[0] ?? '', /refused event .*InternalFailure/);
-  const down = new EventBridgeEventSink({ client: client('http://127.0.0.1:1'), eventBusName: 'b', log: (m) => logged.push(m) });
+  const down = new EventBridgeEventSink({ client: unreachable(), eventBusName: 'b', log: (m) => logged.push(m) });
   await down.publish([event('b')]);
   assert.match(logged[1] ?? '', /PutEvents failed/);
+});
+
+test('publishUntilFailure: stops at the first refused entry or failed call and says which event, for a caller that retries', async (t) => {
+  const refusing = await startRecordingEventBridgeEndpoint((call) => (call === 1 ? { refuse: [3, 5] } : {}));
+  t.after(() => refusing.close());
+  const logged: string[] = [];
+  const sink = new EventBridgeEventSink({ client: refusing.client(), eventBusName: 'b', log: (m) => logged.push(m) });
+  const events = Array.from({ length: 25 }, (_, i) => event(`v${i}`));
+  const failure = await sink.publishUntilFailure(events);
+  assert.equal(failure?.index, 13, 'call 1 holds events 10..19; its entry 3 is event 13');
+  assert.match(failure?.reason ?? '', /InternalFailure/);
+  assert.equal(refusing.requests.length, 2, 'nothing is sent after the failed call');
+  assert.deepEqual(logged, [], 'the caller decides what to log');
+  assert.equal(await sink.publishUntilFailure(events.slice(0, 10)), null);
+
+  const denying = await startRecordingEventBridgeEndpoint(() => ({ error: { status: 400, type: 'AccessDeniedException', message: 'not allowed' } }));
+  t.after(() => denying.close());
+  const denied = await new EventBridgeEventSink({ client: denying.client(), eventBusName: 'b' }).publishUntilFailure(events);
+  assert.equal(denied?.index, 0);
+  assert.match(denied?.reason ?? '', /PutEvents failed: not allowed/);
 });
