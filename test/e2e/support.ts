@@ -71,7 +71,10 @@ async function startRecordingProxy(
     }
   };
 
-  const server = http.createServer((req, res) => {
+  // Idle keep-alive connections stay open longer than any pause of a client between requests:
+  // Node's 5 s default can close a socket just as a client reuses it, and containerd 1.6's
+  // pusher panics ("send on closed channel") when it then retries a PUT.
+  const server = http.createServer({ keepAliveTimeout: 120_000, headersTimeout: 125_000 }, (req, res) => {
     const rec: WireRecord = {
       method: req.method ?? '?',
       url: req.url ?? '?',
