@@ -42,6 +42,11 @@ export function errorResponse(err: RegistryError, head = false): RegistryRespons
   );
 }
 
+/** The spec's 404 for a path that no route serves (on a Lambda: that this Lambda's route does not serve). */
+export function noEndpoint(path: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', `no registry endpoint at ${path.slice(0, 200)}: paths look like /v2/<name>/manifests/<reference>`, { status: 404 });
+}
+
 export interface IncomingRequest {
   method: string;
   /** Raw path, still percent-encoded, without the query string. */
@@ -65,7 +70,7 @@ export class Registry {
     try {
       const match = matchRoute(req.method, req.path);
       if (match.kind === 'no-route') {
-        throw new RegistryError('NAME_UNKNOWN', `no registry endpoint at ${req.path.slice(0, 200)}: paths look like /v2/<name>/manifests/<reference>`, { status: 404 });
+        throw noEndpoint(req.path);
       }
       if (match.kind === 'method-not-allowed') {
         throw new RegistryError('UNSUPPORTED', `${req.method} is not allowed here; allowed: ${match.allowed.join(', ')}`, {
