@@ -1,0 +1,4 @@
+/** GET /v2/<name>/blobs/<digest> (307 to S3): see ./README.md. */
+import { lambdaHandler } from '../src/shells/lambda/handler.js';
+
+export const handler = lambdaHandler('getBlob');

@@ -1,0 +1,4 @@
+/** PUT /v2/<name>/manifests/<reference>: see ./README.md. */
+import { lambdaHandler } from '../src/shells/lambda/handler.js';
+
+export const handler = lambdaHandler('putManifest');
