@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+/**
+ * Bundles every Lambda entry (lambdas/*.ts) with esbuild as the CDK stack's NodejsFunction does
+ * (lib/defaults.ts: platform node, target node22, ESM with a `require` banner, minified,
+ * tree-shaken, mainFields module,main, source maps, the AWS SDK v3 bundled in) into a temp dir,
+ * and prints each bundle's size and a locally measured cold init: a fresh `node` process per
+ * sample imports the bundle (import time) and calls its handler once (first-call time) with a
+ * HEAD-style event of its route, against S3/DynamoDB emulators started here (and a local
+ * EventBridge endpoint for the stream consumer), so the first call includes building the SDK
+ * clients, resolving credentials and the first connection. Medians of --runs samples.
+ *
+ * Needs the compiled tree (`npx tsc -p .`): the emulators and the EventBridge endpoint come from
+ * dist/test/helpers. Local numbers are not Lambda's (its CPU share grows with memory, and its
+ * init also loads the runtime), but they rank the bundles and catch regressions.
+ *
+ *   node scripts/lambda-bundles.mjs [--format esm|cjs] [--runs N] [--no-sourcemap]
+ *                                   [--enable-source-maps] [--only NAME,...] [--keep]
+ *
+ * --enable-source-maps runs the samples with NODE_OPTIONS=--enable-source-maps, as the stack sets it.
+ */
+import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const { values: args } = parseArgs({
+  options: {
+    format: { type: 'string', default: 'esm' },
+    runs: { type: 'string', default: '5' },
+    'no-sourcemap': { type: 'boolean', default: false },
+    'enable-source-maps': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const format = args.format === 'cjs' ? 'cjs' : 'esm';
+const runs = Math.max(1, Number(args.runs) || 1);
+const sourcemap = !args['no-sourcemap'];
+
+const dist = join(root, 'dist');
+for (const needed of ['test/helpers/aws-emulators.js', 'test/helpers/eventbridge-endpoint.js', 'src/adapters/aws/dynamodb-metadata-store.js', 'src/core/routes.js']) {
+  if (!existsSync(join(dist, needed))) {
+    console.error(`lambda-bundles: dist/${needed} is missing; run \`npx tsc -p .\` first`);
+    process.exit(1);
+  }
+}
+const { ROUTES } = await import(join(dist, 'src/core/routes.js'));
+const { startAwsEmulators } = await import(join(dist, 'test/helpers/aws-emulators.js'));
+const { startRecordingEventBridgeEndpoint } = await import(join(dist, 'test/helpers/eventbridge-endpoint.js'));
+const { createTable } = await import(join(dist, 'src/adapters/aws/dynamodb-metadata-store.js'));
+const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
+
+// ---------------------------------------------------------------------------------------------
+// Bundling
+
+let entries = (await readdir(join(root, 'lambdas'))).filter((f) => f.endsWith('.ts')).map((f) => basename(f, '.ts')).sort();
+if (args.only) entries = entries.filter((e) => args.only.split(',').includes(e));
+const out = await mkdtemp(join(tmpdir(), 'stowage-lambda-bundles-'));
+const extension = format === 'esm' ? 'mjs' : 'js';
+
+async function bundle(name) {
+  const outfile = join(out, name, `index.${extension}`);
+  await build({
+    entryPoints: [join(root, 'lambdas', `${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format,
+    minify: true,
+    treeShaking: true,
+    mainFields: ['module', 'main'],
+    sourcemap,
+    sourcesContent: false,
+    external: [],
+    logLevel: 'warning',
+    ...(format === 'esm' && {
+      banner: { js: "import { createRequire as __stowageCreateRequire } from 'node:module'; const require = __stowageCreateRequire(import.meta.url);" },
+    }),
+  });
+  const code = await readFile(outfile);
+  return { name, outfile, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, map: sourcemap ? (await stat(`${outfile}.map`)).size : 0 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: one HEAD-style request per operation (HEAD where the route has one), on the route's path.
+
+function samplePath(path) {
+  return path
+    .replace('{name}', 'bench/app')
+    .replace('{reference}', 'latest')
+    .replace('{digest}', `sha256:${'0'.repeat(64)}`)
+    .replace('{uuid}', randomUUID());
+}
+
+function proxyEvent(method, path) {
+  return {
+    resource: path,
+    path,
+    httpMethod: method,
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { path: `/prod${path}`, stage: 'prod', requestId: randomUUID(), httpMethod: method },
+  };
+}
+
+async function eventFor(name) {
+  if (name === 'stream-events') {
+    const fixture = JSON.parse(await readFile(join(root, 'test/fixtures/dynamodb-stream/push-tagged.json'), 'utf8'));
+    return fixture.records;
+  }
+  const routes = ROUTES.filter((r) => r.operation === name);
+  if (routes.length === 0) return null;
+  const route = routes.find((r) => r.method === 'HEAD') ?? routes[0];
+  return proxyEvent(route.method, samplePath(route.path));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cold init: a fresh node per sample.
+
+const RUNNER = `
+const [bundle, eventFile] = process.argv.slice(2);
+const { readFileSync } = await import('node:fs');
+const { pathToFileURL } = await import('node:url');
+const loaded = JSON.parse(readFileSync(eventFile, 'utf8'));
+const event = Array.isArray(loaded) ? { Records: loaded } : loaded;
+const context = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 };
+const log = console.log;
+console.log = () => {}; // the handlers' request-log lines
+const t0 = performance.now();
+const mod = await import(pathToFileURL(bundle).href);
+const t1 = performance.now();
+const result = await mod.handler(event, context);
+const t2 = performance.now();
+await mod.handler(event, context);
+const t3 = performance.now();
+const status = result?.statusCode ?? (result?.batchItemFailures ? 'failures:' + result.batchItemFailures.length : '?');
+log('STOWAGE_BENCH ' + JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, secondCallMs: t3 - t2, status }));
+`;
+
+function sample(runner, outfile, eventFile, env) {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [runner, outfile, eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('STOWAGE_BENCH '));
+      if (code !== 0 || !line) return reject(new Error(`${outfile}: exit ${code}\n${stderr.slice(-2000)}`));
+      resolvePromise({ ...JSON.parse(line.slice('STOWAGE_BENCH '.length)), processMs: performance.now() - started });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const emulators = await startAwsEmulators();
+const eventBridge = await startRecordingEventBridgeEndpoint();
+try {
+  const bucket = `bench-${randomUUID().slice(0, 8)}`;
+  await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await createTable(emulators.dynamodb, 'stowage-bench');
+  const env = {
+    PATH: process.env.PATH,
+    ...emulators.env,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
+    STOWAGE_S3_BUCKET: bucket,
+    STOWAGE_DYNAMODB_TABLE: 'stowage-bench',
+    STOWAGE_S3_FORCE_PATH_STYLE: '1',
+    STOWAGE_EVENT_BUS: 'bench-bus',
+    ...(args['enable-source-maps'] && { NODE_OPTIONS: '--enable-source-maps' }),
+  };
+  const runner = join(out, 'runner.mjs');
+  await writeFile(runner, RUNNER);
+
+  const rows = [];
+  for (const name of entries) {
+    const bundled = await bundle(name);
+    const event = await eventFor(name);
+    let timing = null;
+    if (event) {
+      const eventFile = join(out, name, 'event.json');
+      await writeFile(eventFile, JSON.stringify(event));
+      const samples = [];
+      for (let i = 0; i < runs; i++) samples.push(await sample(runner, bundled.outfile, eventFile, env));
+      timing = {
+        request: Array.isArray(event) ? `${event.length} stream records` : `${event.httpMethod} ${event.path.replace(/sha256:0+/, 'sha256:0…').replace(/[0-9a-f-]{36}$/, '<uuid>')}`,
+        status: samples[0].status,
+        importMs: median(samples.map((s) => s.importMs)),
+        firstCallMs: median(samples.map((s) => s.firstCallMs)),
+        secondCallMs: median(samples.map((s) => s.secondCallMs)),
+        processMs: median(samples.map((s) => s.processMs)),
+      };
+    }
+    rows.push({ ...bundled, timing });
+  }
+
+  const kib = (n) => (n / 1024).toFixed(0);
+  const ms = (n) => n.toFixed(1);
+  console.log(`Lambda bundles (${format}, node22, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`);
+  console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | 2nd call ms | process ms |');
+  console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const t = r.timing;
+    console.log(`| ${r.name} | ${kib(r.bytes)} | ${kib(r.gzip)} | ${kib(r.map)} | ${t ? t.request : '-'} | ${t ? t.status : '-'} | ${t ? ms(t.importMs) : '-'} | ${t ? ms(t.firstCallMs) : '-'} | ${t ? ms(t.secondCallMs) : '-'} | ${t ? ms(t.processMs) : '-'} |`);
+  }
+  console.log(`\nimport: loading and evaluating the bundle; first call: the first invocation (SDK clients, credentials, first connection to the local emulators); process: spawn to exit.${args.keep ? `\nbundles kept in ${out}` : ''}`);
+} finally {
+  await eventBridge.close();
+  await emulators.stop();
+  if (!args.keep) await rm(out, { recursive: true, force: true });
+}
