@@ -1,0 +1,173 @@
+/**
+ * The front door: one CloudFront distribution, because clients need `/v2/` at the root of a TLS
+ * host (an API Gateway stage URL has the stage in its path). Its `*.cloudfront.net` name works
+ * with docker as is; a custom domain is optional.
+ *
+ *   default behaviour          -> the REST API (regional; origin path = the stage), with the API
+ *                                 key as an origin header, a Lambda@Edge origin-response function
+ *                                 restoring the headers API Gateway renames
+ *   /v2/*\/blobs/uploads/*      -> the upload service's internal load balancer through a VPC
+ *                                 origin (or the API when the upload service is off)
+ *
+ * Both behaviours run the viewer-request CloudFront Function (client address, public host, token
+ * challenge) and a cache policy that puts Authorization in the cache key, which is the only way
+ * CloudFront forwards it. CloudFront refuses header keys in a policy whose TTLs are all 0, so the
+ * maximum TTL is 1 s and the default 0: nothing without Cache-Control is cached, and what is (an
+ * immutable blob redirect) is cached for at most a second under that very token.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { DockerImage, Duration } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+import { API_KEY_HEADER, type RegistryApi } from './api.js';
+import { distributionDefaults, VIEWER_PROTOCOL } from './defaults.js';
+import { viewerRequestFunctionCode } from './edge/viewer-request.js';
+import type { CustomDomainProps } from './props.js';
+
+/** CloudFront path pattern of the upload routes (POST .../blobs/uploads/ and .../uploads/<id>). */
+export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads/*';
+
+/** How long CloudFront waits for the upload service's answer (its default quota allows it). */
+export const UPLOAD_ORIGIN_TIMEOUT = Duration.seconds(60);
+
+export interface FrontDoorProps {
+  readonly projectRoot: string;
+  readonly api: RegistryApi;
+  /** The upload service's load balancer; undefined sends uploads to the API. */
+  readonly uploadLoadBalancer?: elbv2.IApplicationLoadBalancer;
+  /** HTTPS to the load balancer (it has a certificate for the public host). */
+  readonly uploadOriginHttps: boolean;
+  readonly customDomain?: CustomDomainProps;
+  readonly webAclArn?: string;
+  readonly priceClass?: cloudfront.PriceClass;
+  readonly serviceName?: string;
+}
+
+export class FrontDoor extends Construct {
+  readonly distribution: cloudfront.Distribution;
+  /** What `docker login` takes. */
+  readonly publicHost: string;
+  readonly viewerRequestFunction: cloudfront.Function;
+  readonly originResponseFunction: cloudfront.experimental.EdgeFunction;
+  readonly cachePolicy: cloudfront.CachePolicy;
+
+  constructor(scope: Construct, id: string, props: FrontDoorProps) {
+    super(scope, id);
+    this.viewerRequestFunction = new cloudfront.Function(this, 'ViewerRequest', {
+      comment: 'Stowage: client address, public host and token challenge headers',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(
+        viewerRequestFunctionCode({ apiKeyHeader: API_KEY_HEADER, ...(props.serviceName !== undefined && { serviceName: props.serviceName }) }),
+      ),
+    });
+
+    // Lambda@Edge: x86_64 only, no environment; CDK puts it in a us-east-1 stack when this one is elsewhere.
+    this.originResponseFunction = new cloudfront.experimental.EdgeFunction(this, 'OriginResponse', {
+      description: 'Stowage: restore the headers API Gateway renames (WWW-Authenticate, Content-Length on HEAD)',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      memorySize: 128,
+      timeout: Duration.seconds(5),
+      code: edgeFunctionCode(props.projectRoot),
+    });
+
+    this.cachePolicy = new cloudfront.CachePolicy(this, 'AuthorizationKeyed', {
+      comment: 'Stowage: Authorization and every query string in the key (so both are forwarded); no caching in effect',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(1),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: false,
+      enableAcceptEncodingBrotli: false,
+    });
+
+    const viewerRequest = [{ function: this.viewerRequestFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }];
+    const apiBehavior: cloudfront.BehaviorOptions = {
+      origin: new origins.RestApiOrigin(props.api.api, {
+        customHeaders: { [API_KEY_HEADER]: props.api.apiKeyValue },
+        readTimeout: Duration.seconds(30),
+      }),
+      viewerProtocolPolicy: VIEWER_PROTOCOL,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      cachePolicy: this.cachePolicy,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      functionAssociations: viewerRequest,
+      edgeLambdas: [{ functionVersion: this.originResponseFunction.currentVersion, eventType: cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE }],
+      compress: false,
+    };
+    const uploadBehavior: cloudfront.BehaviorOptions = props.uploadLoadBalancer
+      ? {
+          origin: origins.VpcOrigin.withApplicationLoadBalancer(props.uploadLoadBalancer, {
+            protocolPolicy: props.uploadOriginHttps ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+            originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+            readTimeout: UPLOAD_ORIGIN_TIMEOUT,
+            keepaliveTimeout: Duration.seconds(60),
+          }),
+          viewerProtocolPolicy: VIEWER_PROTOCOL,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+          cachePolicy: this.cachePolicy,
+          // With HTTPS the load balancer's certificate names the public host, so Host goes along.
+          originRequestPolicy: props.uploadOriginHttps ? cloudfront.OriginRequestPolicy.ALL_VIEWER : cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          functionAssociations: viewerRequest,
+          compress: false,
+        }
+      : apiBehavior;
+
+    const domain = props.customDomain;
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      ...distributionDefaults({ customCertificate: domain !== undefined }),
+      ...(props.priceClass && { priceClass: props.priceClass }),
+      comment: 'Stowage OCI registry',
+      defaultBehavior: apiBehavior,
+      additionalBehaviors: { [UPLOAD_PATH_PATTERN]: uploadBehavior },
+      ...(domain && { domainNames: [...domain.domainNames], certificate: domain.certificate }),
+      ...(props.webAclArn && { webAclId: props.webAclArn }),
+    });
+
+    if (domain?.hostedZone) {
+      const target = route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution));
+      domain.domainNames.forEach((name, i) => {
+        new route53.ARecord(this, `Alias${i}`, { zone: domain.hostedZone!, recordName: name, target });
+        new route53.AaaaRecord(this, `AliasV6${i}`, { zone: domain.hostedZone!, recordName: name, target });
+      });
+    }
+    this.publicHost = domain?.domainNames[0] ?? this.distribution.distributionDomainName;
+  }
+}
+
+/**
+ * The origin-response function's code: lib/edge/origin-response.ts bundled by esbuild in this
+ * process (CommonJS for Lambda@Edge), falling back to a container build when esbuild is absent.
+ */
+function edgeFunctionCode(projectRoot: string): lambda.Code {
+  const sourceDir = join(projectRoot, 'lib', 'edge');
+  const options = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true } as const;
+  return lambda.Code.fromAsset(sourceDir, {
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
+      command: ['sh', '-c', 'npx --yes esbuild@0.28 /asset-input/origin-response.ts --bundle --platform=node --target=node22 --format=cjs --minify --outfile=/asset-output/index.js'],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          let esbuild: typeof import('esbuild');
+          try {
+            esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+          } catch {
+            return false;
+          }
+          esbuild.buildSync({ ...options, entryPoints: [join(sourceDir, 'origin-response.ts')], outfile: join(outputDir, 'index.js'), logLevel: 'warning' });
+          return true;
+        },
+      },
+    },
+  });
+}

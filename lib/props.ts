@@ -1,0 +1,309 @@
+/**
+ * StowageRegistry's props and their validation. Every prop is checked here, all at once, before
+ * the construct creates anything: a bad combination fails synthesis with one message that lists
+ * every problem.
+ */
+import { Token } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** The largest repository-name depth the REST API can route while staying far below 500 resources. */
+export const MAX_NAME_DEPTH_LIMIT = 8;
+
+export interface UploadServiceProps {
+  /**
+   * Run the upload service (the node server on Fargate behind CloudFront). Off, the upload
+   * routes go to their Lambdas: request bodies are then limited to about 4.5 MiB (Lambda's
+   * payload limit after base64), which docker and ctr exceed with real layers.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Tasks to run. Two spread over two Availability Zones survive the loss of one.
+   * @default 2
+   */
+  readonly desiredCount?: number;
+  /**
+   * Fargate CPU units per task (arm64).
+   * @default 1024
+   */
+  readonly cpu?: number;
+  /**
+   * Memory per task, MiB; must suit `cpu` (Fargate's table).
+   * @default 2048
+   */
+  readonly memoryMiB?: number;
+  /**
+   * NAT gateways for the VPC the construct creates. 0 puts the tasks in public subnets with
+   * public addresses (no inbound rule admits anything but the load balancer) so they reach ECR,
+   * S3, DynamoDB and CloudWatch without a NAT; 1 or more puts them in private subnets.
+   * @default 0
+   */
+  readonly natGateways?: number;
+  /**
+   * An existing VPC instead of a new one. It needs public subnets (an internet gateway: CloudFront
+   * VPC origins require one) and private subnets for the internal load balancer.
+   * @default - a new VPC with two Availability Zones
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Certificate (in the stack's region) for HTTPS between CloudFront and the load balancer. It
+   * must name the public host (the upload behaviour forwards Host). Without it the VPC origin
+   * speaks HTTP inside the VPC.
+   * @default - HTTP between CloudFront and the load balancer
+   */
+  readonly originCertificate?: acm.ICertificate;
+}
+
+export interface CustomDomainProps {
+  /** Host names clients use (`docker login registry.example.com`). */
+  readonly domainNames: readonly string[];
+  /** Certificate for them, in us-east-1 (CloudFront's requirement). */
+  readonly certificate: acm.ICertificate;
+  /**
+   * Hosted zone in which to create alias records for the names.
+   * @default - no DNS records; point the names at the distribution yourself
+   */
+  readonly hostedZone?: route53.IHostedZone;
+}
+
+export interface StowageRegistryProps {
+  /**
+   * Deepest repository name the API routes (`a/b/c` is 3). API Gateway cannot match a variable
+   * number of path segments before a fixed suffix, so resources are generated per depth.
+   * @default 5
+   */
+  readonly maxNameDepth?: number;
+  /**
+   * API Gateway stage name; also CloudFront's origin path for the API.
+   * @default 'registry'
+   */
+  readonly stageName?: string;
+  /**
+   * `service` in the Docker token challenge and the token endpoint's audience.
+   * @default - the public host name the client used
+   */
+  readonly serviceName?: string;
+  /**
+   * Key prefix inside the bucket (`registry/`); empty or ending in `/`.
+   * @default ''
+   */
+  readonly s3Prefix?: string;
+  /**
+   * KMS key for the bucket. Without it objects are encrypted with S3-managed keys (SSE-S3).
+   * @default - SSE-S3
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Lifetime of the presigned URLs blob GET and HEAD redirect to, seconds.
+   * @default 900
+   */
+  readonly presignExpiresSeconds?: number;
+  /**
+   * Retention of every log group the construct creates.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Memory of each operation Lambda, MiB (CPU scales with it; uploads hash at its speed).
+   * @default 1024
+   */
+  readonly functionMemoryMiB?: number;
+  /**
+   * X-Ray tracing on the Lambdas and the API stage.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Pull methods (and the ping) use a Lambda REQUEST authorizer instead of the Cognito
+   * authorizer, so that a token the token endpoint issues for anonymous pulls can be accepted.
+   * The authorizer that checks such tokens comes with the authentication issue; until then the
+   * placeholder refuses every token (see lib/handlers/anonymous-pull-authorizer.ts).
+   * @default false
+   */
+  readonly anonymousPull?: boolean;
+  /**
+   * Identifier of the Cognito resource server whose scopes (`<id>/pull`, `/push`, `/delete`)
+   * machine clients request.
+   * @default 'stowage'
+   */
+  readonly resourceServerIdentifier?: string;
+  /**
+   * Prefix of the Cognito domain that serves the OAuth2 token endpoint (client credentials).
+   * Must be unique in the region.
+   * @default - 'stowage-' + account + '-' + a hash of the construct path
+   */
+  readonly cognitoDomainPrefix?: string;
+  /**
+   * Steady-state requests per second the API stage accepts (API Gateway throttling, per
+   * account and region shared with other APIs).
+   * @default 1000
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Burst the API stage accepts.
+   * @default 2000
+   */
+  readonly throttleBurstLimit?: number;
+  /** The upload service. @default - on, 2 tasks, 1 vCPU, 2 GiB */
+  readonly uploadService?: UploadServiceProps;
+  /**
+   * Custom domain for the registry.
+   * @default - the distribution's `*.cloudfront.net` name
+   */
+  readonly customDomain?: CustomDomainProps;
+  /**
+   * ARN of a WAF web ACL with CLOUDFRONT scope (created in us-east-1, e.g. with
+   * `StowageWebAcl` in a us-east-1 stack) to attach to the distribution.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+  /**
+   * CloudFront price class.
+   * @default cloudfront.PriceClass.PRICE_CLASS_100
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+  /**
+   * SNS topic every alarm notifies.
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Directory holding the Lambda entry points (`<operation>.ts`, `stream-events.ts`). For
+   * forks and tests; the package's own `lambdas/` otherwise.
+   * @default - `<package root>/lambdas`
+   */
+  readonly entryDirectory?: string;
+}
+
+/** Props with every default applied. */
+export interface ResolvedProps {
+  readonly maxNameDepth: number;
+  readonly stageName: string;
+  readonly serviceName: string | undefined;
+  readonly s3Prefix: string;
+  readonly encryptionKey: kms.IKey | undefined;
+  readonly presignExpiresSeconds: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly functionMemoryMiB: number;
+  readonly tracing: boolean;
+  readonly anonymousPull: boolean;
+  readonly resourceServerIdentifier: string;
+  readonly cognitoDomainPrefix: string | undefined;
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+  readonly uploadService: Required<Pick<UploadServiceProps, 'enabled' | 'desiredCount' | 'cpu' | 'memoryMiB' | 'natGateways'>> &
+    Pick<UploadServiceProps, 'vpc' | 'originCertificate'>;
+  readonly customDomain: CustomDomainProps | undefined;
+  readonly webAclArn: string | undefined;
+  readonly priceClass: cloudfront.PriceClass | undefined;
+  readonly alarmTopic: sns.ITopic | undefined;
+  readonly entryDirectory: string | undefined;
+}
+
+/** Fargate's valid memory sizes (MiB) per CPU value. */
+const FARGATE_MEMORY: Record<number, (m: number) => boolean> = {
+  256: (m) => [512, 1024, 2048].includes(m),
+  512: (m) => m >= 1024 && m <= 4096 && m % 1024 === 0,
+  1024: (m) => m >= 2048 && m <= 8192 && m % 1024 === 0,
+  2048: (m) => m >= 4096 && m <= 16384 && m % 1024 === 0,
+  4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
+  8192: (m) => m >= 16384 && m <= 61440 && m % 4096 === 0,
+  16384: (m) => m >= 32768 && m <= 122880 && m % 8192 === 0,
+};
+
+const isInt = (n: number) => Number.isSafeInteger(n);
+const known = (s: string | undefined): s is string => s !== undefined && !Token.isUnresolved(s);
+
+/** Applies defaults and checks every prop; throws one Error naming every problem. */
+export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
+  const problems: string[] = [];
+  const need = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+
+  const upload = props.uploadService ?? {};
+  const resolved: ResolvedProps = {
+    maxNameDepth: props.maxNameDepth ?? 5,
+    stageName: props.stageName ?? 'registry',
+    serviceName: props.serviceName,
+    s3Prefix: props.s3Prefix ?? '',
+    encryptionKey: props.encryptionKey,
+    presignExpiresSeconds: props.presignExpiresSeconds ?? 900,
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    functionMemoryMiB: props.functionMemoryMiB ?? 1024,
+    tracing: props.tracing ?? false,
+    anonymousPull: props.anonymousPull ?? false,
+    resourceServerIdentifier: props.resourceServerIdentifier ?? 'stowage',
+    cognitoDomainPrefix: props.cognitoDomainPrefix,
+    throttleRateLimit: props.throttleRateLimit ?? 1000,
+    throttleBurstLimit: props.throttleBurstLimit ?? 2000,
+    uploadService: {
+      enabled: upload.enabled ?? true,
+      desiredCount: upload.desiredCount ?? 2,
+      cpu: upload.cpu ?? 1024,
+      memoryMiB: upload.memoryMiB ?? 2048,
+      natGateways: upload.natGateways ?? 0,
+      ...(upload.vpc && { vpc: upload.vpc }),
+      ...(upload.originCertificate && { originCertificate: upload.originCertificate }),
+    },
+    customDomain: props.customDomain,
+    webAclArn: props.webAclArn,
+    priceClass: props.priceClass,
+    alarmTopic: props.alarmTopic,
+    entryDirectory: props.entryDirectory,
+  };
+  const r = resolved;
+
+  need(isInt(r.maxNameDepth) && r.maxNameDepth >= 1 && r.maxNameDepth <= MAX_NAME_DEPTH_LIMIT, `maxNameDepth must be an integer from 1 to ${MAX_NAME_DEPTH_LIMIT} (got ${r.maxNameDepth})`);
+  need(/^[A-Za-z0-9_]{1,128}$/.test(r.stageName), `stageName must be letters, digits and underscores (got "${r.stageName}")`);
+  if (known(r.serviceName)) need(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}$/.test(r.serviceName), `serviceName must be a host-like name without quotes or spaces (got "${r.serviceName}")`);
+  if (known(r.s3Prefix)) {
+    need(r.s3Prefix === '' || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(r.s3Prefix), `s3Prefix must be empty or segments ending in "/", without a leading "/" (got "${r.s3Prefix}")`);
+  }
+  need(isInt(r.presignExpiresSeconds) && r.presignExpiresSeconds >= 1 && r.presignExpiresSeconds <= 604_800, `presignExpiresSeconds must be an integer from 1 to 604800 (got ${r.presignExpiresSeconds})`);
+  need(Object.values(logs.RetentionDays).includes(r.logRetention) && r.logRetention !== logs.RetentionDays.INFINITE, 'logRetention must be a finite logs.RetentionDays value');
+  need(isInt(r.functionMemoryMiB) && r.functionMemoryMiB >= 256 && r.functionMemoryMiB <= 10_240, `functionMemoryMiB must be an integer from 256 to 10240 (got ${r.functionMemoryMiB})`);
+  need(/^[A-Za-z0-9._~:/-]{1,256}$/.test(r.resourceServerIdentifier) && !r.resourceServerIdentifier.includes('/'), `resourceServerIdentifier must be 1-256 of [A-Za-z0-9._~:-] (got "${r.resourceServerIdentifier}")`);
+  if (known(r.cognitoDomainPrefix)) {
+    need(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(r.cognitoDomainPrefix) && !/aws|amazon|cognito/.test(r.cognitoDomainPrefix),
+      `cognitoDomainPrefix must be lower-case letters, digits and hyphens, at most 63, without "aws", "amazon" or "cognito" (got "${r.cognitoDomainPrefix}")`,
+    );
+  }
+  need(isInt(r.throttleRateLimit) && r.throttleRateLimit >= 1, `throttleRateLimit must be a positive integer (got ${r.throttleRateLimit})`);
+  need(isInt(r.throttleBurstLimit) && r.throttleBurstLimit >= 1 && r.throttleBurstLimit <= 5000, `throttleBurstLimit must be an integer from 1 to 5000 (got ${r.throttleBurstLimit})`);
+
+  const u = r.uploadService;
+  need(isInt(u.desiredCount) && u.desiredCount >= 1 && u.desiredCount <= 100, `uploadService.desiredCount must be an integer from 1 to 100 (got ${u.desiredCount})`);
+  const memoryOk = FARGATE_MEMORY[u.cpu];
+  need(memoryOk !== undefined, `uploadService.cpu must be one of ${Object.keys(FARGATE_MEMORY).join(', ')} (got ${u.cpu})`);
+  if (memoryOk) need(memoryOk(u.memoryMiB), `uploadService.memoryMiB ${u.memoryMiB} is not a Fargate size for ${u.cpu} CPU units`);
+  need(isInt(u.natGateways) && u.natGateways >= 0 && u.natGateways <= 3, `uploadService.natGateways must be 0 to 3 (got ${u.natGateways})`);
+  need(!(u.vpc && upload.natGateways !== undefined), 'uploadService.natGateways applies only to the VPC the construct creates; leave it out with uploadService.vpc');
+  if (!u.enabled) {
+    need(!upload.vpc && !upload.originCertificate && upload.natGateways === undefined, 'uploadService.vpc, natGateways and originCertificate need uploadService.enabled');
+  }
+
+  const d = r.customDomain;
+  if (d) {
+    need(d.domainNames.length >= 1, 'customDomain.domainNames must name at least one host');
+    for (const name of d.domainNames) {
+      if (known(name)) need(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(name), `customDomain.domainNames: "${name}" is not a lower-case host name`);
+    }
+    const arn = d.certificate.certificateArn;
+    if (known(arn)) need(arn.split(':')[3] === 'us-east-1', `customDomain.certificate must be in us-east-1 for CloudFront (got ${arn})`);
+  }
+  if (u.originCertificate && !d) problems.push('uploadService.originCertificate needs customDomain (the certificate must name the public host)');
+  if (known(r.webAclArn)) {
+    need(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[^/]+$/.test(r.webAclArn), `webAclArn must be a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 (…:global/webacl/NAME/ID), got ${r.webAclArn}`);
+  }
+
+  if (problems.length > 0) throw new Error(`StowageRegistry: invalid props:\n  - ${problems.join('\n  - ')}`);
+  return resolved;
+}

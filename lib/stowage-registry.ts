@@ -1,0 +1,173 @@
+/**
+ * StowageRegistry: the whole AWS deployment of the registry as one construct, for `cdk deploy`
+ * and for platform teams adding a registry to their own CDK app.
+ *
+ *   client --TLS--> CloudFront --(default)--> REST API (authorizer, API key) --> Lambda per operation
+ *                              \--(/v2/*\/blobs/uploads/*)--> VPC origin --> internal ALB --> Fargate
+ *   Lambdas and tasks --> S3 (blobs) + DynamoDB (metadata) --stream--> consumer --> EventBridge
+ *
+ * Every prop is validated before anything is created (props.ts). Each part lives in its own
+ * construct file: storage, table, auth, api, functions, front door, upload service, events, alarms.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Annotations, Aspects, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { RegistryAlarms } from './alarms.js';
+import { RegistryApi } from './api.js';
+import { RegistryAuth } from './auth.js';
+import { RegistryEvents } from './events.js';
+import { FrontDoor } from './front-door.js';
+import { ProviderLogRetention } from './log-retention.js';
+import { FunctionFactory, OPERATIONS, OperationFunctions, operationEntry } from './functions.js';
+import { resolveProps, type StowageRegistryProps } from './props.js';
+import { RegistryStorage } from './storage.js';
+import { RegistryTable } from './table.js';
+import { UploadService } from './upload-service.js';
+
+/** The package root: compiled code runs from dist/lib/, the TypeScript entries live in lambdas/ and lib/. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What other constructs need from a registry. */
+export interface IStowageRegistry {
+  /** Host name clients use (`docker login <host>`). */
+  readonly registryHost: string;
+  readonly bucket: s3.IBucket;
+  readonly table: dynamodb.ITable;
+  readonly userPool: cognito.IUserPool;
+  readonly eventBus: events.IEventBus;
+}
+
+/** An entry the auth issue provides under `lambdas/`, or this package's placeholder until then. */
+function entryOrPlaceholder(directory: string, name: string): string {
+  const real = join(directory, `${name}.ts`);
+  return existsSync(real) ? real : join(PACKAGE_ROOT, 'lib', 'handlers', `${name === 'token' ? 'token-unavailable' : name}.ts`);
+}
+
+export class StowageRegistry extends Construct implements IStowageRegistry {
+  readonly registryHost: string;
+  readonly bucket: s3.IBucket;
+  readonly table: dynamodb.ITable;
+  readonly userPool: cognito.IUserPool;
+  readonly eventBus: events.IEventBus;
+
+  readonly storage: RegistryStorage;
+  readonly metadata: RegistryTable;
+  readonly auth: RegistryAuth;
+  readonly functions: OperationFunctions;
+  readonly api: RegistryApi;
+  readonly events: RegistryEvents;
+  readonly frontDoor: FrontDoor;
+  readonly uploadService: UploadService | undefined;
+  readonly alarms: RegistryAlarms;
+
+  constructor(scope: Construct, id: string, props: StowageRegistryProps = {}) {
+    super(scope, id);
+    const p = resolveProps(props);
+    const entryDirectory = p.entryDirectory ?? join(PACKAGE_ROOT, 'lambdas');
+    const missing = [...OPERATIONS.map((op) => operationEntry(entryDirectory, op)), join(entryDirectory, 'stream-events.ts')].filter((f) => !existsSync(f));
+    if (missing.length > 0) throw new Error(`StowageRegistry: Lambda entry points missing:\n  - ${missing.join('\n  - ')}`);
+
+    const factory = new FunctionFactory({ projectRoot: PACKAGE_ROOT, logRetention: p.logRetention, memorySize: p.functionMemoryMiB, tracing: p.tracing });
+
+    this.storage = new RegistryStorage(this, 'Storage', { prefix: p.s3Prefix, ...(p.encryptionKey && { encryptionKey: p.encryptionKey }) });
+    this.metadata = new RegistryTable(this, 'Metadata');
+    this.functions = new OperationFunctions(this, 'Operations', {
+      factory,
+      entryDirectory,
+      storage: this.storage,
+      table: this.metadata,
+      presignExpiresSeconds: p.presignExpiresSeconds,
+    });
+
+    const anonymousPullAuthorizer = p.anonymousPull
+      ? factory.create(this, 'AnonymousPullAuthorizer', {
+          entry: entryOrPlaceholder(entryDirectory, 'anonymous-pull-authorizer'),
+          description: 'Stowage: REQUEST authorizer for pulls (anonymous pull)',
+          memorySize: 256,
+        })
+      : undefined;
+    this.auth = new RegistryAuth(this, 'Auth', {
+      resourceServerIdentifier: p.resourceServerIdentifier,
+      domainPrefix: p.cognitoDomainPrefix,
+      ...(anonymousPullAuthorizer && { anonymousPullAuthorizer }),
+    });
+    const tokenFunction = factory.create(this, 'Token', {
+      entry: entryOrPlaceholder(entryDirectory, 'token'),
+      description: 'Stowage: Docker token endpoint',
+      memorySize: 256,
+    });
+
+    this.api = new RegistryApi(this, 'Api', {
+      auth: this.auth,
+      functions: this.functions,
+      tokenFunction,
+      maxNameDepth: p.maxNameDepth,
+      stageName: p.stageName,
+      throttleRateLimit: p.throttleRateLimit,
+      throttleBurstLimit: p.throttleBurstLimit,
+      logRetention: p.logRetention,
+      tracing: p.tracing,
+    });
+
+    this.events = new RegistryEvents(this, 'Events', { factory, entryDirectory, table: this.metadata });
+
+    const u = p.uploadService;
+    this.uploadService = u.enabled
+      ? new UploadService(this, 'UploadService', {
+          projectRoot: PACKAGE_ROOT,
+          storage: this.storage,
+          table: this.metadata,
+          presignExpiresSeconds: p.presignExpiresSeconds,
+          desiredCount: u.desiredCount,
+          cpu: u.cpu,
+          memoryMiB: u.memoryMiB,
+          natGateways: u.natGateways,
+          ...(u.vpc && { vpc: u.vpc }),
+          ...(u.originCertificate && { originCertificate: u.originCertificate }),
+          logRetention: p.logRetention,
+        })
+      : undefined;
+    if (this.uploadService) {
+      Annotations.of(this.uploadService).addWarningV2(
+        'stowage:upload-service-auth',
+        'The upload service does not check bearer tokens until the authentication release: anyone who can reach the registry host can upload blobs (not manifests or tags, which go through the API authorizer).',
+      );
+    }
+
+    this.frontDoor = new FrontDoor(this, 'FrontDoor', {
+      projectRoot: PACKAGE_ROOT,
+      api: this.api,
+      ...(this.uploadService && { uploadLoadBalancer: this.uploadService.loadBalancer }),
+      uploadOriginHttps: u.originCertificate !== undefined,
+      ...(p.customDomain && { customDomain: p.customDomain }),
+      ...(p.webAclArn && { webAclArn: p.webAclArn }),
+      ...(p.priceClass && { priceClass: p.priceClass }),
+      ...(p.serviceName !== undefined && { serviceName: p.serviceName }),
+    });
+
+    this.alarms = new RegistryAlarms(this, 'Alarms', {
+      api: this.api.api,
+      functions: [...this.functions.all, tokenFunction, ...(anonymousPullAuthorizer ? [anonymousPullAuthorizer] : [])],
+      streamConsumer: this.events.consumer,
+      deadLetterQueue: this.events.deadLetterQueue,
+      table: this.metadata.table,
+      ...(this.uploadService && { uploadTargetGroup: this.uploadService.targetGroup }),
+      ...(p.alarmTopic && { topic: p.alarmTopic }),
+    });
+
+    // CDK's own provider functions (default security group, cross-region references) get retention too.
+    Aspects.of(Stack.of(this)).add(new ProviderLogRetention(p.logRetention));
+
+    this.registryHost = this.frontDoor.publicHost;
+    this.bucket = this.storage.bucket;
+    this.table = this.metadata.table;
+    this.userPool = this.auth.userPool;
+    this.eventBus = this.events.bus;
+  }
+}

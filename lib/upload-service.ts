@@ -1,0 +1,175 @@
+/**
+ * The upload service: the node server shell (`stowage serve`) with the AWS adapters, in the
+ * repository's Dockerfile image, on ECS Fargate (arm64) behind an internal Application Load
+ * Balancer that CloudFront reaches through a VPC origin. It exists because API Gateway takes at
+ * most 10 MB per request and a Lambda about 4.5 MiB of binary body, while docker, podman, skopeo
+ * and crane send a whole layer in one PATCH and containerd in one PUT.
+ *
+ * Network: a VPC with public subnets (an internet gateway, which CloudFront VPC origins need
+ * even for an internal load balancer) and private subnets for the load balancer; gateway
+ * endpoints keep S3 and DynamoDB traffic inside AWS. Without NAT gateways the tasks run in the
+ * public subnets with public addresses to reach ECR and CloudWatch; their security group admits
+ * only the load balancer. The load balancer admits the VPC's own range (the VPC origin's network
+ * interfaces live in it) and forwards only the upload paths; anything else gets a 404.
+ *
+ * The image builds at deploy time (`cdk deploy` needs Docker or Finch then); synthesis needs no
+ * Docker engine.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { IgnoreMode } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { logGroupDefaults } from './defaults.js';
+import { UPLOAD_PATH_PATTERN } from './front-door.js';
+import { uploadServiceAccess } from './permissions.js';
+import type { RegistryStorage } from './storage.js';
+import type { RegistryTable } from './table.js';
+
+export const CONTAINER_PORT = 5000;
+const DATA_DIR = '/var/lib/stowage';
+
+export interface UploadServiceConstructProps {
+  readonly projectRoot: string;
+  readonly storage: RegistryStorage;
+  readonly table: RegistryTable;
+  readonly presignExpiresSeconds: number;
+  readonly desiredCount: number;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly natGateways: number;
+  readonly vpc?: ec2.IVpc;
+  readonly originCertificate?: acm.ICertificate;
+  readonly logRetention: logs.RetentionDays;
+}
+
+export class UploadService extends Construct {
+  readonly vpc: ec2.IVpc;
+  readonly service: ecs.FargateService;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+
+  constructor(scope: Construct, id: string, props: UploadServiceConstructProps) {
+    super(scope, id);
+    this.vpc =
+      props.vpc ??
+      new ec2.Vpc(this, 'Vpc', {
+        maxAzs: 2,
+        natGateways: props.natGateways,
+        restrictDefaultSecurityGroup: true,
+        subnetConfiguration: [
+          { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+          { name: 'private', subnetType: props.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+        ],
+        gatewayEndpoints: {
+          S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+          DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+        },
+      });
+    const tasksPrivate = this.vpc.privateSubnets.length > 0;
+    const lbSubnets: ec2.SubnetSelection = this.vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      volumes: [{ name: 'data' }],
+    });
+    const access = uploadServiceAccess();
+    for (const statement of [...props.table.statements(access), ...props.storage.statements(access)]) this.taskDefinition.addToTaskRolePolicy(statement);
+
+    const container = this.taskDefinition.addContainer('registry', {
+      image: ecs.ContainerImage.fromAsset(props.projectRoot, {
+        file: 'Dockerfile',
+        platform: Platform.LINUX_ARM64,
+        ignoreMode: IgnoreMode.DOCKER,
+        exclude: ['cdk.out', '.git', 'node_modules', 'dist', 'data'],
+      }),
+      environment: {
+        STOWAGE_HOST: '0.0.0.0',
+        STOWAGE_PORT: String(CONTAINER_PORT),
+        STOWAGE_DATA_DIR: DATA_DIR,
+        STOWAGE_STORAGE: 's3',
+        STOWAGE_METADATA: 'dynamodb',
+        STOWAGE_S3_BUCKET: props.storage.bucket.bucketName,
+        STOWAGE_S3_PREFIX: props.storage.prefix,
+        STOWAGE_S3_PRESIGN_EXPIRES: String(props.presignExpiresSeconds),
+        STOWAGE_DYNAMODB_TABLE: props.table.table.tableName,
+        // Events come from the table's stream; the service only logs its own.
+        STOWAGE_EVENTS: 'log',
+        AWS_REGION: Stack.of(this).region,
+      },
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) }),
+      portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP }],
+      readonlyRootFilesystem: true,
+      // Let uploads in flight finish when a task is replaced.
+      stopTimeout: Duration.seconds(120),
+      healthCheck: {
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}/v2/').then((r) => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(20),
+      },
+    });
+    container.addMountPoints({ containerPath: DATA_DIR, sourceVolume: 'data', readOnly: false });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc });
+    const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', { vpc: this.vpc, description: 'Stowage upload tasks: the load balancer only', allowAllOutbound: true });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount,
+      assignPublicIp: !tasksPrivate,
+      vpcSubnets: { subnetType: tasksPrivate ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
+      securityGroups: [taskSecurityGroup],
+      circuitBreaker: { rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      enableExecuteCommand: false,
+    });
+
+    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Stowage upload load balancer: CloudFront VPC origin (inside the VPC)',
+      allowAllOutbound: false,
+    });
+    const https = props.originCertificate !== undefined;
+    const port = https ? 443 : 80;
+    lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(port), 'CloudFront VPC origin network interfaces');
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: false,
+      vpcSubnets: lbSubnets,
+      securityGroup: lbSecurityGroup,
+      dropInvalidHeaderFields: true,
+      desyncMitigationMode: elbv2.DesyncMitigationMode.STRICTEST,
+      // A streamed layer keeps the connection busy; the answer after the last byte comes within CloudFront's 60 s.
+      idleTimeout: Duration.seconds(120),
+    });
+    const listener = this.loadBalancer.addListener('Listener', {
+      port,
+      protocol: https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      ...(https && { certificates: [props.originCertificate!], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }),
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'application/json',
+        messageBody: JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: 'the upload service serves only blob upload paths', detail: null }] }),
+      }),
+    });
+    this.targetGroup = listener.addTargets('Uploads', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns([UPLOAD_PATH_PATTERN])],
+      port: CONTAINER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service],
+      deregistrationDelay: Duration.seconds(120),
+      healthCheck: { path: '/v2/', healthyHttpCodes: '200,401', interval: Duration.seconds(15), healthyThresholdCount: 2 },
+    });
+  }
+}
