@@ -22,7 +22,7 @@ if ((${#missing[@]})); then
   fi
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci
 fi
 npm run build --silent

@@ -9,6 +9,9 @@ function blobUnknown(name: string, digest: string): RegistryError {
   return new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in repository ${name}`, { detail: { digest } });
 }
 
+/** A redirect names a presigned URL that expires: it must not be cached like the content. */
+const NOT_CACHED = { 'cache-control': 'no-store' };
+
 export async function getBlob(ctx: RegistryContext, name: string, req: RegistryRequest, head: boolean): Promise<RegistryResponse> {
   const digest = parseDigest(req.params.digest ?? '').value;
   const link = await ctx.metadata.getBlobLink(name, digest);
@@ -26,7 +29,7 @@ export async function getBlob(ctx: RegistryContext, name: string, req: RegistryR
       // The client learns the size from the store's own HEAD answer; the size header is for people.
       const url = await ctx.blobs.headUrl(digest);
       if (url === null) throw blobUnknown(name, digest);
-      return response(307, { ...base, location: url, 'stowage-blob-size': String(size) });
+      return response(307, { ...base, ...NOT_CACHED, location: url, 'stowage-blob-size': String(size) });
     }
     // The link is the answer: content is never removed while a repository links it (garbage
     // collection's rule), so a HEAD, which docker sends for every layer, costs one metadata read.
@@ -34,7 +37,7 @@ export async function getBlob(ctx: RegistryContext, name: string, req: RegistryR
   }
   const content = await ctx.blobs.open(digest, range);
   if (!content) throw blobUnknown(name, digest);
-  if (content.kind === 'redirect') return response(307, { ...base, location: content.url });
+  if (content.kind === 'redirect') return response(307, { ...base, ...NOT_CACHED, location: content.url });
   if (range) {
     return response(
       206,
