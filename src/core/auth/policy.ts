@@ -1,0 +1,136 @@
+/**
+ * The authorization policy: which principals may do which actions on which repositories, and
+ * which repositories anyone may pull. Validated with zod from a YAML or JSON document:
+ *
+ *   version: 1
+ *   anonymous:
+ *     pull: ["public/**"]              # pulled by anyone, without credentials
+ *   rules:
+ *     - principals:
+ *         users: [alice]               # local user names / Cognito user names (token subject)
+ *         groups: [team-a]             # local groups / Cognito groups
+ *         clients: [ci-build]          # machine clients (client-credentials grant), by client id
+ *         authenticated: false         # true: every authenticated principal
+ *       repositories: ["team-a/*"]
+ *       actions: [pull, push]          # pull, push, delete, catalog, or "*" for all four
+ *
+ * Rules only allow; nothing is allowed unless a rule (or the anonymous list, for pull) says so.
+ * `clients` match machine principals only: a human whose token came through some app client is
+ * matched by user name and groups, never by that client id. `catalog` lets a principal call
+ * /v2/_catalog (the rule's repositories do not matter for it); the listing itself shows only the
+ * repositories the principal may pull. Pure: the file is read by the caller (see parsePolicyText).
+ */
+import { z } from 'zod';
+import type { Action } from '../routes.js';
+import { RepositoryPattern } from './patterns.js';
+import type { Principal } from './principal.js';
+import { parseYamlSubset } from './yaml-subset.js';
+
+const ACTIONS = ['pull', 'push', 'delete', 'catalog'] as const;
+
+const Pattern = z.string().superRefine((s, ctx) => {
+  const problem = RepositoryPattern.problem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const Names = z.array(z.string().min(1).max(256)).default([]);
+
+const PolicyDocument = z.strictObject({
+  version: z.literal(1),
+  anonymous: z.strictObject({ pull: z.array(Pattern).default([]) }).default({ pull: [] }),
+  rules: z
+    .array(
+      z.strictObject({
+        description: z.string().optional(),
+        principals: z.strictObject({ users: Names, groups: Names, clients: Names, authenticated: z.boolean().default(false) }),
+        repositories: z.array(Pattern).min(1),
+        actions: z.array(z.enum([...ACTIONS, '*'])).min(1),
+      }),
+    )
+    .default([]),
+});
+
+export type PolicyDocument = z.input<typeof PolicyDocument>;
+
+interface CompiledRule {
+  users: ReadonlySet<string>;
+  groups: ReadonlySet<string>;
+  clients: ReadonlySet<string>;
+  authenticated: boolean;
+  repositories: RepositoryPattern[];
+  actions: ReadonlySet<Action>;
+}
+
+export class Policy {
+  private constructor(
+    private readonly rules: readonly CompiledRule[],
+    private readonly anonymousPull: readonly RepositoryPattern[],
+  ) {}
+
+  /** Validates a parsed document; throws one Error listing every problem. */
+  static fromDocument(doc: unknown): Policy {
+    const parsed = PolicyDocument.safeParse(doc);
+    if (!parsed.success) {
+      throw new Error(`invalid policy: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')}`);
+    }
+    const d = parsed.data;
+    return new Policy(
+      d.rules.map((r) => ({
+        users: new Set(r.principals.users),
+        groups: new Set(r.principals.groups),
+        clients: new Set(r.principals.clients),
+        authenticated: r.principals.authenticated,
+        repositories: r.repositories.map(RepositoryPattern.parse),
+        actions: new Set(r.actions.includes('*') ? ACTIONS : (r.actions as Action[])),
+      })),
+      d.anonymous.pull.map(RepositoryPattern.parse),
+    );
+  }
+
+  /** The default when no policy file is given: every authenticated principal may do everything; no anonymous access. */
+  static allowAuthenticated(): Policy {
+    return Policy.fromDocument({ version: 1, rules: [{ principals: { authenticated: true }, repositories: ['**'], actions: ['*'] }] });
+  }
+
+  /** Whether anyone, without credentials, may pull `repository`. */
+  anonymousMayPull(repository: string): boolean {
+    return this.anonymousPull.some((p) => p.matches(repository));
+  }
+
+  /**
+   * What the policy alone allows `principal` (ignoring its token's grant). For `catalog` the
+   * repository is ignored. Anonymous principals get the anonymous pull list and nothing else.
+   */
+  allows(principal: Principal, repository: string | null, action: Action): boolean {
+    if (action === 'pull' && repository !== null && this.anonymousMayPull(repository)) return true;
+    if (principal.kind === 'anonymous') return false;
+    return this.rules.some(
+      (r) =>
+        r.actions.has(action) &&
+        matchesPrincipal(r, principal) &&
+        (action === 'catalog' || (repository !== null && r.repositories.some((p) => p.matches(repository)))),
+    );
+  }
+}
+
+function matchesPrincipal(rule: CompiledRule, p: Principal): boolean {
+  if (rule.authenticated) return true;
+  if (p.kind === 'user' && rule.users.has(p.subject)) return true;
+  if (p.kind === 'client' && p.clientId !== null && rule.clients.has(p.clientId)) return true;
+  return p.groups.some((g) => rule.groups.has(g));
+}
+
+/** Parses a policy file's text: JSON when it starts with `{`, else the YAML subset of ./yaml-subset.ts. */
+export function parsePolicyText(text: string, source = 'policy'): Policy {
+  let doc: unknown;
+  try {
+    doc = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYamlSubset(text);
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
+  }
+  try {
+    return Policy.fromDocument(doc);
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
+  }
+}
