@@ -125,6 +125,14 @@ export function uploadServiceAccess(): DataAccess {
   return mergeAccess([...UPLOAD_OPERATIONS.map((op) => OPERATION_ACCESS[op]), { table: ['dynamodb:DescribeTable'], objects: {}, listBucket: true }]);
 }
 
+/**
+ * What a whole registry server (`stowage serve` on S3 + DynamoDB, e.g. deploy/kubernetes.yaml)
+ * may do: every operation, plus the start-up checks. docs/deploy.md prints it as an IAM policy.
+ */
+export function registryServerAccess(): DataAccess {
+  return mergeAccess([...Object.values(OPERATION_ACCESS), { table: ['dynamodb:DescribeTable'], objects: {}, listBucket: true }]);
+}
+
 export function mergeAccess(all: readonly DataAccess[]): DataAccess {
   const table = new Set<DynamoDbAction>();
   const objects: Partial<Record<S3Area, Set<S3ObjectAction>>> = {};
