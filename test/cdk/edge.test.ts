@@ -1,0 +1,124 @@
+/** The two pieces of code that run at CloudFront: the viewer-request Function and the origin-response restore. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { restoreRemappedHeaders, type CloudFrontHeaders } from '../../lib/edge/remapped-headers.js';
+import { handler as originResponse } from '../../lib/edge/origin-response.js';
+import { viewerRequestFunctionCode } from '../../lib/edge/viewer-request.js';
+import type { CloudFrontResponseEvent } from 'aws-lambda';
+
+// ---- origin response: put back what API Gateway renamed ----
+
+test('WWW-Authenticate comes back under its own name on any method; the renamed copy goes', () => {
+  const out = restoreRemappedHeaders('GET', {
+    'x-amzn-remapped-www-authenticate': [{ key: 'x-amzn-Remapped-WWW-Authenticate', value: 'Bearer realm="https://r.example/token"' }],
+    'content-type': [{ key: 'Content-Type', value: 'application/json' }],
+  });
+  assert.deepEqual(out['www-authenticate'], [{ key: 'WWW-Authenticate', value: 'Bearer realm="https://r.example/token"' }]);
+  assert.equal(out['x-amzn-remapped-www-authenticate'], undefined);
+  assert.deepEqual(out['content-type'], [{ key: 'Content-Type', value: 'application/json' }]);
+});
+
+test('a WWW-Authenticate the gateway set itself wins over a renamed one', () => {
+  const out = restoreRemappedHeaders('GET', {
+    'www-authenticate': [{ key: 'WWW-Authenticate', value: 'gateway' }],
+    'x-amzn-remapped-www-authenticate': [{ value: 'lambda' }],
+  });
+  assert.deepEqual(out['www-authenticate'], [{ key: 'WWW-Authenticate', value: 'gateway' }]);
+  assert.equal(out['x-amzn-remapped-www-authenticate'], undefined);
+});
+
+test('Content-Length is restored on HEAD (replacing the empty body\'s), never on GET', () => {
+  const headers: CloudFrontHeaders = {
+    'content-length': [{ key: 'Content-Length', value: '0' }],
+    'x-amzn-remapped-content-length': [{ key: 'x-amzn-Remapped-Content-Length', value: '7143' }],
+  };
+  assert.deepEqual(restoreRemappedHeaders('HEAD', headers)['content-length'], [{ key: 'Content-Length', value: '7143' }]);
+  assert.equal(restoreRemappedHeaders('HEAD', headers)['x-amzn-remapped-content-length'], undefined);
+  const get = restoreRemappedHeaders('GET', headers);
+  assert.deepEqual(get['content-length'], [{ key: 'Content-Length', value: '0' }]);
+  assert.ok(get['x-amzn-remapped-content-length'], 'left alone on GET');
+});
+
+test('other renamed headers (Date, Server, Connection) are left alone: Lambda@Edge may not set some of them', () => {
+  const headers: CloudFrontHeaders = { 'x-amzn-remapped-connection': [{ value: 'close' }], 'x-amzn-remapped-date': [{ value: 'x' }] };
+  assert.deepEqual(restoreRemappedHeaders('HEAD', headers), headers);
+  assert.equal(restoreRemappedHeaders('HEAD', headers).connection, undefined);
+});
+
+test('the Lambda@Edge handler applies the restore to the response of the event', async () => {
+  const event = {
+    Records: [
+      {
+        cf: {
+          config: { distributionDomainName: 'd.cloudfront.net', distributionId: 'D', eventType: 'origin-response', requestId: 'r' },
+          request: { clientIp: '203.0.113.1', headers: {}, method: 'HEAD', querystring: '', uri: '/v2/a/manifests/latest' },
+          response: { status: '200', statusDescription: 'OK', headers: { 'x-amzn-remapped-content-length': [{ value: '42' }] } },
+        },
+      },
+    ],
+  } as unknown as CloudFrontResponseEvent;
+  const res = await originResponse(event);
+  assert.deepEqual(res?.headers?.['content-length'], [{ key: 'Content-Length', value: '42' }]);
+});
+
+// ---- viewer request: client address, public host, challenge ----
+
+interface CfRequest {
+  method: string;
+  uri: string;
+  headers: Record<string, { value: string }>;
+}
+function runViewerRequest(code: string, request: CfRequest, ip = '198.51.100.7'): CfRequest {
+  // What CloudFront runs: the source string, its `handler`, no module system.
+  const handler = new Function(`${code}\nreturn handler;`)() as (e: unknown) => CfRequest;
+  return handler({ version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip }, request: { querystring: {}, cookies: {}, ...request } });
+}
+const code = viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key' });
+const req = (method: string, uri: string, extra: Record<string, { value: string }> = {}): CfRequest => ({ method, uri, headers: { host: { value: 'd111.cloudfront.net' }, ...extra } });
+
+test('challenge names the public host\'s /token and, where the path names a repository, the scope', () => {
+  assert.equal(runViewerRequest(code, req('GET', '/v2/')).headers['x-stowage-challenge']?.value, 'Bearer realm="https://d111.cloudfront.net/token",service="d111.cloudfront.net"');
+  assert.equal(
+    runViewerRequest(code, req('GET', '/v2/team/app/manifests/latest')).headers['x-stowage-challenge']?.value,
+    'Bearer realm="https://d111.cloudfront.net/token",service="d111.cloudfront.net",scope="repository:team/app:pull"',
+  );
+  const scope = (method: string, uri: string) => /scope="([^"]*)"/.exec(runViewerRequest(code, req(method, uri)).headers['x-stowage-challenge']?.value ?? '')?.[1];
+  assert.equal(scope('HEAD', '/v2/a/blobs/sha256:abc'), 'repository:a:pull');
+  assert.equal(scope('POST', '/v2/a/b/blobs/uploads/'), 'repository:a/b:pull,push');
+  assert.equal(scope('PATCH', '/v2/a/blobs/uploads/3f2a'), 'repository:a:pull,push');
+  assert.equal(scope('PUT', '/v2/a/manifests/v1'), 'repository:a:pull,push');
+  assert.equal(scope('DELETE', '/v2/a/manifests/sha256:abc'), 'repository:a:delete');
+  assert.equal(scope('GET', '/v2/a/tags/list'), 'repository:a:pull');
+  assert.equal(scope('GET', '/v2/a/referrers/sha256:abc'), 'repository:a:pull');
+  assert.equal(scope('GET', '/v2/_catalog'), 'registry:catalog:*');
+  // Nothing a client controls can break out of the quoted value.
+  assert.equal(scope('GET', '/v2/a"b/manifests/x'), undefined);
+  assert.equal(scope('GET', '/v2/A/manifests/x'), undefined);
+  assert.equal(scope('GET', '/v2/a/unknown'), undefined);
+});
+
+test('a configured service name replaces the host in service=', () => {
+  const named = viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key', serviceName: 'registry.example.com' });
+  assert.match(runViewerRequest(named, req('GET', '/v2/')).headers['x-stowage-challenge']?.value ?? '', /service="registry\.example\.com"$/);
+});
+
+test('trusted headers overwrite what a viewer sends; a viewer\'s API key is dropped', () => {
+  const out = runViewerRequest(
+    code,
+    req('GET', '/v2/', {
+      'x-stowage-client-address': { value: '10.0.0.1' },
+      'x-stowage-public-host': { value: 'evil.example' },
+      'x-stowage-challenge': { value: 'Bearer realm="https://evil.example/token"' },
+      'x-api-key': { value: 'guess' },
+    }),
+  );
+  assert.equal(out.headers['x-stowage-client-address']?.value, '198.51.100.7');
+  assert.equal(out.headers['x-stowage-public-host']?.value, 'd111.cloudfront.net');
+  assert.match(out.headers['x-stowage-challenge']?.value ?? '', /^Bearer realm="https:\/\/d111\.cloudfront\.net\/token"/);
+  assert.equal(out.headers['x-api-key'], undefined);
+});
+
+test('the function source stays within what CloudFront Functions accept (size; no modules)', () => {
+  assert.ok(Buffer.byteLength(code) < 10 * 1024, 'under the 10 KB limit');
+  assert.doesNotMatch(code, /\b(import|export|require)\b/);
+});

@@ -1,0 +1,49 @@
+/** The upload service: present by default, absent by prop; arm64 Fargate behind an internal load balancer. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Match } from 'aws-cdk-lib/assertions';
+import { UPLOAD_PATH_PATTERN } from '../../lib/front-door.js';
+import { synthCached } from './support.js';
+
+const UPLOAD_TYPES = [
+  'AWS::ECS::Service',
+  'AWS::ECS::TaskDefinition',
+  'AWS::ECS::Cluster',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer',
+  'AWS::EC2::VPC',
+  'AWS::EC2::InternetGateway',
+  'AWS::CloudFront::VpcOrigin',
+];
+
+test('on by default: Fargate arm64 running stowage serve on S3 + DynamoDB, internal ALB, VPC with an internet gateway', () => {
+  const s = synthCached();
+  for (const type of UPLOAD_TYPES) s.template.resourceCountIs(type, 1);
+  s.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+    RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    RequiresCompatibilities: ['FARGATE'],
+    ContainerDefinitions: [
+      Match.objectLike({
+        ReadonlyRootFilesystem: true,
+        Environment: Match.arrayWith([
+          // (in this order in the definition)
+          { Name: 'STOWAGE_HOST', Value: '0.0.0.0' },
+          { Name: 'STOWAGE_STORAGE', Value: 's3' },
+          { Name: 'STOWAGE_METADATA', Value: 'dynamodb' },
+        ]),
+      }),
+    ],
+  });
+  s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+  s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+    Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: [UPLOAD_PATH_PATTERN] } }],
+  });
+  s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/v2/', Matcher: { HttpCode: '200,401' } });
+  s.template.resourceCountIs('AWS::EC2::VPCGatewayAttachment', 1);
+  s.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2, LaunchType: 'FARGATE' });
+});
+
+test('off by prop: no container, load balancer, VPC or VPC origin', () => {
+  const s = synthCached({ uploadService: { enabled: false } });
+  for (const type of UPLOAD_TYPES) s.template.resourceCountIs(type, 0);
+  assert.equal(Object.values(s.json.Resources).filter((r) => r.Type.startsWith('AWS::ECS::')).length, 0);
+});
