@@ -10,6 +10,8 @@ import type { BlobContent, BlobStore, ByteRange } from '../../ports/blob-store.j
 import { DataPaths } from './paths.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
+/** Larger reads mean fewer syscalls and event-loop turns per pulled byte. */
+const READ_CHUNK_BYTES = 4 << 20;
 
 export class FsBlobStore implements BlobStore {
   private readonly paths: DataPaths;
@@ -43,7 +45,7 @@ export class FsBlobStore implements BlobStore {
       if (isNotFound(err)) return null;
       throw err;
     }
-    const body = handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark: 1 << 20 } : { highWaterMark: 1 << 20 });
+    const body = handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark: READ_CHUNK_BYTES } : { highWaterMark: READ_CHUNK_BYTES });
     return { kind: 'bytes', body };
   }
 
