@@ -81,3 +81,25 @@ test('the upload service task role has the upload operations\' access plus the s
   for (const a of access.table) assert.ok(data.has(a), a);
   assert.ok(!data.has('dynamodb:BatchWriteItem'), 'uploads never batch-delete manifests');
 });
+
+test('the IAM policy docs/deploy.md gives for running the image elsewhere matches registryServerAccess()', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { PACKAGE_ROOT } = await import('../../lib/stowage-registry.js');
+  const { registryServerAccess, areaPrefixes } = await import('../../lib/permissions.js');
+  const text = await readFile(join(PACKAGE_ROOT, 'docs', 'deploy.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Running the image elsewhere'));
+  const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(json, 'the section has a JSON policy');
+  const doc = JSON.parse(json) as { Statement: { Action: string[]; Resource: string | string[] }[] };
+  const granted = new Set(doc.Statement.flatMap((st) => [st.Resource].flat().map((r) => st.Action.map((a) => `${a} ${r.replace(/^.*:::BUCKET\/PREFIX|^.*:::BUCKET$|^.*table\/TABLE/, (m) => (m.includes('PREFIX') ? '' : m.includes('BUCKET') ? 'bucket' : 'table'))}`)).flat()));
+  const access = registryServerAccess();
+  const areas = areaPrefixes('');
+  const want = new Set([
+    ...access.table.map((a) => `${a} table`),
+    'dynamodb:Query table/index/GSI1',
+    ...Object.entries(access.objects).flatMap(([area, actions]) => actions.map((a) => `${a} ${areas[area as keyof typeof areas]}*`)),
+    's3:ListBucket bucket',
+  ]);
+  assert.deepEqual([...granted].sort(), [...want].sort());
+});
