@@ -26,7 +26,7 @@ let webAclArn: string | undefined;
 if (crossRegionWaf) {
   const edge = new Stack(app, `${stackName}WebAcl`, { env: { ...env, region: 'us-east-1' }, crossRegionReferences: true });
   webAclArn = new StowageWebAcl(edge, 'WebAcl', wafProps).webAclArn;
-  Aspects.of(edge).add(new ProviderLogRetention(logs.RetentionDays.ONE_MONTH));
+  Aspects.of(edge).add(new ProviderLogRetention((context.logRetentionDays as logs.RetentionDays | undefined) ?? logs.RetentionDays.ONE_MONTH));
 }
 
 new StowageStack(app, stackName, {

@@ -17,6 +17,9 @@ const SYNTH_BUDGET_MS = 180_000;
 
 test('cdk synth: bundles every function, passes CloudFormation validation, within the time budget', () => {
   const out = mkdtempSync(join(tmpdir(), 'stowage-synth-'));
+  // The CLI writes cdk.context.json next to cdk.json; leave the checkout as it was.
+  const contextFile = join(PACKAGE_ROOT, 'cdk.context.json');
+  const hadContextFile = existsSync(contextFile);
   try {
     const started = Date.now();
     // Outside us-east-1 with a web ACL: the edge function and the ACL go to us-east-1 stacks.
@@ -58,5 +61,6 @@ test('cdk synth: bundles every function, passes CloudFormation validation, withi
     assert.deepEqual(report.pluginReports.flatMap((r) => r.violations ?? []), []);
   } finally {
     rmSync(out, { recursive: true, force: true });
+    if (!hadContextFile && existsSync(contextFile) && readFileSync(contextFile, 'utf8').trim() === '{}') rmSync(contextFile);
   }
 });
