@@ -70,12 +70,13 @@ export function logGroupDefaults(retention: logs.RetentionDays): logs.LogGroupPr
 /**
  * Node.js Lambda functions: Node.js 22 on arm64, esbuild bundles (ESM, minified, source maps,
  * the AWS SDK bundled and tree-shaken rather than taken from the runtime), JSON logs into a log
- * group with a retention. `projectRoot` is the package root: the entries are TypeScript sources
- * there and package-lock.json pins what esbuild bundles.
+ * group with a retention. In this repository `projectRoot` is the package root and its
+ * package-lock.json pins what esbuild bundles; installed as a dependency (npm publishes no
+ * lockfile) both are left to NodejsFunction, which finds the app's own lockfile.
  */
 export function functionDefaults(options: {
-  projectRoot: string;
-  depsLockFilePath: string;
+  /** Root and lockfile; undefined: NodejsFunction looks upward from the working directory. */
+  lock: { projectRoot: string; depsLockFilePath: string } | undefined;
   logGroup: logs.ILogGroup;
   memorySize: number;
   timeout: Duration;
@@ -92,8 +93,7 @@ export function functionDefaults(options: {
     loggingFormat: lambda.LoggingFormat.JSON,
     applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
     systemLogLevelV2: lambda.SystemLogLevel.WARN,
-    projectRoot: options.projectRoot,
-    depsLockFilePath: options.depsLockFilePath,
+    ...(options.lock && { projectRoot: options.lock.projectRoot, depsLockFilePath: options.lock.depsLockFilePath }),
     environment: { NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
       format: nodejs.OutputFormat.ESM,

@@ -35,9 +35,9 @@ export class FunctionFactory {
 
   create(scope: Construct, id: string, options: { entry: string; description: string; timeout?: Duration; memorySize?: number; environment?: Record<string, string> }): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, logGroupDefaults(this.props.logRetention));
+    const lockFile = join(this.props.projectRoot, 'package-lock.json');
     const defaults = functionDefaults({
-      projectRoot: this.props.projectRoot,
-      depsLockFilePath: join(this.props.projectRoot, 'package-lock.json'),
+      lock: existsSync(lockFile) ? { projectRoot: this.props.projectRoot, depsLockFilePath: lockFile } : undefined,
       logGroup,
       memorySize: options.memorySize ?? this.props.memorySize,
       timeout: options.timeout ?? API_FUNCTION_TIMEOUT,

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { ROUTES } from '../../src/core/routes.js';
 import { routeInstances } from '../../lib/api.js';
 import { scopesForAction, USER_ADMIN_SCOPE } from '../../lib/auth.js';
@@ -62,6 +62,10 @@ test('every registry method, the ping included, has an authorizer and requires t
   }
   s.template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
   s.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.Authorization' });
+  // The ping's authorizer is the one every registry method names.
+  const pingAuthorizer = new Capture();
+  s.template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', OperationName: 'ping', AuthorizerId: pingAuthorizer });
+  for (const m of all) assert.deepEqual(m.props.AuthorizerId, pingAuthorizer.asObject(), `${m.httpMethod} ${m.path}`);
 });
 
 test('method scopes: the action\'s custom scope plus the scope every person\'s access token carries', () => {
