@@ -3,7 +3,7 @@
  * RegistryRequest from their transport and write out the RegistryResponse the core returns;
  * the core decides every status, header and body.
  */
-import type { Route, RouteParams } from './routes.js';
+import type { Action, Route, RouteParams } from './routes.js';
 
 export interface RegistryRequest {
   route: Route;
@@ -15,6 +15,16 @@ export interface RegistryRequest {
   body: AsyncIterable<Uint8Array>;
   /** Principal name for audit and events, when authenticated. */
   actor?: string | null;
+  /**
+   * Whether the caller may do `action` on another repository than the route's (a mount's
+   * source, the catalog's entries). Absent when auth is off: everything is permitted.
+   */
+  permits?: (repository: string, action: Action) => boolean;
+}
+
+/** The request's permission check, permissive when auth is off. */
+export function permits(req: RegistryRequest, repository: string, action: Action): boolean {
+  return req.permits ? req.permits(repository, action) : true;
 }
 
 export type ResponseBody = Uint8Array | string | AsyncIterable<Uint8Array>;

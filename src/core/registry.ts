@@ -2,11 +2,20 @@
  * The registry core's single entry point: a matched route plus request in, a complete response
  * out. Domain errors become the spec's JSON error responses here, in one place, for every shell.
  */
+import { randomUUID } from 'node:crypto';
 import { RegistryError, errorBody } from './errors.js';
 import { RegistryContext, type RegistryLimits, type RegistryPorts } from './context.js';
 import { jsonResponse, response, type RegistryRequest, type RegistryResponse } from './messages.js';
 import { validateName } from './names.js';
-import { matchRoute, type Operation, type RouteParams } from './routes.js';
+import { matchRoute, type AnyRoute, type Operation, type RouteParams } from './routes.js';
+import { clientAddressOf } from './client-address.js';
+import { auditRecord, shouldAudit } from './auth/audit.js';
+import { isAllowed } from './auth/decide.js';
+import { gate } from './auth/gate.js';
+import type { Principal } from './auth/principal.js';
+import type { AuthSettings } from './auth/settings.js';
+import { tokenEndpoint } from './auth/token-endpoint.js';
+import type { AuditSink } from '../ports/audit-sink.js';
 import { deleteBlob, getBlob } from './operations/blobs.js';
 import { deleteManifest, getManifest, putManifest } from './operations/manifests.js';
 import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './operations/uploads.js';
@@ -54,22 +63,57 @@ export interface IncomingRequest {
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body: AsyncIterable<Uint8Array>;
+  /** Event actor when auth is off (with auth on, the principal's subject is used). */
   actor?: string | null;
+  /** The socket's peer address (the shell's); see RegistryOptions.clientAddressHeader. */
+  remoteAddress?: string | null;
+  /** The shell's request id (a Lambda's); one is generated otherwise. */
+  requestId?: string;
+  /**
+   * A principal a gateway in front of the shell has already verified (API Gateway's authorizer
+   * claims); the Authorization header is then not read again.
+   */
+  principal?: Principal;
+}
+
+export interface RegistryOptions {
+  /** Authentication and authorization; absent, every caller may do everything (the loopback default). */
+  auth?: AuthSettings;
+  /** Where audit lines go; absent, none are written. */
+  audit?: AuditSink;
+  /** A header a trusted proxy sets to the client's address (rate limits, audit); absent: the socket address. */
+  clientAddressHeader?: string;
 }
 
 export class Registry {
   readonly context: RegistryContext;
 
-  constructor(ports: RegistryPorts, limits?: RegistryLimits) {
+  constructor(
+    ports: RegistryPorts,
+    limits?: RegistryLimits,
+    private readonly options: RegistryOptions = {},
+  ) {
     this.context = new RegistryContext(ports, limits);
   }
 
-  /** Routes and runs a request. Never throws for bad input: every failure is a response. */
-  async handle(req: IncomingRequest): Promise<RegistryResponse> {
+  /**
+   * Routes, authenticates, authorizes and runs a request, and writes its audit line. Never
+   * throws for bad input: every failure is a response. `only` restricts it to one operation
+   * (a Lambda serves one; anything else is the spec's 404).
+   */
+  async handle(req: IncomingRequest, only?: { operation: Operation }): Promise<RegistryResponse> {
     const head = req.method === 'HEAD';
+    const requestId = req.requestId ?? randomUUID();
+    const clientAddress = clientAddressOf(req.headers, req.remoteAddress, this.options.clientAddressHeader);
+    let route: AnyRoute | null = null;
+    let params: RouteParams = {};
+    let principal: Principal | null = null;
+    let claimed: string | null = null;
+    let res: RegistryResponse;
+    let error: string | null = null;
     try {
       const match = matchRoute(req.method, req.path);
-      if (match.kind === 'no-route') {
+      if (match.kind === 'no-route' || (only && match.kind === 'match' && match.route.operation !== only.operation)) {
         throw noEndpoint(req.path);
       }
       if (match.kind === 'method-not-allowed') {
@@ -78,18 +122,56 @@ export class Registry {
           headers: { allow: match.allowed.join(', ') },
         });
       }
-      return await this.run(match.route.operation, match.params, {
-        route: match.route,
-        params: match.params,
-        query: req.query,
-        headers: req.headers,
-        body: req.body,
-        actor: req.actor ?? null,
-      });
+      route = match.route;
+      params = match.params;
+      const auth = this.options.auth;
+      if (route.operation === 'token') {
+        if (!auth) throw new RegistryError('NAME_UNKNOWN', 'authentication is off on this registry: there is no token endpoint', { status: 404 });
+        const outcome = await tokenEndpoint(auth, { method: req.method, query: req.query, headers: req.headers, body: req.body, clientAddress });
+        ({ principal, claimed } = outcome);
+        error = outcome.error?.code ?? null;
+        res = outcome.response;
+      } else {
+        const registryRoute = route;
+        let actor = req.actor ?? null;
+        let permits: RegistryRequest['permits'];
+        if (auth) {
+          const checked = await gate(auth, registryRoute, params.name, req.headers, req.principal);
+          principal = checked.principal;
+          if (!checked.ok) throw checked.error;
+          const caller = checked.principal;
+          actor = caller.subject;
+          permits = (repository, action) => isAllowed(auth.policy, caller, repository, action);
+        }
+        res = await this.run(registryRoute.operation, params, {
+          route: registryRoute,
+          params,
+          query: req.query,
+          headers: req.headers,
+          body: req.body,
+          actor,
+          ...(permits && { permits }),
+        });
+      }
     } catch (err) {
-      if (err instanceof RegistryError) return errorResponse(err, head);
-      throw err;
+      if (!(err instanceof RegistryError)) throw err;
+      error = err.code;
+      res = errorResponse(err, head);
     }
+    await this.audit(req, { route, params, status: res.status, error, principal, claimed, clientAddress, requestId });
+    return res;
+  }
+
+  private async audit(
+    req: IncomingRequest,
+    o: { route: AnyRoute | null; params: RouteParams; status: number; error: string | null; principal: Principal | null; claimed: string | null; clientAddress: string | null; requestId: string },
+  ): Promise<void> {
+    const sink = this.options.audit;
+    const hadAuthorization = req.headers.authorization !== undefined;
+    if (!sink || !shouldAudit({ method: req.method, route: o.route, status: o.status, hadAuthorization })) return;
+    await sink.record(
+      auditRecord({ method: req.method, route: o.route, params: o.params, query: req.query, hadAuthorization, status: o.status, error: o.error, principal: o.principal, claimedPrincipal: o.claimed, clientAddress: o.clientAddress, requestId: o.requestId }),
+    );
   }
 
   async run(operation: Operation, params: RouteParams, req: RegistryRequest): Promise<RegistryResponse> {

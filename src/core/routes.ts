@@ -55,10 +55,34 @@ export const ROUTES: readonly Route[] = [
   { method: 'HEAD', path: '/v2/{name}/referrers/{digest}', operation: 'listReferrers', action: 'pull' },
 ];
 
+/**
+ * The Docker token endpoint: not part of the `/v2/` API, so it sits in its own table. It is kept
+ * out of ROUTES on purpose: the CDK stack and the Lambda entries are generated from ROUTES (one
+ * Lambda per operation), and the token Lambda belongs to the identity provider the stack
+ * deploys (Cognito), which wires these rows itself. matchRoute serves both tables.
+ */
+export type TokenOperation = 'token';
+
+export interface TokenRoute {
+  method: 'GET' | 'POST';
+  path: '/token';
+  operation: TokenOperation;
+  action: null;
+}
+
+export const TOKEN_ROUTES: readonly TokenRoute[] = [
+  { method: 'GET', path: '/token', operation: 'token', action: null },
+  { method: 'POST', path: '/token', operation: 'token', action: null },
+];
+
+export type AnyRoute = Route | TokenRoute;
+
+const ALL_ROUTES: readonly AnyRoute[] = [...ROUTES, ...TOKEN_ROUTES];
+
 export type RouteParams = Partial<Record<'name' | 'reference' | 'digest' | 'uuid', string>>;
 
 export type RouteMatch =
-  | { kind: 'match'; route: Route; params: RouteParams }
+  | { kind: 'match'; route: AnyRoute; params: RouteParams }
   | { kind: 'method-not-allowed'; allowed: string[] }
   | { kind: 'no-route' };
 
@@ -77,7 +101,7 @@ function compile(path: string): CompiledPattern {
   return { path, regex: new RegExp(`^${source}$`), names };
 }
 
-const PATTERNS: CompiledPattern[] = [...new Set(ROUTES.map((r) => r.path))].map(compile);
+const PATTERNS: CompiledPattern[] = [...new Set(ALL_ROUTES.map((r) => r.path))].map(compile);
 
 /**
  * Finds the route for a raw (still percent-encoded) request path. The path is never decoded or
@@ -93,7 +117,7 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
     pattern.names.forEach((n, i) => {
       params[n as keyof RouteParams] = m[i + 1];
     });
-    const candidates = ROUTES.filter((r) => r.path === pattern.path);
+    const candidates = ALL_ROUTES.filter((r) => r.path === pattern.path);
     const route = candidates.find((r) => r.method === method);
     if (route) return { kind: 'match', route, params };
     return { kind: 'method-not-allowed', allowed: candidates.map((r) => r.method) };

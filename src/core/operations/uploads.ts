@@ -11,7 +11,7 @@ import { parseDigest, parseDigestAlgorithm, type Digest, type DigestAlgorithm } 
 import { RegistryError } from '../errors.js';
 import { NativeHasher, ResumableHasher, type UploadHasher } from '../hashing.js';
 import type { RegistryContext } from '../context.js';
-import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
+import { permits, response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
 import { parseContentRange, uploadRangeHeader } from '../ranges.js';
 import type { UploadSession } from '../../ports/metadata-store.js';
@@ -36,6 +36,9 @@ function uploadUnknown(id: string): RegistryError {
   return new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id.slice(0, 100)} is unknown: it was finished, cancelled or never started; start a new one with POST /v2/<name>/blobs/uploads/`);
 }
 
+/** How many holders of a blob a mount without `from` considers when the caller's access must be checked. */
+const MOUNT_CANDIDATES = 100;
+
 const lockKey = (req: RegistryRequest) => `upload:${req.params.uuid ?? ''}`;
 
 async function loadSession(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<UploadSession> {
@@ -51,7 +54,7 @@ async function loadSession(ctx: RegistryContext, name: string, req: RegistryRequ
 export async function startUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
   const mount = req.query.get('mount');
   if (mount !== null) {
-    const mounted = await tryMount(ctx, name, parseDigest(mount), req.query.get('from'));
+    const mounted = await tryMount(ctx, name, parseDigest(mount), req.query.get('from'), req);
     if (mounted) return mounted;
   }
   const digestParam = req.query.get('digest');
@@ -78,16 +81,19 @@ export async function startUpload(ctx: RegistryContext, name: string, req: Regis
 
 /**
  * Cross-repository mount. With `from`, the blob must be linked there; without it, any
- * repository holding the blob will do. Anything else falls back to a normal upload (202).
- * (With auth on, the candidates are limited to repositories the caller may pull.)
+ * repository holding the blob will do. Nothing is mounted from a repository the caller may not
+ * pull: a mount would otherwise copy content the caller cannot read into one it can. Anything
+ * else falls back to a normal upload (202), so the refusal reveals nothing about the source.
  */
-async function tryMount(ctx: RegistryContext, name: string, digest: Digest, from: string | null): Promise<RegistryResponse | null> {
+async function tryMount(ctx: RegistryContext, name: string, digest: Digest, from: string | null, req: RegistryRequest): Promise<RegistryResponse | null> {
   let source: string | undefined;
   if (from !== null && from !== '') {
     validateName(from);
-    if (await ctx.metadata.getBlobLink(from, digest.value)) source = from;
+    if (permits(req, from, 'pull') && (await ctx.metadata.getBlobLink(from, digest.value))) source = from;
   } else {
-    source = (await ctx.metadata.findBlobRepositories(digest.value, 1))[0];
+    // Without auth any holder will do (one lookup); with it, the first the caller may pull.
+    const candidates = await ctx.metadata.findBlobRepositories(digest.value, req.permits ? MOUNT_CANDIDATES : 1);
+    source = candidates.find((repository) => permits(req, repository, 'pull'));
   }
   if (source === undefined) return null;
   const stored = await ctx.blobs.stat(digest.value);

@@ -1,0 +1,207 @@
+/**
+ * The Docker token endpoint (`GET /token`, `POST /token`): credentials in, a bearer token out.
+ *
+ *   GET  /token?service=S&scope=repository:a:pull,push&scope=...&offline_token=true
+ *        Authorization: Basic base64(user:password)         (absent: an anonymous token)
+ *   POST /token  (application/x-www-form-urlencoded, OAuth2 as docker and containerd send it)
+ *        grant_type=password&username=U&password=P&service=S&scope=a b
+ *        grant_type=client_credentials&client_id=C&client_secret=X   (or Basic C:X)
+ *        grant_type=refresh_token&refresh_token=R
+ *
+ *   200 {"token","access_token","expires_in","issued_at"[,"refresh_token"]}
+ *
+ * - What is asked for beyond the policy is left out of the token, never refused (docker asks
+ *   for pull,push when it only may pull); the token may grant nothing at all.
+ * - A `service` other than ours is a 400 that names ours: a token for a service we are not
+ *   would never verify here, and saying so at once beats a confusing 401 on the next request.
+ * - Wrong credentials: 401 UNAUTHORIZED with one message whatever was wrong (unknown user, wrong
+ *   password, bad client secret); the provider makes the timing equal.
+ * - Failed logins are counted per principal and per client address; a key over its limit gets
+ *   429 TOOMANYREQUESTS with Retry-After before any password hash is computed.
+ */
+import { readAll } from '../body.js';
+import { RegistryError, errorBody } from '../errors.js';
+import { jsonResponse, response, type RegistryResponse } from '../messages.js';
+import { validateName } from '../names.js';
+import type { Authenticated, Credentials } from '../../ports/identity-provider.js';
+import { AnonymousTokensUnsupported } from '../../ports/identity-provider.js';
+import { expandActions, parseScopes, type AccessEntry } from './access.js';
+import { ANONYMOUS, type Principal } from './principal.js';
+import type { Policy } from './policy.js';
+import type { AuthSettings } from './settings.js';
+
+export interface TokenRequestInput {
+  method: string;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  body: AsyncIterable<Uint8Array>;
+  clientAddress: string | null;
+}
+
+export interface TokenOutcome {
+  response: RegistryResponse;
+  /** Who got a token (null when none was issued). */
+  principal: Principal | null;
+  /** The name a failed login claimed (for the audit line; never a password). */
+  claimed: string | null;
+  error: RegistryError | null;
+}
+
+const MAX_FORM_BYTES = 16 * 1024;
+const BAD_CREDENTIALS = 'invalid username or password';
+
+type Login =
+  | { kind: 'anonymous' }
+  | { kind: 'credentials'; credentials: Credentials; claimed: string }
+  | { kind: 'refresh'; refreshToken: string };
+
+function basicCredentials(header: string | undefined): { user: string; secret: string } | null | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  return { user: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+const badCredentials = () => new RegistryError('UNAUTHORIZED', BAD_CREDENTIALS);
+const badRequest = (message: string) => new RegistryError('UNSUPPORTED', message, { status: 400 });
+
+async function readForm(input: TokenRequestInput): Promise<URLSearchParams> {
+  const type = (input.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw badRequest('POST /token takes an application/x-www-form-urlencoded form (OAuth2)');
+  const bytes = await readAll(input.body, MAX_FORM_BYTES, () => badRequest(`the token request form is larger than ${MAX_FORM_BYTES} bytes`));
+  return new URLSearchParams(bytes.toString('utf8'));
+}
+
+/** What the request asks for: a login, the scopes, the service and whether a refresh token is wanted. */
+async function parseRequest(input: TokenRequestInput): Promise<{ login: Login; params: URLSearchParams; scopes: string[] }> {
+  const basic = basicCredentials(input.headers.authorization);
+  if (basic === null) throw badCredentials();
+  if (input.method === 'GET') {
+    const login: Login = basic ? { kind: 'credentials', credentials: { kind: 'password', username: basic.user, password: basic.secret }, claimed: basic.user } : { kind: 'anonymous' };
+    return { login, params: input.query, scopes: input.query.getAll('scope') };
+  }
+  const form = await readForm(input);
+  const scopes = form.getAll('scope');
+  const grant = form.get('grant_type');
+  const field = (name: string) => form.get(name) ?? '';
+  switch (grant) {
+    case 'password':
+      if (!form.get('username')) throw badRequest('grant_type=password needs username and password');
+      return { login: { kind: 'credentials', credentials: { kind: 'password', username: field('username'), password: field('password') }, claimed: field('username') }, params: form, scopes };
+    case 'client_credentials': {
+      const clientId = form.get('client_id') ?? basic?.user ?? '';
+      const clientSecret = form.get('client_secret') ?? basic?.secret ?? '';
+      if (!clientId) throw badRequest('grant_type=client_credentials needs client_id and client_secret (form fields or Basic credentials)');
+      return { login: { kind: 'credentials', credentials: { kind: 'client', clientId, clientSecret }, claimed: clientId }, params: form, scopes };
+    }
+    case 'refresh_token':
+      if (!form.get('refresh_token')) throw badRequest('grant_type=refresh_token needs refresh_token');
+      return { login: { kind: 'refresh', refreshToken: field('refresh_token') }, params: form, scopes };
+    default:
+      throw badRequest(`unsupported grant_type "${(grant ?? '').slice(0, 40)}": use password, client_credentials or refresh_token`);
+  }
+}
+
+/** The part of the requested access the policy allows this principal; possibly nothing. */
+export function grantableAccess(policy: Policy, principal: Principal, requested: readonly AccessEntry[]): AccessEntry[] {
+  const granted: AccessEntry[] = [];
+  for (const entry of requested) {
+    if (entry.type === 'registry' && entry.name === 'catalog') {
+      if (entry.actions.includes('*') && policy.allows(principal, null, 'catalog')) granted.push({ type: 'registry', name: 'catalog', actions: ['*'] });
+      continue;
+    }
+    if (entry.type !== 'repository') continue;
+    let name: string;
+    try {
+      name = validateName(entry.name);
+    } catch {
+      continue;
+    }
+    const actions = [...expandActions(entry.actions)].filter((a) => policy.allows(principal, name, a));
+    if (actions.length > 0) granted.push({ type: 'repository', name, actions });
+  }
+  return granted;
+}
+
+function limiterKeys(claimed: string | null, clientAddress: string | null): { principal: string[]; all: string[] } {
+  const principal = claimed !== null ? [`principal:${claimed.slice(0, 256)}`] : [];
+  return { principal, all: [...principal, ...(clientAddress ? [`address:${clientAddress}`] : [])] };
+}
+
+export async function tokenEndpoint(settings: AuthSettings, input: TokenRequestInput): Promise<TokenOutcome> {
+  let claimed: string | null = null;
+  try {
+    const { login, params, scopes } = await parseRequest(input);
+    const service = params.get('service') ?? settings.service;
+    if (service !== settings.service) {
+      throw badRequest(`this registry's token service is "${settings.service}", not "${service.slice(0, 100)}": ask for service=${settings.service}, as the registry's WWW-Authenticate challenge says`);
+    }
+    const offline = params.get('offline_token') === 'true' || params.get('access_type') === 'offline';
+
+    let authenticated: Authenticated | null;
+    if (login.kind === 'anonymous') {
+      authenticated = { principal: ANONYMOUS };
+    } else if (login.kind === 'refresh') {
+      const keys = limiterKeys(null, input.clientAddress);
+      await checkLimit(settings, keys.all);
+      if (!settings.provider.refresh) throw badRequest('this registry issues no refresh tokens: log in with a password or client secret');
+      authenticated = await settings.provider.refresh(login.refreshToken, settings.service);
+      if (!authenticated) {
+        await settings.limiter.recordFailure(keys.all);
+        throw new RegistryError('UNAUTHORIZED', 'the refresh token is invalid or expired: log in again');
+      }
+    } else {
+      claimed = login.claimed;
+      const keys = limiterKeys(claimed, input.clientAddress);
+      await checkLimit(settings, keys.all);
+      authenticated = await settings.provider.authenticate(login.credentials, { clientAddress: input.clientAddress });
+      if (!authenticated) {
+        await settings.limiter.recordFailure(keys.all);
+        throw badCredentials();
+      }
+      await settings.limiter.recordSuccess(keys.principal);
+    }
+
+    const access = grantableAccess(settings.policy, authenticated.principal, parseScopes(scopes));
+    let issued;
+    try {
+      issued = await settings.provider.issueToken(authenticated, { service: settings.service, access, offline });
+    } catch (err) {
+      if (err instanceof AnonymousTokensUnsupported) throw new RegistryError('UNAUTHORIZED', 'this registry needs credentials: log in');
+      throw err;
+    }
+    const body: Record<string, unknown> = {
+      token: issued.token,
+      access_token: issued.token,
+      expires_in: issued.expiresIn,
+      issued_at: issued.issuedAt.toISOString(),
+    };
+    if (issued.refreshToken) body.refresh_token = issued.refreshToken;
+    return {
+      response: jsonResponse(200, body, { 'cache-control': 'no-store', pragma: 'no-cache' }),
+      principal: authenticated.principal,
+      claimed,
+      error: null,
+    };
+  } catch (err) {
+    if (!(err instanceof RegistryError)) throw err;
+    return { response: errorResponseOf(err), principal: null, claimed, error: err };
+  }
+}
+
+async function checkLimit(settings: AuthSettings, keys: string[]): Promise<void> {
+  const decision = await settings.limiter.check(keys);
+  if (!decision.allowed) {
+    throw new RegistryError('TOOMANYREQUESTS', `too many failed logins: wait ${decision.retryAfterSeconds} s before trying again`, {
+      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    });
+  }
+}
+
+function errorResponseOf(err: RegistryError): RegistryResponse {
+  const body = errorBody(err);
+  return response(err.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', ...err.headers }, body);
+}
