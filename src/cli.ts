@@ -1,14 +1,16 @@
 /**
  * `stowage` command line. `stowage serve` runs the registry on the embedded default
- * (filesystem blobs + SQLite metadata under --data-dir).
+ * (filesystem blobs + SQLite metadata under --data-dir); `stowage user` manages the local
+ * users `serve --auth local` logs in against.
  */
+import { mkdir } from 'node:fs/promises';
 import { createPorts } from './adapters/create-ports.js';
-import { parseServeConfig, SERVE_USAGE } from './config.js';
+import { createEmbeddedAuth } from './adapters/embedded/auth.js';
+import { JsonLinesAuditSink } from './adapters/embedded/audit-sink.js';
+import { DataPaths } from './adapters/embedded/paths.js';
+import { isLoopback, parseServeConfig, SERVE_USAGE } from './config.js';
 import { startServer } from './shells/http/server.js';
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+import { USER_USAGE, userCommand } from './user-command.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -16,15 +18,39 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(SERVE_USAGE);
     return;
   }
-  if (!isLoopback(config.host)) {
-    console.warn(
-      `WARNING: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images. Bind to 127.0.0.1 or put the registry behind an authenticating proxy.`,
-    );
+  if (!isLoopback(config.host) && config.auth === 'none') {
+    console.warn(`WARNING: --insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
   }
   const ports = await createPorts(config);
-  const server = await startServer({ dataDir: config.dataDir, host: config.host, port: config.port }, ports);
+  const paths = new DataPaths(config.dataDir);
+  // The audit log and, with --auth local, the users file and signing key live in the data dir.
+  await mkdir(paths.root, { recursive: true });
+  const server = await startServer({
+    dataDir: config.dataDir,
+    host: config.host,
+    port: config.port,
+    security: async ({ url, host, port }) => {
+      const urlHost = host.includes(':') ? `[${host}]` : host;
+      const auth =
+        config.auth === 'local'
+          ? await createEmbeddedAuth({
+              dataDir: config.dataDir,
+              realm: config.realm ?? `${url}/token`,
+              service: config.service ?? `${urlHost}:${port}`,
+              tokenTtlSeconds: config.tokenTtl,
+              ...(config.policyFile && { policyFile: config.policyFile }),
+            })
+          : undefined;
+      return {
+        ...(auth && { auth }),
+        audit: new JsonLinesAuditSink(paths.auditLog),
+        ...(config.clientAddressHeader && { clientAddressHeader: config.clientAddressHeader }),
+      };
+    },
+  }, ports);
   const where = [config.storage === 's3' ? `blobs in s3://${config.s3Bucket}/${config.s3Prefix}` : `blobs in ${config.dataDir}`, config.metadata === 'dynamodb' ? `metadata in DynamoDB table ${config.dynamodbTable}` : 'metadata in SQLite'];
-  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')})`);
+  const security = config.auth === 'local' ? `auth local, ${config.policyFile ? `policy ${config.policyFile}` : 'every authenticated user may do everything'}` : 'no authentication';
+  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };
@@ -38,14 +64,17 @@ export async function main(argv: string[]): Promise<void> {
     case 'serve':
       await serve(rest);
       break;
+    case 'user':
+      await userCommand(rest);
+      break;
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(SERVE_USAGE);
+      process.stdout.write(`${SERVE_USAGE}\n${USER_USAGE}`);
       break;
     default:
-      process.stderr.write(`stowage: unknown command "${command}"\n${SERVE_USAGE}`);
+      process.stderr.write(`stowage: unknown command "${command}"\n${SERVE_USAGE}\n${USER_USAGE}`);
       process.exitCode = 2;
   }
 }

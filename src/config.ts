@@ -26,6 +26,13 @@ const ServeConfig = z
     eventBus: z.string().min(1).optional(),
     eventDetailType: z.string().min(1).optional(),
     createResources: z.boolean(),
+    auth: z.enum(['none', 'local']),
+    policyFile: z.string().min(1).optional(),
+    tokenTtl: z.coerce.number().int().min(60).max(24 * 3600),
+    service: z.string().min(1).max(255).optional(),
+    realm: z.string().url().optional(),
+    insecureNoAuth: z.boolean(),
+    clientAddressHeader: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name').optional(),
   })
   .superRefine((c, ctx) => {
     const need = (ok: boolean, message: string) => ok || ctx.addIssue({ code: 'custom', message });
@@ -34,7 +41,20 @@ const ServeConfig = z
     need(c.metadata !== 'dynamodb' || !!c.s3Bucket, '--metadata dynamodb keeps manifests too large for an item in S3: set --s3-bucket');
     need(!c.events.includes('eventbridge') || !!c.eventBus, '--events eventbridge needs --event-bus (STOWAGE_EVENT_BUS)');
     need(!c.events.includes('webhook') || c.webhooks.length > 0, '--events webhook needs at least one --webhook URL');
+    need(c.auth !== 'none' || c.policyFile === undefined, '--policy takes effect only with --auth local');
+    need(c.auth !== 'none' || (c.realm === undefined && c.service === undefined), '--realm and --service take effect only with --auth local');
+    need(c.auth === 'none' || !c.insecureNoAuth, '--insecure-no-auth contradicts --auth local');
+    need(c.auth === 'none' || isLoopback(c.host) || !isWildcard(c.host) || c.realm !== undefined, `--auth local on ${c.host} needs --realm https://<public host>/token: clients fetch tokens from the realm, and ${c.host} is no address they can reach`);
+    need(c.auth !== 'none' || isLoopback(c.host) || c.insecureNoAuth, `listening on ${c.host} needs --auth local (anyone who can reach the port could push, overwrite and delete images); --insecure-no-auth runs without it, for a registry behind an authenticating proxy`);
   });
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
 
 export type ServeConfig = z.infer<typeof ServeConfig>;
 
@@ -60,10 +80,24 @@ export const SERVE_USAGE = `usage: stowage serve [options]
   --create-resources       create the bucket/table when absent (emulators, development)
                            (STOWAGE_CREATE_RESOURCES=1)
 
+Authentication:
+  --auth none|local        none (default; loopback only) or local users and signed tokens
+                           (STOWAGE_AUTH); add users with \`stowage user add NAME\`
+  --policy FILE            who may pull, push, delete and list where (YAML or JSON; STOWAGE_POLICY).
+                           Default: every authenticated user may do everything, anonymous nothing
+  --token-ttl SECONDS      token lifetime, 60..86400 (STOWAGE_TOKEN_TTL, default 300)
+  --service NAME           token audience and challenge service (STOWAGE_SERVICE, default HOST:PORT)
+  --realm URL              token endpoint URL clients are sent to (STOWAGE_REALM, default
+                           http://HOST:PORT/token); set it to the public URL behind a proxy
+  --client-address-header H  header a trusted proxy sets to the client address, for rate limits
+                           and audit (STOWAGE_CLIENT_ADDRESS_HEADER; default: the socket address)
+  --insecure-no-auth       allow --auth none on an address beyond loopback (STOWAGE_INSECURE_NO_AUTH=1)
+
 AWS endpoints, region and credentials come from the AWS SDK's standard configuration
 (AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, AWS_PROFILE, ...).
 `;
 
+const optionalPath = (v: string | undefined) => (v ? resolve(v) : undefined);
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -89,6 +123,13 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
       'event-bus': { type: 'string' },
       'event-detail-type': { type: 'string' },
       'create-resources': { type: 'boolean' },
+      auth: { type: 'string' },
+      policy: { type: 'string' },
+      'token-ttl': { type: 'string' },
+      service: { type: 'string' },
+      realm: { type: 'string' },
+      'client-address-header': { type: 'string' },
+      'insecure-no-auth': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -112,6 +153,13 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     eventBus: values['event-bus'] ?? env.STOWAGE_EVENT_BUS,
     eventDetailType: values['event-detail-type'] ?? env.STOWAGE_EVENT_DETAIL_TYPE,
     createResources: values['create-resources'] ?? truthy(env.STOWAGE_CREATE_RESOURCES),
+    auth: values.auth ?? env.STOWAGE_AUTH ?? 'none',
+    policyFile: optionalPath(values.policy ?? env.STOWAGE_POLICY),
+    tokenTtl: values['token-ttl'] ?? env.STOWAGE_TOKEN_TTL ?? '300',
+    service: values.service ?? env.STOWAGE_SERVICE,
+    realm: values.realm ?? env.STOWAGE_REALM,
+    insecureNoAuth: values['insecure-no-auth'] ?? truthy(env.STOWAGE_INSECURE_NO_AUTH),
+    clientAddressHeader: values['client-address-header'] ?? env.STOWAGE_CLIENT_ADDRESS_HEADER,
   };
   const parsed = ServeConfig.safeParse(raw);
   if (!parsed.success) {

@@ -4,6 +4,9 @@
  *   <data-dir>/
  *     metadata.sqlite            repositories, links, manifests, tags, referrers, uploads
  *     events.jsonl               one event envelope per line
+ *     audit.jsonl                one audit record per state-changing or refused request
+ *     users.json                 local users: name, groups, argon2id hash (0600)
+ *     token-signing-key.pem      ES256 private key (PKCS#8) that signs tokens, made on first start (0600)
  *     blobs/<alg>/<hh>/<hex>     committed blob content, named by digest (hh = first two hex digits)
  *     uploads/<upload-id>        bytes of an upload in progress
  */
@@ -17,6 +20,15 @@ export class DataPaths {
   }
   get eventLog(): string {
     return join(this.root, 'events.jsonl');
+  }
+  get auditLog(): string {
+    return join(this.root, 'audit.jsonl');
+  }
+  get usersFile(): string {
+    return join(this.root, 'users.json');
+  }
+  get signingKey(): string {
+    return join(this.root, 'token-signing-key.pem');
   }
   get blobsDir(): string {
     return join(this.root, 'blobs');

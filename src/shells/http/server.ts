@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Registry } from '../../core/registry.js';
+import { Registry, type RegistryOptions } from '../../core/registry.js';
 import type { RegistryPorts } from '../../core/context.js';
 import { API_VERSION_HEADER, type RegistryResponse } from '../../core/messages.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
@@ -16,6 +16,11 @@ export interface ServerOptions {
   host?: string;
   port?: number;
   webhooks?: string[];
+  /**
+   * Auth, audit and the client-address header, built once the server listens (a default realm
+   * and service name the port, which is known only then, e.g. with port 0).
+   */
+  security?: (listening: { url: string; host: string; port: number }) => RegistryOptions | Promise<RegistryOptions>;
 }
 
 export interface RunningServer {
@@ -60,7 +65,7 @@ export function createRequestHandler(registry: Registry, log: (m: string, e?: un
       // destroyOnReturn: false, so a core that stops reading early does not tear down the socket
       // before its error response is written.
       const body = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
-      const response = await registry.handle({ method, path, query, headers: headersOf(req), body });
+      const response = await registry.handle({ method, path, query, headers: headersOf(req), body, remoteAddress: req.socket.remoteAddress ?? null });
       await writeResponse(req, res, response, method === 'HEAD');
     } catch (err) {
       if (req.destroyed || res.destroyed) return; // the client went away mid-request
@@ -80,10 +85,10 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   const webhooks = options.webhooks ?? [];
   const resolvedPorts =
     ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
-  const registry = new Registry(resolvedPorts);
-  const handler = createRequestHandler(registry);
+  let handler: ReturnType<typeof createRequestHandler> | undefined;
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
-    void handler(req, res);
+    if (handler) void handler(req, res);
+    else res.writeHead(503, { 'retry-after': '1' }).end(); // only between listen() and the registry's construction
   });
   // Clients such as skopeo try TLS first on a plain-HTTP port; that is noise, not an error.
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -94,8 +99,16 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  try {
+    const registryOptions = options.security ? await options.security({ url, host, port }) : {};
+    handler = createRequestHandler(new Registry(resolvedPorts, undefined, registryOptions));
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     host,
     port,
     async close() {

@@ -1,0 +1,50 @@
+/**
+ * The embedded server's authentication: local users and signed tokens in the data directory,
+ * an in-memory login limiter, the policy file (or the default: every authenticated user may do
+ * everything), assembled into the core's AuthSettings.
+ */
+import { readFile } from 'node:fs/promises';
+import { parsePolicyText, Policy } from '../../core/auth/policy.js';
+import type { AuthSettings } from '../../core/auth/settings.js';
+import { EmbeddedIdentityProvider } from './identity-provider.js';
+import { MemoryLoginLimiter, type LoginLimits } from './login-limiter.js';
+import { DataPaths } from './paths.js';
+import { loadOrCreateSigningKey } from './signing-key.js';
+import { UsersFile } from './users-file.js';
+
+export interface EmbeddedAuthOptions {
+  dataDir: string;
+  realm: string;
+  service: string;
+  /** A policy file (YAML or JSON); absent: every authenticated user may do everything. */
+  policyFile?: string;
+  /** An already parsed policy (tests); wins over policyFile. */
+  policy?: Policy;
+  tokenTtlSeconds?: number;
+  loginLimits?: LoginLimits;
+  now?: () => number;
+}
+
+export async function loadPolicyFile(path: string): Promise<Policy> {
+  return parsePolicyText(await readFile(path, 'utf8'), path);
+}
+
+export async function createEmbeddedAuth(options: EmbeddedAuthOptions): Promise<AuthSettings> {
+  const paths = new DataPaths(options.dataDir);
+  const policy = options.policy ?? (options.policyFile ? await loadPolicyFile(options.policyFile) : Policy.allowAuthenticated());
+  const key = await loadOrCreateSigningKey(paths.signingKey);
+  const provider = new EmbeddedIdentityProvider({
+    users: new UsersFile(paths.usersFile),
+    key,
+    issuer: options.realm,
+    ...(options.tokenTtlSeconds !== undefined && { tokenTtlSeconds: options.tokenTtlSeconds }),
+    ...(options.now && { now: options.now }),
+  });
+  return {
+    provider,
+    policy,
+    realm: options.realm,
+    service: options.service,
+    limiter: new MemoryLoginLimiter(options.loginLimits, options.now),
+  };
+}
