@@ -10,6 +10,14 @@ import { S3LargeObjectStore } from '../../src/adapters/aws/large-objects.js';
 import { JsonLinesEventSink } from '../../src/adapters/embedded/event-sinks.js';
 import { startAwsEmulators } from './aws-emulators.js';
 import { createPorts, EMBEDDED_DEFAULTS, type ClosablePorts } from '../../src/adapters/create-ports.js';
+import { createEmbeddedAuth } from '../../src/adapters/embedded/auth.js';
+import { JsonLinesAuditSink } from '../../src/adapters/embedded/audit-sink.js';
+import type { LoginLimits } from '../../src/adapters/embedded/login-limiter.js';
+import { hashPassword } from '../../src/adapters/embedded/password-hash.js';
+import { DataPaths } from '../../src/adapters/embedded/paths.js';
+import { UsersFile } from '../../src/adapters/embedded/users-file.js';
+import { Policy, type PolicyDocument } from '../../src/core/auth/policy.js';
+import type { AuthSettings } from '../../src/core/auth/settings.js';
 
 export interface TestRegistry {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -19,7 +27,23 @@ export interface TestRegistry {
   dataDir: string;
   /** Which adapter family serves this registry. */
   backend: TestBackend;
+  /** With `auth`: the challenge's realm and service, the settings the server runs with, and its audit log. */
+  auth?: { realm: string; service: string; settings: AuthSettings; auditLog: string };
   close(): Promise<void>;
+}
+
+/** `--auth local` for a test server: users written to its data dir before it starts. */
+export interface TestAuthOptions {
+  users?: { name: string; password: string; groups?: string[] }[];
+  /** @default every authenticated user may do everything */
+  policy?: PolicyDocument;
+  tokenTtlSeconds?: number;
+  loginLimits?: LoginLimits;
+  clientAddressHeader?: string;
+  /** @default the server's host:port */
+  service?: string;
+  /** Clock of the token issuer and the limiter (expiry tests). */
+  now?: () => number;
 }
 
 export type TestBackend = 'embedded' | 'aws';
@@ -59,17 +83,52 @@ export async function startTestPorts(backend: TestBackend, dataDir: string): Pro
   return { ports, close: emulators.stop };
 }
 
-/** Starts Stowage in a fresh temp data dir on a free loopback port, on the selected adapters. */
-export async function startStowage(options: { dataDir?: string; backend?: TestBackend } = {}): Promise<TestRegistry> {
+/**
+ * Starts Stowage in a fresh temp data dir on a free loopback port, on the selected adapters;
+ * with `auth`, as `serve --auth local` runs it (users file, signing key, audit log).
+ */
+export async function startStowage(options: { dataDir?: string; backend?: TestBackend; auth?: TestAuthOptions } = {}): Promise<TestRegistry> {
   const backend = options.backend ?? testBackend();
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'stowage-test-')));
   const { ports, close } = await startTestPorts(backend, dataDir);
-  const server = await startServer({ dataDir, host: '127.0.0.1', port: 0 }, ports);
+  const auth = options.auth;
+  const paths = new DataPaths(dataDir);
+  if (auth?.users) {
+    const users = new UsersFile(paths.usersFile);
+    for (const u of auth.users) await users.put(u.name, await hashPassword(u.password), u.groups ?? []);
+  }
+  let authInfo: TestRegistry['auth'];
+  const server = await startServer(
+    {
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      ...(auth && {
+        security: async ({ url, port }) => {
+          const realm = `${url}/token`;
+          const service = auth.service ?? `127.0.0.1:${port}`;
+          const settings = await createEmbeddedAuth({
+            dataDir,
+            realm,
+            service,
+            policy: auth.policy ? Policy.fromDocument(auth.policy) : Policy.allowAuthenticated(),
+            ...(auth.tokenTtlSeconds !== undefined && { tokenTtlSeconds: auth.tokenTtlSeconds }),
+            ...(auth.loginLimits && { loginLimits: auth.loginLimits }),
+            ...(auth.now && { now: auth.now }),
+          });
+          authInfo = { realm, service, settings, auditLog: paths.auditLog };
+          return { auth: settings, audit: new JsonLinesAuditSink(paths.auditLog), ...(auth.clientAddressHeader && { clientAddressHeader: auth.clientAddressHeader }) };
+        },
+      }),
+    },
+    ports,
+  );
   return {
     url: server.url,
     host: `127.0.0.1:${server.port}`,
     dataDir,
     backend,
+    ...(authInfo && { auth: authInfo }),
     async close() {
       await server.close();
       await close();

@@ -62,7 +62,7 @@ function parseSequence(lines: Line[], start: number, indent: number): [unknown[]
   let i = start;
   while (i < lines.length && lines[i]!.indent === indent) {
     const line = lines[i]!;
-    if (!(line.text === '-' || line.text.startsWith('- '))) throw new YamlError(line.no, 'expected a "- " sequence item');
+    if (!(line.text === '-' || line.text.startsWith('- '))) break; // the parent mapping's next key
     const rest = line.text.slice(1).trimStart();
     if (rest === '') {
       const nested = lines[i + 1];

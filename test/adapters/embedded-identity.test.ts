@@ -1,0 +1,164 @@
+/**
+ * The embedded identity provider against the attacks a token must survive: forged signature,
+ * expiry, another service or issuer, alg none, HS256 with the public key as secret (algorithm
+ * confusion), tampered access claims; and logins that say nothing about which users exist.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { EmbeddedIdentityProvider } from '../../src/adapters/embedded/identity-provider.js';
+import { MemoryLoginLimiter } from '../../src/adapters/embedded/login-limiter.js';
+import { hashPassword, verifyPassword } from '../../src/adapters/embedded/password-hash.js';
+import { loadOrCreateSigningKey, type SigningKey } from '../../src/adapters/embedded/signing-key.js';
+import { UsersFile } from '../../src/adapters/embedded/users-file.js';
+import type { Authenticated } from '../../src/ports/identity-provider.js';
+
+const SERVICE = 'registry.test';
+const ISSUER = 'http://registry.test/token';
+const ACCESS = [{ type: 'repository', name: 'team/app', actions: ['pull'] }];
+
+let dir = '';
+let key: SigningKey;
+let users: UsersFile;
+let clock = Date.now();
+let provider: EmbeddedIdentityProvider;
+let alice: Authenticated;
+
+const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const parts = (token: string) => token.split('.') as [string, string, string];
+const claimsOf = (token: string) => JSON.parse(Buffer.from(parts(token)[1], 'base64url').toString()) as Record<string, unknown>;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stowage-idp-'));
+  key = await loadOrCreateSigningKey(join(dir, 'key.pem'));
+  users = new UsersFile(join(dir, 'users.json'));
+  await users.put('alice', await hashPassword('correct horse'), ['team']);
+  provider = new EmbeddedIdentityProvider({ users, key, issuer: ISSUER, now: () => clock });
+  alice = (await provider.authenticate({ kind: 'password', username: 'alice', password: 'correct horse' }))!;
+});
+
+after(() => rm(dir, { recursive: true, force: true }));
+
+const issue = async () => (await provider.issueToken(alice, { service: SERVICE, access: ACCESS, offline: false })).token;
+
+test('the signing key is made once, owner-only, and found again', async () => {
+  assert.equal((await stat(join(dir, 'key.pem'))).mode & 0o777, 0o600);
+  const again = await loadOrCreateSigningKey(join(dir, 'key.pem'));
+  assert.equal(again.kid, key.kid);
+  assert.equal((await stat(join(dir, 'users.json'))).mode & 0o777, 0o600, 'the users file is owner-only too');
+});
+
+test('a valid token carries the Docker claims and verifies to the principal with its access grant', async () => {
+  const token = await issue();
+  const claims = claimsOf(token);
+  assert.equal(claims.iss, ISSUER);
+  assert.equal(claims.aud, SERVICE);
+  assert.equal(claims.sub, 'alice');
+  assert.deepEqual(claims.access, ACCESS);
+  assert.equal((claims.exp as number) - (claims.iat as number), 300, 'five minutes by default');
+  assert.match(String(claims.jti), /^[0-9a-f-]{36}$/);
+  assert.equal(JSON.parse(Buffer.from(parts(token)[0], 'base64url').toString()).alg, 'ES256');
+  const p = await provider.verifyToken(token, SERVICE);
+  assert.deepEqual(p, { subject: 'alice', kind: 'user', groups: ['team'], clientId: null, scopes: [], grant: { kind: 'access', access: ACCESS } });
+});
+
+test('forged signature: the same claims signed by another key are refused', async () => {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const forged = await new SignJWT(claimsOf(await issue()) as never).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid }).sign(privateKey);
+  assert.equal(await provider.verifyToken(forged, SERVICE), null);
+});
+
+test('expired tokens are refused; so are tokens not yet valid', async () => {
+  const token = await issue();
+  const saved = clock;
+  try {
+    clock = saved + 301_000;
+    assert.equal(await provider.verifyToken(token, SERVICE), null);
+    clock = saved - 60_000;
+    assert.equal(await provider.verifyToken(token, SERVICE), null);
+  } finally {
+    clock = saved;
+  }
+});
+
+test('a token for another service (audience) or from another issuer is refused', async () => {
+  const token = await issue();
+  assert.equal(await provider.verifyToken(token, 'other.registry'), null);
+  const otherIssuer = new EmbeddedIdentityProvider({ users, key, issuer: 'http://elsewhere/token', now: () => clock });
+  assert.equal(await otherIssuer.verifyToken(token, SERVICE), null);
+});
+
+test('alg none and HS256 keyed with the public key (algorithm confusion) are refused', async () => {
+  const claims = claimsOf(await issue());
+  const none = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;
+  assert.equal(await provider.verifyToken(none, SERVICE), null);
+  const pem = key.publicKey.export({ format: 'pem', type: 'spki' }) as string;
+  const signingInput = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(claims)}`;
+  const hs = `${signingInput}.${createHmac('sha256', pem).update(signingInput).digest('base64url')}`;
+  assert.equal(await provider.verifyToken(hs, SERVICE), null);
+});
+
+test('tampered claims (more access, another subject) break the signature', async () => {
+  const [h, , s] = parts(await issue());
+  const claims = claimsOf(await issue());
+  const more = { ...claims, access: [{ type: 'repository', name: 'team/app', actions: ['pull', 'push', 'delete'] }] };
+  assert.equal(await provider.verifyToken(`${h}.${b64url(more)}.${s}`, SERVICE), null);
+  assert.equal(await provider.verifyToken(`${h}.${b64url({ ...claims, sub: 'admin' })}.${s}`, SERVICE), null);
+});
+
+test('garbage, empty and oversized tokens are refused without an error', async () => {
+  for (const t of ['', 'x', 'a.b.c', 'Basic abc', 'e'.repeat(20_000)]) assert.equal(await provider.verifyToken(t, SERVICE), null, t.slice(0, 20));
+});
+
+test('wrong password and unknown user both fail, and take about the same time', async () => {
+  assert.equal(await provider.authenticate({ kind: 'password', username: 'alice', password: 'wrong' }), null);
+  assert.equal(await provider.authenticate({ kind: 'password', username: 'nobody', password: 'wrong' }), null);
+  const time = async (username: string) => {
+    const t = performance.now();
+    await provider.authenticate({ kind: 'password', username, password: 'wrong guess' });
+    return performance.now() - t;
+  };
+  const known: number[] = [];
+  const unknown: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    known.push(await time('alice'));
+    unknown.push(await time('nobody'));
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
+  const ratio = median(unknown) / median(known);
+  assert.ok(ratio > 0.5 && ratio < 2, `unknown user ${median(unknown).toFixed(1)} ms vs wrong password ${median(known).toFixed(1)} ms`);
+});
+
+test('password hashes are salted argon2id; a malformed stored hash never verifies', async () => {
+  const a = await hashPassword('pw-123456');
+  const b = await hashPassword('pw-123456');
+  assert.match(a, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  assert.notEqual(a, b);
+  assert.ok(await verifyPassword('pw-123456', a));
+  assert.ok(!(await verifyPassword('pw-1234567', a)));
+  assert.ok(!(await verifyPassword('pw-123456', 'plaintext')));
+});
+
+test('login limiter: a key over its limit waits until failures age out; success clears the principal', async () => {
+  let now = 1_000_000;
+  const limiter = new MemoryLoginLimiter({ perPrincipal: 2, perAddress: 3, windowSeconds: 60 }, () => now);
+  const keys = ['principal:bob', 'address:10.0.0.1'];
+  assert.deepEqual(await limiter.check(keys), { allowed: true });
+  await limiter.recordFailure(keys);
+  now += 10_000;
+  await limiter.recordFailure(keys);
+  assert.deepEqual(await limiter.check(keys), { allowed: false, retryAfterSeconds: 50 });
+  assert.deepEqual(await limiter.check(['principal:carol', 'address:10.0.0.1']), { allowed: true }, 'the address has room for one more');
+  await limiter.recordFailure(['principal:carol', 'address:10.0.0.1']);
+  assert.deepEqual(await limiter.check(['principal:dave', 'address:10.0.0.1']), { allowed: false, retryAfterSeconds: 50 });
+  now += 51_000;
+  assert.deepEqual(await limiter.check(['principal:bob']), { allowed: true });
+  await limiter.recordFailure(['principal:erin']);
+  await limiter.recordFailure(['principal:erin']);
+  await limiter.recordSuccess(['principal:erin']);
+  assert.deepEqual(await limiter.check(['principal:erin']), { allowed: true });
+});
