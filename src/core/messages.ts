@@ -20,6 +20,13 @@ export interface RegistryRequest {
    * source, the catalog's entries). Absent when auth is off: everything is permitted.
    */
   permits?: (repository: string, action: Action) => boolean;
+  /**
+   * Whether the catalog may show this repository to the caller: the policy lets the principal
+   * pull it. The token's grant is not consulted: a catalog token (`registry:catalog:*`) names no
+   * repositories, and a name the principal may pull reveals nothing it could not read anyway.
+   * Absent when auth is off.
+   */
+  listable?: (repository: string) => boolean;
 }
 
 /** The request's permission check, permissive when auth is off. */

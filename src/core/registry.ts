@@ -135,6 +135,7 @@ export class Registry {
         const registryRoute = route;
         let actor = req.actor ?? null;
         let permits: RegistryRequest['permits'];
+        let listable: RegistryRequest['listable'];
         if (auth) {
           const checked = await gate(auth, registryRoute, params.name, req.headers, req.principal);
           principal = checked.principal;
@@ -142,6 +143,7 @@ export class Registry {
           const caller = checked.principal;
           actor = caller.subject;
           permits = (repository, action) => isAllowed(auth.policy, caller, repository, action);
+          listable = (repository) => auth.policy.allows(caller, repository, 'pull');
         }
         res = await this.run(registryRoute.operation, params, {
           route: registryRoute,
@@ -151,6 +153,7 @@ export class Registry {
           body: req.body,
           actor,
           ...(permits && { permits }),
+          ...(listable && { listable }),
         });
       }
     } catch (err) {

@@ -3,7 +3,7 @@ import { parseDigest } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import type { RegistryContext } from '../context.js';
 import { OCI_INDEX } from '../manifest-media.js';
-import { jsonResponse, permits, type RegistryRequest, type RegistryResponse } from '../messages.js';
+import { jsonResponse, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { nextLink, parsePageParams, type PageParams } from '../pagination.js';
 import type { Page } from '../../ports/metadata-store.js';
 
@@ -19,7 +19,7 @@ export async function listTags(ctx: RegistryContext, name: string, req: Registry
 
 export async function catalog(ctx: RegistryContext, req: RegistryRequest): Promise<RegistryResponse> {
   const params = parsePageParams(req.query);
-  const page = params.n === 0 ? { items: [], more: false } : req.permits ? await pullablePage(ctx, req, params) : await ctx.metadata.listRepositories({ limit: params.n, ...(params.last !== undefined && { last: params.last }) });
+  const page = params.n === 0 ? { items: [], more: false } : req.listable ? await pullablePage(ctx, req.listable, params) : await ctx.metadata.listRepositories({ limit: params.n, ...(params.last !== undefined && { last: params.last }) });
   const link = nextLink('/v2/_catalog', params, page, (r) => r);
   return jsonResponse(200, { repositories: page.items }, link ? { link } : {});
 }
@@ -29,13 +29,13 @@ export async function catalog(ctx: RegistryContext, req: RegistryRequest): Promi
  * shorten the page: store pages are read until `n` visible names are found or the listing
  * ends. The next page starts after the last name shown, so nothing is skipped or repeated.
  */
-async function pullablePage(ctx: RegistryContext, req: RegistryRequest, params: PageParams): Promise<Page<string>> {
+async function pullablePage(ctx: RegistryContext, listable: (repository: string) => boolean, params: PageParams): Promise<Page<string>> {
   const items: string[] = [];
   let last = params.last;
   for (;;) {
     const page = await ctx.metadata.listRepositories({ limit: params.n, ...(last !== undefined && { last }) });
     for (const [i, name] of page.items.entries()) {
-      if (!permits(req, name, 'pull')) continue;
+      if (!listable(name)) continue;
       items.push(name);
       if (items.length === params.n) return { items, more: page.more || i < page.items.length - 1 };
     }
