@@ -11,7 +11,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startStowage } from '../helpers/server.js';
+import { startStowage, type TestAuthOptions } from '../helpers/server.js';
 import { startDistribution } from '../helpers/distribution.js';
 
 export interface WireRecord {
@@ -147,16 +147,19 @@ async function startRecordingProxy(
   };
 }
 
-/** Starts the registry under test (Stowage unless E2E_REGISTRY=distribution) behind a recording proxy. */
-export async function startRegistryUnderTest(workDir: string): Promise<RegistryUnderTest> {
-  const kind = process.env.E2E_REGISTRY === 'distribution' ? 'distribution' : 'stowage';
+/**
+ * Starts the registry under test (Stowage unless E2E_REGISTRY=distribution) behind a recording
+ * proxy; with `auth`, Stowage as `serve --auth local` (its token realm is its own address).
+ */
+export async function startRegistryUnderTest(workDir: string, options: { auth?: TestAuthOptions } = {}): Promise<RegistryUnderTest> {
+  const kind = options.auth || process.env.E2E_REGISTRY !== 'distribution' ? 'stowage' : 'distribution';
   await mkdir(workDir, { recursive: true });
   let direct: { url: string; close(): Promise<void>; logFile?: string };
   if (kind === 'distribution') {
     const d = await startDistribution(join(workDir, 'distribution'));
     direct = { url: d.url, close: d.stop, logFile: d.logFile };
   } else {
-    const s = await startStowage();
+    const s = await startStowage(options.auth ? { auth: options.auth } : {});
     direct = { url: s.url.replace(/\/+$/, ''), close: s.close };
   }
   const wireLog = join(workDir, 'wire.log');

@@ -16,7 +16,7 @@ export interface RunningDockerd {
   sock: string;
   logFile: string;
   /** Runs the docker CLI against this daemon (with a private DOCKER_CONFIG). */
-  docker(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  docker(args: string[], opts?: { timeoutMs?: number; input?: string }): Promise<RunResult>;
   stop(): Promise<void>;
 }
 
@@ -88,8 +88,8 @@ export async function startDockerd(baseDir: string, opts: { startTimeoutMs?: num
     { logFile, env },
   );
 
-  const docker = (args: string[], o: { timeoutMs?: number } = {}) =>
-    run(dockerCli(), ['-H', host, ...args], { env, timeoutMs: o.timeoutMs ?? 180_000 });
+  const docker = (args: string[], o: { timeoutMs?: number; input?: string } = {}) =>
+    run(dockerCli(), ['-H', host, ...args], { env, timeoutMs: o.timeoutMs ?? 180_000, ...(o.input !== undefined && { input: o.input }) });
 
   let stopped: Promise<void> | undefined;
   const stop = () => {

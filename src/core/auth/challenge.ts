@@ -33,9 +33,10 @@ export function unauthorized(params: ChallengeParams, scope: string | null, mess
   });
 }
 
-export function denied(repository: string | null, action: Action): RegistryError {
+export function denied(repository: string | null, action: Action, anonymous = false): RegistryError {
   const what = action === 'catalog' ? 'list the catalog' : `${action} ${repository ?? ''}`;
-  return new RegistryError('DENIED', `requested access to the resource is denied: this credential may not ${what}`, {
+  const who = anonymous ? 'anonymous access may not' : 'this credential may not';
+  return new RegistryError('DENIED', `requested access to the resource is denied: ${who} ${what}${anonymous ? ' (log in)' : ''}`, {
     detail: action === 'catalog' ? null : { name: repository, action },
   });
 }

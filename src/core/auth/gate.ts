@@ -58,6 +58,6 @@ export async function gate(
     }
   }
   if (action === null || (action !== 'catalog' && name === null)) return { ok: true, principal };
-  if (!isAllowed(settings.policy, principal, name, action)) return { ok: false, principal, error: denied(name, action) };
+  if (!isAllowed(settings.policy, principal, name, action)) return { ok: false, principal, error: denied(name, action, principal.kind === 'anonymous') };
   return { ok: true, principal };
 }
