@@ -159,3 +159,13 @@ test('the token endpoint grants the policy-allowed part of what was asked, possi
   assert.deepEqual(grantableAccess(policy, ANONYMOUS, [{ type: 'repository', name: 'team-a/app', actions: ['pull'] }]), []);
   assert.deepEqual(grantableAccess(policy, user('admin'), [{ type: 'registry', name: 'catalog', actions: ['*'] }]), [{ type: 'registry', name: 'catalog', actions: ['*'] }]);
 });
+
+test("the README's policy example is a valid policy", async () => {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'README has a yaml policy block');
+  const policy = parsePolicyText(block[1]!, 'README.md');
+  assert.ok(policy.allows(user('x', ['team-a']), 'team-a/app', 'push'));
+  assert.ok(policy.allows(ANONYMOUS, 'public/base', 'pull'));
+});
