@@ -14,6 +14,8 @@ export interface RegistryLimits {
    * @default false
    */
   redirectBlobHead?: boolean;
+  /** Advertised as OCI-Chunk-Min-Length when an upload starts. @default none */
+  chunkMinLength?: number;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = { maxManifestBytes: 4 * 1024 * 1024 };

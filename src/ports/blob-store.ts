@@ -29,6 +29,13 @@ export interface BlobStore {
    */
   readonly uploadsReadable: boolean;
 
+  /**
+   * The smallest chunk the store takes without carrying leftovers between requests (S3: its
+   * 5 MiB part minimum). A server whose transport carries chunks that large advertises it as
+   * OCI-Chunk-Min-Length on POST; the Lambda shell, capped below it, does not.
+   */
+  readonly minChunkLength?: number;
+
   /** Size of the committed blob with this digest, or null when the store does not hold it. */
   stat(digest: string): Promise<{ size: number } | null>;
 

@@ -74,6 +74,9 @@ test('serve --storage s3 --metadata dynamodb --create-resources creates the buck
   try {
     assert.ok(started.url, `the server started: ${started.stderr}`);
     assert.equal((await fetch(`${started.url}/v2/`)).status, 200);
+    const session = await fetch(`${started.url}/v2/cli/app/blobs/uploads/`, { method: 'POST' });
+    assert.equal(session.status, 202);
+    assert.equal(session.headers.get('oci-chunk-min-length'), String(5 * 1024 * 1024), 'the upload service advertises S3\'s part minimum');
     const blob = Buffer.from('hello from S3');
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
     const push = await fetch(`${started.url}/v2/cli/app/blobs/uploads/?digest=${digest}`, { method: 'POST', body: blob });

@@ -86,6 +86,9 @@ export class S3BlobStore implements BlobStore {
   private readonly serveBlobs: 'redirect' | 'stream';
   private readonly streamPartSize: number;
   private readonly minPartSize: number;
+  get minChunkLength(): number {
+    return this.minPartSize;
+  }
   private readonly partChecksums: boolean;
   private readonly log: (message: string) => void;
   /** Cleared when the store answers 501 to If-None-Match (then the last of two racing commits wins; both wrote the same bytes). */

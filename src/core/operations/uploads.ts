@@ -19,12 +19,13 @@ import type { UploadSession } from '../../ports/metadata-store.js';
 const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 const blobPath = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;
 
-function sessionHeaders(session: UploadSession): Record<string, string> {
+function sessionHeaders(session: UploadSession, chunkMinLength?: number): Record<string, string> {
   return {
     location: uploadPath(session.repository, session.id),
     range: uploadRangeHeader(session.offset),
     'docker-upload-uuid': session.id,
     'content-length': '0',
+    ...(chunkMinLength !== undefined && { 'oci-chunk-min-length': String(chunkMinLength) }),
   };
 }
 
@@ -76,7 +77,7 @@ export async function startUpload(ctx: RegistryContext, name: string, req: Regis
     version: 0,
   };
   await ctx.metadata.createUpload(session);
-  return response(202, sessionHeaders(session));
+  return response(202, sessionHeaders(session, ctx.limits.chunkMinLength));
 }
 
 /**

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Registry, type RegistryOptions } from '../../core/registry.js';
-import type { RegistryPorts } from '../../core/context.js';
+import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import { API_VERSION_HEADER, type RegistryResponse } from '../../core/messages.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 
@@ -102,7 +102,9 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   const url = `http://${urlHost}:${port}`;
   try {
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
-    handler = createRequestHandler(new Registry(resolvedPorts, undefined, registryOptions));
+    // The node server carries chunks of any size, so it advertises the store's minimum chunk.
+    const limits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
+    handler = createRequestHandler(new Registry(resolvedPorts, limits, registryOptions));
   } catch (err) {
     server.close();
     throw err;
