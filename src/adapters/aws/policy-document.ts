@@ -1,0 +1,20 @@
+/**
+ * The policy on AWS travels with the deployment: the stack validates the policy file at synth
+ * and puts the document into each function's (and the upload service's) environment as
+ * STOWAGE_POLICY_DOCUMENT (compact JSON).
+ *
+ * Not an SSM parameter: every cold start of every function would call SSM (latency, IAM, and
+ * SSM's request rate shared across the account), and a change would reach containers only as
+ * they recycle, so two containers could decide differently for minutes. A redeploy changes it
+ * everywhere at once. Lambda allows 4 KB of environment per function, which bounds the
+ * policy's size (the stack checks it: lib/props.ts).
+ */
+import { parsePolicyText, Policy } from '../../core/auth/policy.js';
+
+export const POLICY_DOCUMENT_ENV = 'STOWAGE_POLICY_DOCUMENT';
+
+/** The policy in STOWAGE_POLICY_DOCUMENT (JSON or the YAML subset), or the default: every authenticated principal may do everything. */
+export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy {
+  const text = env[POLICY_DOCUMENT_ENV];
+  return text ? parsePolicyText(text, POLICY_DOCUMENT_ENV) : Policy.allowAuthenticated();
+}
