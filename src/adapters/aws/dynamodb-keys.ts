@@ -13,6 +13,8 @@
  *   REPO#<name>        TAG#<tag>                   tag                                 tag -> digest (+ event fields)
  *   REPO#<name>        TAGOF#<digest>#<tag>        tagof                               "tag was pointed at digest"
  *   UPLOAD#<id>        UPLOAD                      upload                              upload session, versioned
+ *   LOGINFAIL#<hash>   WINDOW#<start ms>           (none)                              failed logins of one limiter key
+ *                                                                                      in one window (TTL; the token Lambda)
  *
  *   S3 (LargeObjectStore):  <prefix>manifests/<algorithm>/<hex>   manifest bytes, by digest
  *
@@ -58,8 +60,10 @@ export const ATTR = {
   leaseExpiresAt: 'leaseExpiresAt',
   storageState: 'storageState',
   version: 'version',
-  /** Epoch seconds; the table's TTL attribute (upload sessions only). */
+  /** Epoch seconds; the table's TTL attribute (upload sessions, login-failure counters). */
   expiresAt: 'expiresAt',
+  /** Failed logins counted in a login-failure window (DynamoDbLoginLimiter). */
+  failures: 'failures',
 } as const;
 
 export const GSI1 = 'GSI1';
@@ -81,8 +85,12 @@ const P = {
   tag: 'TAG#',
   tagOf: 'TAGOF#',
   uploadPk: 'UPLOAD#',
+  loginFailuresPk: 'LOGINFAIL#',
+  loginWindow: 'WINDOW#',
 } as const;
 const UPLOAD_SK = 'UPLOAD';
+/** Partition-key prefix of the login-failure counters (the token Lambda's IAM is limited to it). */
+export const LOGIN_FAILURES_PK_PREFIX = P.loginFailuresPk;
 
 const repoPk = (repository: string) => `${P.repoPk}${repository}`;
 
@@ -94,6 +102,8 @@ export const keys = {
   tag: (repository: string, tag: string): Key => ({ PK: repoPk(repository), SK: `${P.tag}${tag}` }),
   tagOf: (repository: string, digest: string, tag: string): Key => ({ PK: repoPk(repository), SK: `${P.tagOf}${digest}#${tag}` }),
   upload: (id: string): Key => ({ PK: `${P.uploadPk}${id}`, SK: UPLOAD_SK }),
+  /** `keyHash`: a hash of the limiter key (a claimed user name is attacker-chosen text; it is not stored). */
+  loginFailures: (keyHash: string, windowStart: number): Key => ({ PK: `${P.loginFailuresPk}${keyHash}`, SK: `${P.loginWindow}${windowStart}` }),
 } as const;
 
 /** GSI1 attributes of a blob link: repositories holding a digest, in name order. */
