@@ -8,6 +8,12 @@
  * Lambda specifics: blobs are always served by redirect (no Lambda carries blob bytes), blob HEAD
  * too (redirectBlobHead: API Gateway renames a Lambda's Content-Length), and events go to the
  * table's stream rather than from the request (OutboxEventSink).
+ *
+ * With STOWAGE_AUTH=cognito the registry authorizes every request in the core, from the
+ * principal API Gateway's authorizer verified (./authorizer-principal.ts) and the policy, and
+ * writes audit lines to the log. The realm and service of its challenges never reach a client:
+ * a Lambda's 401 becomes 403 (middleware/no-unauthorized.ts); the gateway's own 401 carries the
+ * challenge.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,7 +23,13 @@ import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
 import { DynamoDbMetadataStore } from '../../adapters/aws/dynamodb-metadata-store.js';
 import { S3LargeObjectStore } from '../../adapters/aws/large-objects.js';
 import { OutboxEventSink } from '../../adapters/aws/outbox-event-sink.js';
+import { MemoryLoginLimiter } from '../../adapters/embedded/login-limiter.js';
+import { cognitoConfigFromEnv, type CognitoConfig } from '../../adapters/aws/cognito-config.js';
+import { CognitoVerifyingProvider } from '../../adapters/aws/cognito-token-verifier.js';
+import { policyFromEnv } from '../../adapters/aws/policy-document.js';
+import type { RegistryOptions } from '../../core/registry.js';
 import { lambdaConfigFromEnv, type LambdaConfig } from './config.js';
+import { LogAuditSink } from './audit-log.js';
 
 export interface LambdaClients {
   s3: S3Client;
@@ -39,18 +51,49 @@ export function lambdaPorts(config: LambdaConfig, clients: LambdaClients): Regis
   };
 }
 
-export function createLambdaRegistry(config: LambdaConfig, clients: LambdaClients): Registry {
-  return new Registry(lambdaPorts(config, clients), { ...DEFAULT_LIMITS, redirectBlobHead: true });
+/** Auth, audit and client address for a registry Lambda; none of it without Cognito settings (STOWAGE_AUTH=none). */
+export function lambdaRegistryOptions(config: LambdaConfig, cognito: CognitoConfig | undefined, env: NodeJS.ProcessEnv = process.env): RegistryOptions {
+  const common = config.clientAddressHeader ? { clientAddressHeader: config.clientAddressHeader } : {};
+  if (!cognito) return common;
+  return {
+    ...common,
+    auth: {
+      provider: new CognitoVerifyingProvider(cognito),
+      policy: policyFromEnv(env),
+      // The token endpoint is not served here: nothing logs in, the limiter is never asked.
+      limiter: new MemoryLoginLimiter(),
+      realm: 'https://registry.invalid/token',
+      service: 'registry',
+    },
+    audit: new LogAuditSink(),
+  };
 }
 
-let containerRegistry: Registry | undefined;
+export function createLambdaRegistry(config: LambdaConfig, clients: LambdaClients, options: RegistryOptions = {}): Registry {
+  return new Registry(lambdaPorts(config, clients), { ...DEFAULT_LIMITS, redirectBlobHead: true }, options);
+}
+
+export interface ContainerRegistry {
+  registry: Registry;
+  /** Set with STOWAGE_AUTH=cognito: how the authorizer's claims are read. */
+  cognito?: CognitoConfig;
+}
+
+let container: ContainerRegistry | undefined;
 
 /** The container's registry, built from process.env on the first call. */
-export function lambdaRegistry(): Registry {
-  if (!containerRegistry) {
+export function lambdaContainer(): ContainerRegistry {
+  if (!container) {
     const config = lambdaConfigFromEnv();
     const clients = { s3: new S3Client({ forcePathStyle: config.s3ForcePathStyle }), dynamodb: new DynamoDBClient({}) };
-    containerRegistry = createLambdaRegistry(config, clients);
+    const cognito = config.auth === 'cognito' ? cognitoConfigFromEnv() : undefined;
+    const registry = createLambdaRegistry(config, clients, lambdaRegistryOptions(config, cognito));
+    container = { registry, ...(cognito && { cognito }) };
   }
-  return containerRegistry;
+  return container;
+}
+
+/** The container's registry (see lambdaContainer). */
+export function lambdaRegistry(): Registry {
+  return lambdaContainer().registry;
 }
