@@ -5,7 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { createPorts } from './adapters/create-ports.js';
-import { createEmbeddedAuth } from './adapters/embedded/auth.js';
+import { createEmbeddedAuth, loadPolicyFile } from './adapters/embedded/auth.js';
+import { MemoryLoginLimiter } from './adapters/embedded/login-limiter.js';
+import type { AuthSettings } from './core/auth/settings.js';
 import { JsonLinesAuditSink } from './adapters/embedded/audit-sink.js';
 import { DataPaths } from './adapters/embedded/paths.js';
 import { isLoopback, parseServeConfig, SERVE_USAGE } from './config.js';
@@ -31,16 +33,24 @@ async function serve(argv: string[]): Promise<void> {
     port: config.port,
     security: async ({ url, host, port }) => {
       const urlHost = host.includes(':') ? `[${host}]` : host;
-      const auth =
-        config.auth === 'local'
-          ? await createEmbeddedAuth({
-              dataDir: config.dataDir,
-              realm: config.realm ?? `${url}/token`,
-              service: config.service ?? `${urlHost}:${port}`,
-              tokenTtlSeconds: config.tokenTtl,
-              ...(config.policyFile && { policyFile: config.policyFile }),
-            })
-          : undefined;
+      const realm = config.realm ?? `${url}/token`;
+      const service = config.service ?? `${urlHost}:${port}`;
+      let auth: AuthSettings | undefined;
+      if (config.auth === 'local') {
+        auth = await createEmbeddedAuth({
+          dataDir: config.dataDir,
+          realm,
+          service,
+          tokenTtlSeconds: config.tokenTtl,
+          ...(config.policyFile && { policyFile: config.policyFile }),
+        });
+      } else if (config.auth === 'cognito') {
+        // Loaded only when configured, like the other AWS adapters.
+        const { createCognitoAuth, policyFromEnv } = await import('./adapters/aws/cognito-auth.js');
+        const { cognitoConfigFromEnv } = await import('./adapters/aws/cognito-config.js');
+        const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv();
+        auth = createCognitoAuth({ config: cognitoConfigFromEnv(), policy, limiter: new MemoryLoginLimiter(), realm, service });
+      }
       return {
         ...(auth && { auth }),
         audit: new JsonLinesAuditSink(paths.auditLog),
@@ -49,7 +59,7 @@ async function serve(argv: string[]): Promise<void> {
     },
   }, ports);
   const where = [config.storage === 's3' ? `blobs in s3://${config.s3Bucket}/${config.s3Prefix}` : `blobs in ${config.dataDir}`, config.metadata === 'dynamodb' ? `metadata in DynamoDB table ${config.dynamodbTable}` : 'metadata in SQLite'];
-  const security = config.auth === 'local' ? `auth local, ${config.policyFile ? `policy ${config.policyFile}` : 'every authenticated user may do everything'}` : 'no authentication';
+  const security = config.auth !== 'none' ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : process.env.STOWAGE_POLICY_DOCUMENT && config.auth === 'cognito' ? 'policy from STOWAGE_POLICY_DOCUMENT' : 'every authenticated user may do everything'}` : 'no authentication';
   console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));

@@ -26,7 +26,7 @@ const ServeConfig = z
     eventBus: z.string().min(1).optional(),
     eventDetailType: z.string().min(1).optional(),
     createResources: z.boolean(),
-    auth: z.enum(['none', 'local']),
+    auth: z.enum(['none', 'local', 'cognito']),
     policyFile: z.string().min(1).optional(),
     tokenTtl: z.coerce.number().int().min(60).max(24 * 3600),
     service: z.string().min(1).max(255).optional(),
@@ -41,11 +41,11 @@ const ServeConfig = z
     need(c.metadata !== 'dynamodb' || !!c.s3Bucket, '--metadata dynamodb keeps manifests too large for an item in S3: set --s3-bucket');
     need(!c.events.includes('eventbridge') || !!c.eventBus, '--events eventbridge needs --event-bus (STOWAGE_EVENT_BUS)');
     need(!c.events.includes('webhook') || c.webhooks.length > 0, '--events webhook needs at least one --webhook URL');
-    need(c.auth !== 'none' || c.policyFile === undefined, '--policy takes effect only with --auth local');
-    need(c.auth !== 'none' || (c.realm === undefined && c.service === undefined), '--realm and --service take effect only with --auth local');
-    need(c.auth === 'none' || !c.insecureNoAuth, '--insecure-no-auth contradicts --auth local');
-    need(c.auth === 'none' || isLoopback(c.host) || !isWildcard(c.host) || c.realm !== undefined, `--auth local on ${c.host} needs --realm https://<public host>/token: clients fetch tokens from the realm, and ${c.host} is no address they can reach`);
-    need(c.auth !== 'none' || isLoopback(c.host) || c.insecureNoAuth, `listening on ${c.host} needs --auth local (anyone who can reach the port could push, overwrite and delete images); --insecure-no-auth runs without it, for a registry behind an authenticating proxy`);
+    need(c.auth !== 'none' || c.policyFile === undefined, '--policy takes effect only with --auth local or cognito');
+    need(c.auth !== 'none' || (c.realm === undefined && c.service === undefined), '--realm and --service take effect only with --auth local or cognito');
+    need(c.auth === 'none' || !c.insecureNoAuth, `--insecure-no-auth contradicts --auth ${c.auth}`);
+    need(c.auth === 'none' || isLoopback(c.host) || !isWildcard(c.host) || c.realm !== undefined, `--auth ${c.auth} on ${c.host} needs --realm https://<public host>/token: clients fetch tokens from the realm, and ${c.host} is no address they can reach`);
+    need(c.auth !== 'none' || isLoopback(c.host) || c.insecureNoAuth, `listening on ${c.host} needs --auth local or cognito (anyone who can reach the port could push, overwrite and delete images); --insecure-no-auth runs without it, for a registry behind an authenticating proxy`);
   });
 
 export function isLoopback(host: string): boolean {
@@ -81,9 +81,16 @@ export const SERVE_USAGE = `usage: stowage serve [options]
                            (STOWAGE_CREATE_RESOURCES=1)
 
 Authentication:
-  --auth none|local        none (default; loopback only) or local users and signed tokens
-                           (STOWAGE_AUTH); add users with \`stowage user add NAME\`
-  --policy FILE            who may pull, push, delete and list where (YAML or JSON; STOWAGE_POLICY).
+  --auth none|local|cognito  none (default; loopback only), local users and signed tokens (add
+                           users with \`stowage user add NAME\`), or an Amazon Cognito user pool
+                           (STOWAGE_AUTH): its access tokens are verified on every request, and
+                           /token logs people and machine clients in at Cognito. Cognito settings
+                           come from the environment: STOWAGE_COGNITO_USER_POOL_ID,
+                           STOWAGE_COGNITO_CLIENT_IDS (accepted app clients, comma-separated),
+                           STOWAGE_COGNITO_USER_CLIENT_ID, STOWAGE_COGNITO_OAUTH_TOKEN_URL,
+                           STOWAGE_COGNITO_RESOURCE_SERVER (default stowage), STOWAGE_COGNITO_REGION
+  --policy FILE            who may pull, push, delete and list where (YAML or JSON; STOWAGE_POLICY;
+                           with --auth cognito also inline as STOWAGE_POLICY_DOCUMENT).
                            Default: every authenticated user may do everything, anonymous nothing
   --token-ttl SECONDS      token lifetime, 60..86400 (STOWAGE_TOKEN_TTL, default 300)
   --service NAME           token audience and challenge service (STOWAGE_SERVICE, default HOST:PORT)
