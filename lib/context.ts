@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { readFileSync } from 'node:fs';
 import type { Construct } from 'constructs';
 import type { StowageRegistryProps } from './props.js';
 
@@ -25,6 +26,8 @@ export const CONTEXT_KEYS = [
   'functionMemoryMiB',
   'tracing',
   'anonymousPull',
+  'policyFile',
+  'additionalClientIds',
   'resourceServerIdentifier',
   'cognitoDomainPrefix',
   'throttleRateLimit',
@@ -91,6 +94,14 @@ export function readContext(all: Record<string, unknown>): Partial<Record<Contex
   return out;
 }
 
+function readPolicyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`stowage context: stowage:policyFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 /** StowageRegistry props from the context; references (certificates, keys, zones) are imported by ARN/id. */
 export function registryPropsFromContext(scope: Construct, c: Partial<Record<ContextKey, string | number | boolean>>): StowageRegistryProps {
   const str = (k: ContextKey) => (c[k] === undefined ? undefined : String(c[k]));
@@ -124,6 +135,8 @@ export function registryPropsFromContext(scope: Construct, c: Partial<Record<Con
     ...(num('functionMemoryMiB') !== undefined && { functionMemoryMiB: num('functionMemoryMiB') as number }),
     ...(bool('tracing') !== undefined && { tracing: bool('tracing') as boolean }),
     ...(bool('anonymousPull') !== undefined && { anonymousPull: bool('anonymousPull') as boolean }),
+    ...(str('policyFile') !== undefined && { policy: readPolicyFile(str('policyFile') as string) }),
+    ...(str('additionalClientIds') !== undefined && { additionalClientIds: (str('additionalClientIds') as string).split(',').map((s) => s.trim()).filter(Boolean) }),
     ...(str('resourceServerIdentifier') !== undefined && { resourceServerIdentifier: str('resourceServerIdentifier') as string }),
     ...(str('cognitoDomainPrefix') !== undefined && { cognitoDomainPrefix: str('cognitoDomainPrefix') as string }),
     ...(num('throttleRateLimit') !== undefined && { throttleRateLimit: num('throttleRateLimit') as number }),

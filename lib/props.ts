@@ -11,6 +11,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Policy } from '../src/core/auth/policy.js';
+import { parseYamlSubset } from '../src/core/auth/yaml-subset.js';
 
 /** The largest repository-name depth the REST API can route while staying far below 500 resources. */
 export const MAX_NAME_DEPTH_LIMIT = 8;
@@ -120,13 +122,30 @@ export interface StowageRegistryProps {
    */
   readonly tracing?: boolean;
   /**
-   * Pull methods (and the ping) use a Lambda REQUEST authorizer instead of the Cognito
-   * authorizer, so that a token the token endpoint issues for anonymous pulls can be accepted.
-   * The authorizer that checks such tokens comes with the authentication issue; until then the
-   * placeholder refuses every token (see lib/handlers/anonymous-pull-authorizer.ts).
+   * Pull methods (and the ping) use a Lambda REQUEST authorizer (lambdas/anonymous-pull-
+   * authorizer.ts) instead of the Cognito authorizer, so that the anonymous token the token
+   * endpoint gives callers without credentials is accepted there. It verifies Cognito tokens as
+   * the Cognito authorizer does; the repositories anyone may pull are the policy's
+   * `anonymous.pull` patterns (see `policy`), enforced by the registry Lambdas.
    * @default false
    */
   readonly anonymousPull?: boolean;
+  /**
+   * The authorization policy (the YAML subset or JSON of README "Authentication"): which users,
+   * groups and machine clients may pull, push, delete and list which repositories, and which
+   * repositories anyone may pull (with `anonymousPull`). Validated at synthesis and carried in
+   * each function's environment, so it must stay small (at most 2048 bytes as compact JSON); a
+   * change takes effect with the next deploy, everywhere at once.
+   * @default - every authenticated user and machine client may do everything; nobody anonymous
+   */
+  readonly policy?: string;
+  /**
+   * App clients of the user pool, besides the construct's own two, whose access tokens the
+   * registry accepts (machine clients added later, e.g. with fewer scopes). Tokens of any other
+   * client are refused (403) even though the gateway's Cognito authorizer lets them through.
+   * @default - none
+   */
+  readonly additionalClientIds?: readonly string[];
   /**
    * Identifier of the Cognito resource server whose scopes (`<id>/pull`, `/push`, `/delete`)
    * machine clients request.
@@ -193,6 +212,11 @@ export interface ResolvedProps {
   readonly functionMemoryMiB: number;
   readonly tracing: boolean;
   readonly anonymousPull: boolean;
+  /** The policy as compact JSON; undefined: the default policy. */
+  readonly policyDocument: string | undefined;
+  /** Whether the policy lets anyone pull anything. */
+  readonly policyHasAnonymousPull: boolean;
+  readonly additionalClientIds: readonly string[];
   readonly resourceServerIdentifier: string;
   readonly cognitoDomainPrefix: string | undefined;
   readonly throttleRateLimit: number;
@@ -218,6 +242,24 @@ const FARGATE_MEMORY: Record<number, (m: number) => boolean> = {
 };
 
 const isInt = (n: number) => Number.isSafeInteger(n);
+
+/** The largest policy (compact JSON) the functions' environment carries: Lambda allows 4 KB of environment per function. */
+export const MAX_POLICY_BYTES = 2048;
+
+/** The policy text as compact JSON and whether it has anonymous pulls; a problem string when it is invalid. */
+export function policyDocumentOf(text: string): { json: string; anonymousPull: boolean } | string {
+  let doc: unknown;
+  try {
+    doc = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYamlSubset(text);
+    Policy.fromDocument(doc);
+  } catch (err) {
+    return `policy: ${(err as Error).message}`;
+  }
+  const json = JSON.stringify(doc);
+  if (Buffer.byteLength(json) > MAX_POLICY_BYTES) return `policy: ${Buffer.byteLength(json)} bytes as JSON, over the ${MAX_POLICY_BYTES} that fit in a Lambda environment; use patterns and groups rather than long lists`;
+  const anonymous = (doc as { anonymous?: { pull?: unknown[] } }).anonymous;
+  return { json, anonymousPull: (anonymous?.pull?.length ?? 0) > 0 };
+}
 const known = (s: string | undefined): s is string => s !== undefined && !Token.isUnresolved(s);
 
 /** Applies defaults and checks every prop; throws one Error naming every problem. */
@@ -228,6 +270,8 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   };
 
   const upload = props.uploadService ?? {};
+  const policy = props.policy === undefined ? undefined : policyDocumentOf(props.policy);
+  if (typeof policy === 'string') problems.push(policy);
   const resolved: ResolvedProps = {
     maxNameDepth: props.maxNameDepth ?? 5,
     stageName: props.stageName ?? 'registry',
@@ -239,6 +283,9 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     functionMemoryMiB: props.functionMemoryMiB ?? 1024,
     tracing: props.tracing ?? false,
     anonymousPull: props.anonymousPull ?? false,
+    policyDocument: typeof policy === 'object' ? policy.json : undefined,
+    policyHasAnonymousPull: typeof policy === 'object' && policy.anonymousPull,
+    additionalClientIds: props.additionalClientIds ?? [],
     resourceServerIdentifier: props.resourceServerIdentifier ?? 'stowage',
     cognitoDomainPrefix: props.cognitoDomainPrefix,
     throttleRateLimit: props.throttleRateLimit ?? 1000,
@@ -276,6 +323,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
       `cognitoDomainPrefix must be lower-case letters, digits and hyphens, at most 63, without "aws", "amazon" or "cognito" (got "${r.cognitoDomainPrefix}")`,
     );
   }
+  for (const id of r.additionalClientIds) if (known(id)) need(/^[A-Za-z0-9_+]{1,128}$/.test(id), `additionalClientIds: "${id}" is not an app client id`);
   need(isInt(r.throttleRateLimit) && r.throttleRateLimit >= 1, `throttleRateLimit must be a positive integer (got ${r.throttleRateLimit})`);
   need(isInt(r.throttleBurstLimit) && r.throttleBurstLimit >= 1 && r.throttleBurstLimit <= 5000, `throttleBurstLimit must be an integer from 1 to 5000 (got ${r.throttleBurstLimit})`);
 

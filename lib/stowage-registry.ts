@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { RegistryAlarms } from './alarms.js';
 import { RegistryApi } from './api.js';
 import { RegistryAuth } from './auth.js';
+import { authEnvironment, loginLimiterStatement, tokenEnvironment, type AuthEnvironmentProps } from './auth-environment.js';
 import { RegistryEvents } from './events.js';
 import { FrontDoor } from './front-door.js';
 import { ProviderLogRetention } from './log-retention.js';
@@ -43,8 +44,8 @@ export interface IStowageRegistry {
   readonly eventBus: events.IEventBus;
 }
 
-/** An entry the auth issue provides under `lambdas/`, or this package's placeholder until then. */
-function entryOrPlaceholder(directory: string, name: string): string {
+/** An entry under the entry directory (`lambdas/token.ts`, ...), or this package's fallback in lib/handlers/ when a fork's directory lacks it. */
+export function entryOrPlaceholder(directory: string, name: string): string {
   const real = join(directory, `${name}.ts`);
   return existsSync(real) ? real : join(PACKAGE_ROOT, 'lib', 'handlers', `${name === 'token' ? 'token-unavailable' : name}.ts`);
 }
@@ -97,11 +98,29 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       domainPrefix: p.cognitoDomainPrefix,
       ...(anonymousPullAuthorizer && { anonymousPullAuthorizer }),
     });
+    // Auth is on in every component: each authorizes with the verified principal and the policy.
+    const authEnv: AuthEnvironmentProps = {
+      auth: this.auth,
+      resourceServerIdentifier: p.resourceServerIdentifier,
+      additionalClientIds: p.additionalClientIds,
+      policyDocument: p.policyDocument,
+    };
+    for (const fn of [...this.functions.byOperation.values(), ...(anonymousPullAuthorizer ? [anonymousPullAuthorizer] : [])]) {
+      for (const [name, value] of Object.entries(authEnvironment(authEnv))) fn.addEnvironment(name, value);
+    }
     const tokenFunction = factory.create(this, 'Token', {
       entry: entryOrPlaceholder(entryDirectory, 'token'),
       description: 'Stowage: Docker token endpoint',
       memorySize: 256,
+      environment: tokenEnvironment({ ...authEnv, table: this.metadata, serviceName: p.serviceName }),
     });
+    tokenFunction.addToRolePolicy(loginLimiterStatement(this.metadata));
+    if (p.anonymousPull && !p.policyHasAnonymousPull) {
+      Annotations.of(this).addWarningV2('stowage:anonymous-pull-policy', 'anonymousPull is on, but the policy lets nobody pull anonymously (anonymous.pull is empty): every pull still needs a login.');
+    }
+    if (p.policyHasAnonymousPull && !p.anonymousPull) {
+      Annotations.of(this).addWarningV2('stowage:anonymous-pull-off', "the policy's anonymous pulls take effect only with anonymousPull: true (the Cognito authorizer refuses requests without a user pool token).");
+    }
 
     this.api = new RegistryApi(this, 'Api', {
       auth: this.auth,
@@ -133,13 +152,6 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
           logRetention: p.logRetention,
         })
       : undefined;
-    if (this.uploadService) {
-      Annotations.of(this.uploadService).addWarningV2(
-        'stowage:upload-service-auth',
-        'The upload service does not check bearer tokens until the authentication release: anyone who can reach the registry host can upload blobs (not manifests or tags, which go through the API authorizer).',
-      );
-    }
-
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
       projectRoot: PACKAGE_ROOT,
       api: this.api,
@@ -150,6 +162,17 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       ...(p.priceClass && { priceClass: p.priceClass }),
       ...(p.serviceName !== undefined && { serviceName: p.serviceName }),
     });
+
+    // The upload service verifies the same Cognito tokens itself, and its 401s name the public token endpoint.
+    if (this.uploadService) {
+      const container = this.uploadService.taskDefinition.defaultContainer!;
+      const environment = {
+        ...authEnvironment(authEnv),
+        STOWAGE_REALM: `https://${this.frontDoor.publicHost}/token`,
+        STOWAGE_SERVICE: p.serviceName ?? this.frontDoor.publicHost,
+      };
+      for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
+    }
 
     this.alarms = new RegistryAlarms(this, 'Alarms', {
       api: this.api.api,
