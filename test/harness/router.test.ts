@@ -1,0 +1,78 @@
+/** API Gateway routing over the resource tree the synthesized template declares (and a greedy one). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ResourceNode } from './api-model.js';
+import { stackModels } from './harness.js';
+import { matchResource, methodOf } from './router.js';
+
+const { api } = stackModels();
+const route = (path: string) => {
+  const m = matchResource(api.root, path);
+  return m && { resource: m.resource.path, params: m.pathParameters };
+};
+
+test('the tree is the template\'s: every route at depths 1..5, the token endpoint, nothing else', () => {
+  const all = api.methods.map((m) => `${m.httpMethod} ${m.resourcePath}`);
+  assert.ok(all.includes('GET /v2'));
+  assert.ok(all.includes('HEAD /v2/{n1}/{n2}/{n3}/{n4}/{n5}/manifests/{reference}'));
+  assert.ok(all.includes('POST /v2/{n1}/blobs/uploads'));
+  assert.ok(all.includes('POST /token'));
+  assert.ok(!all.some((m) => m.includes('{n6}')));
+});
+
+test('literal children win over the variable sibling; variables take one segment, decoded', () => {
+  assert.deepEqual(route('/v2/_catalog'), { resource: '/v2/_catalog', params: {} });
+  assert.deepEqual(route('/v2/a/b/manifests/v1'), { resource: '/v2/{n1}/{n2}/manifests/{reference}', params: { n1: 'a', n2: 'b', reference: 'v1' } });
+  assert.deepEqual(route('/v2/a%2Fb/tags/list'), { resource: '/v2/{n1}/tags/list', params: { n1: 'a/b' } });
+  assert.equal(methodOf(matchResource(api.root, '/v2/a/manifests/v1')!.resource, 'GET')?.operationName, 'getManifest');
+  assert.equal(methodOf(matchResource(api.root, '/v2/a/manifests/v1')!.resource, 'PATCH'), undefined, 'no PATCH method: MISSING_AUTHENTICATION_TOKEN');
+});
+
+test('a trailing slash is ignored: /v2/ is the /v2 resource, POST .../blobs/uploads/ the uploads resource', () => {
+  assert.equal(route('/v2/')?.resource, '/v2');
+  assert.equal(route('/v2')?.resource, '/v2');
+  assert.equal(route('/v2/app/blobs/uploads/')?.resource, '/v2/{n1}/blobs/uploads');
+  assert.equal(route('/')?.resource, '/');
+});
+
+test('no backtracking: a literal that matches is kept even when its subtree then fails (as on AWS)', () => {
+  // The name "a/manifests/b" is valid, but `manifests` after the first component is the literal
+  // resource of depth 1, whose {reference} has no children.
+  assert.equal(route('/v2/a/manifests/b/manifests/c'), undefined);
+  assert.equal(route('/v2/a/tags/b/tags/list'), undefined);
+  // The same names one level down are fine when no literal intervenes.
+  assert.equal(route('/v2/a/x/b/manifests/c')?.resource, '/v2/{n1}/{n2}/{n3}/manifests/{reference}');
+});
+
+test('unroutable paths: deeper than the generated depth, empty segments, unknown literals', () => {
+  assert.equal(route('/v2/a/b/c/d/e/f/manifests/x'), undefined);
+  assert.equal(route('/v2/a//b/tags/list'), undefined);
+  assert.equal(route('/v3/'), undefined);
+  assert.equal(route('/v2/a/tags/lists'), undefined);
+});
+
+/** A tree with a greedy variable: /files/{proxy+} beside /files/special. */
+function greedyTree(): ResourceNode {
+  const node = (path: string, pathPart: string, extra: Partial<ResourceNode> = {}): ResourceNode => ({ logicalId: path, path, pathPart, literal: new Map(), greedy: false, methods: new Map(), ...extra });
+  const root = node('/', '');
+  const files = node('/files', 'files');
+  const proxy = node('/files/{proxy+}', '{proxy+}', { greedy: true, parameter: 'proxy' });
+  const special = node('/files/special', 'special');
+  root.literal.set('files', files);
+  files.variable = proxy;
+  files.literal.set('special', special);
+  return root;
+}
+
+test('a greedy {proxy+} takes the rest of the path (one segment or more), decoded', () => {
+  const root = greedyTree();
+  const m = matchResource(root, '/files/a/b%20c/d');
+  assert.deepEqual(m && { r: m.resource.path, p: m.pathParameters }, { r: '/files/{proxy+}', p: { proxy: 'a/b c/d' } });
+  assert.equal(matchResource(root, '/files')?.resource.path, '/files', 'zero segments: the parent itself');
+});
+
+test('a literal sibling excludes its subtree from the greedy variable (no fallback to {proxy+})', () => {
+  const root = greedyTree();
+  assert.equal(matchResource(root, '/files/special')?.resource.path, '/files/special');
+  assert.equal(matchResource(root, '/files/special/x'), undefined);
+});
