@@ -207,7 +207,13 @@ export async function startLambdaHarness(options: LambdaHarnessOptions = {}): Pr
     let upload: RunningUploadService | undefined;
     if (serviceModel) {
       const env = containerEnvironment(serviceModel.environment, overrides, (v, k) => resolve(v, `upload service environment ${k}`));
-      upload = await startUploadService({ model: serviceModel, environment: env, dataDir, logs: logTo('upload-service.log') });
+      let deployed: Record<string, string> | undefined;
+      try {
+        deployed = containerEnvironment(serviceModel.environment, {}, (v, k) => resolve(v, `upload service environment ${k}`));
+      } catch {
+        deployed = undefined; // a value only an override supplies: nothing to check
+      }
+      upload = await startUploadService({ model: serviceModel, deployedEnvironment: deployed, environment: env, dataDir, logs: logTo('upload-service.log') });
       const running = upload;
       cleanups.push(() => running.close());
     }

@@ -25,7 +25,9 @@ export interface RunningUploadService {
 
 export interface UploadServiceOptions {
   model: UploadServiceModel;
-  /** The container's environment (the template's, resolved, with the harness's overrides). */
+  /** The container's environment as deployed (the template's, resolved): checked, not run. */
+  deployedEnvironment: Record<string, string> | undefined;
+  /** The environment it runs with here (the harness's overrides applied). */
   environment: Record<string, string>;
   dataDir: string;
   /** A file for the container's output, or 'inherit' / 'silent'. */
@@ -56,7 +58,7 @@ export function serveConfigProblem(env: Record<string, string>): string | undefi
 
 export async function startUploadService(options: UploadServiceOptions): Promise<RunningUploadService> {
   const problems: string[] = [];
-  const problem = serveConfigProblem(options.environment);
+  const problem = options.deployedEnvironment && serveConfigProblem(options.deployedEnvironment);
   if (problem) problems.push(problem);
 
   const dataDir = join(options.dataDir, 'upload-service');

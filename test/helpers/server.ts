@@ -9,6 +9,7 @@ import { DynamoDbMetadataStore, createTable } from '../../src/adapters/aws/dynam
 import { S3LargeObjectStore } from '../../src/adapters/aws/large-objects.js';
 import { JsonLinesEventSink } from '../../src/adapters/embedded/event-sinks.js';
 import { startAwsEmulators } from './aws-emulators.js';
+import { startLambdaBackend } from './lambda-backend.js';
 import { createPorts, EMBEDDED_DEFAULTS, type ClosablePorts } from '../../src/adapters/create-ports.js';
 import { createEmbeddedAuth } from '../../src/adapters/embedded/auth.js';
 import { JsonLinesAuditSink } from '../../src/adapters/embedded/audit-sink.js';
@@ -46,15 +47,18 @@ export interface TestAuthOptions {
   now?: () => number;
 }
 
-export type TestBackend = 'embedded' | 'aws';
+export type TestBackend = 'embedded' | 'aws' | 'lambda';
 
 /**
  * The adapter family the suites run against: `embedded` (filesystem + SQLite) by default,
- * `aws` (S3 + DynamoDB on emulators the helper starts) when STOWAGE_TEST_BACKEND=aws. The same
- * conformance and end-to-end tests run against both (see test/backends/).
+ * `aws` (S3 + DynamoDB on emulators the helper starts) when STOWAGE_TEST_BACKEND=aws, `lambda`
+ * (the serverless stack through the local harness, ./lambda-backend.ts) when
+ * STOWAGE_TEST_BACKEND=lambda. The same conformance and end-to-end tests run against all three
+ * (see test/backends/).
  */
 export function testBackend(): TestBackend {
-  return process.env.STOWAGE_TEST_BACKEND === 'aws' ? 'aws' : 'embedded';
+  const b = process.env.STOWAGE_TEST_BACKEND;
+  return b === 'aws' || b === 'lambda' ? b : 'embedded';
 }
 
 export interface TestPorts {
@@ -62,7 +66,7 @@ export interface TestPorts {
   close(): Promise<void>;
 }
 
-/** The registry's ports on the chosen backend (emulators started for `aws`), for tests that drive the core directly. */
+/** The registry's ports on the chosen backend (emulators started for `aws` and `lambda`), for tests that drive the core directly. */
 export async function startTestPorts(backend: TestBackend, dataDir: string): Promise<TestPorts> {
   if (backend === 'embedded') {
     const ports = await createPorts({ ...EMBEDDED_DEFAULTS, dataDir });
@@ -90,6 +94,20 @@ export async function startTestPorts(backend: TestBackend, dataDir: string): Pro
 export async function startStowage(options: { dataDir?: string; backend?: TestBackend; auth?: TestAuthOptions } = {}): Promise<TestRegistry> {
   const backend = options.backend ?? testBackend();
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'stowage-test-')));
+  if (backend === 'lambda') {
+    if (options.auth) throw new Error('startStowage: the lambda backend has no --auth local; authenticate through the harness (test/harness/authorizer.ts)');
+    const harness = await startLambdaBackend({ dataDir });
+    return {
+      url: harness.url,
+      host: harness.host,
+      dataDir,
+      backend,
+      async close() {
+        await harness.close();
+        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
   const { ports, close } = await startTestPorts(backend, dataDir);
   const auth = options.auth;
   const paths = new DataPaths(dataDir);
