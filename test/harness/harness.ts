@@ -16,7 +16,7 @@
  * `startLambdaHarness()` returns the registry URL (the front door) and the stage's own URL (the
  * execute-api endpoint, which refuses callers without the API key).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StowageRegistryProps } from '../../lib/props.js';
@@ -174,6 +174,7 @@ export async function startLambdaHarness(options: LambdaHarnessOptions = {}): Pr
   const { synthesized: s, names, api, frontDoor: frontDoorModel } = stackModels(options);
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'stowage-harness-')));
+  await mkdir(dataDir, { recursive: true });
   const logs = options.logs ?? 'files';
   const logTo = (file: string) => (logs === 'files' ? join(dataDir, file) : logs);
   const cleanups: (() => Promise<void>)[] = [];
