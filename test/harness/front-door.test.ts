@@ -117,7 +117,8 @@ test('uploads go to the upload service, unrenamed, with the load balancer\'s for
   assert.equal(seen.headers['x-stowage-client-address'], '127.0.0.1');
   assert.equal(seen.headers.authorization, 'Bearer t');
   assert.match(String(seen.headers.host), /\.elb\.amazonaws\.com$/);
-  assert.deepEqual(frontDoor.records.at(-1), { method: 'POST', uri: '/v2/app/blobs/uploads/', behavior: '/v2/*/blobs/uploads/*', origin: 'upload-service', status: 202 });
+  const { method, uri, behavior, origin, status } = frontDoor.records.at(-1)!;
+  assert.deepEqual({ method, uri, behavior, origin, status }, { method: 'POST', uri: '/v2/app/blobs/uploads/', behavior: '/v2/*/blobs/uploads/*', origin: 'upload-service', status: 202 });
 });
 
 test('a streamed upload body reaches the upload service whole', async () => {
@@ -134,6 +135,8 @@ test('a streamed upload body reaches the upload service whole', async () => {
   });
   assert.equal(status, 202);
   assert.equal(uploads[0]?.bytes, size);
+  assert.equal(frontDoor.records.at(-1)?.bodyBytes, size);
+  assert.equal(frontDoor.records.at(-1)?.chunked, true);
 });
 
 test('an upload service that does not answer within the origin read timeout is CloudFront\'s 504', async () => {

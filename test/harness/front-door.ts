@@ -40,6 +40,11 @@ export interface FrontDoorRecord {
   behavior: string;
   origin: 'api' | 'upload-service' | 'load-balancer' | 'cloudfront';
   status: number;
+  /** The viewer request's framing: its Content-Length, or chunked. */
+  contentLength?: number;
+  chunked?: boolean;
+  /** Body bytes forwarded to the upload service. */
+  bodyBytes?: number;
 }
 
 export interface FrontDoorOptions {
@@ -180,7 +185,14 @@ export class FrontDoor {
     const behavior = behaviorFor(this.options.model, uri);
     const viewerIp = req.socket.remoteAddress ?? '127.0.0.1';
     const requestId = randomBytes(24).toString('base64url');
-    const record = (origin: FrontDoorRecord['origin'], status: number) => this.records.push({ method, uri, behavior: behavior.pathPattern, origin, status });
+    const framing = {
+      ...(req.headers['content-length'] !== undefined && { contentLength: Number(req.headers['content-length']) }),
+      ...(/chunked/i.test(String(req.headers['transfer-encoding'] ?? '')) && { chunked: true }),
+    };
+    let bodyBytes = 0;
+    const record = (origin: FrontDoorRecord['origin'], status: number) =>
+      this.records.push({ method, uri, behavior: behavior.pathPattern, origin, status, ...framing, ...(origin === 'upload-service' && { bodyBytes }) });
+    if (behavior.origin.kind === 'upload-service') req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
     let headers = withoutHeaders(fromRawHeaders(req.rawHeaders), ['expect']);
 
     if (!behavior.allowedMethods.includes(method)) {
