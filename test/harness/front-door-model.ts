@@ -56,6 +56,11 @@ export interface BehaviorModel {
   /** A Lambda@Edge origin-response function is attached (the stack's header restore). */
   originResponseEdge: boolean;
   originRequestPolicy: string;
+  /**
+   * CloudFront forwards a viewer's Authorization header only when the behaviour's cache policy
+   * puts it in the cache key (no origin request policy can forward it).
+   */
+  forwardsAuthorization: boolean;
   allowedMethods: string[];
 }
 
@@ -116,12 +121,18 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
     const edge = (b.LambdaFunctionAssociations ?? []) as Record<string, unknown>[];
     for (const e of edge) if (e.EventType !== 'origin-response') throw new Error(`harness: behaviour ${pathPattern} has a ${String(e.EventType)} Lambda@Edge function; only the origin-response header restore is emulated`);
     const policyId = String(resolveValue(b.OriginRequestPolicyId ?? '', names.resolver, `${pathPattern}.OriginRequestPolicyId`));
+    const cachePolicy = template.Resources[referencedId(b.CachePolicyId) ?? ''];
+    const keyHeaders = (((cachePolicy?.Properties?.CachePolicyConfig as Record<string, unknown> | undefined)?.ParametersInCacheKeyAndForwardedToOrigin as Record<string, unknown> | undefined)?.HeadersConfig ?? {}) as {
+      HeaderBehavior?: string;
+      Headers?: string[];
+    };
     return {
       pathPattern,
       origin,
       ...(viewerRequestCode !== undefined && { viewerRequestCode }),
       originResponseEdge: edge.length > 0,
       originRequestPolicy: MANAGED_ORIGIN_REQUEST_POLICIES[policyId] ?? policyId,
+      forwardsAuthorization: keyHeaders.HeaderBehavior === 'whitelist' && (keyHeaders.Headers ?? []).some((h) => h.toLowerCase() === 'authorization'),
       allowedMethods: ((b.AllowedMethods ?? ['GET', 'HEAD']) as string[]).map(String),
     };
   };

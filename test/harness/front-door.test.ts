@@ -65,6 +65,7 @@ test('behaviours: the upload pattern goes to the upload service, everything else
   assert.equal(api.originRequestPolicy, 'AllViewerExceptHostHeader');
   assert.equal(api.origin.kind === 'api' && api.origin.originPath, '/registry');
   assert.equal(api.viewerRequestCode, viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key' }), 'the template holds lib/edge\'s function source');
+  assert.ok(models.frontDoor.behaviors.every((b) => b.forwardsAuthorization), 'both cache policies key on Authorization, so it is forwarded');
 });
 
 test('what reaches the Lambda: API key from the origin header, Host of the API, client address, challenge, forwarded-for', async () => {
@@ -80,6 +81,7 @@ test('what reaches the Lambda: API key from the origin header, Host of the API, 
   assert.equal(e.headers['x-stowage-challenge'], `Bearer realm="http://127.0.0.1:${port}/token",service="127.0.0.1:${port}",scope="repository:team/app:pull"`);
   assert.equal(e.headers['X-Forwarded-For'], `127.0.0.1, ${CLOUDFRONT_EDGE_ADDRESS}`);
   assert.equal(e.requestContext.identity.sourceIp, CLOUDFRONT_EDGE_ADDRESS, 'sourceIp is CloudFront, not the client');
+  assert.equal(e.headers.Authorization, 'Bearer t');
   assert.equal(e.path, '/v2/team/app/tags/list');
   assert.equal(e.requestContext.path, '/registry/v2/team/app/tags/list');
   assert.ok(res.headers.get('via')?.includes('CloudFront'));
@@ -147,5 +149,18 @@ test('an upload service that does not answer within the origin read timeout is C
     assert.equal(res.headers.get('x-cache'), 'Error from cloudfront');
   } finally {
     slowUploads = false;
+  }
+});
+
+test('a cache policy that does not key on Authorization means the API never sees it: the gateway\'s 401', async () => {
+  const model = { behaviors: models.frontDoor.behaviors.map((b) => ({ ...b, forwardsAuthorization: false })) };
+  const door = new FrontDoor({ model, originResponse: originResponse as (e: unknown) => Promise<unknown> });
+  const base = await door.listen();
+  door.attach({ gateway: new RestApiGateway(models.api, lambda, { region: models.names.region, accountId: models.names.accountId }) });
+  try {
+    const res = await fetch(`${base}/v2/`, { headers: { authorization: 'Bearer t' } });
+    assert.equal(res.status, 401);
+  } finally {
+    await door.close();
   }
 });

@@ -3,8 +3,9 @@
  * request: pick the behaviour by path pattern (cache behaviours in order, then the default), run
  * its viewer-request CloudFront Function (the template's own source, run as CloudFront runs it:
  * the function's `handler` with a JS 2.0 event), forward to the behaviour's origin with the
- * origin request policy (AllViewerExceptHostHeader: Host becomes the origin's domain) and the
- * origin's custom headers (the API key), then, on behaviours with the Lambda@Edge
+ * origin request policy (AllViewerExceptHostHeader: Host becomes the origin's domain), the cache
+ * policy (Authorization reaches the origin only when the policy keys on it) and the origin's
+ * custom headers (the API key), then, on behaviours with the Lambda@Edge
  * origin-response function, run the stack's handler (lib/edge/origin-response.ts) on the
  * origin's response.
  *
@@ -14,8 +15,9 @@
  *                         origin read timeout (60 s) after the request is sent is CloudFront's 504
  *
  * Local adaptations: the harness serves plain HTTP on a port, where CloudFront serves HTTPS on
- * 443, so the function sees the Host without its port, and the two values it derives from the
- * Host (the challenge's realm URL, the public host) get this listener's scheme and port back.
+ * 443, so the function sees a stand-in Host (local-names.ts), and every value it derives from
+ * the Host (the challenge's realm URL, service, the public host) gets this listener's scheme,
+ * host and port.
  * CloudFront's own address, as API Gateway's `sourceIp` and in X-Forwarded-For, is the
  * documentation address 192.0.2.1. Not emulated: caching (the stack's policy caches nothing
  * without Cache-Control), compression, geo headers, WAF.
@@ -273,7 +275,7 @@ export class FrontDoor {
 
   private originHeaders(headers: HeaderList, behavior: BehaviorModel, origin: OriginModel, viewerIp: string, requestId: string): HeaderList {
     const hop = HOP_BY_HOP.filter((h) => h !== 'transfer-encoding');
-    let out = withoutHeaders(headers, [...hop, ...origin.customHeaders.map(([n]) => n)]);
+    let out = withoutHeaders(headers, [...hop, ...origin.customHeaders.map(([n]) => n), ...(behavior.forwardsAuthorization ? [] : ['authorization'])]);
     if (behavior.originRequestPolicy !== 'AllViewer') out = [...withoutHeaders(out, ['host']), ['Host', origin.domainName]];
     const forwardedFor = out.filter(([n]) => n.toLowerCase() === 'x-forwarded-for').map(([, v]) => v);
     out = withoutHeaders(out, ['x-forwarded-for']);
