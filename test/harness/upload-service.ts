@@ -3,14 +3,13 @@
  * environment (bucket and table names resolved to the emulators'), run by `stowage serve` in a
  * worker thread (./upload-service-worker.ts), healthy once the target group's health check path
  * answers one of its healthy codes. Two local adaptations, both visible here: the container's
- * address becomes a free loopback port (the template's 0.0.0.0:5000), and its data directory a
- * temp dir. Before that, the environment is checked exactly as the container would see it
+ * address becomes a free loopback port (the template's 0.0.0.0:5000; the server's start line
+ * says which), and its data directory a temp dir. Before that, the environment is checked exactly as the container would see it
  * (`stowage serve`'s own config validation, with the template's host): a container that would
  * refuse to start on AWS is reported as a problem.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseServeConfig } from '../../src/config.js';
@@ -35,17 +34,6 @@ export interface UploadServiceOptions {
   startTimeoutMs?: number;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Whether `stowage serve` would start with this environment (its own validation). */
 export function serveConfigProblem(env: Record<string, string>): string | undefined {
   try {
@@ -56,6 +44,17 @@ export function serveConfigProblem(env: Record<string, string>): string | undefi
   }
 }
 
+/** The target group's health check: the path answers one of its healthy codes. */
+async function healthy(url: string, model: UploadServiceModel): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}${model.healthCheckPath}`, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return model.healthyCodes.includes(res.status);
+  } catch {
+    return false;
+  }
+}
+
 export async function startUploadService(options: UploadServiceOptions): Promise<RunningUploadService> {
   const problems: string[] = [];
   const problem = options.deployedEnvironment && serveConfigProblem(options.deployedEnvironment);
@@ -63,8 +62,8 @@ export async function startUploadService(options: UploadServiceOptions): Promise
 
   const dataDir = join(options.dataDir, 'upload-service');
   await mkdir(dataDir, { recursive: true });
-  const port = await freePort();
-  const env = { ...options.environment, STOWAGE_HOST: '127.0.0.1', STOWAGE_PORT: String(port), STOWAGE_DATA_DIR: dataDir };
+  // Port 0: the server picks a free port and says which in its start line (no race for a port).
+  const env = { ...options.environment, STOWAGE_HOST: '127.0.0.1', STOWAGE_PORT: '0', STOWAGE_DATA_DIR: dataDir };
   const worker = new Worker(new URL('./upload-service-worker.js', import.meta.url), { env, stdout: true, stderr: true });
   let output = '';
   const capture = (chunk: Buffer) => {
@@ -85,19 +84,15 @@ export async function startUploadService(options: UploadServiceOptions): Promise
   worker.once('error', (err) => (exited = err));
   worker.once('exit', (code) => (exited ??= new Error(`exited with code ${code}`)));
 
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  let url: string | undefined;
   for (;;) {
     if (exited) throw new Error(`harness: the upload service did not start (${exited.message}):\n${output}`);
-    try {
-      const res = await fetch(`${url}${options.model.healthCheckPath}`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (options.model.healthyCodes.includes(res.status)) break;
-    } catch {
-      /* not listening yet */
-    }
+    url ??= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    if (url && (await healthy(url, options.model))) break;
     if (Date.now() > deadline) {
       await worker.terminate();
+      if (!url) throw new Error(`harness: the upload service printed no "listening on http://..." line within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`);
       throw new Error(`harness: the upload service was not healthy within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
