@@ -20,7 +20,9 @@
  * /v2/_catalog (the rule's repositories do not matter for it); the listing itself shows only the
  * repositories the principal may pull. Pure: the file is read by the caller (see parsePolicyText).
  */
-import { z } from 'zod';
+// Named imports, not the `z` namespace: the namespace defeats tree-shaking and pulls every zod
+// locale into each Lambda bundle.
+import { array, boolean, enum as zodEnum, literal, strictObject, string, type input as ZodInput } from 'zod';
 import type { Action } from '../routes.js';
 import { RepositoryPattern } from './patterns.js';
 import type { Principal } from './principal.js';
@@ -28,29 +30,28 @@ import { parseYamlSubset } from './yaml-subset.js';
 
 const ACTIONS = ['pull', 'push', 'delete', 'catalog'] as const;
 
-const Pattern = z.string().superRefine((s, ctx) => {
+const Pattern = string().superRefine((s, ctx) => {
   const problem = RepositoryPattern.problem(s);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-const Names = z.array(z.string().min(1).max(256)).default([]);
+const Names = array(string().min(1).max(256)).default([]);
 
-const PolicyDocument = z.strictObject({
-  version: z.literal(1),
-  anonymous: z.strictObject({ pull: z.array(Pattern).default([]) }).default({ pull: [] }),
-  rules: z
-    .array(
-      z.strictObject({
-        description: z.string().optional(),
-        principals: z.strictObject({ users: Names, groups: Names, clients: Names, authenticated: z.boolean().default(false) }),
-        repositories: z.array(Pattern).min(1),
-        actions: z.array(z.enum([...ACTIONS, '*'])).min(1),
+const PolicyDocument = strictObject({
+  version: literal(1),
+  anonymous: strictObject({ pull: array(Pattern).default([]) }).default({ pull: [] }),
+  rules: array(
+      strictObject({
+        description: string().optional(),
+        principals: strictObject({ users: Names, groups: Names, clients: Names, authenticated: boolean().default(false) }),
+        repositories: array(Pattern).min(1),
+        actions: array(zodEnum([...ACTIONS, '*'])).min(1),
       }),
     )
     .default([]),
 });
 
-export type PolicyDocument = z.input<typeof PolicyDocument>;
+export type PolicyDocument = ZodInput<typeof PolicyDocument>;
 
 interface CompiledRule {
   users: ReadonlySet<string>;
