@@ -60,6 +60,9 @@ try {
   const post = await registry.handle({ method: 'POST', path: '/v2/large/blob/blobs/uploads/', query: new URLSearchParams(), headers: {}, body: empty });
   const patch = await registry.handle({ method: 'PATCH', path: String(post.headers.location), query: new URLSearchParams(), headers: { 'content-length': String(size) }, body: body() });
   const patched = performance.now();
+  // Reported before finishing: fauxqs keeps an object in one Buffer, so it cannot assemble one
+  // over Node's 4 GiB Buffer limit; the streamed PATCH itself is what this bench measures.
+  console.log(JSON.stringify({ phase: 'patch', status: patch.status, seconds: +((patched - started) / 1000).toFixed(1), peakRssMiB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / (1 << 20)) }));
   const digest = `sha256:${hash.digest('hex')}`;
   const put = await registry.handle({ method: 'PUT', path: String(patch.headers.location), query: new URLSearchParams({ digest }), headers: { 'content-length': '0' }, body: (async function* () {})() });
   const finished = performance.now();
