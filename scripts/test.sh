@@ -5,22 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# tool -> Debian package
-declare -A PACKAGE_OF=([skopeo]=skopeo [umoci]=umoci [dockerd]=docker.io [containerd]=containerd [ctr]=containerd [podman]=podman)
-missing=()
-for tool in "${!PACKAGE_OF[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$tool]}")
-done
-if ((${#missing[@]})); then
-  packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "test: installing $packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
-  else
-    echo "test: missing $packages (install them as root with apt-get); their tests will be skipped locally and fail in CI" >&2
-  fi
-fi
+# Tests of a missing tool are skipped locally and fail in CI (test/helpers/tools.ts).
+. scripts/lib/ensure-tools.sh
+ensure_tools test skopeo=skopeo umoci=umoci dockerd=docker.io containerd=containerd ctr=containerd podman=podman
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci

@@ -5,15 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
+import { serveChild, type ServedChild } from '../helpers/serve-child.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
 
 let aws: AwsEmulators;
 let home: string;
@@ -31,40 +29,9 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), ...extra };
 }
 
-interface Started {
-  url?: string;
-  code?: number | null;
-  stderr: string;
-  stop(): Promise<void>;
-}
-
-/** Runs `stowage serve ARGS` until it says where it listens, or exits. */
-function serve(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', join(home, 'data'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const stop = async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-    };
-    const timer = setTimeout(() => resolve({ stderr: `${stderr}\n(timed out)`, stop }), 20_000);
-    child.stdout.on('data', (c) => {
-      stdout += c;
-      const m = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], stderr, stop });
-      }
-    });
-    child.stderr.on('data', (c) => (stderr += c));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, stop });
-    });
-  });
+/** Runs `stowage serve ARGS` on a free port with the data dir of this test. */
+function serve(args: string[], env: NodeJS.ProcessEnv): Promise<ServedChild> {
+  return serveChild(['--port', '0', '--data-dir', join(home, 'data'), ...args], env);
 }
 
 const AWS_FLAGS = ['--storage', 's3', '--s3-force-path-style', '--metadata', 'dynamodb', '--dynamodb-table', 'registry'];

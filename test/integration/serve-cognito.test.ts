@@ -9,18 +9,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { serveChild, type ServedChild } from '../helpers/serve-child.js';
 import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
 import { COGNITO_LOCAL_PRIVATE_JWK, createTestPool, createTestUser, startCognitoLocal, type CognitoLocal, type TestPool } from '../helpers/cognito-local.js';
 import { startLocalOAuth2TokenEndpoint, type LocalOAuth2TokenEndpoint } from '../helpers/local-oauth2-token-endpoint.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
 const PASSWORD = 'Correct-Horse-9';
 const CI_SECRET = 'ci-secret-0123456789abcdef0123456789abcdef';
 const PUBLIC_HOST = 'registry.example.com';
@@ -83,39 +81,8 @@ function taskEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-interface Started {
-  url?: string;
-  code?: number | null;
-  stderr: string;
-  stop(): Promise<void>;
-}
-
-function serve(env: NodeJS.ProcessEnv): Promise<Started> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const stop = async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-    };
-    const timer = setTimeout(() => resolve({ stderr: `${stderr}\n(timed out)`, stop }), 20_000);
-    child.stdout.on('data', (c) => {
-      stdout += c;
-      const m = /listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: `http://127.0.0.1:${m[1]}`, stderr, stop });
-      }
-    });
-    child.stderr.on('data', (c) => (stderr += c));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, stop });
-    });
-  });
+function serve(env: NodeJS.ProcessEnv): Promise<ServedChild> {
+  return serveChild(['--port', '0'], env);
 }
 
 async function aliceToken(): Promise<string> {
