@@ -7,11 +7,11 @@
 // test/helpers/distribution.ts starts docker-registry at log level info with the access log on, which
 // is right for debugging tests but would make a benchmark measure logging, hence our own config here.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { delay, readLogTail, startDaemon, waitForDaemon, type Daemon } from '../test/helpers/exec.js';
-import { freePort } from '../test/helpers/distribution.js';
+import { startDaemon, waitForDaemon, type Daemon } from '../test/helpers/exec.js';
+import { startDistribution } from '../test/helpers/distribution.js';
 
 export interface Target {
   name: 'stowage' | 'distribution';
@@ -104,37 +104,8 @@ function distributionConfig(dataDir: string, port: number): string {
 }
 
 export async function startDistributionProcess(baseDir: string): Promise<Target> {
-  const dataDir = join(baseDir, 'data');
-  const configFile = join(baseDir, 'config.yml');
-  const logFile = join(baseDir, 'registry.log');
-  await mkdir(dataDir, { recursive: true });
-  // REGISTRY_* variables override the config file; keep the environment out of it.
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('REGISTRY_')) env[k] = v;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    await writeFile(configFile, distributionConfig(dataDir, port));
-    const url = `http://127.0.0.1:${port}`;
-    const daemon = await startDaemon('docker-registry', ['serve', configFile], { logFile, env });
-    try {
-      await waitForDaemon('docker-registry', daemon, () => pingOk(url), { timeoutMs: 20_000, intervalMs: 100 });
-      return {
-        name: 'distribution',
-        url,
-        host: `127.0.0.1:${port}`,
-        pid: daemon.pid,
-        logFile,
-        stop: () => daemon.stop(10_000),
-      };
-    } catch (err) {
-      lastError = err;
-      await daemon.stop(5_000);
-      if (!/address already in use/.test(await readLogTail(logFile))) break;
-      await delay(100);
-    }
-  }
-  throw lastError;
+  const d = await startDistribution(baseDir, { configYaml: distributionConfig });
+  return { name: 'distribution', url: d.url, host: d.host, pid: d.pid, logFile: d.logFile, stop: d.stop };
 }
 
 /** Peak resident set size (VmHWM) and CPU seconds (user+system) of a process, from /proc. */

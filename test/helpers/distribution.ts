@@ -13,6 +13,8 @@ export interface RunningDistribution {
   host: string;
   dataDir: string;
   logFile: string;
+  /** The daemon's process id (for resource accounting). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,10 @@ function configYaml(dataDir: string, port: number): string {
   ].join('\n');
 }
 
-export async function startDistribution(baseDir: string, opts: { startTimeoutMs?: number } = {}): Promise<RunningDistribution> {
+export async function startDistribution(
+  baseDir: string,
+  opts: { startTimeoutMs?: number; /** Replaces the default config (e.g. the benchmark's quieter one). */ configYaml?: (dataDir: string, port: number) => string } = {},
+): Promise<RunningDistribution> {
   const dataDir = join(baseDir, 'data');
   const configFile = join(baseDir, 'config.yml');
   const logFile = join(baseDir, 'registry.log');
@@ -64,7 +69,7 @@ export async function startDistribution(baseDir: string, opts: { startTimeoutMs?
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    await writeFile(configFile, configYaml(dataDir, port));
+    await writeFile(configFile, (opts.configYaml ?? configYaml)(dataDir, port));
     const url = `http://127.0.0.1:${port}`;
     const daemon: Daemon = await startDaemon('docker-registry', ['serve', configFile], { logFile, env });
     try {
@@ -79,7 +84,7 @@ export async function startDistribution(baseDir: string, opts: { startTimeoutMs?
         },
         { timeoutMs: opts.startTimeoutMs ?? 20_000, intervalMs: 100 },
       );
-      return { url, host: `127.0.0.1:${port}`, dataDir, logFile, stop: () => daemon.stop(10_000) };
+      return { url, host: `127.0.0.1:${port}`, dataDir, logFile, pid: daemon.pid, stop: () => daemon.stop(10_000) };
     } catch (err) {
       lastError = err;
       await daemon.stop(5_000);
