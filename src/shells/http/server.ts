@@ -52,7 +52,7 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Regis
   await pipeline(body instanceof Readable ? body : Readable.from(body), res);
 }
 
-const INTERNAL_ERROR = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error: see the registry's log; retry the request', detail: null }] });
+const INTERNAL_ERROR = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error: see the registry log, then retry the request', detail: null }] });
 
 export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => console.error(m, e)) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
