@@ -3,17 +3,16 @@
  * call, an in-memory LargeObjectStore, and a per-command call counter on the client (the same
  * counter checks the documented call budget).
  */
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { startDynamoDbEmulator, TEST_CREDENTIALS } from '../helpers/aws-emulators.js';
 import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import type { LargeObjectStore } from '../../src/adapters/aws/large-objects.js';
 import { countCalls, type CallCounter } from '../helpers/aws-calls.js';
 
 export { countCalls, type CallCounter };
 
-export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+export { TEST_CREDENTIALS };
 
 export interface Dynalite {
   endpoint: string;
@@ -28,12 +27,8 @@ export interface Dynalite {
 }
 
 export async function startDynalite(): Promise<Dynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startDynamoDbEmulator();
+  const endpoint = server.endpoint;
   const clients: DynamoDBClient[] = [];
   const newClient = () => {
     const c = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
@@ -54,7 +49,7 @@ export async function startDynalite(): Promise<Dynalite> {
     },
     async stop() {
       for (const c of clients) c.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.stop();
     },
   };
 }

@@ -40,15 +40,29 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   return { endpoint, stop: () => app.close() };
 }
 
-export async function startAwsEmulators(): Promise<AwsEmulators> {
-  const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export interface DynamoDbEmulator {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** dynalite on a free loopback port, tables created at once (no CREATING delay). */
+export async function startDynamoDbEmulator(): Promise<DynamoDbEmulator> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
-    dyn.once('error', reject);
-    dyn.listen(0, '127.0.0.1', () => resolve());
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
   });
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function startAwsEmulators(): Promise<AwsEmulators> {
+  const dyn = await startDynamoDbEmulator();
   const s3Emulator = await startS3Emulator();
   const s3Endpoint = s3Emulator.endpoint;
-  const dynamodbEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
+  const dynamodbEndpoint = dyn.endpoint;
   const s3 = new S3Client({ endpoint: s3Endpoint, region: TEST_REGION, forcePathStyle: true, credentials: TEST_CREDENTIALS });
   const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
   return {
@@ -67,7 +81,7 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
       s3.destroy();
       dynamodb.destroy();
       await s3Emulator.stop();
-      await new Promise<void>((resolve) => dyn.close(() => resolve()));
+      await dyn.stop();
     },
   };
 }
