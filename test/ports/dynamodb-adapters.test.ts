@@ -3,6 +3,7 @@ import { after, before } from 'node:test';
 import { DynamoDbMetadataStore } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import { InMemoryLargeObjectStore, startDynalite, type Dynalite } from '../adapters/dynamodb-harness.js';
 import { metadataStoreSuite } from './metadata-store.suite.js';
+import { uploadSessionsSuite } from './upload-sessions.suite.js';
 
 let db: Dynalite;
 let tableName: string;
@@ -21,3 +22,5 @@ metadataStoreSuite(
   'DynamoDB metadata store (manifests in the large-object store)',
   async () => new DynamoDbMetadataStore({ client: db.client, tableName, largeObjects: new InMemoryLargeObjectStore(), inlineManifestLimit: 0 }),
 );
+
+uploadSessionsSuite('DynamoDB upload sessions', async () => new DynamoDbMetadataStore({ client: db.client, tableName, largeObjects: new InMemoryLargeObjectStore() }));

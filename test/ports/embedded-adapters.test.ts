@@ -5,6 +5,7 @@ import { FsBlobStore } from '../../src/adapters/embedded/fs-blob-store.js';
 import { SqliteMetadataStore } from '../../src/adapters/embedded/sqlite-metadata-store.js';
 import { blobStoreSuite } from './blob-store.suite.js';
 import { metadataStoreSuite } from './metadata-store.suite.js';
+import { uploadSessionsSuite } from './upload-sessions.suite.js';
 
 blobStoreSuite('filesystem blob store', async () => {
   const root = await mkdtemp(join(tmpdir(), 'stowage-fs-'));
@@ -17,3 +18,5 @@ metadataStoreSuite('SQLite metadata store', async () => {
   const root = await mkdtemp(join(tmpdir(), 'stowage-sqlite-'));
   return new SqliteMetadataStore(join(root, 'metadata.sqlite'));
 });
+
+uploadSessionsSuite('SQLite upload sessions', async () => new SqliteMetadataStore(join(await mkdtemp(join(tmpdir(), 'stowage-sqlite-')), 'metadata.sqlite')));

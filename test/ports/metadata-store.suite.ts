@@ -69,10 +69,10 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
     const m = await setup();
     const s: UploadSession = {
       id: randomUUID(), repository: 'r', offset: 0, startedAt: new Date().toISOString(), algorithm: 'sha256',
-      hashState: null, digestSoFar: null, storageState: { parts: [] }, leaseExpiresAt: null, version: 0,
+      hashState: null, digestSoFar: null, storageState: { parts: [] }, lease: null, version: 0,
     };
     await m.createUpload(s);
-    const next = { ...s, offset: 5, version: 1, storageState: { parts: ['x'] }, leaseExpiresAt: '2030-01-01T00:00:00.000Z' };
+    const next = { ...s, offset: 5, version: 1, storageState: { parts: ['x'] }, lease: { owner: 'w1', expiresAt: '2030-01-01T00:00:00.000Z' } };
     assert.equal(await m.updateUpload(next, 0), true);
     assert.equal(await m.updateUpload({ ...s, offset: 9, version: 1 }, 0), false, 'a stale writer loses');
     assert.deepEqual(await m.getUpload(s.id), next);
