@@ -227,9 +227,8 @@ async function writeRequestBody(
     chunked = true;
     const range = parseContentRange(rangeHeader);
     if (range.start !== session.offset) {
-      throw new RegistryError('BLOB_UPLOAD_INVALID', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
-        status: 416,
-        headers: sessionHeaders(session),
+      throw new RegistryError('UPLOAD_OUT_OF_ORDER', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
+        upload: { location: uploadPath(session.repository, session.id), id: session.id, offset: session.offset },
         detail: { offset: session.offset, rangeStart: range.start },
       });
     }
@@ -280,9 +279,7 @@ function checkNoLiveWriter(session: UploadSession): void {
 }
 
 function concurrentWrite(): RegistryError {
-  return new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset', {
-    status: 416,
-  });
+  return new RegistryError('UPLOAD_OUT_OF_ORDER', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset');
 }
 
 /** A hasher positioned at the session's offset, rebuilt as cheaply as possible. */
