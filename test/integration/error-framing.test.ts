@@ -115,7 +115,8 @@ describe('error answers on a keep-alive connection', () => {
   test('a chunk out of order: 416 with its JSON body counted, then the next request parses cleanly', async () => {
     const started = await conn.send('POST', `/v2/${repo}/blobs/uploads/`);
     assert.equal(started.status, 202);
-    const location = started.headers.location!;
+    const location = started.headers.location;
+    assert.ok(location, 'the upload has a Location');
 
     const refused = await conn.send('PATCH', location, { 'content-range': '5-9', 'content-type': 'application/octet-stream' });
     assert.equal(refused.status, 416);
