@@ -243,9 +243,8 @@ function planWrite(session: UploadSession, req: RegistryRequest): WritePlan {
   if (rangeHeader === undefined) return { expected: contentLength, chunked: false };
   const range = parseContentRange(rangeHeader);
   if (range.start !== session.offset) {
-    throw new RegistryError('BLOB_UPLOAD_INVALID', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
-      status: 416,
-      headers: sessionHeaders(session),
+    throw new RegistryError('UPLOAD_OUT_OF_ORDER', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
+      upload: { location: uploadPath(session.repository, session.id), id: session.id, offset: session.offset },
       detail: { offset: session.offset, rangeStart: range.start },
     });
   }
@@ -303,9 +302,7 @@ async function writeRequestBody(
 
 /** Refuses a request while another one holds the upload: the client checks the status and resends. */
 function concurrentWrite(): RegistryError {
-  return new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset', {
-    status: 416,
-  });
+  return new RegistryError('UPLOAD_OUT_OF_ORDER', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset');
 }
 
 /** A hasher positioned at the session's offset, rebuilt as cheaply as possible. */
