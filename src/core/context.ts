@@ -41,13 +41,18 @@ export class RegistryContext {
     return this.ports.metadata;
   }
 
-  /** Publishes committed changes; a sink failure is logged, never turned into a failed request. */
+  /**
+   * Publishes committed changes, before the request is answered. Best-effort sinks never reject;
+   * a durable sink (the outbox) rejects when it could not record the events, and the request
+   * then fails so that the client retries it (see src/ports/event-sink.ts).
+   */
   async emit(events: RegistryEvent[]): Promise<void> {
     if (events.length === 0) return;
     try {
       await this.ports.events.publish(events);
     } catch (err) {
-      this.log('event sink failed', err);
+      this.log('event sink failed: the change is committed, its events are not recorded', err);
+      throw err;
     }
   }
 }

@@ -9,8 +9,8 @@
  * (blob links, the manifest a tag is about to name). Only findBlobRepositories reads the GSI,
  * which is eventually consistent (it picks a mount source; a miss just means a normal upload).
  *
- * The items are also the event outbox: the table's stream (NEW_AND_OLD_IMAGES) is turned into
- * push/delete events by stream-events.ts, so manifest and tag items carry every event field.
+ * Events are not derived from these items: the core emits them, and on Lambda they are written
+ * to the same table as outbox items (outbox-event-sink.ts).
  */
 import {
   BatchWriteItemCommand,
