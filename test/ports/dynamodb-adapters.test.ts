@@ -4,6 +4,7 @@ import { DynamoDbMetadataStore } from '../../src/adapters/aws/dynamodb-metadata-
 import { DynamoDbLoginLimiter } from '../../src/adapters/aws/dynamodb-login-limiter.js';
 import { InMemoryLargeObjectStore, startDynalite, type Dynalite } from '../adapters/dynamodb-harness.js';
 import { metadataStoreSuite } from './metadata-store.suite.js';
+import { uploadSessionsSuite } from './upload-sessions.suite.js';
 import { dynamoDbLeftovers } from './metadata-leftovers.js';
 import { loginLimiterSuite } from './login-limiter.suite.js';
 
@@ -22,3 +23,5 @@ for (const [inlineManifestLimit, bulkEntries] of [[undefined, 150], [0, 40]] as 
 }
 
 loginLimiterSuite('DynamoDB login limiter', async (limits, now) => new DynamoDbLoginLimiter({ client: db.client, tableName: await db.newTable(), limits, now }));
+
+uploadSessionsSuite('DynamoDB upload sessions', async () => new DynamoDbMetadataStore({ client: db.client, tableName: await db.newTable(), largeObjects: new InMemoryLargeObjectStore() }));

@@ -11,6 +11,7 @@ import { loadOrCreateSigningKey } from '../../src/adapters/embedded/signing-key.
 import { UsersFile } from '../../src/adapters/embedded/users-file.js';
 import { blobStoreSuite } from './blob-store.suite.js';
 import { metadataStoreSuite } from './metadata-store.suite.js';
+import { uploadSessionsSuite } from './upload-sessions.suite.js';
 import { sqliteLeftovers } from './metadata-leftovers.js';
 import { loginLimiterSuite } from './login-limiter.suite.js';
 import { identityProviderSuite } from './identity-provider.suite.js';
@@ -27,6 +28,7 @@ metadataStoreSuite('SQLite metadata store', async () => {
   return { store: new SqliteMetadataStore(path), leftovers: sqliteLeftovers(path) };
 });
 
+uploadSessionsSuite('SQLite upload sessions', async () => new SqliteMetadataStore(join(await mkdtemp(join(tmpdir(), 'stowage-sqlite-')), 'metadata.sqlite')));
 loginLimiterSuite('in-memory login limiter', async (limits, now) => new MemoryLoginLimiter(limits, now));
 
 identityProviderSuite('embedded identity provider', async () => {

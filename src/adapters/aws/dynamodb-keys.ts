@@ -57,6 +57,8 @@ export const ATTR = {
   algorithm: 'algorithm',
   hashState: 'hashState',
   digestSoFar: 'digestSoFar',
+  /** The upload session's lease: who writes it now, and until when (ISO). */
+  leaseOwner: 'leaseOwner',
   leaseExpiresAt: 'leaseExpiresAt',
   storageState: 'storageState',
   version: 'version',

@@ -278,15 +278,14 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   async updateUpload(session: UploadSession, expectedVersion: number): Promise<boolean> {
-    return this.put(uploadItem(session, this.now()), {
-      expression: '#v = :v',
-      names: { '#v': ATTR.version },
-      values: { ':v': expectedVersion },
-    });
+    // A missing item fails the condition too, so a deleted session is never brought back.
+    return this.put(uploadItem(session, this.now()), { expression: '#v = :v', names: { '#v': ATTR.version }, values: { ':v': expectedVersion } });
   }
 
-  async deleteUpload(id: string): Promise<void> {
-    await this.delete(keys.upload(id));
+  async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {
+    const condition: Condition | undefined =
+      expectedVersion === undefined ? undefined : { expression: '#v = :v', names: { '#v': ATTR.version }, values: { ':v': expectedVersion } };
+    return (await this.delete(keys.upload(id), condition)) !== null;
   }
 
   // -------------------------------------------------------------------------------------------
