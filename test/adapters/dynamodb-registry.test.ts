@@ -13,6 +13,7 @@ import { FsBlobStore } from '../../src/adapters/embedded/fs-blob-store.js';
 import { DynamoDbMetadataStore } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import { eventsFromStreamBatch } from '../../src/adapters/aws/stream-events.js';
 import { Registry } from '../../src/core/registry.js';
+import { ALL_OPERATIONS } from '../../src/core/operations/all.js';
 import type { RegistryResponse } from '../../src/core/messages.js';
 import type { RegistryEvent } from '../../src/ports/event-sink.js';
 import { InMemoryLargeObjectStore, countCalls, startDynalite, type Dynalite } from './dynamodb-harness.js';
@@ -54,7 +55,7 @@ async function setup(name: string): Promise<Setup> {
   await blobs.init();
   const store = new DynamoDbMetadataStore({ client, tableName, largeObjects: new InMemoryLargeObjectStore() });
   const events: RegistryEvent[] = [];
-  const registry = new Registry({ blobs, metadata: store, events: { publish: async (e) => void events.push(...e) } });
+  const registry = new Registry({ blobs, metadata: store, events: { publish: async (e) => void events.push(...e) } }, undefined, { operations: ALL_OPERATIONS });
   return { registry, events, store, calls, recorder };
 }
 

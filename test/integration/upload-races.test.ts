@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type IncomingRequest } from '../../src/core/registry.js';
+import { ALL_OPERATIONS } from '../../src/core/operations/all.js';
 import type { RegistryResponse } from '../../src/core/messages.js';
 import { startTestPorts, type TestBackend, type TestPorts } from '../helpers/server.js';
 
@@ -48,8 +49,8 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
     before(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'stowage-races-'));
       env = await startTestPorts(backend, dataDir);
-      a = new Registry(env.ports);
-      b = new Registry(env.ports);
+      a = new Registry(env.ports, undefined, { operations: ALL_OPERATIONS });
+      b = new Registry(env.ports, undefined, { operations: ALL_OPERATIONS });
     });
     after(async () => {
       await env.close();

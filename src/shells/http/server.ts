@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Registry, type RegistryOptions } from '../../core/registry.js';
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import { API_VERSION_HEADER, type RegistryResponse } from '../../core/messages.js';
+import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 
 export interface ServerOptions {
@@ -104,7 +105,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
     const limits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
-    handler = createRequestHandler(new Registry(resolvedPorts, limits, registryOptions));
+    handler = createRequestHandler(new Registry(resolvedPorts, limits, { ...registryOptions, operations: ALL_OPERATIONS }));
   } catch (err) {
     server.close();
     throw err;
