@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import type { RegistryResponse } from '../../core/messages.js';
 import { RegistryError } from '../../core/errors.js';
 import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
+import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 
 export interface ServerOptions {
@@ -106,7 +107,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
     const limits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
-    handler = createRequestHandler(new Registry(resolvedPorts, limits, registryOptions));
+    handler = createRequestHandler(new Registry(resolvedPorts, limits, { ...registryOptions, operations: ALL_OPERATIONS }));
   } catch (err) {
     server.close();
     throw err;
