@@ -4,6 +4,7 @@ import type { EventSink, RegistryEvent } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { NativeHashCache } from './hashing.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { log as processLog } from '../log/logger.js';
 
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (413 above). */
@@ -33,7 +34,7 @@ export class RegistryContext {
   constructor(
     readonly ports: RegistryPorts,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,
-    private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e),
+    private readonly log: (message: string, error: unknown) => void = (m, e) => processLog.error(m, { error: e }),
   ) {}
 
   get blobs(): BlobStore {

@@ -5,6 +5,7 @@
 import { appendFile } from 'node:fs/promises';
 import { eventEnvelope } from '../../core/events.js';
 import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
+import { log as processLog } from '../../log/logger.js';
 
 export class JsonLinesEventSink implements EventSink {
   constructor(private readonly path: string) {}
@@ -18,7 +19,7 @@ export class WebhookEventSink implements EventSink {
   constructor(
     private readonly urls: string[],
     private readonly timeoutMs = 5000,
-    private readonly log: (message: string) => void = (m) => console.error(m),
+    private readonly log: (message: string) => void = (m) => processLog.error(m),
   ) {}
 
   async publish(events: RegistryEvent[]): Promise<void> {

@@ -10,6 +10,7 @@ import { Registry, type RegistryOptions } from '../../core/registry.js';
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import { API_VERSION_HEADER, type RegistryResponse } from '../../core/messages.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
+import { log as processLog } from '../../log/logger.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -54,7 +55,7 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Regis
 
 const INTERNAL_ERROR = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error: see the registry log, then retry the request', detail: null }] });
 
-export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => console.error(m, e)) {
+export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => processLog.error(m, { error: e })) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');

@@ -10,18 +10,19 @@ import { errorResponse } from '../../../core/registry.js';
 import { API_VERSION_HEADER, response } from '../../../core/messages.js';
 import { toProxyResult } from '../response.js';
 import type { MiddlewareLikeObj } from '../middy-like.js';
+import { jsonRecordsTo, log as processLog } from '../../../log/logger.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>;
 
 export const INTERNAL_ERROR_BODY = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error; the request was not applied', detail: null }] });
 
 export interface ErrorMappingOptions {
-  /** Where unexpected errors are reported. @default console.error */
+  /** Where unexpected errors are reported. @default the process logger (src/log) */
   log?: (line: string) => void;
 }
 
 export function errorMapping(options: ErrorMappingOptions = {}): MiddlewareLikeObj<Event, APIGatewayProxyResult> {
-  const log = options.log ?? ((line) => console.error(line));
+  const log = options.log ?? jsonRecordsTo(processLog, 'error', 'unexpected error');
   return {
     onError(request) {
       const head = request.event.httpMethod?.toUpperCase() === 'HEAD';
