@@ -34,7 +34,7 @@ test('patterns: * is one component (or within one), ** any depth, literals exact
   for (const bad of ['', 'Team/*', 'a/**b', 'a//b', '/a', 'a/', 'a b', 'a/***']) assert.ok(RepositoryPattern.problem(bad), bad);
 });
 
-// How fast (no catastrophic backtracking) is a bench row: `npm run bench -- --rows=pattern-backtracking`.
+// How fast (no catastrophic backtracking) is a bench row: `npm run bench -- --rows=pattern_backtracking_ms`.
 test('a long name against many wildcards: the answer', () => {
   assert.ok(!RepositoryPattern.parse('**/**/**/**/**/x').matches(`${'a/'.repeat(100)}b`));
   assert.ok(RepositoryPattern.parse('**/**/**/**/**/x').matches(`${'a/'.repeat(100)}x`));
