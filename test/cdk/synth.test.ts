@@ -31,12 +31,16 @@ test('cdk synth: bundles every function, passes CloudFormation validation', () =
     });
     assert.equal(run.status, 0, `cdk synth failed:\n${run.stdout}\n${run.stderr}`);
 
-    const template = JSON.parse(readFileSync(join(out, 'Stowage.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, string> }> };
+    const template = JSON.parse(readFileSync(join(out, 'Stowage.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, string> }>;
+    };
     const resources = Object.keys(template.Resources).length;
     assert.ok(resources < 500);
 
     // Every operation's function is a real esbuild bundle (ESM) with its source map.
-    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('Stowage registry: '));
+    const functions = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('Stowage registry: '),
+    );
     assert.equal(functions.length, OPERATIONS.length);
     for (const fn of functions) {
       const asset = fn.Metadata?.['aws:asset:path'];
@@ -55,7 +59,10 @@ test('cdk synth: bundles every function, passes CloudFormation validation', () =
 
     // CDK's CloudFormation validation ran with findings as errors and found none.
     const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
-    assert.deepEqual(report.pluginReports.flatMap((r) => r.violations ?? []), []);
+    assert.deepEqual(
+      report.pluginReports.flatMap((r) => r.violations ?? []),
+      [],
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
     if (!hadContextFile && existsSync(contextFile) && readFileSync(contextFile, 'utf8').trim() === '{}') rmSync(contextFile);

@@ -52,7 +52,9 @@ rules:
   - principals: { }
     repositories: [x]
     actions: [pull]
-`.replace('  - principals: { }\n    repositories: [x]\n    actions: [pull]\n', `  - principals:
+`.replace(
+  '  - principals: { }\n    repositories: [x]\n    actions: [pull]\n',
+  `  - principals:
       users: [alice]
       clients: [ci-build]
     repositories: ["**"]
@@ -61,7 +63,8 @@ rules:
       users: [admin]
     repositories: ["**"]
     actions: ["*"]
-`);
+`,
+);
 
 test('policy: groups, users, clients, anonymous pull, catalog; nothing unless a rule says so', () => {
   const policy = parsePolicyText(POLICY_YAML, 'test.yaml');
@@ -107,7 +110,11 @@ test('invalid policies are refused with every problem named', () => {
   assert.match(problems('{"version":2}'), /version/);
   assert.match(problems('{"version":1,"rules":[{"principals":{},"repositories":["Bad/*"],"actions":["pull"]}]}'), /rules\.0\.repositories\.0/);
   assert.match(problems('{"version":1,"rules":[{"principals":{},"repositories":["a"],"actions":["admin"]}]}'), /rules\.0\.actions\.0/);
-  assert.match(problems('{"version":1,"rules":[{"principals":{"user":["typo"]},"repositories":["a"],"actions":["pull"]}]}'), /user/, 'unknown keys are errors, not silently ignored');
+  assert.match(
+    problems('{"version":1,"rules":[{"principals":{"user":["typo"]},"repositories":["a"],"actions":["pull"]}]}'),
+    /user/,
+    'unknown keys are errors, not silently ignored',
+  );
   assert.match(problems('version: 1\n\trules: []'), /^p: Tabs are not allowed as indentation at line 2/);
   assert.match(problems('version: 1\nversion: 1'), /^p: Map keys must be unique at line 2/);
   assert.match(problems('version: 1\n---\nversion: 1'), /^p: Source contains multiple documents/);

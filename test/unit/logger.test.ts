@@ -14,7 +14,10 @@ test('one JSON line per record: time, level, request id, message first, then the
   assert.equal(lines.length, 1);
   assert.ok(!lines[0]!.includes('\n'));
   assert.deepEqual(Object.keys(records()[0]!).slice(0, 4), ['timestamp', 'level', 'requestId', 'message']);
-  assert.deepEqual({ ...records()[0], timestamp: undefined }, { timestamp: undefined, level: 'WARN', requestId: 'r-1', message: 'disk almost full', service: 'stowage', sampling_rate: 0, freeBytes: 10 });
+  assert.deepEqual(
+    { ...records()[0], timestamp: undefined },
+    { timestamp: undefined, level: 'WARN', requestId: 'r-1', message: 'disk almost full', service: 'stowage', sampling_rate: 0, freeBytes: 10 },
+  );
 });
 
 test('records below the level are not written; errors keep their message and stack', () => {
@@ -22,7 +25,10 @@ test('records below the level are not written; errors keep their message and sta
   logger.info('not shown');
   logger.debug('not shown');
   logger.error('failed', { error: new Error('boom') });
-  assert.deepEqual(records().map((r) => r.message), ['failed']);
+  assert.deepEqual(
+    records().map((r) => r.message),
+    ['failed'],
+  );
   assert.match(JSON.stringify(records()[0]!.error), /"message":"boom".*"stack":"Error: boom/);
 });
 
