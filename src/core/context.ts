@@ -3,6 +3,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink, RegistryEvent } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { UploadLeaseTiming } from './upload-claim.js';
+import { log as processLog } from '../log/logger.js';
 
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (413 above). */
@@ -42,7 +43,7 @@ export class RegistryContext {
   constructor(
     readonly ports: Partial<RegistryPorts>,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,
-    private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e),
+    private readonly log: (message: string, error: unknown) => void = (m, e) => processLog.error(m, { error: e }),
   ) {}
 
   get blobs(): BlobStore {

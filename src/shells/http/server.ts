@@ -13,6 +13,7 @@ import { RegistryError } from '../../core/errors.js';
 import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
 import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
+import { log as processLog } from '../../log/logger.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -55,7 +56,7 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Regis
   await pipeline(body instanceof Readable ? body : Readable.from(body), res);
 }
 
-export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => console.error(m, e)) {
+export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => processLog.error(m, { error: e })) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');

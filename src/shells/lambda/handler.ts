@@ -79,9 +79,9 @@ export interface LambdaHandlerOptions {
    * @default true
    */
   rewriteUnauthorized?: boolean;
-  /** Request log lines. @default console.log */
+  /** Request log lines. @default the process logger (src/log) */
   log?: (line: string) => void;
-  /** Unexpected errors. @default console.error */
+  /** Unexpected errors. @default the process logger (src/log) */
   logError?: (line: string) => void;
   /** @default LAMBDA_MAX_BODY_BYTES (4.5 MiB) */
   maxBodyBytes?: number;
