@@ -68,7 +68,15 @@ export function logGroupDefaults(retention: logs.RetentionDays): logs.LogGroupPr
 }
 
 /**
- * Node.js Lambda functions: Node.js 22 on arm64, esbuild bundles (ESM, minified, source maps,
+ * The Node.js runtime of the regional Lambda functions: the newest Lambda offers (nodejs24.x is
+ * supported until 2028-04-30), and the esbuild target that matches it, derived so the two cannot
+ * drift. scripts/lambda-bundles.mjs bundles with the same target.
+ */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const LAMBDA_ESBUILD_TARGET = LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1');
+
+/**
+ * Node.js Lambda functions: LAMBDA_RUNTIME on arm64, esbuild bundles (ESM, minified, source maps,
  * the AWS SDK bundled and tree-shaken rather than taken from the runtime), JSON logs into a log
  * group with a retention. In this repository `projectRoot` is the package root and its
  * package-lock.json pins what esbuild bundles; installed as a dependency (npm publishes no
@@ -83,7 +91,7 @@ export function functionDefaults(options: {
   tracing: boolean;
 }): nodejs.NodejsFunctionProps {
   return {
-    runtime: lambda.Runtime.NODEJS_22_X,
+    runtime: LAMBDA_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
     handler: 'handler',
     memorySize: options.memorySize,
@@ -97,7 +105,7 @@ export function functionDefaults(options: {
     environment: { NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
       format: nodejs.OutputFormat.ESM,
-      target: 'node22',
+      target: LAMBDA_ESBUILD_TARGET,
       platform: 'node',
       minify: true,
       sourceMap: true,

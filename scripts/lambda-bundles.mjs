@@ -76,7 +76,7 @@ async function bundle(name) {
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: (await import(join(dist, 'lib/defaults.js'))).LAMBDA_ESBUILD_TARGET, // the stack's target, one definition
     format,
     minify: true,
     treeShaking: true,

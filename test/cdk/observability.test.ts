@@ -26,12 +26,12 @@ test('every log group has a retention, and every function, the stage and the tas
   checkRetention(synthCached({ anonymousPull: true, uploadService: { enabled: false } }), 'anonymous pull, no upload service');
 });
 
-test('Lambda functions: Node.js 22 on arm64 (Lambda@Edge aside), JSON logs, source maps on', () => {
+test('Lambda functions: Node.js 24 on arm64 (Lambda@Edge aside), JSON logs, source maps on', () => {
   const s = synthCached();
   const fns = resourcesOfType(s.json, 'AWS::Lambda::Function').filter(([, p]) => String(p.Description ?? '').startsWith('Stowage'));
   assert.ok(fns.length >= 18);
   for (const [id, p] of fns) {
-    assert.equal(p.Runtime, 'nodejs22.x', id);
+    assert.equal(p.Runtime, 'nodejs24.x', id);
     assert.deepEqual(p.Architectures, ['arm64'], id);
     assert.equal((p.LoggingConfig as { LogFormat: string }).LogFormat, 'JSON', id);
     assert.equal((p.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS, '--enable-source-maps', id);
