@@ -14,6 +14,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { settingsEnvironment } from '../src/config/settings.js';
 import { DEFAULT_DETAIL_TYPE, EVENT_SOURCE } from '../src/core/events.js';
 import { queueDefaults } from './defaults.js';
 import type { FunctionFactory } from './functions.js';
@@ -41,7 +42,7 @@ export class RegistryEvents extends Construct {
       description: 'Stowage: DynamoDB stream -> EventBridge (the event outbox)',
       timeout: Duration.minutes(1),
       memorySize: 256,
-      environment: { STOWAGE_EVENT_BUS: this.bus.eventBusName, STOWAGE_EVENT_DETAIL_TYPE: DEFAULT_DETAIL_TYPE },
+      environment: settingsEnvironment({ eventBus: this.bus.eventBusName, eventDetailType: DEFAULT_DETAIL_TYPE }),
     });
     this.bus.grantPutEventsTo(this.consumer);
     this.consumer.addEventSource(

@@ -11,6 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { checkSetting, SETTINGS } from '../src/config/settings.js';
 import { Policy } from '../src/core/auth/policy.js';
 import { parseYamlSubset } from '../src/core/auth/yaml-subset.js';
 
@@ -87,12 +88,13 @@ export interface StowageRegistryProps {
    */
   readonly stageName?: string;
   /**
-   * `service` in the Docker token challenge and the token endpoint's audience.
+   * `service` in the Docker token challenge and the token endpoint's audience: the service
+   * setting.
    * @default - the public host name the client used
    */
   readonly serviceName?: string;
   /**
-   * Key prefix inside the bucket (`registry/`); empty or ending in `/`.
+   * Key prefix inside the bucket (`registry/`); empty or ending in `/`: the s3Prefix setting.
    * @default ''
    */
   readonly s3Prefix?: string;
@@ -102,7 +104,8 @@ export interface StowageRegistryProps {
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Lifetime of the presigned URLs blob GET and HEAD redirect to, seconds.
+   * Lifetime of the presigned URLs blob GET and HEAD redirect to, seconds: the
+   * s3PresignExpires setting of the functions and the upload service (src/config/settings.ts).
    * @default 900
    */
   readonly presignExpiresSeconds?: number;
@@ -148,7 +151,7 @@ export interface StowageRegistryProps {
   readonly additionalClientIds?: readonly string[];
   /**
    * Identifier of the Cognito resource server whose scopes (`<id>/pull`, `/push`, `/delete`)
-   * machine clients request.
+   * machine clients request: the cognito.resourceServer setting.
    * @default 'stowage'
    */
   readonly resourceServerIdentifier?: string;
@@ -276,9 +279,9 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     maxNameDepth: props.maxNameDepth ?? 5,
     stageName: props.stageName ?? 'registry',
     serviceName: props.serviceName,
-    s3Prefix: props.s3Prefix ?? '',
+    s3Prefix: props.s3Prefix ?? SETTINGS.s3Prefix.default,
     encryptionKey: props.encryptionKey,
-    presignExpiresSeconds: props.presignExpiresSeconds ?? 900,
+    presignExpiresSeconds: props.presignExpiresSeconds ?? SETTINGS.s3PresignExpires.default,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     functionMemoryMiB: props.functionMemoryMiB ?? 1024,
     tracing: props.tracing ?? false,
@@ -286,7 +289,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     policyDocument: typeof policy === 'object' ? policy.json : undefined,
     policyHasAnonymousPull: typeof policy === 'object' && policy.anonymousPull,
     additionalClientIds: props.additionalClientIds ?? [],
-    resourceServerIdentifier: props.resourceServerIdentifier ?? 'stowage',
+    resourceServerIdentifier: props.resourceServerIdentifier ?? SETTINGS['cognito.resourceServer'].default,
     cognitoDomainPrefix: props.cognitoDomainPrefix,
     throttleRateLimit: props.throttleRateLimit ?? 1000,
     throttleBurstLimit: props.throttleBurstLimit ?? 2000,
@@ -313,7 +316,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   if (known(r.s3Prefix)) {
     need(r.s3Prefix === '' || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(r.s3Prefix), `s3Prefix must be empty or segments ending in "/", without a leading "/" (got "${r.s3Prefix}")`);
   }
-  need(isInt(r.presignExpiresSeconds) && r.presignExpiresSeconds >= 1 && r.presignExpiresSeconds <= 604_800, `presignExpiresSeconds must be an integer from 1 to 604800 (got ${r.presignExpiresSeconds})`);
+  need(checkSetting(SETTINGS.s3PresignExpires, r.presignExpiresSeconds).ok, `presignExpiresSeconds must be ${SETTINGS.s3PresignExpires.allowed} (got ${r.presignExpiresSeconds})`);
   need(Object.values(logs.RetentionDays).includes(r.logRetention) && r.logRetention !== logs.RetentionDays.INFINITE, 'logRetention must be a finite logs.RetentionDays value');
   need(isInt(r.functionMemoryMiB) && r.functionMemoryMiB >= 256 && r.functionMemoryMiB <= 10_240, `functionMemoryMiB must be an integer from 256 to 10240 (got ${r.functionMemoryMiB})`);
   need(/^[A-Za-z0-9._~:/-]{1,256}$/.test(r.resourceServerIdentifier) && !r.resourceServerIdentifier.includes('/'), `resourceServerIdentifier must be 1-256 of [A-Za-z0-9._~:-] (got "${r.resourceServerIdentifier}")`);

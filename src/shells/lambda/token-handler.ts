@@ -42,6 +42,7 @@ import { inputLimits } from './middleware/input-limits.js';
 import { requestLog } from './middleware/request-log.js';
 import { toIncomingRequest, type ProxyEventLike } from './request.js';
 import { toProxyResult } from './response.js';
+import { tokenLambdaConfigFromEnv } from './config.js';
 
 /** What the token endpoint needs besides the per-request realm and service. */
 export interface TokenEndpointSetup {
@@ -56,14 +57,12 @@ export interface TokenEndpointSetup {
 const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$/;
 
 export function tokenSetupFromEnv(env: NodeJS.ProcessEnv = process.env): TokenEndpointSetup {
-  const table = env.STOWAGE_DYNAMODB_TABLE;
+  const { dynamodbTable: table, ...names } = tokenLambdaConfigFromEnv(env);
   const limiter: LoginLimiter = table ? new DynamoDbLoginLimiter({ client: new DynamoDBClient({}), tableName: table }) : new MemoryLoginLimiter();
   return {
     base: { provider: createCognitoProvider(cognitoConfigFromEnv(env)), policy: policyFromEnv(env), limiter },
     audit: new LogAuditSink(),
-    ...(env.STOWAGE_SERVICE && { service: env.STOWAGE_SERVICE }),
-    publicHostHeader: (env.STOWAGE_PUBLIC_HOST_HEADER || 'host').toLowerCase(),
-    ...(env.STOWAGE_CLIENT_ADDRESS_HEADER && { clientAddressHeader: env.STOWAGE_CLIENT_ADDRESS_HEADER }),
+    ...names,
   };
 }
 

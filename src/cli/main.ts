@@ -4,14 +4,16 @@
  * users `serve --auth local` logs in against.
  */
 import { mkdir } from 'node:fs/promises';
-import { createPorts } from './adapters/create-ports.js';
-import { createEmbeddedAuth, loadPolicyFile } from './adapters/embedded/auth.js';
-import { MemoryLoginLimiter } from './adapters/embedded/login-limiter.js';
-import type { AuthSettings } from './core/auth/settings.js';
-import { JsonLinesAuditSink } from './adapters/embedded/audit-sink.js';
-import { DataPaths } from './adapters/embedded/paths.js';
-import { isLoopback, parseServeConfig, SERVE_USAGE } from './config.js';
-import { startServer } from './shells/http/server.js';
+import { createPorts } from '../adapters/create-ports.js';
+import { createEmbeddedAuth, loadPolicyFile } from '../adapters/embedded/auth.js';
+import { MemoryLoginLimiter } from '../adapters/embedded/login-limiter.js';
+import type { AuthSettings } from '../core/auth/settings.js';
+import { JsonLinesAuditSink } from '../adapters/embedded/audit-sink.js';
+import { DataPaths } from '../adapters/embedded/paths.js';
+import { SETTINGS } from '../config/settings.js';
+import { isLoopback, parseServeConfig } from './serve-config.js';
+import { SERVE_USAGE } from './usage.js';
+import { startServer } from '../shells/http/server.js';
 import { USER_USAGE, userCommand } from './user-command.js';
 
 async function serve(argv: string[]): Promise<void> {
@@ -46,10 +48,10 @@ async function serve(argv: string[]): Promise<void> {
         });
       } else if (config.auth === 'cognito') {
         // Loaded only when configured, like the other AWS adapters.
-        const { createCognitoAuth, policyFromEnv } = await import('./adapters/aws/cognito-auth.js');
-        const { cognitoConfigFromEnv } = await import('./adapters/aws/cognito-config.js');
-        const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv();
-        auth = createCognitoAuth({ config: cognitoConfigFromEnv(), policy, limiter: new MemoryLoginLimiter(), realm, service });
+        const { createCognitoAuth, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
+        const { cognitoConfigFromEnv } = await import('../adapters/aws/cognito-config.js');
+        const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv(config.environment);
+        auth = createCognitoAuth({ config: cognitoConfigFromEnv(config.environment), policy, limiter: new MemoryLoginLimiter(), realm, service });
       }
       return {
         ...(auth && { auth }),
@@ -59,7 +61,7 @@ async function serve(argv: string[]): Promise<void> {
     },
   }, ports);
   const where = [config.storage === 's3' ? `blobs in s3://${config.s3Bucket}/${config.s3Prefix}` : `blobs in ${config.dataDir}`, config.metadata === 'dynamodb' ? `metadata in DynamoDB table ${config.dynamodbTable}` : 'metadata in SQLite'];
-  const security = config.auth !== 'none' ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : process.env.STOWAGE_POLICY_DOCUMENT && config.auth === 'cognito' ? 'policy from STOWAGE_POLICY_DOCUMENT' : 'every authenticated user may do everything'}` : 'no authentication';
+  const security = config.auth !== 'none' ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : config.environment[SETTINGS.policyDocument.env] && config.auth === 'cognito' ? `policy from ${SETTINGS.policyDocument.env}` : 'every authenticated user may do everything'}` : 'no authentication';
   console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
