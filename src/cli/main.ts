@@ -13,6 +13,7 @@ import { DataPaths } from '../adapters/embedded/paths.js';
 import { SETTINGS } from '../config/settings.js';
 import { isLoopback, parseServeConfig } from './serve-config.js';
 import { SERVE_USAGE } from './usage.js';
+import { ConfigError } from './config-error.js';
 import { startServer } from '../shells/http/server.js';
 import { USER_USAGE, userCommand } from './user-command.js';
 
@@ -51,7 +52,7 @@ async function serve(argv: string[]): Promise<void> {
         const { createCognitoAuth, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
         const { cognitoConfigFromEnv } = await import('../adapters/aws/cognito-config.js');
         const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv(config.environment);
-        auth = createCognitoAuth({ config: cognitoConfigFromEnv(config.environment), policy, limiter: new MemoryLoginLimiter(), realm, service });
+        auth = createCognitoAuth({ config: cognitoSettings(() => cognitoConfigFromEnv(config.environment)), policy, limiter: new MemoryLoginLimiter(), realm, service });
       }
       return {
         ...(auth && { auth }),
@@ -68,6 +69,15 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The Cognito settings, whose refusal is a configuration error like any other (exit status 2). */
+function cognitoSettings<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {

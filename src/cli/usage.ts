@@ -1,16 +1,8 @@
 /** The usage text of `stowage serve`, written from the settings (src/config/settings.ts). */
 import { ALL_SETTINGS, type Setting, type SettingGroup } from '../config/settings.js';
+import { defaultInWords } from '../config/settings-table.js';
 
 const WIDTH = 27;
-
-/** What a setting defaults to, in words; undefined when it has no default. */
-export function defaultInWords(s: Setting): string | undefined {
-  if (s.defaultText !== undefined) return s.defaultText;
-  if (s.default === undefined) return undefined;
-  if (s.default === '' || (Array.isArray(s.default) && s.default.length === 0)) return 'none';
-  if (typeof s.default === 'boolean') return s.default ? 'on' : 'off';
-  return String(s.default);
-}
 
 /** One setting's usage entry: the flag (or the variable alone), then what it does, the variable and the default. */
 export function usageLine(s: Setting): string {

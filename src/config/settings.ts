@@ -85,7 +85,7 @@ function setting<T>(s: Spec<T> & { default?: T }): Setting<T> {
 
 /** The settings by key. Property names are the config file's key paths. */
 export const SETTINGS = {
-  host: setting({ key: 'host', env: 'STOWAGE_HOST', flag: 'host', flagArg: 'HOST', type: text(), default: '127.0.0.1', group: 'server', description: 'address to listen on' }),
+  host: setting({ key: 'host', env: 'STOWAGE_HOST', flag: 'host', flagArg: 'HOST', type: text(), default: '127.0.0.1', group: 'server', description: 'address to listen on; beyond loopback it needs auth local or cognito (or insecureNoAuth)' }),
   port: setting({ key: 'port', env: 'STOWAGE_PORT', flag: 'port', flagArg: 'PORT', type: integer(0, 65535), default: 5000, group: 'server', description: 'port to listen on' }),
   dataDir: setting({ key: 'dataDir', env: 'STOWAGE_DATA_DIR', flag: 'data-dir', flagArg: 'DIR', type: path, default: './data', group: 'server', description: 'embedded data: blobs, SQLite, event and audit logs, local users' }),
   clientAddressHeader: setting({ key: 'clientAddressHeader', env: 'STOWAGE_CLIENT_ADDRESS_HEADER', flag: 'client-address-header', flagArg: 'H', type: headerName, defaultText: 'the socket address', group: 'server', description: 'header a trusted proxy (the front door) sets to the client address, for rate limits and audit' }),
@@ -98,11 +98,11 @@ export const SETTINGS = {
   s3ServeBlobs: setting({ key: 's3ServeBlobs', env: 'STOWAGE_S3_SERVE_BLOBS', flag: 's3-serve-blobs', flagArg: 'MODE', type: choice(['redirect', 'stream']), default: 'redirect', group: 'storage', description: 'redirect (307 to a presigned URL) or stream through the server, for stores clients cannot reach' }),
   s3PresignExpires: setting({ key: 's3PresignExpires', env: 'STOWAGE_S3_PRESIGN_EXPIRES', flag: 's3-presign-expires', flagArg: 'S', type: integer(1, 7 * 24 * 3600), default: 900, group: 'storage', description: 'lifetime of presigned blob URLs, seconds' }),
   metadata: setting({ key: 'metadata', env: 'STOWAGE_METADATA', flag: 'metadata', flagArg: 'sqlite|dynamodb', type: choice(['sqlite', 'dynamodb']), default: 'sqlite', group: 'storage', description: 'where manifests, tags and upload sessions live' }),
-  dynamodbTable: setting({ key: 'dynamodbTable', env: 'STOWAGE_DYNAMODB_TABLE', flag: 'dynamodb-table', flagArg: 'NAME', type: text('a table name of at least 3 characters', z.minLength(3)), group: 'storage', description: 'DynamoDB table (required with metadata dynamodb and in Lambdas)' }),
+  dynamodbTable: setting({ key: 'dynamodbTable', env: 'STOWAGE_DYNAMODB_TABLE', flag: 'dynamodb-table', flagArg: 'NAME', type: text('a table name of at least 3 characters', z.minLength(3)), group: 'storage', description: 'DynamoDB table (required with metadata dynamodb and in Lambdas; layout: docs/dynamodb-table.md)' }),
   createResources: setting({ key: 'createResources', env: 'STOWAGE_CREATE_RESOURCES', flag: 'create-resources', type: boolean, default: false, group: 'storage', description: 'create the bucket and table when absent (emulators, development)' }),
 
-  events: setting({ key: 'events', env: 'STOWAGE_EVENTS', flag: 'events', flagArg: 'LIST', type: list(choice(EVENT_SINKS), `a list of ${EVENT_SINKS.join(', ')}`), defaultText: 'log, plus webhook when webhooks are given', group: 'events', description: 'event sinks, comma-separated' }),
-  webhooks: setting({ key: 'webhooks', env: 'STOWAGE_WEBHOOKS', flag: 'webhook', flagArg: 'URL', repeatable: true, type: list(httpUrl, 'a list of http or https URLs'), default: [], group: 'events', description: 'POST every event to these URLs (flag repeatable, variable comma-separated)' }),
+  events: setting({ key: 'events', env: 'STOWAGE_EVENTS', flag: 'events', flagArg: 'LIST', type: list(choice(EVENT_SINKS), `a list of ${EVENT_SINKS.join(', ')}`), defaultText: 'log, plus webhook when webhooks are given', group: 'events', description: 'event sinks, comma-separated (docs/events.md)' }),
+  webhooks: setting({ key: 'webhooks', env: 'STOWAGE_WEBHOOKS', flag: 'webhook', flagArg: 'URL', repeatable: true, type: list(httpUrl, 'a list of http or https URLs'), default: [], group: 'events', description: 'POST every event as JSON to these URLs (flag repeatable, variable comma-separated)' }),
   eventBus: setting({ key: 'eventBus', env: 'STOWAGE_EVENT_BUS', flag: 'event-bus', flagArg: 'NAME', type: text(), group: 'events', description: 'EventBridge bus (required with the eventbridge sink and in the stream consumer)' }),
   eventDetailType: setting({ key: 'eventDetailType', env: 'STOWAGE_EVENT_DETAIL_TYPE', flag: 'event-detail-type', flagArg: 'T', type: text(), group: 'events', description: 'EventBridge detail-type' }),
 
@@ -116,7 +116,7 @@ export const SETTINGS = {
 
   'cognito.userPoolId': setting({ key: 'cognito.userPoolId', env: 'STOWAGE_COGNITO_USER_POOL_ID', type: text('a user pool id, <region>_<id>', z.regex(USER_POOL_ID)), group: 'cognito', description: 'the user pool (required with auth cognito)' }),
   'cognito.clientIds': setting({ key: 'cognito.clientIds', env: 'STOWAGE_COGNITO_CLIENT_IDS', type: list(clientId, 'a list of app client ids'), group: 'cognito', description: 'app clients whose access tokens are accepted, comma-separated (required; the user client is added)' }),
-  'cognito.userClientId': setting({ key: 'cognito.userClientId', env: 'STOWAGE_COGNITO_USER_CLIENT_ID', type: clientId, group: 'cognito', description: "the people's app client, for InitiateAuth (token endpoint)" }),
+  'cognito.userClientId': setting({ key: 'cognito.userClientId', env: 'STOWAGE_COGNITO_USER_CLIENT_ID', type: clientId, group: 'cognito', description: "the people's app client, for their logins at /token (USER_PASSWORD_AUTH, no secret)" }),
   'cognito.oauthTokenUrl': setting({ key: 'cognito.oauthTokenUrl', env: 'STOWAGE_COGNITO_OAUTH_TOKEN_URL', type: httpUrl, group: 'cognito', description: "the pool domain's /oauth2/token, for machine clients (token endpoint)" }),
   'cognito.resourceServer': setting({ key: 'cognito.resourceServer', env: 'STOWAGE_COGNITO_RESOURCE_SERVER', type: text(), default: 'stowage', group: 'cognito', description: 'resource server identifier of the scopes (`<id>/pull`, `/push`, `/delete`)' }),
   'cognito.region': setting({ key: 'cognito.region', env: 'STOWAGE_COGNITO_REGION', type: text(), defaultText: "the pool id's region", group: 'cognito', description: 'region of the user pool' }),
