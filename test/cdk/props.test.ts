@@ -74,3 +74,21 @@ test('context: strings, numbers and booleans from the command line or cdk.json; 
   assert.deepEqual(props.customDomain?.domainNames, ['registry.example.com']);
   assert.throws(() => registryPropsFromContext(new Stack(new App(), 'S'), { domainNames: 'a.example.com' }), /go together/);
 });
+
+test('props that are runtime settings take their defaults and limits from the settings module, and document them', async () => {
+  const { SETTINGS } = await import('../../src/config/settings.js');
+  const { readFile } = await import('node:fs/promises');
+  const p = resolveProps();
+  const same = [
+    ['presignExpiresSeconds', p.presignExpiresSeconds, SETTINGS.s3PresignExpires.default],
+    ['resourceServerIdentifier', p.resourceServerIdentifier, SETTINGS['cognito.resourceServer'].default],
+    ['s3Prefix', p.s3Prefix, SETTINGS.s3Prefix.default],
+  ] as const;
+  const source = await readFile(new URL('../../../lib/props.ts', import.meta.url), 'utf8');
+  for (const [prop, resolved, setting] of same) {
+    assert.equal(resolved, setting, prop);
+    const documented = new RegExp(`@default (\\S+)\\s*\\*/\\s*readonly ${prop}\\?`).exec(source)?.[1];
+    assert.equal(documented, typeof setting === 'string' ? `'${setting}'` : String(setting), `the TSDoc @default of ${prop}`);
+  }
+  assert.throws(() => resolveProps({ presignExpiresSeconds: 604_801 }), new RegExp(`presignExpiresSeconds must be ${SETTINGS.s3PresignExpires.allowed}`));
+});
