@@ -174,7 +174,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ...opt('service'),
     ...opt('realm'),
     ...opt('clientAddressHeader'),
-    environment: { ...fileEnvironment, ...env },
+    // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
+    environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
   };
   checkCombinations(c);
   return c;
