@@ -1,4 +1,4 @@
-/** The DynamoDB stream consumer: table changes -> EventBridge events (the outbox); see ./README.md. */
+/** The DynamoDB stream consumer: relays the event outbox's items to EventBridge; see ./README.md. */
 import { eventBridgePublisherFromEnv, streamConsumer } from '../src/shells/lambda/stream-consumer.js';
 
 export const handler = streamConsumer({ publisher: eventBridgePublisherFromEnv });

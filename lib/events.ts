@@ -1,9 +1,12 @@
 /**
- * Events: the DynamoDB stream is the outbox. A consumer Lambda (lambdas/stream-events.ts) maps
- * each batch of records to registry events with the core's pure function and publishes them to a
- * custom EventBridge bus, source `stowage`, detail shaped like ECR's "ECR Image Action". Failed
- * records are retried (partial batch responses, bisection), then land in a dead-letter queue.
- * An example rule sends every push to a placeholder "scanner" queue that users replace.
+ * Events: the registry Lambdas write each event the core emits as an outbox item in the
+ * metadata table before they answer; the table's stream carries the items' INSERT records to a
+ * consumer Lambda (lambdas/stream-events.ts) that relays them to a custom EventBridge bus, source
+ * `stowage`, detail shaped like ECR's "ECR Image Action" (src/core/event-payload.ts). The event
+ * source mapping's filter passes only outbox INSERTs, so the consumer is not invoked for the
+ * table's other writes. Failed records are retried (partial batch responses, bisection), then
+ * land in a dead-letter queue. An example rule sends every push to a placeholder "scanner"
+ * queue that users replace.
  */
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -14,8 +17,9 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OUTBOX_PK_PREFIX } from '../src/adapters/aws/dynamodb-keys.js';
 import { settingsEnvironment } from '../src/config/settings.js';
-import { DEFAULT_DETAIL_TYPE, EVENT_SOURCE } from '../src/core/events.js';
+import { DEFAULT_DETAIL_TYPE, EVENT_SOURCE } from '../src/core/event-payload.js';
 import { queueDefaults } from './defaults.js';
 import type { FunctionFactory } from './functions.js';
 import type { RegistryTable } from './table.js';
@@ -39,7 +43,7 @@ export class RegistryEvents extends Construct {
     this.deadLetterQueue = new sqs.Queue(this, 'StreamDeadLetters', queueDefaults());
     this.consumer = props.factory.create(this, 'StreamConsumer', {
       entry: join(props.entryDirectory, 'stream-events.ts'),
-      description: 'Stowage: DynamoDB stream -> EventBridge (the event outbox)',
+      description: 'Stowage: DynamoDB stream (event outbox items) -> EventBridge',
       timeout: Duration.minutes(1),
       memorySize: 256,
       environment: settingsEnvironment({ eventBus: this.bus.eventBusName, eventDetailType: DEFAULT_DETAIL_TYPE }),
@@ -57,6 +61,8 @@ export class RegistryEvents extends Construct {
         maxRecordAge: Duration.days(1),
         reportBatchItemFailures: true,
         onFailure: new sources.SqsDlq(this.deadLetterQueue),
+        // Only outbox INSERTs are events (src/adapters/aws/stream-events.ts); the rest never invoke the consumer.
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { PK: { S: lambda.FilterRule.beginsWith(OUTBOX_PK_PREFIX) } } } })],
       }),
     );
 

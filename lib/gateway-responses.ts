@@ -10,8 +10,7 @@
  * responses map that header. The function overwrites any value a viewer sends.
  */
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import type { ErrorCode } from '../src/core/errors.js';
-import { ERROR_CODES } from '../src/core/errors.js';
+import { ERRORS, type ErrorCode, type ErrorKind } from '../src/core/errors.js';
 import { API_VERSION_HEADER } from '../src/core/messages.js';
 
 /** Request header carrying `Bearer realm="https://<host>/token",service="<service>"[,scope=...]`. */
@@ -31,7 +30,7 @@ export interface GatewayResponseSpec {
 }
 
 export function gatewayResponseSpecs(maxNameDepth: number): GatewayResponseSpec[] {
-  const msg = (code: ErrorCode) => ERROR_CODES[code].message;
+  const msg = (kind: ErrorKind) => ERRORS[kind].message;
   return [
     { type: apigateway.ResponseType.UNAUTHORIZED, status: 401, code: 'UNAUTHORIZED', message: msg('UNAUTHORIZED'), challenge: true },
     { type: apigateway.ResponseType.EXPIRED_TOKEN, status: 401, code: 'UNAUTHORIZED', message: 'the token has expired: log in again', challenge: true },

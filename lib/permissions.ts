@@ -72,13 +72,15 @@ export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
   getManifest: { table: ['dynamodb:GetItem'], objects: { manifests: READ_MANIFEST }, listBucket: true },
   headManifest: { table: ['dynamodb:GetItem'], objects: { manifests: READ_MANIFEST }, listBucket: true },
   // getBlobLink/getManifest of what it references, putManifest (S3 first when large), setTag
-  // (PutItem tagof + tag, DeleteItem to take a tag back when the manifest vanished meanwhile).
+  // (PutItem tagof + tag, DeleteItem to take a tag back when the manifest vanished meanwhile),
+  // then the events as outbox items (BatchWriteItem).
   putManifest: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
     objects: { manifests: ['s3:GetObject', 's3:PutObject'] },
     listBucket: true,
   },
-  // deleteTag / getManifest / deleteManifest (Query tagof entries, DeleteItem, BatchWriteItem).
+  // deleteTag / getManifest / deleteManifest (Query tagof entries, DeleteItem, BatchWriteItem),
+  // then the events as outbox items (BatchWriteItem).
   // Large manifest objects are shared by content address and never deleted by a request.
   deleteManifest: {
     table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],

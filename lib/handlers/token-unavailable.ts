@@ -6,18 +6,18 @@
  * domain's OAuth2 endpoint (client credentials) and send them as Bearer tokens.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { RegistryError, errorBody } from '../../src/core/errors.js';
-import { API_VERSION_HEADER } from '../../src/core/messages.js';
+import { RegistryError } from '../../src/core/errors.js';
+import { errorResponse } from '../../src/core/error-response.js';
 
 export async function handler(): Promise<APIGatewayProxyResult> {
   const error = new RegistryError(
-    'UNSUPPORTED',
+    'NOT_IMPLEMENTED',
     'the token endpoint is not deployed yet: docker login needs the authentication release; CI can use the Cognito OAuth2 token endpoint (client credentials) meanwhile',
-    { status: 501 },
   );
+  const res = errorResponse(error);
   return {
-    statusCode: error.status,
-    headers: { ...API_VERSION_HEADER, 'content-type': 'application/json', 'cache-control': 'no-store' },
-    body: errorBody(error),
+    statusCode: res.status,
+    headers: { ...(res.headers as Record<string, string>), 'cache-control': 'no-store' },
+    body: String(res.body),
   };
 }

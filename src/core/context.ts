@@ -1,9 +1,8 @@
-/** What every operation of the core works with: the ports, limits and per-process helpers. */
+/** What every operation of the core works with: the ports and limits. */
 import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink, RegistryEvent } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import { NativeHashCache } from './hashing.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import type { UploadLeaseTiming } from './upload-claim.js';
 
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (413 above). */
@@ -16,6 +15,8 @@ export interface RegistryLimits {
   redirectBlobHead?: boolean;
   /** Advertised as OCI-Chunk-Min-Length when an upload starts. @default none */
   chunkMinLength?: number;
+  /** How long an upload writer's claim holds and how often it renews it. @default DEFAULT_UPLOAD_LEASE (30 s, every 10 s) */
+  uploadLease?: UploadLeaseTiming;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = { maxManifestBytes: 4 * 1024 * 1024 };
@@ -27,9 +28,6 @@ export interface RegistryPorts {
 }
 
 export class RegistryContext {
-  readonly hashCache = new NativeHashCache();
-  readonly uploadLocks = new KeyedMutex();
-
   constructor(
     readonly ports: RegistryPorts,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,
@@ -43,13 +41,18 @@ export class RegistryContext {
     return this.ports.metadata;
   }
 
-  /** Publishes committed changes; a sink failure is logged, never turned into a failed request. */
+  /**
+   * Publishes committed changes, before the request is answered. Best-effort sinks never reject;
+   * a durable sink (the outbox) rejects when it could not record the events, and the request
+   * then fails so that the client retries it (see src/ports/event-sink.ts).
+   */
   async emit(events: RegistryEvent[]): Promise<void> {
     if (events.length === 0) return;
     try {
       await this.ports.events.publish(events);
     } catch (err) {
-      this.log('event sink failed', err);
+      this.log('event sink failed: the change is committed, its events are not recorded', err);
+      throw err;
     }
   }
 }

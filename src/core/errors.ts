@@ -1,45 +1,117 @@
 /**
- * Every error the registry can answer with, defined once: the OCI Distribution error code, its
- * HTTP status and a default message. The core throws RegistryError; each shell turns it into a
- * response with errorResponse() in one place and never chooses a status of its own.
+ * Every error the registry can answer with, defined once. Each row names one kind of failure and
+ * gives its OCI Distribution error code, its HTTP status and a default message. Where the spec
+ * lets one code go with several statuses (UNSUPPORTED as 400, 405, 415), each pairing is its own
+ * row, so a throw site names the row and never chooses a status.
+ *
+ * The core throws RegistryError; errorResponse() (error-response.ts) turns it into the response,
+ * including any header the error needs, in one place for every shell.
  */
-export const ERROR_CODES = {
-  BLOB_UNKNOWN: { status: 404, message: 'blob unknown to registry' },
-  BLOB_UPLOAD_INVALID: { status: 400, message: 'blob upload invalid' },
-  BLOB_UPLOAD_UNKNOWN: { status: 404, message: 'blob upload unknown to registry' },
-  DIGEST_INVALID: { status: 400, message: 'provided digest did not match uploaded content' },
-  MANIFEST_BLOB_UNKNOWN: { status: 400, message: 'manifest references a manifest or blob unknown to registry' },
-  MANIFEST_INVALID: { status: 400, message: 'manifest invalid' },
-  MANIFEST_UNKNOWN: { status: 404, message: 'manifest unknown to registry' },
-  NAME_INVALID: { status: 400, message: 'invalid repository name' },
-  NAME_UNKNOWN: { status: 404, message: 'repository name not known to registry' },
-  SIZE_INVALID: { status: 400, message: 'provided length did not match content length' },
-  UNAUTHORIZED: { status: 401, message: 'authentication required' },
-  DENIED: { status: 403, message: 'requested access to the resource is denied' },
-  UNSUPPORTED: { status: 415, message: 'the operation is unsupported' },
-  TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
-} as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** The spec's error codes, plus distribution's UNKNOWN and UNAVAILABLE for server-side failures. */
+export type ErrorCode =
+  | 'BLOB_UNKNOWN'
+  | 'BLOB_UPLOAD_INVALID'
+  | 'BLOB_UPLOAD_UNKNOWN'
+  | 'DIGEST_INVALID'
+  | 'MANIFEST_BLOB_UNKNOWN'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_UNKNOWN'
+  | 'NAME_INVALID'
+  | 'NAME_UNKNOWN'
+  | 'SIZE_INVALID'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'UNSUPPORTED'
+  | 'TOOMANYREQUESTS'
+  | 'UNKNOWN'
+  | 'UNAVAILABLE';
+
+export interface ErrorRow {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly message: string;
+}
+
+export const ERRORS = {
+  BLOB_UNKNOWN: { code: 'BLOB_UNKNOWN', status: 404, message: 'blob unknown to registry' },
+  BLOB_UPLOAD_INVALID: { code: 'BLOB_UPLOAD_INVALID', status: 400, message: 'blob upload invalid' },
+  /** A chunk that does not start at the upload's offset, or that lost a race for it. */
+  UPLOAD_OUT_OF_ORDER: { code: 'BLOB_UPLOAD_INVALID', status: 416, message: 'chunk out of order' },
+  BLOB_UPLOAD_UNKNOWN: { code: 'BLOB_UPLOAD_UNKNOWN', status: 404, message: 'blob upload unknown to registry' },
+  DIGEST_INVALID: { code: 'DIGEST_INVALID', status: 400, message: 'provided digest did not match uploaded content' },
+  MANIFEST_BLOB_UNKNOWN: { code: 'MANIFEST_BLOB_UNKNOWN', status: 400, message: 'manifest references a manifest or blob unknown to registry' },
+  MANIFEST_INVALID: { code: 'MANIFEST_INVALID', status: 400, message: 'manifest invalid' },
+  MANIFEST_UNKNOWN: { code: 'MANIFEST_UNKNOWN', status: 404, message: 'manifest unknown to registry' },
+  NAME_INVALID: { code: 'NAME_INVALID', status: 400, message: 'invalid repository name' },
+  NAME_UNKNOWN: { code: 'NAME_UNKNOWN', status: 404, message: 'repository name not known to registry' },
+  /** A path no route serves (distribution answers these NAME_UNKNOWN too). */
+  NO_ENDPOINT: { code: 'NAME_UNKNOWN', status: 404, message: 'no registry endpoint at this path' },
+  SIZE_INVALID: { code: 'SIZE_INVALID', status: 400, message: 'provided length did not match content length' },
+  /** A body over a limit (a manifest, a Lambda's payload). */
+  TOO_LARGE: { code: 'SIZE_INVALID', status: 413, message: 'request body too large' },
+  /** A blob GET's Range that cannot be served; carries the blob size (Content-Range). */
+  RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, message: 'requested range not satisfiable' },
+  UNAUTHORIZED: { code: 'UNAUTHORIZED', status: 401, message: 'authentication required' },
+  DENIED: { code: 'DENIED', status: 403, message: 'requested access to the resource is denied' },
+  /** A media type the registry does not take. */
+  UNSUPPORTED: { code: 'UNSUPPORTED', status: 415, message: 'the operation is unsupported' },
+  /** A method the path does not answer; carries the allowed methods (Allow). */
+  METHOD_NOT_ALLOWED: { code: 'UNSUPPORTED', status: 405, message: 'the method is not allowed on this path' },
+  /** A malformed parameter or form for which the spec has no code of its own (paging's n, /token's form). */
+  BAD_REQUEST: { code: 'UNSUPPORTED', status: 400, message: 'the request is malformed' },
+  /** A feature this deployment lacks (the token endpoint placeholder). */
+  NOT_IMPLEMENTED: { code: 'UNSUPPORTED', status: 501, message: 'the operation is not implemented by this deployment' },
+  /** Carries retryAfterSeconds (Retry-After). */
+  TOOMANYREQUESTS: { code: 'TOOMANYREQUESTS', status: 429, message: 'too many requests' },
+  /** A bug or an outage behind the registry: the client may retry. */
+  INTERNAL: { code: 'UNKNOWN', status: 500, message: 'internal server error: see the registry log, then retry the request' },
+  /** Not ready to answer yet; carries retryAfterSeconds (Retry-After). */
+  UNAVAILABLE: { code: 'UNAVAILABLE', status: 503, message: 'the registry is unavailable: retry in a moment' },
+} as const satisfies Record<string, ErrorRow>;
+
+export type ErrorKind = keyof typeof ERRORS;
+
+/**
+ * What an error knows that its response must say in headers. Typed data, not headers: the one
+ * mapping (errorHeaders in error-response.ts) decides how each fact is written on the wire.
+ */
+export interface ErrorFacts {
+  /** The blob size, for a range that cannot be served: `Content-Range: bytes *\/SIZE`. */
+  blobSize?: number;
+  /** The methods the path answers (a 405): `Allow`. */
+  allowedMethods?: readonly string[];
+  /** How long the client should wait (a 429 or 503): `Retry-After`. */
+  retryAfterSeconds?: number;
+  /** The Docker token challenge (a 401): `WWW-Authenticate: Bearer realm=...,service=...[,scope=...]`. */
+  challenge?: { realm: string; service: string; scope: string | null };
+  /** Where an upload stands (a chunk out of order): `Location`, `Range`, `Docker-Upload-UUID`. */
+  upload?: { location: string; id: string; offset: number };
+}
+
+export interface RegistryErrorOptions extends ErrorFacts {
+  /** The spec's `detail` field: anything that helps the client, JSON-serializable. */
+  detail?: unknown;
+}
 
 export class RegistryError extends Error {
+  /** The row of ERRORS this error is. */
+  readonly kind: ErrorKind;
   readonly code: ErrorCode;
   readonly status: number;
   readonly detail: unknown;
-  /** Extra response headers the error needs (e.g. Content-Range on a 416). */
-  readonly headers: Record<string, string>;
+  readonly facts: ErrorFacts;
 
-  constructor(
-    code: ErrorCode,
-    message?: string,
-    options: { detail?: unknown; status?: number; headers?: Record<string, string> } = {},
-  ) {
-    super(message ?? ERROR_CODES[code].message);
+  constructor(kind: ErrorKind, message?: string, options: RegistryErrorOptions = {}) {
+    const row: ErrorRow = ERRORS[kind];
+    super(message ?? row.message);
     this.name = 'RegistryError';
-    this.code = code;
-    this.status = options.status ?? ERROR_CODES[code].status;
-    this.detail = options.detail ?? null;
-    this.headers = options.headers ?? {};
+    this.kind = kind;
+    this.code = row.code;
+    this.status = row.status;
+    const { detail, ...facts } = options;
+    this.detail = detail ?? null;
+    this.facts = facts;
   }
 }
 

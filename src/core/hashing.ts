@@ -4,6 +4,10 @@
  *   streamed PATCH; its digest so far comes from hash.copy(). Its state cannot be serialised.
  * - ResumableHasher (hash-wasm) for chunked uploads: its state is saved with the session after
  *   every chunk so any process can continue the upload.
+ * A request that continues a natively hashed upload without a saved state (a chunk or a second
+ * streamed PATCH after a streamed PATCH) rebuilds the state with one catch-up re-read of what
+ * the upload holds; no hash state is kept in memory between requests, so every process, Lambda
+ * or upload-service task continues an upload alike.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createSHA256, createSHA512, type IHasher } from 'hash-wasm';
@@ -20,8 +24,8 @@ export interface UploadHasher {
 
 export class NativeHasher implements UploadHasher {
   private readonly hash: Hash;
-  constructor(readonly algorithm: DigestAlgorithm, from?: Hash) {
-    this.hash = from ? from.copy() : createHash(algorithm);
+  constructor(readonly algorithm: DigestAlgorithm) {
+    this.hash = createHash(algorithm);
   }
   update(chunk: Uint8Array): void {
     this.hash.update(chunk);
@@ -31,10 +35,6 @@ export class NativeHasher implements UploadHasher {
   }
   saveState(): null {
     return null;
-  }
-  /** A copy of the live node:crypto state, for the in-process cache. */
-  snapshot(): Hash {
-    return this.hash.copy();
   }
 }
 
@@ -64,30 +64,4 @@ export class ResumableHasher implements UploadHasher {
 
 export function digestOf(algorithm: DigestAlgorithm, bytes: Uint8Array): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
-}
-
-/**
- * Keeps the live node:crypto state of recent streamed uploads in this process, keyed by upload
- * and offset, so a follow-up request served by the same process continues at native speed
- * instead of re-reading what was uploaded. A miss only costs a catch-up re-read.
- */
-export class NativeHashCache {
-  private readonly entries = new Map<string, Hash>();
-  constructor(private readonly capacity = 256) {}
-
-  /** The cached state at exactly this offset; callers copy it before updating. */
-  get(uploadId: string, offset: number): Hash | undefined {
-    return this.entries.get(`${uploadId}@${offset}`);
-  }
-  put(uploadId: string, offset: number, hash: Hash): void {
-    this.forget(uploadId);
-    if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(`${uploadId}@${offset}`, hash);
-  }
-  forget(uploadId: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${uploadId}@`)) this.entries.delete(key);
-  }
 }

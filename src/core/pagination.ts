@@ -21,7 +21,7 @@ export function parsePageParams(query: URLSearchParams): PageParams {
   if (rawN !== null) {
     if (!/^\d{1,9}$/.test(rawN)) {
       // The spec's error codes have none for paging; UNSUPPORTED with a 400 says what to fix.
-      throw new RegistryError('UNSUPPORTED', `invalid n "${rawN.slice(0, 20)}": use a non-negative integer`, { status: 400, detail: { n: rawN.slice(0, 20) } });
+      throw new RegistryError('BAD_REQUEST', `invalid n "${rawN.slice(0, 20)}": use a non-negative integer`, { detail: { n: rawN.slice(0, 20) } });
     }
     n = Math.min(Number(rawN), MAX_PAGE);
   }

@@ -14,9 +14,8 @@ import { RegistryError } from './errors.js';
 export function resolveBlobRange(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
   const unsatisfiable = (why: string) =>
-    new RegistryError('SIZE_INVALID', `requested range not satisfiable: ${why} (blob size ${size})`, {
-      status: 416,
-      headers: { 'content-range': `bytes */${size}` },
+    new RegistryError('RANGE_NOT_SATISFIABLE', `requested range not satisfiable: ${why} (blob size ${size})`, {
+      blobSize: size,
       detail: { range: header.slice(0, 100), size },
     });
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());

@@ -3,9 +3,10 @@
  * out. Domain errors become the spec's JSON error responses here, in one place, for every shell.
  */
 import { randomUUID } from 'node:crypto';
-import { RegistryError, errorBody } from './errors.js';
+import { RegistryError } from './errors.js';
+import { errorResponse } from './error-response.js';
 import { RegistryContext, type RegistryLimits, type RegistryPorts } from './context.js';
-import { jsonResponse, response, type RegistryRequest, type RegistryResponse } from './messages.js';
+import { jsonResponse, type RegistryRequest, type RegistryResponse } from './messages.js';
 import { validateName } from './names.js';
 import { matchRoute, type AnyRoute, type Operation, type RouteParams } from './routes.js';
 import { clientAddressOf } from './client-address.js';
@@ -42,18 +43,12 @@ const HANDLERS: Record<Operation, Handler> = {
   listReferrers,
 };
 
-export function errorResponse(err: RegistryError, head = false): RegistryResponse {
-  const body = errorBody(err);
-  return response(
-    err.status,
-    { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...err.headers },
-    head ? undefined : body,
-  );
-}
+// The one error-to-response mapping lives in error-response.ts; shells import it from here too.
+export { errorResponse };
 
 /** The spec's 404 for a path that no route serves (on a Lambda: that this Lambda's route does not serve). */
 export function noEndpoint(path: string): RegistryError {
-  return new RegistryError('NAME_UNKNOWN', `no registry endpoint at ${path.slice(0, 200)}: paths look like /v2/<name>/manifests/<reference>`, { status: 404 });
+  return new RegistryError('NO_ENDPOINT', `no registry endpoint at ${path.slice(0, 200)}: paths look like /v2/<name>/manifests/<reference>`);
 }
 
 export interface IncomingRequest {
@@ -117,16 +112,15 @@ export class Registry {
         throw noEndpoint(req.path);
       }
       if (match.kind === 'method-not-allowed') {
-        throw new RegistryError('UNSUPPORTED', `${req.method} is not allowed here; allowed: ${match.allowed.join(', ')}`, {
-          status: 405,
-          headers: { allow: match.allowed.join(', ') },
+        throw new RegistryError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${match.allowed.join(', ')}`, {
+          allowedMethods: match.allowed,
         });
       }
       route = match.route;
       params = match.params;
       const auth = this.options.auth;
       if (route.operation === 'token') {
-        if (!auth) throw new RegistryError('NAME_UNKNOWN', 'authentication is off on this registry: there is no token endpoint', { status: 404 });
+        if (!auth) throw new RegistryError('NO_ENDPOINT', 'authentication is off on this registry: there is no token endpoint');
         const outcome = await tokenEndpoint(auth, { method: req.method, query: req.query, headers: req.headers, body: req.body, clientAddress });
         ({ principal, claimed } = outcome);
         error = outcome.error?.code ?? null;

@@ -48,6 +48,21 @@ export interface ReferrerDescriptor {
   annotations?: Record<string, string>;
 }
 
+/**
+ * A writer's hold on an upload session. Only the holder changes the session until `expiresAt`;
+ * a live holder renews it well before then, so only a holder that died is ever waited out.
+ */
+export interface UploadLease {
+  /** Random id of the request holding the session (tells its own retried write from another's). */
+  owner: string;
+  /** ISO time after which another request may take the session over. */
+  expiresAt: string;
+}
+
+/**
+ * An upload in progress: the one record every request for the upload reads and every state
+ * change (claim, lease renewal, progress, release, commit) replaces conditionally on `version`.
+ */
 export interface UploadSession {
   id: string;
   repository: string;
@@ -59,14 +74,11 @@ export interface UploadSession {
   hashState: string | null;
   /** Digest of bytes [0, offset) when the last request hashed natively. */
   digestSoFar: string | null;
+  /** The BlobStore's upload state, kept exactly as it returned it. */
   storageState: unknown;
-  /**
-   * While a request writes bytes, the time (ISO) until which its claim on the offset holds; null
-   * when nobody writes. Another request is refused while the lease is live, so two processes
-   * never write the same offset at once; a writer that died releases it by expiry.
-   */
-  leaseExpiresAt: string | null;
-  /** Incremented by every update; updates are conditional on it. */
+  /** The request writing to the upload now, or null when nobody does. */
+  lease: UploadLease | null;
+  /** Incremented by every update; updates and deletes are conditional on it. */
   version: number;
 }
 
@@ -112,12 +124,19 @@ export interface MetadataStore {
   /** Repository names in byte order. */
   listRepositories(page: PageRequest): Promise<Page<string>>;
 
+  /** Stores a new session; throws when one with this id exists. */
   createUpload(session: UploadSession): Promise<void>;
+  /** The session, or null when it never existed or was deleted. */
   getUpload(id: string): Promise<UploadSession | null>;
   /**
-   * Replaces a session only when its stored version is still `expectedVersion`.
-   * Returns false on conflict (another request moved the upload first).
+   * Replaces a session only when its stored version is still `expectedVersion` (the caller
+   * passes the next version in `session.version`). Returns false on conflict: another request
+   * moved the session first, or it was deleted. Never creates a session.
    */
   updateUpload(session: UploadSession, expectedVersion: number): Promise<boolean>;
-  deleteUpload(id: string): Promise<void>;
+  /**
+   * Deletes a session, only when its stored version is still `expectedVersion` if one is given.
+   * Returns false when nothing was deleted (absent, or moved on by another request).
+   */
+  deleteUpload(id: string, expectedVersion?: number): Promise<boolean>;
 }

@@ -14,6 +14,7 @@ import { exportJWK, importJWK, SignJWT, type JWK } from 'jose';
 import { CognitoIdentityProvider, isAnonymousToken } from '../../src/adapters/aws/cognito-identity-provider.js';
 import { CredentialTokenCache } from '../../src/adapters/aws/credential-token-cache.js';
 import { RegistryError } from '../../src/core/errors.js';
+import { errorResponse } from '../../src/core/error-response.js';
 import { Policy } from '../../src/core/auth/policy.js';
 import { grantableAccess } from '../../src/core/auth/token-endpoint.js';
 import { COGNITO_LOCAL_PRIVATE_JWK, createTestPool, createTestUser, startCognitoLocal, type CognitoLocal, type TestPool } from '../helpers/cognito-local.js';
@@ -303,7 +304,7 @@ describe("Cognito's failures", () => {
     await assert.rejects(throttled.authenticate({ kind: 'password', username: `u-${randomUUID()}`, password: PASSWORD }, ctx), (err: unknown) => {
       assert.ok(err instanceof RegistryError);
       assert.equal(err.code, 'TOOMANYREQUESTS');
-      assert.equal(err.headers['retry-after'], '5');
+      assert.equal(errorResponse(err).headers['retry-after'], '5');
       return true;
     });
     const broken = provider({ cognitoClient: failing('InternalErrorException') });

@@ -214,7 +214,7 @@ test('two concurrent updateUpload with the same expectedVersion: exactly one win
   for (let round = 0; round < 10; round++) {
     const s: UploadSession = {
       id: randomUUID(), repository: 'team/app', offset: 0, startedAt: '2026-01-01T00:00:00.000Z', algorithm: 'sha256',
-      hashState: null, digestSoFar: null, storageState: { parts: [] }, leaseExpiresAt: null, version: 0,
+      hashState: null, digestSoFar: null, storageState: { parts: [] }, lease: null, version: 0,
     };
     await m.createUpload(s);
     const x = { ...s, offset: 10, version: 1, storageState: { parts: ['x'] } };

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeEventSink } from '../../src/adapters/aws/eventbridge-sink.js';
+import { eventPayload } from '../../src/core/event-payload.js';
 import { makeEvent } from '../../src/core/events.js';
 import { startRecordingEventBridgeEndpoint } from '../helpers/eventbridge-endpoint.js';
 
@@ -21,7 +22,8 @@ test('events go to the bus as ECR-shaped entries, at most 10 per PutEvents call'
   const endpoint = await startRecordingEventBridgeEndpoint();
   t.after(() => endpoint.close());
   const sink = new EventBridgeEventSink({ client: endpoint.client(), eventBusName: 'registry-bus', detailType: 'Image Action' });
-  await sink.publish(Array.from({ length: 12 }, (_, i) => event(`v${i}`)));
+  const events = Array.from({ length: 12 }, (_, i) => event(`v${i}`));
+  await sink.publish(events);
   assert.deepEqual(endpoint.requests.map((r) => [r.target, r.body.Entries.length]), [
     ['AWSEvents.PutEvents', 10],
     ['AWSEvents.PutEvents', 2],
@@ -39,6 +41,11 @@ test('events go to the bus as ECR-shaped entries, at most 10 per PutEvents call'
   assert.equal(detail.result, 'SUCCESS');
   assert.equal(detail.target.size, 123);
   assert.equal(detail.actor, 'ci');
+  assert.equal(detail['event-id'], events[0]!.id);
+  // The webhook's and the event log's payload, field for field.
+  const payload = eventPayload(events[0]!, 'Image Action');
+  assert.deepEqual(detail, JSON.parse(JSON.stringify(payload.detail)));
+  assert.equal(Math.floor(Number(entry.Time)), Math.floor(Date.parse(payload.time) / 1000), 'Time is the event time');
 });
 
 test('refused entries and an unreachable bus are logged, never thrown at the request', async (t) => {

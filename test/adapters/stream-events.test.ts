@@ -1,17 +1,20 @@
 /**
- * The outbox mapping (stream record -> registry events) on recorded-shape fixtures. The fixtures
- * are recordings of what the DynamoDB adapter really writes (dynamodb-stream-scenarios.ts); the
- * first test re-records them on dynalite and fails if they drifted.
+ * The outbox relay mapping (stream record -> registry event) on recorded fixtures. The fixtures
+ * are recordings of what the DynamoDB adapters really write for a change: the metadata store's
+ * items and then the outbox items of the events the core emits (dynamodb-stream-scenarios.ts);
+ * the first test re-records them on dynalite and fails if they drifted. Only outbox INSERTs are
+ * events, and each gives back exactly the event the core emitted.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventsFromStreamBatch, eventsFromStreamRecord, type DynamoDBStreamRecordLike } from '../../src/adapters/aws/stream-events.js';
-import type { RegistryEvent } from '../../src/ports/event-sink.js';
+import { outboxEventOf, outboxEventsOf, type DynamoDBStreamRecordLike } from '../../src/adapters/aws/stream-events.js';
+import { OUTBOX_TTL_SECONDS } from '../../src/adapters/aws/dynamodb-outbox.js';
+import { eventPayload } from '../../src/core/event-payload.js';
 import { startDynalite, type Dynalite } from './dynamodb-harness.js';
-import { A, B, MT, REPO, SCENARIOS, SIG, recordScenario } from './dynamodb-stream-scenarios.js';
+import { SCENARIOS, recordScenario } from './dynamodb-stream-scenarios.js';
 
 // dist/test/adapters -> <repo>/test/fixtures/dynamodb-stream
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/dynamodb-stream');
@@ -26,10 +29,9 @@ async function fixture(name: string): Promise<Fixture> {
   return JSON.parse(await readFile(join(FIXTURES, `${name}.json`), 'utf8')) as Fixture;
 }
 
-/** The fields an event is judged on (id and time are checked separately). */
-const summary = (e: RegistryEvent) => [e.action, e.repository, e.digest, e.tag, e.mediaType, e.artifactType, e.size, e.actor];
-const push = (m: typeof A, tag: string | null, actor: string | null) => ['PUSH', REPO, m.digest, tag, m.mediaType, m.artifactType, m.content.byteLength, actor];
-const del = (m: typeof A, tag: string | null) => ['DELETE', REPO, m.digest, tag, m.mediaType, m.artifactType, m.content.byteLength, null];
+const scenario = (name: string) => SCENARIOS.find((s) => s.name === name)!;
+const skOf = (r: DynamoDBStreamRecordLike) => r.dynamodb?.Keys?.SK?.S ?? '';
+const pkOf = (r: DynamoDBStreamRecordLike) => r.dynamodb?.Keys?.PK?.S ?? '';
 
 let db: Dynalite;
 before(async () => {
@@ -37,82 +39,85 @@ before(async () => {
 });
 after(() => db.stop());
 
-test('the fixtures are what the adapter writes today (re-recorded on dynalite)', async () => {
+test('the fixtures are what the adapters write today (re-recorded on dynalite)', async () => {
   await mkdir(FIXTURES, { recursive: true });
-  for (const scenario of SCENARIOS) {
-    const records = await recordScenario(db, scenario);
-    const fresh: Fixture = { description: scenario.description, records };
+  for (const s of SCENARIOS) {
+    const records = await recordScenario(db, s);
+    const fresh: Fixture = { description: s.description, records };
     if (UPDATE) {
-      await writeFile(join(FIXTURES, `${scenario.name}.json`), `${JSON.stringify(fresh, null, 2)}\n`);
+      await writeFile(join(FIXTURES, `${s.name}.json`), `${JSON.stringify(fresh, null, 2)}\n`);
       continue;
     }
-    assert.deepEqual(fresh, await fixture(scenario.name), `${scenario.name}.json drifted from the adapter: regenerate with STOWAGE_UPDATE_STREAM_FIXTURES=1 and review the diff`);
+    assert.deepEqual(fresh, await fixture(s.name), `${s.name}.json drifted from the adapters: regenerate with STOWAGE_UPDATE_STREAM_FIXTURES=1 and review the diff`);
   }
 });
 
-test('a tagged push: one PUSH per tag, from the tag items; the manifest item stays silent', async () => {
+test('every fixture: the relay gives back exactly the events the core emitted, in order; no other record is an event', async () => {
+  for (const s of SCENARIOS) {
+    const { records } = await fixture(s.name);
+    assert.deepEqual(outboxEventsOf(records), s.events, s.name);
+    const outboxInserts = records.filter((r) => r.eventName === 'INSERT' && pkOf(r).startsWith('OUTBOX#'));
+    assert.equal(outboxInserts.length, s.events.length, `${s.name}: one outbox INSERT per event`);
+    for (const r of records.filter((x) => !outboxInserts.includes(x))) assert.equal(outboxEventOf(r), null, `${s.name}: ${r.eventName} ${pkOf(r)} ${skOf(r)}`);
+  }
+});
+
+test('a tagged push: the manifest, tag, TAGOF, blob-link and catalog records are silent; the two outbox items speak', async () => {
   const { records } = await fixture('push-tagged');
   assert.deepEqual(
-    records.map((r) => r.eventName),
-    ['INSERT', 'INSERT', 'INSERT', 'INSERT', 'INSERT', 'INSERT', 'INSERT', 'INSERT'],
-    'catalog, 2 blob links, manifest, TAGOF + tag, TAGOF + tag',
+    records.map((r) => [r.eventName, (pkOf(r).startsWith('OUTBOX#') ? pkOf(r) : skOf(r)).split('#')[0]]),
+    [
+      ['INSERT', 'REPO'],
+      ['INSERT', 'BLOB'],
+      ['INSERT', 'BLOB'],
+      ['INSERT', 'MANIFEST'],
+      ['INSERT', 'TAGOF'],
+      ['INSERT', 'TAG'],
+      ['INSERT', 'TAGOF'],
+      ['INSERT', 'TAG'],
+      ['INSERT', 'OUTBOX'],
+      ['INSERT', 'OUTBOX'],
+    ],
   );
-  assert.deepEqual(eventsFromStreamBatch(records).map(summary), [push(A, 'v1', 'alice'), push(A, 'latest', 'alice')]);
+  assert.deepEqual(outboxEventsOf(records).map((e) => [e.action, e.tag, e.actor]), [['PUSH', 'v1', 'alice'], ['PUSH', 'latest', 'alice']]);
 });
 
-test('an untagged push: one PUSH with tag null, from the manifest item; the referrer entry is silent', async () => {
-  const { records } = await fixture('push-untagged-referrer');
-  assert.deepEqual(eventsFromStreamBatch(records).map(summary), [push(SIG, null, 'alice')]);
-  assert.equal(SIG.artifactType, MT.signature);
+test('tag and manifest MODIFYs and REMOVEs are not events: the core emitted one per request, idempotent re-puts included', async () => {
+  const retag = (await fixture('retag-and-repush')).records;
+  assert.ok(retag.some((r) => r.eventName === 'MODIFY' && skOf(r) === 'TAG#v1'));
+  assert.deepEqual(outboxEventsOf(retag).map((e) => [e.action, e.tag]), [['PUSH', 'v1'], ['PUSH', 'v1'], ['PUSH', null]]);
+  const deleted = (await fixture('delete-by-digest')).records;
+  assert.ok(deleted.filter((r) => r.eventName === 'REMOVE').length >= 5, 'tags, referrer, manifest, TAGOF entries');
+  assert.deepEqual(outboxEventsOf(deleted).map((e) => [e.action, e.tag, e.actor]), [['DELETE', 'a', 'alice'], ['DELETE', 'b', 'alice'], ['DELETE', null, 'alice']]);
 });
 
-test('a tag moved to another digest is a PUSH of the new one; re-puts of a tag or a manifest are not events', async () => {
-  const { records } = await fixture('retag-and-repush');
-  assert.deepEqual(
-    records.map((r) => [r.eventName, r.dynamodb?.Keys?.SK?.S?.split('#')[0]]),
-    [['INSERT', 'TAGOF'], ['MODIFY', 'TAG'], ['MODIFY', 'TAG'], ['MODIFY', 'MANIFEST']],
-    'TAGOF entry for B, tag -> B, tag -> B again (a new updatedAt), manifest B re-pushed',
-  );
-  assert.deepEqual(eventsFromStreamBatch(records).map(summary), [push(B, 'v1', 'bob')]);
+test('an outbox item expiring (its TTL REMOVE) is not an event; the item carries the TTL a day after its event', async () => {
+  const { records } = await fixture('outbox-expiry');
+  assert.deepEqual(records.map((r) => [r.eventName, pkOf(r).split('#')[0]]), [['REMOVE', 'OUTBOX']]);
+  assert.equal(outboxEventOf(records[0]!), null);
+  const [insert] = (await fixture('push-untagged-referrer')).records.filter((r) => pkOf(r).startsWith('OUTBOX#'));
+  const event = scenario('push-untagged-referrer').events[0]!;
+  assert.equal(Number(insert!.dynamodb!.NewImage!.expiresAt!.N), Date.parse(event.time) / 1000 + OUTBOX_TTL_SECONDS);
 });
 
-test('DELETE by tag: one DELETE with the tag and the manifest fields the tag item carries', async () => {
+test('the relayed event renders the same payload as the emitted one; redelivery gives the same event', async () => {
   const { records } = await fixture('delete-by-tag');
-  assert.deepEqual(eventsFromStreamBatch(records).map(summary), [del(A, 'v1')]);
+  const insert = records.find((r) => pkOf(r).startsWith('OUTBOX#'))!;
+  const relayed = outboxEventOf(insert)!;
+  const emitted = scenario('delete-by-tag').events[0]!;
+  assert.deepEqual(eventPayload(relayed), eventPayload(emitted));
+  assert.equal(eventPayload(relayed).detail['event-id'], emitted.id);
+  assert.deepEqual(outboxEventOf(structuredClone(insert)), relayed);
 });
 
-test('DELETE by digest: one DELETE per removed tag, then one with tag null; a tag that moved away stays', async () => {
-  const { records } = await fixture('delete-by-digest');
-  assert.deepEqual(eventsFromStreamBatch(records).map(summary), [del(SIG, 'a'), del(SIG, 'b'), del(SIG, null)]);
-  const removedKeys = records.filter((r) => r.eventName === 'REMOVE').map((r) => r.dynamodb?.Keys?.SK?.S);
-  assert.ok(removedKeys.includes(`REF#${A.digest}#${SIG.digest}`), 'the referrer entry went too');
-  assert.ok(!removedKeys.includes('TAG#c'));
-});
-
-test('uploads, blob links and the catalog are never events', async () => {
-  const { records } = await fixture('uploads-and-links');
-  assert.ok(records.length >= 6);
-  assert.deepEqual(eventsFromStreamBatch(records), []);
-});
-
-test('event id is the record eventID and time its ApproximateCreationDateTime: redelivery gives the same events', async () => {
+test('an outbox INSERT that cannot be read throws (the consumer retries it); records without keys are not events', async () => {
   const { records } = await fixture('push-tagged');
-  const tagRecord = records.find((r) => r.dynamodb?.Keys?.SK?.S === 'TAG#v1')!;
-  const [event] = eventsFromStreamRecord(tagRecord);
-  assert.equal(event?.id, tagRecord.eventID);
-  assert.equal(event?.time, new Date(tagRecord.dynamodb!.ApproximateCreationDateTime! * 1000).toISOString());
-  assert.equal(event?.result, 'SUCCESS');
-  assert.deepEqual(eventsFromStreamRecord(structuredClone(tagRecord)), [event]);
-});
-
-test('records the mapping cannot use are not events; a tag MODIFY without an old image counts as a push', async () => {
-  const { records } = await fixture('retag-and-repush');
-  const retag = records.find((r) => r.dynamodb?.Keys?.SK?.S === 'TAG#v1')!;
-  assert.deepEqual(eventsFromStreamRecord({ ...retag, dynamodb: { ...retag.dynamodb, OldImage: undefined } }).map(summary), [push(B, 'v1', 'bob')]);
-  assert.deepEqual(eventsFromStreamRecord({ eventName: 'INSERT' }), []);
-  assert.deepEqual(eventsFromStreamRecord({ eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'OTHER' }, SK: { S: 'X' } }, NewImage: { PK: { S: 'OTHER' }, SK: { S: 'X' } } } }), []);
-  // The manifest INSERT of a tagged push: the tags speak for it.
-  const tagged = (await fixture('push-tagged')).records.find((r) => r.dynamodb?.Keys?.SK?.S?.startsWith('MANIFEST#'))!;
-  assert.deepEqual(eventsFromStreamRecord(tagged), []);
-  assert.ok(tagged.dynamodb?.NewImage?.content?.B, 'inline manifest bytes travel as base64 and are decoded without complaint');
+  const insert = records.find((r) => pkOf(r).startsWith('OUTBOX#'))!;
+  assert.throws(() => outboxEventOf({ ...insert, dynamodb: { ...insert.dynamodb, NewImage: undefined } }), /no new image/);
+  const broken = { ...insert.dynamodb!.NewImage!, event: { S: JSON.stringify({ id: 'x', action: 'PUSH' }) } };
+  assert.throws(() => outboxEventOf({ ...insert, dynamodb: { ...insert.dynamodb, NewImage: broken } }), /does not hold a registry event/);
+  assert.throws(() => outboxEventOf({ ...insert, dynamodb: { ...insert.dynamodb, NewImage: { ...broken, event: { S: '{' } } } }));
+  assert.equal(outboxEventOf({ eventName: 'INSERT' }), null);
+  assert.equal(outboxEventOf({ eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'OUTBOX#x' }, SK: { S: 'OTHER' } } } }), null);
+  assert.equal(outboxEventOf({ ...insert, eventName: 'MODIFY' }), null);
 });

@@ -64,6 +64,8 @@ test('event outbox: the stream feeds the consumer with partial batch failures an
     BisectBatchOnFunctionError: true,
     DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     EventSourceArn: { 'Fn::GetAtt': [Match.anyValue(), 'StreamArn'] },
+    // Only the outbox items' INSERTs invoke the consumer.
+    FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { PK: { S: [{ prefix: 'OUTBOX#' }] } } } }) }] },
   });
   s.template.hasResourceProperties('AWS::Lambda::Function', {
     Description: Match.stringLikeRegexp('DynamoDB stream'),

@@ -60,4 +60,6 @@ test('a tagged push and a delete are written to events.jsonl and POSTed to the w
   assert.equal(lines[0].detail.target.size, manifest.length);
   assert.equal(received.length, 3, 'the webhook got every event');
   assert.deepEqual(received[0], lines[0]);
+  assert.equal(lines[0].detail['event-id'], lines[0].id, 'the detail names the event, as on EventBridge');
+  assert.equal(new Set(lines.map((l) => l.id)).size, 3);
 });

@@ -1,15 +1,18 @@
 /**
  * Concurrency on both adapter families: two registry instances over the same ports stand for
- * two processes (two Lambdas, two upload-service tasks), so their in-process locks do not help
- * and only the metadata store's conditional writes and the upload lease keep order.
+ * two processes (two Lambdas, two upload-service tasks); only the claim on the upload session
+ * (conditional writes on its version, a short lease the writer renews) keeps order.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry, type IncomingRequest } from '../../src/core/registry.js';
+import { DEFAULT_LIMITS } from '../../src/core/context.js';
+import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import type { RegistryResponse } from '../../src/core/messages.js';
 import { startTestPorts, type TestBackend, type TestPorts } from '../helpers/server.js';
 
@@ -36,6 +39,28 @@ async function readBlob(registry: Registry, repo: string, digest: string): Promi
   if (res.status === 307) return Buffer.from(await (await fetch(res.headers.location as string)).arrayBuffer());
   assert.equal(res.status, 200);
   return bodyOf(res);
+}
+
+/** A short lease, so a test waits it out in a fraction of a second instead of 30 s. */
+const SHORT_LEASE = { ...DEFAULT_LIMITS, uploadLease: { durationMs: 400, renewEveryMs: 100 } };
+
+/**
+ * The metadata store as a process that dies right after claiming an upload sees it: the claim
+ * lands, and no later write (renewal, progress, release) ever reaches the store.
+ */
+function diesAfterClaim(metadata: MetadataStore): MetadataStore {
+  let claims = 0;
+  const dead = Object.create(metadata) as MetadataStore;
+  dead.updateUpload = (session, expectedVersion) => (claims++ === 0 ? metadata.updateUpload(session, expectedVersion) : new Promise<boolean>(() => {}));
+  return dead;
+}
+
+function hangingBody(first: Uint8Array, onSent: () => void): AsyncIterable<Uint8Array> {
+  return (async function* () {
+    yield first;
+    onSent();
+    await new Promise<void>(() => {}); // the client (or the process) never sends the rest
+  })();
 }
 
 for (const backend of ['embedded', 'aws'] as TestBackend[]) {
@@ -101,6 +126,61 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
       assert.equal(retry.status, 202);
       assert.equal((await b.handle(request('PUT', location, { query: { digest: sha256(data) }, headers: { 'content-length': '0' } }))).status, 201);
       assert.ok((await readBlob(a, 'race/retry', sha256(data))).equals(data));
+    });
+
+    test('a writer that dies mid-body blocks its upload only until its lease expires; another writer then continues from the recorded offset', async () => {
+      const dying = new Registry({ ...env.ports, metadata: diesAfterClaim(env.ports.metadata) }, SHORT_LEASE);
+      const other = new Registry(env.ports, SHORT_LEASE);
+      const started = await other.handle(request('POST', '/v2/race/crash/blobs/uploads/'));
+      const location = started.headers.location as string;
+      const head = randomBytes(1000);
+      const tail = randomBytes(2000);
+      assert.equal((await other.handle(request('PATCH', location, { headers: { 'content-range': '0-999', 'content-length': '1000' }, body: once(head) }))).status, 202);
+      let sent!: () => void;
+      const midway = new Promise<void>((r) => (sent = r));
+      void dying.handle(request('PATCH', location, { headers: { 'content-range': `1000-2999`, 'content-length': '2000' }, body: hangingBody(tail.subarray(0, 500), sent) }));
+      await midway;
+      const chunk = { headers: { 'content-range': '1000-2999', 'content-length': '2000' } };
+      assert.equal((await other.handle(request('PATCH', location, { ...chunk, body: once(tail) }))).status, 416, 'refused while the dead writer\'s lease holds');
+      const diedAt = Date.now();
+      let status = 416;
+      while (status === 416 && Date.now() - diedAt < 5_000) {
+        await sleep(50);
+        status = (await other.handle(request('PATCH', location, { ...chunk, body: once(tail) }))).status;
+      }
+      assert.equal(status, 202, 'another writer continues once the lease expired');
+      assert.ok(Date.now() - diedAt <= SHORT_LEASE.uploadLease.durationMs + 300, `blocked for ${Date.now() - diedAt} ms, no longer than the lease`);
+      const whole = Buffer.concat([head, tail]);
+      assert.equal((await other.handle(request('PUT', location, { query: { digest: sha256(whole) }, headers: { 'content-length': '0' } }))).status, 201);
+      assert.ok((await readBlob(other, 'race/crash', sha256(whole))).equals(whole));
+    });
+
+    test('a write that outlives the lease duration keeps its claim: the writer renews it while the body streams', async () => {
+      const writer = new Registry(env.ports, SHORT_LEASE);
+      const other = new Registry(env.ports, SHORT_LEASE);
+      const started = await writer.handle(request('POST', '/v2/race/long/blobs/uploads/'));
+      const location = started.headers.location as string;
+      const data = randomBytes(200_000);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let sent!: () => void;
+      const midway = new Promise<void>((r) => (sent = r));
+      const slow = (async function* () {
+        yield data.subarray(0, 100_000);
+        sent();
+        await gate;
+        yield data.subarray(100_000);
+      })();
+      const writing = writer.handle(request('PATCH', location, { headers: { 'content-length': String(data.length) }, body: slow }));
+      await midway;
+      await sleep(3 * SHORT_LEASE.uploadLease.durationMs);
+      assert.equal((await other.handle(request('PATCH', location, { headers: { 'content-range': '0-9', 'content-length': '10' }, body: once(data.subarray(0, 10)) }))).status, 416, 'still claimed after three lease durations');
+      release();
+      const done = await writing;
+      assert.equal(done.status, 202);
+      assert.equal(done.headers.range, `0-${data.length - 1}`);
+      assert.equal((await other.handle(request('PUT', location, { query: { digest: sha256(data) }, headers: { 'content-length': '0' } }))).status, 201);
+      assert.ok((await readBlob(other, 'race/long', sha256(data))).equals(data));
     });
 
     test('two clients pushing the same blob and then the same tag at once: both succeed and the tag names one complete manifest', async () => {

@@ -42,7 +42,7 @@ test('an unexpected error is a 500 with the spec JSON body (UNKNOWN) and the API
   });
   const { result, event } = await invoke({ method: 'GET', url: '/v2/app/manifests/v1' }, 'req-500');
   assert.equal(result.statusCode, 500);
-  assert.deepEqual(JSON.parse(result.body), { errors: [{ code: 'UNKNOWN', message: 'internal server error; the request was not applied', detail: null }] });
+  assert.deepEqual(JSON.parse(result.body), { errors: [{ code: 'UNKNOWN', message: 'internal server error: see the registry log, then retry the request', detail: null }] });
   assert.deepEqual(header(result, 'docker-distribution-api-version'), ['registry/2.0']);
   assert.deepEqual(header(result, 'content-type'), ['application/json']);
   assert.equal(errors.length, 1);

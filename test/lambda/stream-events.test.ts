@@ -1,9 +1,10 @@
 /**
- * lambdas/stream-events.ts, the outbox's publisher, on the recorded stream fixtures
- * (test/fixtures/dynamodb-stream/, what the DynamoDB adapter really writes), with EventBridge at
- * its wire boundary (test/helpers/eventbridge-endpoint.ts): every event of a batch reaches the
- * bus in record order, and anything that does not is reported as a batch item failure naming the
- * first record to retry, so it is retried or sent to the DLQ rather than lost.
+ * lambdas/stream-events.ts, the outbox's relay, on the recorded stream fixtures
+ * (test/fixtures/dynamodb-stream/, what the DynamoDB adapters really write), with EventBridge at
+ * its wire boundary (test/helpers/eventbridge-endpoint.ts): every outbox event of a batch reaches
+ * the bus in record order with the payload every sink sends, other records are ignored, and
+ * anything that does not arrive is reported as a batch item failure naming the first record to
+ * retry, so it is retried or sent to the DLQ rather than lost.
  */
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +12,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { eventsFromStreamBatch, type DynamoDBStreamRecordLike } from '../../src/adapters/aws/stream-events.js';
-import { eventDetail } from '../../src/core/events.js';
+import { outboxEventsOf, type DynamoDBStreamRecordLike } from '../../src/adapters/aws/stream-events.js';
+import { eventPayload } from '../../src/core/event-payload.js';
 import type { StreamHandler } from '../../src/shells/lambda/stream-consumer.js';
 import { startRecordingEventBridgeEndpoint, type PutEventsAnswer, type RecordedEntry, type RecordingEventBridgeEndpoint } from '../helpers/eventbridge-endpoint.js';
 import { lambdaContext } from '../helpers/proxy-event.js';
@@ -67,13 +68,13 @@ async function run(event: DynamoDBStreamEvent) {
 const sent = () => endpoint.requests.flatMap((r) => r.body.Entries);
 const sequenceOf = (event: DynamoDBStreamEvent, i: number) => event.Records[i]!.dynamodb!.SequenceNumber!;
 
-test('every fixture: the events the mapping gives reach the bus, in order, as ECR-shaped entries; no failures', async () => {
+test('every fixture: the outbox events reach the bus, in order, as ECR-shaped entries; no failures', async () => {
   const names = (await readdir(FIXTURES)).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
   assert.ok(names.length >= 6);
   for (const name of names) {
     endpoint.requests.length = 0;
     const event = batch(await fixture(name));
-    const expected = eventsFromStreamBatch(event.Records as DynamoDBStreamRecordLike[]);
+    const expected = outboxEventsOf(event.Records as DynamoDBStreamRecordLike[]);
     assert.deepEqual(await run(event), { batchItemFailures: [] }, name);
     const entries = sent();
     assert.equal(entries.length, expected.length, name);
@@ -81,7 +82,9 @@ test('every fixture: the events the mapping gives reach the bus, in order, as EC
       assert.equal(entry.EventBusName, 'registry-bus');
       assert.equal(entry.Source, 'stowage');
       assert.equal(entry.DetailType, 'Image Action');
-      assert.deepEqual(JSON.parse(entry.Detail), JSON.parse(JSON.stringify(eventDetail(expected[i]!))), `${name} event ${i}`);
+      const payload = eventPayload(expected[i]!, 'Image Action');
+      assert.deepEqual(JSON.parse(entry.Detail), JSON.parse(JSON.stringify(payload.detail)), `${name} event ${i}`);
+      assert.equal(JSON.parse(entry.Detail)['event-id'], expected[i]!.id);
     });
   }
   const uploads = batch(await fixture('uploads-and-links'));
@@ -92,11 +95,11 @@ test('every fixture: the events the mapping gives reach the bus, in order, as EC
 
 test('a refused entry: the batch item failure is the record that event came from', async () => {
   const event = batch(await fixture('push-tagged'), await fixture('delete-by-tag'));
-  const expected = eventsFromStreamBatch(event.Records as DynamoDBStreamRecordLike[]);
-  assert.deepEqual(expected.map((e) => [e.action, e.tag]), [['PUSH', 'v1'], ['PUSH', 'latest'], ['DELETE', expected[2]!.tag]]);
+  const expected = outboxEventsOf(event.Records as DynamoDBStreamRecordLike[]);
+  assert.deepEqual(expected.map((e) => [e.action, e.tag]), [['PUSH', 'v1'], ['PUSH', 'latest'], ['DELETE', 'v1']]);
   answer = () => ({ refuse: [1] });
   const result = await run(event);
-  const latestRecord = event.Records.findIndex((r) => r.eventID === expected[1]!.id);
+  const latestRecord = event.Records.findIndex((r) => r.dynamodb?.Keys?.PK?.S === `OUTBOX#${expected[1]!.id}`);
   assert.ok(latestRecord > 0);
   assert.deepEqual(result, { batchItemFailures: [{ itemIdentifier: sequenceOf(event, latestRecord) }] });
   const line = JSON.parse(logLines.at(-1)!);
@@ -108,11 +111,13 @@ test('a refused entry: the batch item failure is the record that event came from
 test('more than 10 events: a failed second call stops publishing and names the record of its first event', async () => {
   const tagged = await fixture('push-tagged');
   const event = batch(tagged, tagged, tagged, tagged, tagged, tagged, await fixture('delete-by-tag'));
-  const expected = eventsFromStreamBatch(event.Records as DynamoDBStreamRecordLike[]);
+  const expected = outboxEventsOf(event.Records as DynamoDBStreamRecordLike[]);
   assert.equal(expected.length, 13);
   answer = (call): PutEventsAnswer => (call === 1 ? { error: { status: 400, type: 'AccessDeniedException', message: 'not allowed' } } : {});
   const result = await run(event);
-  const record = event.Records.findIndex((r) => r.eventID === expected[10]!.id);
+  // The same fixture repeats, so the 11th event's record is found by position among the outbox INSERTs.
+  const outboxRecords = event.Records.flatMap((r, i) => (outboxEventsOf([r as DynamoDBStreamRecordLike]).length ? [i] : []));
+  const record = outboxRecords[10]!;
   assert.deepEqual(result, { batchItemFailures: [{ itemIdentifier: sequenceOf(event, record) }] });
   assert.deepEqual(endpoint.requests.map((r) => r.body.Entries.length), [10, 3]);
 
@@ -126,14 +131,15 @@ test('more than 10 events: a failed second call stops publishing and names the r
 
 test('an unreachable bus fails at the first record with events', async () => {
   const event = batch(await fixture('uploads-and-links'), await fixture('push-untagged-referrer'));
-  const firstWithEvent = event.Records.findIndex((r) => eventsFromStreamBatch([r as DynamoDBStreamRecordLike]).length > 0);
+  const firstWithEvent = event.Records.findIndex((r) => outboxEventsOf([r as DynamoDBStreamRecordLike]).length > 0);
   answer = () => ({ error: { status: 400, type: 'ResourceNotFoundException', message: 'Event bus registry-bus does not exist.' } });
   assert.deepEqual(await run(event), { batchItemFailures: [{ itemIdentifier: sequenceOf(event, firstWithEvent) }] });
 });
 
-test('a record that cannot be mapped stops the batch there: earlier events are published, later ones wait for the retry', async () => {
+test('an outbox record that cannot be read stops the batch there: earlier events are published, later ones wait for the retry', async () => {
   const tagged = await fixture('push-tagged');
-  const broken: DynamoDBStreamRecordLike = { eventName: 'INSERT', dynamodb: { NewImage: { PK: { S: 'x' }, kind: { BAD: 1 } as never } } };
+  const outboxInsert = tagged.find((r) => r.dynamodb?.Keys?.PK?.S?.startsWith('OUTBOX#'))!;
+  const broken: DynamoDBStreamRecordLike = { ...outboxInsert, dynamodb: { ...outboxInsert.dynamodb, NewImage: { ...outboxInsert.dynamodb!.NewImage, event: { S: '{"id":1}' } } } };
   const event = batch(tagged, [broken], await fixture('delete-by-tag'));
   const brokenAt = tagged.length;
   assert.deepEqual(await run(event), { batchItemFailures: [{ itemIdentifier: sequenceOf(event, brokenAt) }] });

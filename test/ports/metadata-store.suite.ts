@@ -1,82 +1,460 @@
-/** The MetadataStore contract, run against every adapter (SQLite now; DynamoDB later). */
-import { test } from 'node:test';
+/**
+ * The MetadataStore contract (src/ports/metadata-store.ts), run against every adapter (SQLite,
+ * DynamoDB with inline and with large-object manifests). At least one test per method, with
+ * found/not-found answers, idempotent writes, concurrent writers and pagination edges. Upload
+ * sessions have their own suite (upload-sessions.suite.ts).
+ *
+ * Every test gets a fresh store from `setup` and names its repositories itself. STYLE habit 4:
+ * after every test the suite checks that the store holds nothing but catalog entries (which are
+ * never removed) and that the catalog names only repositories the test used.
+ */
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import type { ManifestRecord, MetadataStore, UploadSession } from '../../src/ports/metadata-store.js';
+import { createHash, randomUUID } from 'node:crypto';
+import type { ManifestRecord, MetadataStore, PageRequest, ReferrerDescriptor } from '../../src/ports/metadata-store.js';
 
-const dg = (c: string) => `sha256:${c.repeat(64)}`;
+export interface MetadataStoreHarness {
+  store: MetadataStore;
+  /** What the store holds besides catalog entries and upload sessions (must be empty after cleanup). */
+  leftovers(): Promise<string[]>;
+}
 
-function manifest(repository: string, digest: string, subject: string | null = null): ManifestRecord {
+export interface MetadataStoreSuiteOptions {
+  /**
+   * Entries of the bulk listing tests (tags, repositories), paged 32 at a time. Default 1001;
+   * an adapter whose emulator writes slowly may run fewer (a few pages still cross boundaries).
+   */
+  bulkEntries?: number;
+}
+
+const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+const IMAGE = 'application/vnd.oci.image.manifest.v1+json';
+
+function manifest(repository: string, digest: string, extra: Partial<ManifestRecord> = {}): ManifestRecord {
   return {
     repository,
     digest,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    content: Buffer.from(`{"m":"${digest}"}`),
-    artifactType: 'application/x.test',
-    subject,
-    annotations: subject ? { a: 'b' } : null,
-    createdAt: new Date().toISOString(),
+    mediaType: IMAGE,
+    content: Buffer.from(`{"schemaVersion":2,"m":"${digest}"}`),
+    artifactType: null,
+    subject: null,
+    annotations: null,
+    createdAt: '2026-01-02T03:04:05.678Z',
+    ...extra,
   };
 }
 
-export function metadataStoreSuite(name: string, setup: () => Promise<MetadataStore>): void {
-  test(`${name}: blob links are per repository`, async () => {
-    const m = await setup();
-    const repo = `r${randomUUID().slice(0, 8)}`;
-    assert.equal(await m.getBlobLink(repo, dg('a')), null);
-    await m.linkBlob(repo, dg('a'), 10);
-    await m.linkBlob(repo, dg('a'), 10);
-    assert.deepEqual(await m.getBlobLink(repo, dg('a')), { size: 10 });
-    assert.equal(await m.getBlobLink(`${repo}x`, dg('a')), null);
-    assert.ok((await m.findBlobRepositories(dg('a'), 10)).includes(repo));
-    assert.equal(await m.repositoryExists(repo), true);
-    assert.equal(await m.unlinkBlob(repo, dg('a')), true);
-    assert.equal(await m.unlinkBlob(repo, dg('a')), false);
-  });
+/** A manifest with a subject, and the referrer descriptor the core would give putManifest. */
+function referrer(repository: string, subject: string, name: string, artifactType: string): [ManifestRecord, ReferrerDescriptor] {
+  const digest = digestOf(`${repository} ${subject} ${name}`);
+  const record = manifest(repository, digest, { subject, artifactType, annotations: { name } });
+  return [record, { mediaType: IMAGE, digest, size: record.content.byteLength, artifactType, annotations: { name } }];
+}
 
-  test(`${name}: manifests are stored byte-exact; deleting one removes its tags and referrer entry`, async () => {
-    const m = await setup();
-    const repo = `r${randomUUID().slice(0, 8)}`;
-    const subject = manifest(repo, dg('1'));
-    const referrer = manifest(repo, dg('2'), dg('1'));
-    await m.putManifest(subject, null);
-    await m.putManifest(referrer, { mediaType: referrer.mediaType, digest: referrer.digest, size: 10, artifactType: 'application/x.test', annotations: { a: 'b' } });
-    assert.deepEqual(Buffer.from((await m.getManifest(repo, dg('1')))!.content), Buffer.from(subject.content));
-    await m.setTag(repo, 'v1', dg('2'));
-    await m.setTag(repo, 'v2', dg('2'));
-    assert.equal(await m.resolveTag(repo, 'v1'), dg('2'));
-    const refs = await m.listReferrers(repo, dg('1'), { limit: 10 });
-    assert.deepEqual(refs.items.map((r) => [r.digest, r.artifactType, r.annotations?.a]), [[dg('2'), 'application/x.test', 'b']]);
-    assert.deepEqual(await m.deleteManifest(repo, dg('2')), { tags: ['v1', 'v2'] });
-    assert.equal(await m.resolveTag(repo, 'v1'), null);
-    assert.deepEqual((await m.listReferrers(repo, dg('1'), { limit: 10 })).items, []);
-    assert.equal(await m.deleteManifest(repo, dg('2')), null);
-  });
+/** Every page of a listing, `limit` at a time, checking that `more` is true exactly when another page follows. */
+async function pageAll(list: (page: PageRequest) => Promise<{ items: string[]; more: boolean }>, limit: number): Promise<string[]> {
+  const all: string[] = [];
+  for (let last: string | undefined; ; ) {
+    const page = await list({ limit, ...(last !== undefined && { last }) });
+    assert.ok(page.items.length <= limit, 'a page never exceeds its limit');
+    all.push(...page.items);
+    if (!page.more) return all;
+    assert.equal(page.items.length, limit, 'a page short of its limit is the last one');
+    last = page.items.at(-1);
+  }
+}
 
-  test(`${name}: tags page in byte order with an exclusive last`, async () => {
-    const m = await setup();
-    const repo = `r${randomUUID().slice(0, 8)}`;
-    await m.putManifest(manifest(repo, dg('1')), null);
-    for (const t of ['b', 'a', 'C', 'c', '_z']) await m.setTag(repo, t, dg('1'));
-    assert.deepEqual(await m.listTags(repo, { limit: 2 }), { items: ['C', '_z'], more: true });
-    assert.deepEqual(await m.listTags(repo, { limit: 2, last: '_z' }), { items: ['a', 'b'], more: true });
-    assert.deepEqual(await m.listTags(repo, { limit: 2, last: 'b' }), { items: ['c'], more: false });
-    assert.equal(await m.deleteTag(repo, 'a'), dg('1'));
-    assert.equal(await m.deleteTag(repo, 'a'), null);
-  });
+/** Byte order (what SQLite and DynamoDB keep), not JavaScript's UTF-16 order. */
+const byteOrder = (values: string[]) => [...values].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
-  test(`${name}: upload updates are conditional on the version`, async () => {
-    const m = await setup();
-    const s: UploadSession = {
-      id: randomUUID(), repository: 'r', offset: 0, startedAt: new Date().toISOString(), algorithm: 'sha256',
-      hashState: null, digestSoFar: null, storageState: { parts: [] }, leaseExpiresAt: null, version: 0,
+async function inParallel<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => fn(i)));
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function eachLimited<T>(items: T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await inParallel(width, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  });
+}
+
+export function metadataStoreSuite(name: string, setup: () => Promise<MetadataStoreHarness>, options: MetadataStoreSuiteOptions = {}): void {
+  const BULK = options.bulkEntries ?? 1001;
+  describe(name, () => {
+    let harness: MetadataStoreHarness | undefined;
+    let used = new Set<string>();
+
+    const start = async () => {
+      harness = await setup();
+      used = new Set();
+      return harness.store;
     };
-    await m.createUpload(s);
-    const next = { ...s, offset: 5, version: 1, storageState: { parts: ['x'] }, leaseExpiresAt: '2030-01-01T00:00:00.000Z' };
-    assert.equal(await m.updateUpload(next, 0), true);
-    assert.equal(await m.updateUpload({ ...s, offset: 9, version: 1 }, 0), false, 'a stale writer loses');
-    assert.deepEqual(await m.getUpload(s.id), next);
-    await m.deleteUpload(s.id);
-    assert.equal(await m.getUpload(s.id), null);
+    /** A repository name of this test (`suffix` lets names sort next to each other). */
+    const prefix = () => `t${randomUUID().slice(0, 8)}`;
+    const repo = (name = prefix()) => (used.add(name), name);
+
+    afterEach(async () => {
+      if (!harness) return;
+      const { store, leftovers } = harness;
+      harness = undefined;
+      assert.deepEqual(await leftovers(), [], 'the test removed everything it stored');
+      const catalog = await store.listRepositories({ limit: 10_000 });
+      assert.deepEqual(catalog.items.filter((r) => !used.has(r)), [], 'the catalog names only repositories this test used');
+    });
+
+    test('linkBlob / getBlobLink: a link per repository; linking again is a no-op', async () => {
+      const m = await start();
+      const [r, other] = [repo(), repo()];
+      const d = digestOf('blob');
+      assert.equal(await m.getBlobLink(r, d), null);
+      await m.linkBlob(r, d, 10);
+      await m.linkBlob(r, d, 10);
+      assert.deepEqual(await m.getBlobLink(r, d), { size: 10 });
+      assert.equal(await m.getBlobLink(other, d), null, 'another repository does not hold it');
+      assert.equal(await m.getBlobLink(r, digestOf('other blob')), null);
+      await m.linkBlob(other, d, 10);
+      assert.equal(await m.unlinkBlob(r, d), true);
+      assert.deepEqual(await m.getBlobLink(other, d), { size: 10 }, 'unlinking is per repository');
+      assert.equal(await m.unlinkBlob(other, d), true);
+    });
+
+    test('unlinkBlob: true when it removed a link, false when there was none', async () => {
+      const m = await start();
+      const r = repo();
+      const d = digestOf('blob');
+      assert.equal(await m.unlinkBlob(r, d), false, 'never linked');
+      await m.linkBlob(r, d, 1);
+      assert.equal(await m.unlinkBlob(r, d), true);
+      assert.equal(await m.unlinkBlob(r, d), false, 'already removed');
+      assert.equal(await m.getBlobLink(r, d), null);
+      await m.linkBlob(r, d, 1);
+      assert.deepEqual(await m.getBlobLink(r, d), { size: 1 }, 'a blob can be linked again after unlinking');
+      assert.equal(await m.unlinkBlob(r, d), true);
+    });
+
+    test('findBlobRepositories: holders of the digest in name order, up to the limit', async () => {
+      const m = await start();
+      const p = prefix();
+      // Names that sort next to each other: '-' < '.' < '/' < '_' < letters.
+      const names = ['a', 'a-b', 'a.b', 'a/b', 'a_b', 'ab'].map((s) => repo(`${p}/${s}`));
+      const d = digestOf('shared');
+      for (const n of [...names].reverse()) await m.linkBlob(n, d, 5);
+      await m.linkBlob(repo(`${p}/other`), digestOf('other'), 5);
+      assert.deepEqual(await m.findBlobRepositories(d, 10), names);
+      assert.deepEqual(await m.findBlobRepositories(d, names.length), names, 'limit exactly the count');
+      assert.deepEqual(await m.findBlobRepositories(d, 1), names.slice(0, 1));
+      assert.deepEqual(await m.findBlobRepositories(d, 0), []);
+      assert.deepEqual(await m.findBlobRepositories(digestOf('nobody has it'), 10), []);
+      await m.unlinkBlob(names[0]!, d);
+      assert.deepEqual(await m.findBlobRepositories(d, 1), names.slice(1, 2), 'an unlinked repository is no holder');
+      for (const n of names.slice(1)) await m.unlinkBlob(n, d);
+      await m.unlinkBlob(`${p}/other`, digestOf('other'));
+      assert.deepEqual(await m.findBlobRepositories(d, 10), []);
+    });
+
+    test('putManifest / getManifest: byte-exact with every field; null when absent or in another repository', async () => {
+      const m = await start();
+      const [r, other] = [repo(), repo()];
+      const content = Buffer.from('{ "schemaVersion": 2,\n  "odd spacing" :true }\r\n');
+      const record = manifest(r, digestOf(content.toString()), {
+        content,
+        mediaType: 'application/vnd.oci.artifact.manifest.v1+json',
+        artifactType: 'application/x.sbom',
+        annotations: { 'org.opencontainers.image.created': '2026-01-01', x: 'ü' },
+      });
+      assert.equal(await m.getManifest(r, record.digest), null);
+      await m.putManifest(record, null);
+      const got = await m.getManifest(r, record.digest);
+      assert.ok(got);
+      assert.deepEqual(Buffer.from(got.content), content);
+      const { content: _c, actor: _a, pushTags: _p, ...fields } = got;
+      const { content: _c2, ...expected } = record;
+      assert.deepEqual(fields, expected);
+      assert.equal(await m.getManifest(other, record.digest), null, 'manifests are per repository');
+      assert.equal(await m.getManifest(r, digestOf('absent')), null);
+      assert.deepEqual(await m.deleteManifest(r, record.digest), { tags: [] });
+    });
+
+    test('putManifest: a 4 MiB manifest round-trips byte-exact', async () => {
+      const m = await start();
+      const r = repo();
+      const content = Buffer.alloc(4 * 1024 * 1024, 'x');
+      content.write('{"big":"', 0);
+      const record = manifest(r, digestOf('big'), { content });
+      await m.putManifest(record, null);
+      assert.ok(Buffer.from((await m.getManifest(r, record.digest))!.content).equals(content));
+      await m.deleteManifest(r, record.digest);
+    });
+
+    test('putManifest is idempotent: repeated with its referrer, one manifest and one referrer entry', async () => {
+      const m = await start();
+      const r = repo();
+      const subject = manifest(r, digestOf('subject'));
+      await m.putManifest(subject, null);
+      const [record, descriptor] = referrer(r, subject.digest, 'sig', 'application/x.sig');
+      await m.putManifest(record, descriptor);
+      await m.putManifest(record, descriptor);
+      assert.deepEqual(await m.listReferrers(r, subject.digest, { limit: 10 }), { items: [descriptor], more: false });
+      await m.deleteManifest(r, record.digest);
+      await m.deleteManifest(r, subject.digest);
+    });
+
+    test('deleteManifest: removes the manifest, the tags naming it and its own referrer entry; null when absent', async () => {
+      const m = await start();
+      const r = repo();
+      const subject = manifest(r, digestOf('subject'));
+      await m.putManifest(subject, null);
+      const [sig, sigDescriptor] = referrer(r, subject.digest, 'sig', 'application/x.sig');
+      const [sbom, sbomDescriptor] = referrer(r, subject.digest, 'sbom', 'application/x.sbom');
+      await m.putManifest(sig, sigDescriptor);
+      await m.putManifest(sbom, sbomDescriptor);
+      await m.setTag(r, 'v1', sig.digest);
+      await m.setTag(r, 'v2', sig.digest);
+      await m.setTag(r, 'moved', sig.digest);
+      await m.setTag(r, 'moved', sbom.digest);
+      await m.setTag(r, 'gone', sig.digest);
+      await m.deleteTag(r, 'gone');
+      await m.setTag(r, 'latest', subject.digest);
+
+      assert.deepEqual(await m.deleteManifest(r, sig.digest), { tags: ['v1', 'v2'] }, 'only tags that still name it, in order');
+      assert.equal(await m.getManifest(r, sig.digest), null);
+      assert.equal(await m.resolveTag(r, 'v1'), null);
+      assert.equal(await m.resolveTag(r, 'moved'), sbom.digest, 'a tag moved elsewhere stays');
+      assert.equal(await m.resolveTag(r, 'latest'), subject.digest);
+      assert.deepEqual((await m.listReferrers(r, subject.digest, { limit: 10 })).items, [sbomDescriptor]);
+      assert.equal(await m.deleteManifest(r, sig.digest), null, 'already deleted');
+      assert.equal(await m.deleteManifest(r, digestOf('never stored')), null);
+      assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: ['latest', 'moved'], more: false });
+
+      assert.deepEqual(await m.deleteManifest(r, sbom.digest), { tags: ['moved'] });
+      assert.deepEqual(await m.deleteManifest(r, subject.digest), { tags: ['latest'] });
+    });
+
+    test('setTag / resolveTag: a tag names one digest; setting it again moves it; null when absent', async () => {
+      const m = await start();
+      const [r, other] = [repo(), repo()];
+      const [one, two] = [manifest(r, digestOf('1')), manifest(r, digestOf('2'))];
+      await m.putManifest(one, null);
+      await m.putManifest(two, null);
+      assert.equal(await m.resolveTag(r, 'v1'), null);
+      await m.setTag(r, 'v1', one.digest, 'alice');
+      await m.setTag(r, 'v1', one.digest);
+      assert.equal(await m.resolveTag(r, 'v1'), one.digest);
+      assert.equal(await m.resolveTag(other, 'v1'), null, 'tags are per repository');
+      assert.equal(await m.resolveTag(r, 'V1'), null, 'tags are case-sensitive');
+      await m.setTag(r, 'v1', two.digest, null);
+      assert.equal(await m.resolveTag(r, 'v1'), two.digest);
+      assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: ['v1'], more: false });
+      assert.deepEqual(await m.deleteManifest(r, one.digest), { tags: [] });
+      assert.deepEqual(await m.deleteManifest(r, two.digest), { tags: ['v1'] });
+    });
+
+    test('deleteTag: the digest it named, then null; the manifest stays', async () => {
+      const m = await start();
+      const r = repo();
+      const one = manifest(r, digestOf('1'));
+      await m.putManifest(one, null);
+      await m.setTag(r, 'a', one.digest);
+      await m.setTag(r, 'b', one.digest);
+      assert.equal(await m.deleteTag(r, 'a'), one.digest);
+      assert.equal(await m.deleteTag(r, 'a'), null);
+      assert.equal(await m.deleteTag(r, 'never'), null);
+      assert.equal(await m.resolveTag(r, 'a'), null);
+      assert.ok(await m.getManifest(r, one.digest));
+      assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: ['b'], more: false });
+      assert.deepEqual(await m.deleteManifest(r, one.digest), { tags: ['b'] });
+    });
+
+    test('listTags: byte order, limit 1, exact page boundary, `last` before, between and beyond', async () => {
+      const m = await start();
+      const r = repo();
+      const one = manifest(r, digestOf('1'));
+      await m.putManifest(one, null);
+      assert.deepEqual(await m.listTags(r, { limit: 5 }), { items: [], more: false }, 'no tags yet');
+      const tags = ['b', 'a_b', 'A', 'a', 'a.b', 'Z', 'a-b', '_', 'aa', '0'];
+      for (const t of tags) await m.setTag(r, t, one.digest);
+      const sorted = byteOrder(tags);
+      assert.deepEqual(sorted, ['0', 'A', 'Z', '_', 'a', 'a-b', 'a.b', 'a_b', 'aa', 'b']);
+      assert.deepEqual(await m.listTags(r, { limit: 100 }), { items: sorted, more: false });
+      assert.deepEqual(await m.listTags(r, { limit: sorted.length }), { items: sorted, more: false }, 'limit exactly the count');
+      assert.deepEqual(await m.listTags(r, { limit: sorted.length - 1 }), { items: sorted.slice(0, -1), more: true });
+      assert.deepEqual(await pageAll((p) => m.listTags(r, p), 1), sorted, 'one at a time');
+      assert.deepEqual(await pageAll((p) => m.listTags(r, p), 5), sorted, 'pages that end exactly at the end');
+      assert.deepEqual(await m.listTags(r, { limit: 3, last: 'a' }), { items: ['a-b', 'a.b', 'a_b'], more: true }, '`last` is exclusive');
+      assert.deepEqual(await m.listTags(r, { limit: 3, last: 'a-' }), { items: ['a-b', 'a.b', 'a_b'], more: true }, '`last` that is no tag');
+      assert.deepEqual(await m.listTags(r, { limit: 2, last: '' }), { items: ['0', 'A'], more: true });
+      assert.deepEqual(await m.listTags(r, { limit: 2, last: 'aa' }), { items: ['b'], more: false });
+      assert.deepEqual(await m.listTags(r, { limit: 2, last: 'b' }), { items: [], more: false }, '`last` is the last tag');
+      assert.deepEqual(await m.listTags(r, { limit: 2, last: 'zzz' }), { items: [], more: false }, '`last` beyond the end');
+      assert.deepEqual(await m.listTags(repo(), { limit: 2 }), { items: [], more: false }, 'a repository without tags');
+      await m.deleteManifest(r, one.digest);
+    });
+
+    test(`listTags: ${BULK} tags page through in order, none skipped or repeated`, async () => {
+      const m = await start();
+      const r = repo();
+      const one = manifest(r, digestOf('1'));
+      await m.putManifest(one, null);
+      const tags = Array.from({ length: BULK }, (_, i) => `v${i}`);
+      await eachLimited(tags, 16, (t) => m.setTag(r, t, one.digest));
+      assert.deepEqual(await pageAll((p) => m.listTags(r, p), 32), byteOrder(tags));
+      assert.equal((await m.deleteManifest(r, one.digest))?.tags.length, BULK);
+      assert.deepEqual(await m.listTags(r, { limit: 1 }), { items: [], more: false });
+    });
+
+    test('listReferrers: digest order, artifactType filter, pagination, other subjects apart', async () => {
+      const m = await start();
+      const r = repo();
+      const [subject, other] = [manifest(r, digestOf('subject')), manifest(r, digestOf('other subject'))];
+      await m.putManifest(subject, null);
+      await m.putManifest(other, null);
+      assert.deepEqual(await m.listReferrers(r, subject.digest, { limit: 10 }), { items: [], more: false });
+      const pairs = ['s1', 's2', 's3', 'b1', 'b2'].map((n) => referrer(r, subject.digest, n, n.startsWith('s') ? 'application/x.sig' : 'application/x.sbom'));
+      for (const [record, descriptor] of pairs) await m.putManifest(record, descriptor);
+      const [elsewhere, elsewhereDescriptor] = referrer(r, other.digest, 'x', 'application/x.sig');
+      await m.putManifest(elsewhere, elsewhereDescriptor);
+      const inOrder = pairs.map(([, d]) => d).sort((a, b) => (a.digest < b.digest ? -1 : 1));
+      const digests = inOrder.map((d) => d.digest);
+
+      assert.deepEqual(await m.listReferrers(r, subject.digest, { limit: 10 }), { items: inOrder, more: false });
+      assert.deepEqual(await m.listReferrers(r, subject.digest, { limit: 5 }), { items: inOrder, more: false }, 'limit exactly the count');
+      const ofReferrers = async (p: PageRequest & { artifactType?: string }) => {
+        const page = await m.listReferrers(r, subject.digest, p);
+        return { items: page.items.map((d) => d.digest), more: page.more };
+      };
+      assert.deepEqual(await pageAll(ofReferrers, 1), digests);
+      assert.deepEqual(await pageAll(ofReferrers, 2), digests);
+      const sigs = inOrder.filter((d) => d.artifactType === 'application/x.sig').map((d) => d.digest);
+      assert.deepEqual(await pageAll((p) => ofReferrers({ ...p, artifactType: 'application/x.sig' }), 1), sigs, 'filtered, one at a time');
+      assert.deepEqual(await ofReferrers({ limit: 10, artifactType: 'application/x.none' }), { items: [], more: false });
+      assert.deepEqual(await ofReferrers({ limit: 10, last: digests[2]! }), { items: digests.slice(3), more: false });
+      assert.deepEqual(await ofReferrers({ limit: 10, last: 'sha256:g' }), { items: [], more: false }, '`last` beyond the end');
+      assert.deepEqual((await m.listReferrers(r, other.digest, { limit: 10 })).items, [elsewhereDescriptor]);
+      assert.deepEqual((await m.listReferrers(repo(), subject.digest, { limit: 10 })).items, [], 'referrers are per repository');
+
+      for (const record of [...pairs.map(([x]) => x), elsewhere, subject, other]) await m.deleteManifest(r, record.digest);
+    });
+
+    test('repositoryExists: false for a name never used; true once it holds a link, a manifest or a tag', async () => {
+      const m = await start();
+      const p = prefix();
+      const [linked, pushed, near] = [repo(`${p}/linked`), repo(`${p}/pushed`), `${p}/linke`];
+      assert.equal(await m.repositoryExists(linked), false);
+      await m.linkBlob(linked, digestOf('blob'), 3);
+      assert.equal(await m.repositoryExists(linked), true);
+      assert.equal(await m.repositoryExists(near), false, 'a name that is a prefix of another');
+      assert.equal(await m.repositoryExists(p), false, 'a parent path');
+      const record = manifest(pushed, digestOf('m'));
+      await m.putManifest(record, null);
+      await m.setTag(pushed, 'latest', record.digest);
+      assert.equal(await m.repositoryExists(pushed), true);
+      await m.unlinkBlob(linked, digestOf('blob'));
+      await m.deleteManifest(pushed, record.digest);
+    });
+
+    test('listRepositories: byte order, limit 1, exact page boundary, `last` before, between and beyond', async () => {
+      const m = await start();
+      assert.deepEqual(await m.listRepositories({ limit: 10 }), { items: [], more: false }, 'an empty store');
+      const p = prefix();
+      const names = ['a', 'a-b', 'a.b', 'a/b', 'a/b/c', 'a_b', 'ab', 'b'].map((s) => repo(`${p}/${s}`));
+      for (const n of [...names].reverse()) await m.linkBlob(n, digestOf('blob'), 1);
+      assert.deepEqual(byteOrder(names), names);
+      assert.deepEqual(await m.listRepositories({ limit: 100 }), { items: names, more: false });
+      assert.deepEqual(await m.listRepositories({ limit: names.length }), { items: names, more: false }, 'limit exactly the count');
+      assert.deepEqual(await m.listRepositories({ limit: names.length - 1 }), { items: names.slice(0, -1), more: true });
+      assert.deepEqual(await pageAll((pg) => m.listRepositories(pg), 1), names, 'one at a time');
+      assert.deepEqual(await pageAll((pg) => m.listRepositories(pg), 4), names, 'pages that end exactly at the end');
+      assert.deepEqual(await m.listRepositories({ limit: 2, last: `${p}/a/b` }), { items: [`${p}/a/b/c`, `${p}/a_b`], more: true }, '`last` is exclusive');
+      assert.deepEqual(await m.listRepositories({ limit: 1, last: `${p}/a/` }), { items: [`${p}/a/b`], more: true }, '`last` that is no name');
+      assert.deepEqual(await m.listRepositories({ limit: 2, last: `${p}/b` }), { items: [], more: false }, '`last` is the last name');
+      assert.deepEqual(await m.listRepositories({ limit: 2, last: 'zzz' }), { items: [], more: false }, '`last` beyond the end');
+      for (const n of names) await m.unlinkBlob(n, digestOf('blob'));
+    });
+
+    test(`listRepositories: ${BULK} repositories page through in order`, async () => {
+      const m = await start();
+      const p = prefix();
+      const names = Array.from({ length: BULK }, (_, i) => repo(`${p}/r${i}`));
+      await eachLimited(names, 16, (n) => m.linkBlob(n, digestOf('blob'), 1));
+      assert.deepEqual(await pageAll((pg) => m.listRepositories(pg), 32), byteOrder(names));
+      await eachLimited(names, 16, (n) => m.unlinkBlob(n, digestOf('blob')));
+    });
+
+    test('concurrent writers: one tag set to eight digests at once names exactly one of them', async () => {
+      const m = await start();
+      const r = repo();
+      const records = Array.from({ length: 8 }, (_, i) => manifest(r, digestOf(`m${i}`)));
+      for (const record of records) await m.putManifest(record, null);
+      await inParallel(8, (i) => m.setTag(r, 'latest', records[i]!.digest));
+      const winner = await m.resolveTag(r, 'latest');
+      assert.ok(records.some((x) => x.digest === winner), 'the tag names one of the digests');
+      assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: ['latest'], more: false }, 'listed once');
+      const deleted = await inParallel(8, (i) => m.deleteManifest(r, records[i]!.digest));
+      assert.deepEqual(
+        deleted.map((d, i) => [records[i]!.digest, d?.tags]).filter(([, tags]) => tags?.length),
+        [[winner, ['latest']]],
+        'only the manifest the tag named reports it',
+      );
+    });
+
+    test('concurrent writers: many tags set on one manifest at once are all kept', async () => {
+      const m = await start();
+      const r = repo();
+      const record = manifest(r, digestOf('m'));
+      await m.putManifest(record, null);
+      const tags = Array.from({ length: 24 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+      await inParallel(tags.length, (i) => m.setTag(r, tags[i]!, record.digest));
+      assert.deepEqual(await m.listTags(r, { limit: 100 }), { items: tags, more: false });
+      assert.deepEqual(await m.deleteManifest(r, record.digest), { tags });
+    });
+
+    test('concurrent writers: links and unlinks of one blob; exactly one unlink reports it', async () => {
+      const m = await start();
+      const r = repo();
+      const d = digestOf('blob');
+      await inParallel(8, () => m.linkBlob(r, d, 42));
+      assert.deepEqual(await m.getBlobLink(r, d), { size: 42 });
+      assert.deepEqual(await m.findBlobRepositories(d, 10), [r], 'one link, not eight');
+      const results = await inParallel(8, () => m.unlinkBlob(r, d));
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    test('concurrent writers: exactly one deleteTag gets the digest', async () => {
+      const m = await start();
+      const r = repo();
+      const record = manifest(r, digestOf('m'));
+      await m.putManifest(record, null);
+      await m.setTag(r, 'v1', record.digest);
+      const results = await inParallel(8, () => m.deleteTag(r, 'v1'));
+      assert.deepEqual(results.filter((x) => x !== null), [record.digest]);
+      assert.deepEqual(await m.deleteManifest(r, record.digest), { tags: [] });
+    });
+
+    test('concurrent writers: one manifest and its referrer put eight times at once are stored once', async () => {
+      const m = await start();
+      const r = repo();
+      const subject = manifest(r, digestOf('subject'));
+      await m.putManifest(subject, null);
+      const [record, descriptor] = referrer(r, subject.digest, 'sig', 'application/x.sig');
+      await inParallel(8, () => m.putManifest(record, descriptor));
+      assert.deepEqual(Buffer.from((await m.getManifest(r, record.digest))!.content), Buffer.from(record.content));
+      assert.deepEqual(await m.listReferrers(r, subject.digest, { limit: 10 }), { items: [descriptor], more: false });
+      await m.deleteManifest(r, record.digest);
+      await m.deleteManifest(r, subject.digest);
+    });
+
+    test('concurrent writers: racing deletes of one manifest report each of its tags once and leave nothing', async () => {
+      const m = await start();
+      const r = repo();
+      const record = manifest(r, digestOf('m'));
+      await m.putManifest(record, null);
+      for (const t of ['a', 'b', 'c']) await m.setTag(r, t, record.digest);
+      const results = await inParallel(6, () => m.deleteManifest(r, record.digest));
+      assert.ok(results.some((x) => x !== null), 'one delete found the manifest');
+      assert.deepEqual(results.flatMap((x) => x?.tags ?? []).sort(), ['a', 'b', 'c'], 'each tag reported by one delete');
+      assert.equal(await m.getManifest(r, record.digest), null);
+      assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: [], more: false });
+    });
   });
 }

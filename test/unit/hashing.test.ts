@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { NativeHasher, ResumableHasher, NativeHashCache } from '../../src/core/hashing.js';
+import { NativeHasher, ResumableHasher } from '../../src/core/hashing.js';
 
 test('a resumable hash state saved mid-stream continues in a new hasher to the right digest', async () => {
   for (const algorithm of ['sha256', 'sha512'] as const) {
@@ -24,18 +24,4 @@ test('digestSoFar leaves both hashers usable', async () => {
     h.update(Buffer.from('c'));
     assert.equal(h.digestSoFar(), `sha256:${createHash('sha256').update('abc').digest('hex')}`);
   }
-});
-
-test('the native hash cache holds one state per upload at its offset', () => {
-  const cache = new NativeHashCache(2);
-  const h = new NativeHasher('sha256');
-  h.update(Buffer.from('x'));
-  cache.put('u1', 1, h.snapshot());
-  assert.ok(cache.get('u1', 1));
-  assert.equal(cache.get('u1', 2), undefined);
-  cache.put('u1', 5, h.snapshot());
-  assert.equal(cache.get('u1', 1), undefined, 'an older offset of the same upload is dropped');
-  cache.put('u2', 1, h.snapshot());
-  cache.put('u3', 1, h.snapshot());
-  assert.equal(cache.get('u1', 5), undefined, 'the oldest entry is evicted at capacity');
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseContentRange, resolveBlobRange, uploadRangeHeader } from '../../src/core/ranges.js';
 import { RegistryError } from '../../src/core/errors.js';
+import { errorResponse } from '../../src/core/error-response.js';
 
 test('blob GET ranges resolve against the blob size', () => {
   assert.equal(resolveBlobRange(undefined, 10), undefined);
@@ -16,7 +17,7 @@ test('unsatisfiable, malformed and multi-ranges answer 416 with Content-Range by
   for (const h of ['bytes=10-', 'bytes=10-12', 'bytes=5-2', 'bytes=-0', 'bytes=0-1,3-4', 'items=0-1', 'bytes=a-b', 'bytes=-']) {
     assert.throws(
       () => resolveBlobRange(h, 10),
-      (err: unknown) => err instanceof RegistryError && err.status === 416 && err.headers['content-range'] === 'bytes */10',
+      (err: unknown) => err instanceof RegistryError && err.status === 416 && errorResponse(err).headers['content-range'] === 'bytes */10',
       h,
     );
   }

@@ -217,7 +217,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
       const name = (err as { name?: string }).name ?? '';
       if (BAD_CREDENTIAL_ERRORS.has(name)) return null;
       if (name === 'TooManyRequestsException' || name === 'LimitExceededException') {
-        throw new RegistryError('TOOMANYREQUESTS', 'the identity provider is throttling logins: try again in a few seconds', { headers: { 'retry-after': '5' } });
+        throw new RegistryError('TOOMANYREQUESTS', 'the identity provider is throttling logins: try again in a few seconds', { retryAfterSeconds: 5 });
       }
       throw new Error(`Cognito InitiateAuth failed: ${name || (err as Error).message}`);
     }

@@ -249,7 +249,8 @@ export function uploadItem(s: UploadSession, now: Date): Item {
     [ATTR.digestSoFar]: s.digestSoFar,
     // JSON text: storage state is whatever the BlobStore keeps, and must come back exactly.
     [ATTR.storageState]: JSON.stringify(s.storageState ?? null),
-    [ATTR.leaseExpiresAt]: s.leaseExpiresAt,
+    [ATTR.leaseOwner]: s.lease?.owner ?? null,
+    [ATTR.leaseExpiresAt]: s.lease?.expiresAt ?? null,
     [ATTR.version]: s.version,
     [ATTR.expiresAt]: Math.floor(now.getTime() / 1000) + UPLOAD_TTL_SECONDS,
   };
@@ -265,7 +266,13 @@ export function uploadOf(item: Item): UploadSession {
     hashState: strOrNull(item, ATTR.hashState),
     digestSoFar: strOrNull(item, ATTR.digestSoFar),
     storageState: JSON.parse(str(item, ATTR.storageState)) as unknown,
-    leaseExpiresAt: strOrNull(item, ATTR.leaseExpiresAt),
+    lease: leaseOf(item),
     version: num(item, ATTR.version),
   };
+}
+
+function leaseOf(item: Item): UploadSession['lease'] {
+  const expiresAt = strOrNull(item, ATTR.leaseExpiresAt);
+  // An item written before leases had owners still holds until it expires.
+  return expiresAt === null ? null : { owner: strOrNull(item, ATTR.leaseOwner) ?? '', expiresAt };
 }

@@ -15,6 +15,8 @@
  *   UPLOAD#<id>        UPLOAD                      upload                              upload session, versioned
  *   LOGINFAIL#<hash>   WINDOW#<start ms>           (none)                              failed logins of one limiter key
  *                                                                                      in one window (TTL; the token Lambda)
+ *   OUTBOX#<event id>  EVENT                       outbox                              one registry event, written once (TTL);
+ *                                                                                      its stream INSERT is relayed to EventBridge
  *
  *   S3 (LargeObjectStore):  <prefix>manifests/<algorithm>/<hex>   manifest bytes, by digest
  *
@@ -57,10 +59,14 @@ export const ATTR = {
   algorithm: 'algorithm',
   hashState: 'hashState',
   digestSoFar: 'digestSoFar',
+  /** The upload session's lease: who writes it now, and until when (ISO). */
+  leaseOwner: 'leaseOwner',
   leaseExpiresAt: 'leaseExpiresAt',
   storageState: 'storageState',
   version: 'version',
-  /** Epoch seconds; the table's TTL attribute (upload sessions, login-failure counters). */
+  /** An outbox item's registry event, as JSON text (dynamodb-outbox.ts). */
+  event: 'event',
+  /** Epoch seconds; the table's TTL attribute (upload sessions, login-failure counters, outbox items). */
   expiresAt: 'expiresAt',
   /** Failed logins counted in a login-failure window (DynamoDbLoginLimiter). */
   failures: 'failures',
@@ -68,7 +74,7 @@ export const ATTR = {
 
 export const GSI1 = 'GSI1';
 
-export type ItemKind = 'repo' | 'blob' | 'manifest' | 'referrer' | 'tag' | 'tagof' | 'upload';
+export type ItemKind = 'repo' | 'blob' | 'manifest' | 'referrer' | 'tag' | 'tagof' | 'upload' | 'outbox';
 
 export interface Key {
   PK: string;
@@ -87,8 +93,12 @@ const P = {
   uploadPk: 'UPLOAD#',
   loginFailuresPk: 'LOGINFAIL#',
   loginWindow: 'WINDOW#',
+  outboxPk: 'OUTBOX#',
 } as const;
 const UPLOAD_SK = 'UPLOAD';
+const OUTBOX_SK = 'EVENT';
+/** Partition-key prefix of outbox items (the stream consumer's event-source filter selects it). */
+export const OUTBOX_PK_PREFIX = P.outboxPk;
 /** Partition-key prefix of the login-failure counters (the token Lambda's IAM is limited to it). */
 export const LOGIN_FAILURES_PK_PREFIX = P.loginFailuresPk;
 
@@ -104,6 +114,8 @@ export const keys = {
   upload: (id: string): Key => ({ PK: `${P.uploadPk}${id}`, SK: UPLOAD_SK }),
   /** `keyHash`: a hash of the limiter key (a claimed user name is attacker-chosen text; it is not stored). */
   loginFailures: (keyHash: string, windowStart: number): Key => ({ PK: `${P.loginFailuresPk}${keyHash}`, SK: `${P.loginWindow}${windowStart}` }),
+  /** One item per event: its own partition, so outbox writes spread over the table. */
+  outbox: (eventId: string): Key => ({ PK: `${P.outboxPk}${eventId}`, SK: OUTBOX_SK }),
 } as const;
 
 /** GSI1 attributes of a blob link: repositories holding a digest, in name order. */
@@ -157,6 +169,7 @@ export function kindOf(key: { PK?: unknown; SK?: unknown }): ItemKind | null {
   if (typeof pk !== 'string' || typeof sk !== 'string') return null;
   if (pk === CATALOG_PK) return sk.startsWith(P.catalogSk) ? 'repo' : null;
   if (pk.startsWith(P.uploadPk)) return sk === UPLOAD_SK ? 'upload' : null;
+  if (pk.startsWith(P.outboxPk)) return sk === OUTBOX_SK ? 'outbox' : null;
   if (!pk.startsWith(P.repoPk)) return null;
   if (sk.startsWith(P.tagOf)) return 'tagof';
   if (sk.startsWith(P.tag)) return 'tag';

@@ -9,8 +9,8 @@
  * (blob links, the manifest a tag is about to name). Only findBlobRepositories reads the GSI,
  * which is eventually consistent (it picks a mount source; a miss just means a normal upload).
  *
- * The items are also the event outbox: the table's stream (NEW_AND_OLD_IMAGES) is turned into
- * push/delete events by stream-events.ts, so manifest and tag items carry every event field.
+ * Events are not derived from these items: the core emits them, and on Lambda they are written
+ * to the same table as outbox items (outbox-event-sink.ts).
  */
 import {
   BatchWriteItemCommand,
@@ -278,15 +278,14 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   async updateUpload(session: UploadSession, expectedVersion: number): Promise<boolean> {
-    return this.put(uploadItem(session, this.now()), {
-      expression: '#v = :v',
-      names: { '#v': ATTR.version },
-      values: { ':v': expectedVersion },
-    });
+    // A missing item fails the condition too, so a deleted session is never brought back.
+    return this.put(uploadItem(session, this.now()), { expression: '#v = :v', names: { '#v': ATTR.version }, values: { ':v': expectedVersion } });
   }
 
-  async deleteUpload(id: string): Promise<void> {
-    await this.delete(keys.upload(id));
+  async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {
+    const condition: Condition | undefined =
+      expectedVersion === undefined ? undefined : { expression: '#v = :v', names: { '#v': ATTR.version }, values: { ':v': expectedVersion } };
+    return (await this.delete(keys.upload(id), condition)) !== null;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 /**
- * EventBridge EventSink for the embedded and container deployments, where publish() runs after
- * the request's change and never fails it. The serverless stack publishes from the DynamoDB
- * stream instead (a deployment never uses both): its consumer uses publishUntilFailure(), which
- * tells it what did not arrive so that the batch is retried. Each registry event becomes one
- * entry on the bus, source `stowage`, with the ECR-like detail.
+ * EventBridge publisher, two ways:
+ * - publish(), the best-effort EventSink of the container deployment (`--events eventbridge`):
+ *   runs after the request's change and never fails it;
+ * - publishUntilFailure(), for the serverless stack's outbox relay (the stream consumer), which
+ *   must know what did not arrive so that the batch is retried.
+ * Each registry event becomes one entry whose Source, DetailType, Time and Detail come from the
+ * same payload the webhook and the event log send (eventPayload).
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DEFAULT_DETAIL_TYPE, EVENT_SOURCE, eventDetail } from '../../core/events.js';
+import { DEFAULT_DETAIL_TYPE, eventPayload } from '../../core/event-payload.js';
 import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
 
 /** PutEvents takes at most 10 entries per call. */
@@ -29,13 +31,14 @@ export class EventBridgeEventSink implements EventSink {
   }
 
   toEntry(event: RegistryEvent): PutEventsRequestEntry {
+    const payload = eventPayload(event, this.detailType);
     return {
       EventBusName: this.options.eventBusName,
-      Source: EVENT_SOURCE,
-      DetailType: this.detailType,
-      Time: new Date(event.time),
+      Source: payload.source,
+      DetailType: payload['detail-type'],
+      Time: new Date(payload.time),
       Resources: [],
-      Detail: JSON.stringify(eventDetail(event)),
+      Detail: JSON.stringify(payload.detail),
     };
   }
 

@@ -1,16 +1,26 @@
 /**
  * Embedded event sinks: a JSON-lines log in the data directory, and webhooks that receive each
- * event envelope as a JSON POST. Delivery failures are logged, never thrown at the request.
+ * event's payload (src/core/event-payload.ts) as a JSON POST. Both are best-effort: delivery
+ * failures are logged, never thrown at the request whose change is already committed.
  */
 import { appendFile } from 'node:fs/promises';
-import { eventEnvelope } from '../../core/events.js';
+import { eventPayload } from '../../core/event-payload.js';
 import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
 
+const defaultLog = (message: string) => console.error(message);
+
 export class JsonLinesEventSink implements EventSink {
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly log: (message: string) => void = defaultLog,
+  ) {}
 
   async publish(events: RegistryEvent[]): Promise<void> {
-    await appendFile(this.path, events.map((e) => `${JSON.stringify(eventEnvelope(e))}\n`).join(''));
+    try {
+      await appendFile(this.path, events.map((e) => `${JSON.stringify(eventPayload(e))}\n`).join(''));
+    } catch (err) {
+      this.log(`event log ${this.path} could not be written (${events.length} events lost): ${(err as Error).message}`);
+    }
   }
 }
 
@@ -18,7 +28,7 @@ export class WebhookEventSink implements EventSink {
   constructor(
     private readonly urls: string[],
     private readonly timeoutMs = 5000,
-    private readonly log: (message: string) => void = (m) => console.error(m),
+    private readonly log: (message: string) => void = defaultLog,
   ) {}
 
   async publish(events: RegistryEvent[]): Promise<void> {
@@ -31,7 +41,7 @@ export class WebhookEventSink implements EventSink {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(eventEnvelope(event)),
+        body: JSON.stringify(eventPayload(event)),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!res.ok) this.log(`webhook ${url} answered ${res.status} for event ${event.id}`);

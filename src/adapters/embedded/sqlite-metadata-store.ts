@@ -35,8 +35,11 @@ CREATE INDEX IF NOT EXISTS referrers_by_digest ON referrers (repository, digest)
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY, repository TEXT NOT NULL, offset INTEGER NOT NULL, started_at TEXT NOT NULL,
   algorithm TEXT NOT NULL, hash_state TEXT, digest_so_far TEXT, storage_state TEXT,
-  lease_expires_at TEXT, version INTEGER NOT NULL);
+  lease_owner TEXT, lease_expires_at TEXT, version INTEGER NOT NULL);
 `;
+
+/** Columns added after a table was first created, so data directories from older versions open. */
+const ADDED_COLUMNS: { table: string; column: string; definition: string }[] = [{ table: 'uploads', column: 'lease_owner', definition: 'TEXT' }];
 
 interface ManifestRow {
   repository: string;
@@ -66,6 +69,7 @@ interface UploadRow {
   hash_state: string | null;
   digest_so_far: string | null;
   storage_state: string | null;
+  lease_owner: string | null;
   lease_expires_at: string | null;
   version: number;
 }
@@ -84,6 +88,10 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const columns = this.db.pragma(`table_info(${table})`) as { name: string }[];
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -245,12 +253,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async createUpload(s: UploadSession): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO uploads (id, repository, offset, started_at, algorithm, hash_state, digest_so_far, storage_state, lease_expires_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(s.id, s.repository, s.offset, s.startedAt, s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.leaseExpiresAt, s.version);
+    this.sql(
+      `INSERT INTO uploads (id, repository, offset, started_at, algorithm, hash_state, digest_so_far, storage_state, lease_owner, lease_expires_at, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(s.id, s.repository, s.offset, s.startedAt, s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.lease?.owner ?? null, s.lease?.expiresAt ?? null, s.version);
   }
 
   async getUpload(id: string): Promise<UploadSession | null> {
@@ -265,22 +271,25 @@ export class SqliteMetadataStore implements MetadataStore {
       hashState: row.hash_state,
       digestSoFar: row.digest_so_far,
       storageState: row.storage_state === null ? null : JSON.parse(row.storage_state),
-      leaseExpiresAt: row.lease_expires_at,
+      // A row written before leases had owners still holds until it expires.
+      lease: row.lease_expires_at === null ? null : { owner: row.lease_owner ?? '', expiresAt: row.lease_expires_at },
       version: row.version,
     };
   }
 
   async updateUpload(s: UploadSession, expectedVersion: number): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `UPDATE uploads SET offset = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_expires_at = ?, version = ?
-         WHERE id = ? AND version = ?`,
-      )
-      .run(s.offset, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.leaseExpiresAt, s.version, s.id, expectedVersion);
+    const result = this.sql(
+      `UPDATE uploads SET offset = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_owner = ?, lease_expires_at = ?, version = ?
+       WHERE id = ? AND version = ?`,
+    ).run(s.offset, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.lease?.owner ?? null, s.lease?.expiresAt ?? null, s.version, s.id, expectedVersion);
     return result.changes === 1;
   }
 
-  async deleteUpload(id: string): Promise<void> {
-    this.sql('DELETE FROM uploads WHERE id = ?').run(id);
+  async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {
+    const result =
+      expectedVersion === undefined
+        ? this.sql('DELETE FROM uploads WHERE id = ?').run(id)
+        : this.sql('DELETE FROM uploads WHERE id = ? AND version = ?').run(id, expectedVersion);
+    return result.changes === 1;
   }
 }

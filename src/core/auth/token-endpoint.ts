@@ -20,8 +20,9 @@
  *   429 TOOMANYREQUESTS with Retry-After before any password hash is computed.
  */
 import { readAll } from '../body.js';
-import { RegistryError, errorBody } from '../errors.js';
-import { jsonResponse, response, type RegistryResponse } from '../messages.js';
+import { RegistryError } from '../errors.js';
+import { errorResponse } from '../error-response.js';
+import { jsonResponse, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
 import type { Authenticated, Credentials } from '../../ports/identity-provider.js';
 import { AnonymousTokensUnsupported } from '../../ports/identity-provider.js';
@@ -66,7 +67,7 @@ function basicCredentials(header: string | undefined): { user: string; secret: s
 }
 
 const badCredentials = () => new RegistryError('UNAUTHORIZED', BAD_CREDENTIALS);
-const badRequest = (message: string) => new RegistryError('UNSUPPORTED', message, { status: 400 });
+const badRequest = (message: string) => new RegistryError('BAD_REQUEST', message);
 
 async function readForm(input: TokenRequestInput): Promise<URLSearchParams> {
   const type = (input.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -196,12 +197,13 @@ async function checkLimit(settings: AuthSettings, keys: string[]): Promise<void>
   const decision = await settings.limiter.check(keys);
   if (!decision.allowed) {
     throw new RegistryError('TOOMANYREQUESTS', `too many failed logins: wait ${decision.retryAfterSeconds} s before trying again`, {
-      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      retryAfterSeconds: decision.retryAfterSeconds,
     });
   }
 }
 
+/** The core's error response; like every token answer, never to be cached. */
 function errorResponseOf(err: RegistryError): RegistryResponse {
-  const body = errorBody(err);
-  return response(err.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', ...err.headers }, body);
+  const res = errorResponse(err);
+  return { ...res, headers: { ...res.headers, 'cache-control': 'no-store' } };
 }

@@ -55,7 +55,7 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
 
   const limit = ctx.limits.maxManifestBytes;
   const tooLarge = () =>
-    new RegistryError('SIZE_INVALID', `manifest is larger than the ${limit}-byte limit`, { status: 413, detail: { limit } });
+    new RegistryError('TOO_LARGE', `manifest is larger than the ${limit}-byte limit`, { detail: { limit } });
   const length = req.headers['content-length'];
   if (length !== undefined && Number(length) > limit) throw tooLarge();
   const content = await readAll(req.body, limit, tooLarge);

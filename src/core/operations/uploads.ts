@@ -11,6 +11,7 @@ import { parseDigest, parseDigestAlgorithm, type Digest, type DigestAlgorithm } 
 import { RegistryError } from '../errors.js';
 import { NativeHasher, ResumableHasher, type UploadHasher } from '../hashing.js';
 import type { RegistryContext } from '../context.js';
+import { claimUpload, DEFAULT_UPLOAD_LEASE, hasLiveLease, type UploadClaim } from '../upload-claim.js';
 import { permits, response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
 import { parseContentRange, uploadRangeHeader } from '../ranges.js';
@@ -39,8 +40,6 @@ function uploadUnknown(id: string): RegistryError {
 
 /** How many holders of a blob a mount without `from` considers when the caller's access must be checked. */
 const MOUNT_CANDIDATES = 100;
-
-const lockKey = (req: RegistryRequest) => `upload:${req.params.uuid ?? ''}`;
 
 async function loadSession(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<UploadSession> {
   const id = req.params.uuid ?? '';
@@ -73,7 +72,7 @@ export async function startUpload(ctx: RegistryContext, name: string, req: Regis
     hashState: null,
     digestSoFar: null,
     storageState: await ctx.blobs.createUpload(id),
-    leaseExpiresAt: null,
+    lease: null,
     version: 0,
   };
   await ctx.metadata.createUpload(session);
@@ -128,12 +127,15 @@ async function monolithicUpload(ctx: RegistryContext, name: string, digest: Dige
 // PATCH, GET, DELETE
 
 export async function patchUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
-  return ctx.uploadLocks.run(lockKey(req), async () => {
-    // Read under the lock: a request that waited must see the offset its predecessor left.
-    const session = await loadSession(ctx, name, req);
-    const { session: next } = await writeRequestBody(ctx, session, req);
+  const session = await loadSession(ctx, name, req);
+  const plan = planWrite(session, req);
+  const claim = await claimSession(ctx, session);
+  try {
+    const { session: next } = await writeRequestBody(ctx, claim, req, plan, false);
     return response(202, sessionHeaders(next));
-  });
+  } finally {
+    await claim.end();
+  }
 }
 
 export async function getUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
@@ -141,13 +143,22 @@ export async function getUpload(ctx: RegistryContext, name: string, req: Registr
   return response(204, sessionHeaders(session));
 }
 
+/**
+ * DELETE wins over a writer, as it always has: the session goes (conditionally on the version
+ * whose storage state is then deleted), and a writer still streaming loses at its next write.
+ */
 export async function cancelUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
-  return ctx.uploadLocks.run(lockKey(req), async () => {
-    const session = await loadSession(ctx, name, req);
-    await discardUpload(ctx, session);
-    return response(204, { 'content-length': '0' });
-  });
+  let session = await loadSession(ctx, name, req);
+  for (let attempt = 1; !(await ctx.metadata.deleteUpload(session.id, session.version)); attempt++) {
+    if (attempt === CANCEL_ATTEMPTS) throw concurrentWrite();
+    session = await loadSession(ctx, name, req); // moved on (a lease renewal): read it again
+  }
+  await ctx.blobs.deleteUpload(session.id, session.storageState);
+  return response(204, { 'content-length': '0' });
 }
+
+/** Reads a DELETE makes of a session that keeps moving (a writer renews at most every few seconds). */
+const CANCEL_ATTEMPTS = 3;
 
 // ---------------------------------------------------------------------------------------------
 // PUT
@@ -158,24 +169,31 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
     throw new RegistryError('DIGEST_INVALID', 'finishing an upload needs the blob digest: PUT <location>?digest=<algorithm>:<hex>');
   }
   const digest = parseDigest(digestParam);
-  return ctx.uploadLocks.run(lockKey(req), async () => {
-    let session = await loadSession(ctx, name, req);
+  const session = await loadSession(ctx, name, req);
+  const plan = hasBody(req.headers) ? planWrite(session, req) : null;
+  // Claimed even without a body: finishing while a chunk is still being written would lose it,
+  // and no other request may write while this one commits.
+  const claim = await claimSession(ctx, session);
+  try {
+    let current = claim.session;
     let hasher: UploadHasher | undefined;
-    if (hasBody(req.headers)) ({ session, hasher } = await writeRequestBody(ctx, session, req));
-    else checkNoLiveWriter(session); // finishing while a chunk is still being written would lose it
+    if (plan) ({ session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true));
     try {
-      checkDigest(digest, await finalDigest(ctx, session, digest.algorithm, hasher));
+      checkDigest(digest, await finalDigest(ctx, current, digest.algorithm, hasher));
     } catch (err) {
-      await discardUpload(ctx, session);
+      await discardUpload(ctx, claim);
       throw err;
     }
-    // Verified. A failure from here on is the store's, not the content's: the session stays so
-    // the client can retry the PUT (committing is idempotent).
-    await commitBlob(ctx, name, session.id, session.storageState, session.offset, digest.value);
-    await ctx.metadata.deleteUpload(session.id);
-    ctx.hashCache.forget(session.id);
+    // Verified. A failure from here on is the store's, not the content's: the session stays (its
+    // lease released) so the client can retry the PUT (committing is idempotent).
+    await commitBlob(ctx, name, current.id, current.storageState, current.offset, digest.value);
+    // Only a holder that lost its lease finds the session moved on; the blob it committed is
+    // verified either way, and the session's new holder fails its own commit or finishes cleanly.
+    await claim.commit();
     return blobCreated(name, digest.value);
-  });
+  } finally {
+    await claim.end();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,87 +220,89 @@ async function commitBlob(ctx: RegistryContext, name: string, id: string, state:
   await ctx.metadata.linkBlob(name, digest, size);
 }
 
-async function discardUpload(ctx: RegistryContext, session: UploadSession): Promise<void> {
-  await ctx.blobs.deleteUpload(session.id, session.storageState);
-  await ctx.metadata.deleteUpload(session.id);
-  ctx.hashCache.forget(session.id);
+async function discardUpload(ctx: RegistryContext, claim: UploadClaim): Promise<void> {
+  await ctx.blobs.deleteUpload(claim.session.id, claim.session.storageState);
+  await claim.commit();
+}
+
+/** How a request body is to be appended: its expected length, and whether it is a chunk. */
+interface WritePlan {
+  expected: number | undefined;
+  chunked: boolean;
 }
 
 /**
- * Appends the request body to the upload. With Content-Range the request is a chunk: it must
- * start at the session's offset (416 otherwise) and is hashed with the resumable hasher whose
- * state is saved with the session. Without it the body is streamed and hashed natively.
+ * Checks a request that carries bytes before anything is claimed. With Content-Range the
+ * request is a chunk: it must start at the session's offset (416 otherwise). Without it the
+ * body is streamed.
+ */
+function planWrite(session: UploadSession, req: RegistryRequest): WritePlan {
+  if (hasLiveLease(session)) throw concurrentWrite();
+  const contentLength = declaredLength(req.headers);
+  const rangeHeader = req.headers['content-range'];
+  if (rangeHeader === undefined) return { expected: contentLength, chunked: false };
+  const range = parseContentRange(rangeHeader);
+  if (range.start !== session.offset) {
+    throw new RegistryError('UPLOAD_OUT_OF_ORDER', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
+      upload: { location: uploadPath(session.repository, session.id), id: session.id, offset: session.offset },
+      detail: { offset: session.offset, rangeStart: range.start },
+    });
+  }
+  const expected = range.end - range.start + 1;
+  if (contentLength !== undefined && contentLength !== expected) {
+    throw new RegistryError('SIZE_INVALID', `Content-Length ${contentLength} does not match Content-Range ${rangeHeader} (${expected} bytes)`);
+  }
+  return { expected, chunked: true };
+}
+
+async function claimSession(ctx: RegistryContext, session: UploadSession): Promise<UploadClaim> {
+  const claim = await claimUpload(ctx.metadata, session, ctx.limits.uploadLease ?? DEFAULT_UPLOAD_LEASE);
+  if (!claim) throw concurrentWrite();
+  return claim;
+}
+
+/**
+ * Appends the request body under the claim and records the new offset with what continuing
+ * needs: a chunk is hashed with the resumable hasher whose state is saved with the session, a
+ * streamed body natively (its digest so far is saved). Only a claimed request writes, so a
+ * racing one never writes a byte; a writer that dies leaves only bytes past the recorded
+ * offset, which the next writer replaces once the lease has expired.
  */
 async function writeRequestBody(
   ctx: RegistryContext,
-  session: UploadSession,
+  claim: UploadClaim,
   req: RegistryRequest,
+  plan: WritePlan,
+  keepLease: boolean,
 ): Promise<{ session: UploadSession; hasher: UploadHasher }> {
-  checkNoLiveWriter(session);
-  const contentLength = declaredLength(req.headers);
-  const rangeHeader = req.headers['content-range'];
-  let expected = contentLength;
-  let chunked = false;
-  if (rangeHeader !== undefined) {
-    chunked = true;
-    const range = parseContentRange(rangeHeader);
-    if (range.start !== session.offset) {
-      throw new RegistryError('BLOB_UPLOAD_INVALID', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
-        status: 416,
-        headers: sessionHeaders(session),
-        detail: { offset: session.offset, rangeStart: range.start },
-      });
-    }
-    expected = range.end - range.start + 1;
-    if (contentLength !== undefined && contentLength !== expected) {
-      throw new RegistryError('SIZE_INVALID', `Content-Length ${contentLength} does not match Content-Range ${rangeHeader} (${expected} bytes)`);
-    }
-  }
-  const hasher = await hasherAt(ctx, session, chunked || !ctx.blobs.uploadsReadable);
-  // Claim the offset before writing a byte, with a lease: of two requests racing for it (in any
-  // process), the loser is refused here and never writes, and so is any request that arrives
-  // while the winner is still writing. A writer that dies leaves only bytes past the offset,
-  // which the next writer replaces once the lease has expired.
-  const claimed: UploadSession = { ...session, leaseExpiresAt: new Date(Date.now() + UPLOAD_LEASE_MS).toISOString(), version: session.version + 1 };
-  if (!(await ctx.metadata.updateUpload(claimed, session.version))) throw concurrentWrite();
-  let written: { written: number; state: unknown };
-  try {
-    written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, (c) => hasher.update(c), expected ?? Number.POSITIVE_INFINITY));
-    checkLength(expected, written.written);
-  } catch (err) {
-    // Release the lease so the client can resend this chunk at once; the offset is unchanged.
-    await ctx.metadata.updateUpload({ ...claimed, leaseExpiresAt: null, version: claimed.version + 1 }, claimed.version).catch(() => false);
-    throw err;
-  }
-  const next: UploadSession = {
-    ...claimed,
+  const session = claim.session;
+  const hasher = await hasherAt(ctx, session, plan.chunked || !ctx.blobs.uploadsReadable);
+  const feed = (chunk: Uint8Array) => {
+    // A holder whose lease ran out may have been replaced: it must not write another byte.
+    if (claim.lost) throw concurrentWrite();
+    hasher.update(chunk);
+  };
+  // On failure the claim is released by the caller, at the unchanged offset, so the client can
+  // resend this chunk at once.
+  const written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, feed, plan.expected ?? Number.POSITIVE_INFINITY));
+  checkLength(plan.expected, written.written);
+  const progress = {
     offset: session.offset + written.written,
     storageState: written.state,
     hashState: hasher.saveState(),
     digestSoFar: hasher.digestSoFar(),
-    leaseExpiresAt: null,
-    version: claimed.version + 1,
   };
-  if (!(await ctx.metadata.updateUpload(next, claimed.version))) throw concurrentWrite();
-  if (hasher instanceof NativeHasher) ctx.hashCache.put(session.id, next.offset, hasher.snapshot());
-  return { session: next, hasher };
+  if (!(await claim.record(progress, keepLease))) {
+    // Cancelled while writing: what this request wrote belongs to no session, so it goes too.
+    if (!(await ctx.metadata.getUpload(session.id))) await ctx.blobs.deleteUpload(session.id, written.state).catch(() => {});
+    throw concurrentWrite();
+  }
+  return { session: claim.session, hasher };
 }
 
-/**
- * How long a request's claim on an upload offset holds without being released. Long enough for
- * a very large streamed PATCH; only a writer that died ever waits it out.
- */
-export const UPLOAD_LEASE_MS = 60 * 60 * 1000;
-
-/** Refuses a request while another one holds a live lease on the upload. */
-function checkNoLiveWriter(session: UploadSession): void {
-  if (session.leaseExpiresAt !== null && Date.parse(session.leaseExpiresAt) > Date.now()) throw concurrentWrite();
-}
-
+/** Refuses a request while another one holds the upload: the client checks the status and resends. */
 function concurrentWrite(): RegistryError {
-  return new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset', {
-    status: 416,
-  });
+  return new RegistryError('UPLOAD_OUT_OF_ORDER', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset');
 }
 
 /** A hasher positioned at the session's offset, rebuilt as cheaply as possible. */
@@ -293,8 +313,6 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
     return catchUp(ctx, session, await ResumableHasher.create(algorithm));
   }
   if (offset === 0) return new NativeHasher(algorithm);
-  const cached = ctx.hashCache.get(session.id, offset);
-  if (cached) return new NativeHasher(algorithm, cached);
   if (session.hashState) return ResumableHasher.create(algorithm, session.hashState);
   return catchUp(ctx, session, new NativeHasher(algorithm));
 }

@@ -8,7 +8,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Registry, type RegistryOptions } from '../../core/registry.js';
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
-import { API_VERSION_HEADER, type RegistryResponse } from '../../core/messages.js';
+import type { RegistryResponse } from '../../core/messages.js';
+import { RegistryError } from '../../core/errors.js';
+import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 
 export interface ServerOptions {
@@ -52,8 +54,6 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Regis
   await pipeline(body instanceof Readable ? body : Readable.from(body), res);
 }
 
-const INTERNAL_ERROR = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error: see the registry log, then retry the request', detail: null }] });
-
 export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => console.error(m, e)) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
@@ -71,14 +71,15 @@ export function createRequestHandler(registry: Registry, log: (m: string, e?: un
       if (req.destroyed || res.destroyed) return; // the client went away mid-request
       log(`${method} ${path.slice(0, 200)} failed`, err);
       if (!res.headersSent) {
-        res.writeHead(500, { ...API_VERSION_HEADER, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(INTERNAL_ERROR)) });
-        res.end(INTERNAL_ERROR);
+        await writeResponse(req, res, internalErrorResponse(method === 'HEAD'), method === 'HEAD');
       } else {
         res.destroy();
       }
     }
   };
 }
+
+const STARTING = new RegistryError('UNAVAILABLE', 'the registry is starting: retry in a moment', { retryAfterSeconds: 1 });
 
 /** Starts the registry on the given ports (the embedded default's when none are given). */
 export async function startServer(options: ServerOptions, ports?: RegistryPorts & { close?(): void }): Promise<RunningServer> {
@@ -88,7 +89,8 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   let handler: ReturnType<typeof createRequestHandler> | undefined;
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
     if (handler) void handler(req, res);
-    else res.writeHead(503, { 'retry-after': '1' }).end(); // only between listen() and the registry's construction
+    // Only between listen() and the registry's construction.
+    else void writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
   });
   // Clients such as skopeo try TLS first on a plain-HTTP port; that is noise, not an error.
   server.on('clientError', (_err, socket) => socket.destroy());

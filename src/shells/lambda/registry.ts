@@ -6,8 +6,9 @@
  * bucket and table exist.
  *
  * Lambda specifics: blobs are always served by redirect (no Lambda carries blob bytes), blob HEAD
- * too (redirectBlobHead: API Gateway renames a Lambda's Content-Length), and events go to the
- * table's stream rather than from the request (OutboxEventSink).
+ * too (redirectBlobHead: API Gateway renames a Lambda's Content-Length), and events are written
+ * to the table as outbox items before the answer (DynamoDbOutboxSink); the stream consumer
+ * relays them to EventBridge.
  *
  * With STOWAGE_AUTH=cognito the registry authorizes every request in the core, from the
  * principal API Gateway's authorizer verified (./authorizer-principal.ts) and the policy, and
@@ -22,7 +23,7 @@ import { Registry } from '../../core/registry.js';
 import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
 import { DynamoDbMetadataStore } from '../../adapters/aws/dynamodb-metadata-store.js';
 import { S3LargeObjectStore } from '../../adapters/aws/large-objects.js';
-import { OutboxEventSink } from '../../adapters/aws/outbox-event-sink.js';
+import { DynamoDbOutboxSink } from '../../adapters/aws/outbox-event-sink.js';
 import { MemoryLoginLimiter } from '../../adapters/embedded/login-limiter.js';
 import { cognitoConfigFromEnv, type CognitoConfig } from '../../adapters/aws/cognito-config.js';
 import { CognitoVerifyingProvider } from '../../adapters/aws/cognito-token-verifier.js';
@@ -47,7 +48,7 @@ export function lambdaPorts(config: LambdaConfig, clients: LambdaClients): Regis
       serveBlobs: 'redirect',
     }),
     metadata: new DynamoDbMetadataStore({ client: clients.dynamodb, tableName: config.dynamodbTable, largeObjects }),
-    events: new OutboxEventSink(),
+    events: new DynamoDbOutboxSink({ client: clients.dynamodb, tableName: config.dynamodbTable }),
   };
 }
 

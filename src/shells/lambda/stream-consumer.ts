@@ -1,19 +1,21 @@
 /**
- * The DynamoDB stream consumer: the outbox's publisher. Each batch of records from the metadata
- * table's stream is mapped to registry events (eventsFromStreamBatch, pure) and published to
- * EventBridge in record order. With ReportBatchItemFailures on the event source mapping, the
- * answer names the first record not fully published; Lambda then retries from that record on
- * (the records before it are done), and after the mapping's retry limit sends it to the DLQ. So
- * a failed publish is retried or parked, never lost.
+ * The DynamoDB stream consumer: the outbox's relay. The core writes each event it emits as an
+ * outbox item (DynamoDbOutboxSink) before the request is answered; this consumer reads the
+ * items' INSERT records from the metadata table's stream (outboxEventOf, pure; every other
+ * record is ignored) and puts the events on EventBridge in record order. With
+ * ReportBatchItemFailures on the event source mapping, the answer names the first record not
+ * published; Lambda then retries from that record on (the records before it are done), and after
+ * the mapping's retry limit sends it to the DLQ. So a failed publish is retried or parked, never
+ * lost.
  *
- * A retried record publishes its events again with the same ids (the record's eventID), which
- * EventBridge targets can recognise as duplicates. A record that cannot be mapped at all stops
- * the batch at that record in the same way.
+ * A retried record publishes its event again with the same `event-id`, which EventBridge
+ * targets can recognise as a duplicate. An outbox record that cannot be read stops the batch at
+ * that record in the same way.
  */
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeEventSink, type PublishFailure } from '../../adapters/aws/eventbridge-sink.js';
-import { eventsFromStreamRecord, type DynamoDBStreamRecordLike } from '../../adapters/aws/stream-events.js';
+import { outboxEventOf, type DynamoDBStreamRecordLike } from '../../adapters/aws/stream-events.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
 import { streamConsumerConfigFromEnv } from './config.js';
 
@@ -40,7 +42,8 @@ export function streamConsumer(options: StreamConsumerOptions): StreamHandler {
     let reason: string | undefined;
     for (const [i, record] of records.entries()) {
       try {
-        for (const e of eventsFromStreamRecord(record)) {
+        const e = outboxEventOf(record);
+        if (e) {
           events.push(e);
           recordOf.push(i);
         }

@@ -1,19 +1,16 @@
 /**
  * Error mapping: whatever escapes the handler becomes a spec-shaped response. A RegistryError is
  * answered as the core answers it (errorResponse, the one mapping); anything else is a bug or an
- * outage: 500 with the spec's JSON error body (code UNKNOWN) and Docker-Distribution-API-Version,
- * and the error logged with the request id. A HEAD gets the same status and headers, no body.
+ * outage: the core's 500 (internalErrorResponse: code UNKNOWN, the spec's JSON error body), and
+ * the error logged with the request id. A HEAD gets the same status and headers, no body.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { RegistryError } from '../../../core/errors.js';
-import { errorResponse } from '../../../core/registry.js';
-import { API_VERSION_HEADER, response } from '../../../core/messages.js';
+import { errorResponse, internalErrorResponse } from '../../../core/error-response.js';
 import { toProxyResult } from '../response.js';
 import type { MiddlewareLikeObj } from '../middy-like.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>;
-
-export const INTERNAL_ERROR_BODY = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error; the request was not applied', detail: null }] });
 
 export interface ErrorMappingOptions {
   /** Where unexpected errors are reported. @default console.error */
@@ -39,8 +36,7 @@ export function errorMapping(options: ErrorMappingOptions = {}): MiddlewareLikeO
           error: err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err),
         }),
       );
-      const internal = response(500, { ...API_VERSION_HEADER, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(INTERNAL_ERROR_BODY)) }, INTERNAL_ERROR_BODY);
-      request.response = toProxyResult(internal, head);
+      request.response = toProxyResult(internalErrorResponse(head), head);
     },
   };
 }

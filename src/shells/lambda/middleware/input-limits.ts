@@ -36,9 +36,9 @@ export function inputLimits(options: InputLimitsOptions = {}): MiddlewareLikeObj
       const size = bodyLength(request.event);
       if (size <= max) return undefined;
       const err = new RegistryError(
-        'SIZE_INVALID',
+        'TOO_LARGE',
         `request body of ${size} bytes is over the ${describe(max)} a registry Lambda takes (Lambda's 6 MB invoke payload, base64): send chunks of at most ${describe(max)} with PATCH and Content-Range, or push through the upload service`,
-        { status: 413, detail: { limit: max, size } },
+        { detail: { limit: max, size } },
       );
       const head = request.event.httpMethod?.toUpperCase() === 'HEAD';
       const result = toProxyResult(errorResponse(err, head), head);
