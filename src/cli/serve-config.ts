@@ -143,6 +143,12 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     const s = SETTINGS[key] as Setting;
     return (resolved.has(s) ? resolved.get(s) : s.default) as V<K> | undefined;
   };
+  /** A setting that has a default, so always a value. */
+  const must = <K extends SettingKey>(key: K): V<K> => {
+    const value = get(key);
+    if (value === undefined) throw new Error(`setting ${key} has no default`);
+    return value;
+  };
   const webhooks = [...(get('webhooks') ?? [])];
   const fileEnvironment: Record<string, string> = {};
   for (const s of ALL_SETTINGS) if (!s.flag && resolved.has(s)) fileEnvironment[s.env] = toText(resolved.get(s) as string);
@@ -151,21 +157,21 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     return v === undefined ? {} : { [key]: v };
   };
   const c: ServeConfig = {
-    host: get('host') as string,
-    port: get('port') as number,
-    dataDir: resolve(get('dataDir') as string),
-    storage: get('storage')!,
-    s3Prefix: get('s3Prefix')!,
-    s3ForcePathStyle: get('s3ForcePathStyle')!,
-    s3ServeBlobs: get('s3ServeBlobs')!,
-    s3PresignExpires: get('s3PresignExpires')!,
-    metadata: get('metadata')!,
+    host: must('host'),
+    port: must('port'),
+    dataDir: resolve(must('dataDir')),
+    storage: must('storage'),
+    s3Prefix: must('s3Prefix'),
+    s3ForcePathStyle: must('s3ForcePathStyle'),
+    s3ServeBlobs: must('s3ServeBlobs'),
+    s3PresignExpires: must('s3PresignExpires'),
+    metadata: must('metadata'),
     events: get('events') ?? (webhooks.length ? ['log', 'webhook'] : ['log']),
     webhooks,
-    createResources: get('createResources')!,
-    auth: get('auth')!,
-    tokenTtl: get('tokenTtl')!,
-    insecureNoAuth: get('insecureNoAuth')!,
+    createResources: must('createResources'),
+    auth: must('auth'),
+    tokenTtl: must('tokenTtl'),
+    insecureNoAuth: must('insecureNoAuth'),
     ...opt('s3Bucket'),
     ...opt('dynamodbTable'),
     ...opt('eventBus'),

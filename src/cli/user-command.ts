@@ -26,13 +26,7 @@ const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 
 export async function userCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...flagOptions([SETTINGS.dataDir]), groups: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseUserArgs(argv);
   const [sub, name, ...extra] = positionals;
   if (values.help || sub === undefined) {
     process.stdout.write(USER_USAGE);
@@ -68,6 +62,15 @@ export async function userCommand(argv: string[], env: NodeJS.ProcessEnv = proce
     }
     default:
       throw new Error(`unknown user command "${sub}"\n${USER_USAGE}`);
+  }
+}
+
+/** The command's flags and positionals; an unknown flag is a usage error (exit status 2). */
+function parseUserArgs(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...flagOptions([SETTINGS.dataDir]), groups: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
 }
 
