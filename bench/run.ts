@@ -6,6 +6,8 @@
 //   --quick            (BENCH_QUICK=1)      small sizes and short runs, to check the bench itself
 //   --no-docker        (BENCH_DOCKER=0)     skip the docker rows
 //   --no-distribution  (BENCH_DISTRIBUTION=0) measure Stowage only
+//   --rows=ID,...      (BENCH_ROWS=ID,...)  run only these in-process rows (bench/micro.ts), no
+//                      servers or clients; their rows replace the same ids in .bench/results.json
 //
 // Every measurement is preceded by one warm-up of the same kind, runs against both registries in
 // turn (the order alternates between scenarios) and is bounded by client timeouts.
@@ -22,6 +24,7 @@ import { formatErrors, formatTable, median, ratioOf, type Cell, type Row } from 
 import { processStats, repoRoot, startDistributionProcess, startStowageProcess, type Target } from './targets.js';
 import { runRawLoad } from './rawload.js';
 import { runWrk, type WrkResult } from './wrk.js';
+import { MICRO_ROWS, type MicroRow } from './micro.js';
 
 const MiB = 1024 * 1024;
 
@@ -34,6 +37,10 @@ function flag(name: string, envName: string, envOn: (v: string) => boolean): boo
 const QUICK = flag('--quick', 'BENCH_QUICK', (v) => v === '1' || v === 'true');
 const NO_DOCKER = flag('--no-docker', 'BENCH_DOCKER', (v) => v === '0' || v === 'false');
 const NO_DISTRIBUTION = flag('--no-distribution', 'BENCH_DISTRIBUTION', (v) => v === '0' || v === 'false');
+const SELECTED_ROWS = (process.argv.find((a) => a.startsWith('--rows='))?.slice('--rows='.length) ?? process.env.BENCH_ROWS)
+  ?.split(',')
+  .map((id) => id.trim())
+  .filter(Boolean);
 
 const CFG = {
   layers: 4,
@@ -511,7 +518,36 @@ async function buildImages(ctx: Ctx): Promise<void> {
   });
 }
 
+/** Runs the in-process rows one after another, after the servers stopped (they would skew them). */
+async function benchMicro(rows: Row[], which: readonly MicroRow[]): Promise<void> {
+  for (const m of which) {
+    log(m.label);
+    const row: Row = { id: m.id, label: m.label, unit: m.unit, better: m.better, stowage: { error: 'not measured' } };
+    rows.push(row);
+    row.stowage = await m.measure().catch((err: unknown) => ({ error: errText(err) }));
+  }
+}
+
+/** `--rows=`: only the selected in-process rows; the rest of .bench/results.json is kept. */
+async function mainSelected(ids: string[]): Promise<void> {
+  const unknown = ids.filter((id) => !MICRO_ROWS.some((m) => m.id === id));
+  if (unknown.length) throw new Error(`--rows: ${unknown.join(', ')} cannot run alone; selectable: ${MICRO_ROWS.map((m) => m.id).join(', ')}`);
+  const rows: Row[] = [];
+  await benchMicro(rows, MICRO_ROWS.filter((m) => ids.includes(m.id)));
+  process.stdout.write(`\n${formatTable(rows)}\n`);
+  const errors = formatErrors(rows);
+  if (errors.length) process.stdout.write(`\nErrors:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);
+  const file = join(repoRoot(), '.bench', 'results.json');
+  const previous = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { rows?: Row[] };
+  const merged = [...(previous.rows ?? []).filter((r) => !ids.includes(r.id)), ...rows.map((r) => ({ ...r, ratio: null }))];
+  await mkdir(join(repoRoot(), '.bench'), { recursive: true });
+  await writeFile(file, JSON.stringify({ ...previous, rows: merged }, null, 2) + '\n');
+  log(`wrote ${ids.join(', ')} into ${file}`);
+  if (rows.some((r) => r.stowage.error !== undefined)) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
+  if (SELECTED_ROWS?.length) return mainSelected(SELECTED_ROWS);
   const required = ['skopeo', 'umoci', 'wrk'];
   const missing = required.filter((c) => !findExecutable(c));
   if (missing.length) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')})`);
@@ -578,6 +614,7 @@ async function main(): Promise<void> {
     await unmountAllUnder(work);
     await rm(work, { recursive: true, force: true }).catch((err) => log(`cleanup ${work}: ${errText(err)}`));
   }
+  await benchMicro(ctx.rows, MICRO_ROWS);
 
   const totalSeconds = elapsed();
   const out: string[] = [];

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Registry } from '../src/core/registry.js';
+import { ALL_OPERATIONS } from '../src/core/operations/all.js';
 import { S3BlobStore } from '../src/adapters/aws/s3-blob-store.js';
 import { DynamoDbMetadataStore, createTable } from '../src/adapters/aws/dynamodb-metadata-store.js';
 import { S3LargeObjectStore } from '../src/adapters/aws/large-objects.js';
@@ -41,7 +42,7 @@ try {
     blobs: new S3BlobStore({ client: s3, bucket: 'large' }),
     metadata: new DynamoDbMetadataStore({ client: dynamodb, tableName: 'stowage', largeObjects: new S3LargeObjectStore({ client: s3, bucket: 'large' }) }),
     events: { publish: async () => {} },
-  });
+  }, undefined, { operations: ALL_OPERATIONS });
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const hash = createHash('sha256');

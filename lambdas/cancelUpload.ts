@@ -1,4 +1,6 @@
 /** DELETE /v2/<name>/blobs/uploads/<uuid>: see ./README.md. */
+import { cancelUploadOperation } from '../src/core/operations/uploads.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler('cancelUpload');
+export const handler = lambdaHandler(cancelUploadOperation, { ports: tableAndBlobsPorts });

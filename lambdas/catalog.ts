@@ -1,4 +1,6 @@
 /** GET and HEAD /v2/_catalog: see ./README.md. */
+import { catalogOperation } from '../src/core/operations/listings.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tablePorts } from '../src/shells/lambda/ports/table.js';
 
-export const handler = lambdaHandler('catalog');
+export const handler = lambdaHandler(catalogOperation, { ports: tablePorts });

@@ -1,4 +1,6 @@
 /** DELETE /v2/<name>/blobs/<digest>: see ./README.md. */
+import { deleteBlobOperation } from '../src/core/operations/blobs.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tablePorts } from '../src/shells/lambda/ports/table.js';
 
-export const handler = lambdaHandler('deleteBlob');
+export const handler = lambdaHandler(deleteBlobOperation, { ports: tablePorts });

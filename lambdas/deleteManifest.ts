@@ -1,4 +1,6 @@
 /** DELETE /v2/<name>/manifests/<reference>: see ./README.md. */
+import { deleteManifestOperation } from '../src/core/operations/manifests.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tableAndManifestsPorts } from '../src/shells/lambda/ports/table-and-manifests.js';
 
-export const handler = lambdaHandler('deleteManifest');
+export const handler = lambdaHandler(deleteManifestOperation, { ports: tableAndManifestsPorts });

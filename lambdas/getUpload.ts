@@ -1,4 +1,6 @@
 /** GET /v2/<name>/blobs/uploads/<uuid>: see ./README.md. */
+import { getUploadOperation } from '../src/core/operations/uploads.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tablePorts } from '../src/shells/lambda/ports/table.js';
 
-export const handler = lambdaHandler('getUpload');
+export const handler = lambdaHandler(getUploadOperation, { ports: tablePorts });

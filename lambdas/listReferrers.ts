@@ -1,4 +1,6 @@
 /** GET and HEAD /v2/<name>/referrers/<digest>: see ./README.md. */
+import { listReferrersOperation } from '../src/core/operations/listings.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tablePorts } from '../src/shells/lambda/ports/table.js';
 
-export const handler = lambdaHandler('listReferrers');
+export const handler = lambdaHandler(listReferrersOperation, { ports: tablePorts });

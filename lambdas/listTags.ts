@@ -1,4 +1,6 @@
 /** GET and HEAD /v2/<name>/tags/list: see ./README.md. */
+import { listTagsOperation } from '../src/core/operations/listings.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tablePorts } from '../src/shells/lambda/ports/table.js';
 
-export const handler = lambdaHandler('listTags');
+export const handler = lambdaHandler(listTagsOperation, { ports: tablePorts });

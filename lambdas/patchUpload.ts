@@ -1,4 +1,6 @@
 /** PATCH /v2/<name>/blobs/uploads/<uuid>: see ./README.md. */
+import { patchUploadOperation } from '../src/core/operations/uploads.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler('patchUpload');
+export const handler = lambdaHandler(patchUploadOperation, { ports: tableAndBlobsPorts });

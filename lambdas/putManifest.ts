@@ -1,4 +1,6 @@
 /** PUT /v2/<name>/manifests/<reference>: see ./README.md. */
+import { putManifestOperation } from '../src/core/operations/manifests.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tableAndManifestsPorts } from '../src/shells/lambda/ports/table-and-manifests.js';
 
-export const handler = lambdaHandler('putManifest');
+export const handler = lambdaHandler(putManifestOperation, { ports: tableAndManifestsPorts });

@@ -1,4 +1,6 @@
 /** POST /v2/<name>/blobs/uploads/: see ./README.md. */
+import { startUploadOperation } from '../src/core/operations/uploads.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler('startUpload');
+export const handler = lambdaHandler(startUploadOperation, { ports: tableAndBlobsPorts });

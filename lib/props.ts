@@ -13,7 +13,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { checkSetting, SETTINGS } from '../src/config/settings.js';
 import { Policy } from '../src/core/auth/policy.js';
-import { parseYamlSubset } from '../src/core/auth/yaml-subset.js';
+import { readPolicyDocument } from '../src/core/auth/policy-file.js';
 
 /** The largest repository-name depth the REST API can route while staying far below 500 resources. */
 export const MAX_NAME_DEPTH_LIMIT = 8;
@@ -253,7 +253,7 @@ export const MAX_POLICY_BYTES = 2048;
 export function policyDocumentOf(text: string): { json: string; anonymousPull: boolean } | string {
   let doc: unknown;
   try {
-    doc = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYamlSubset(text);
+    doc = readPolicyDocument(text);
     Policy.fromDocument(doc);
   } catch (err) {
     return `policy: ${(err as Error).message}`;

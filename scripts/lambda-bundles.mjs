@@ -14,7 +14,11 @@
  * init also loads the runtime), but they rank the bundles and catch regressions.
  *
  *   node scripts/lambda-bundles.mjs [--format esm|cjs] [--runs N] [--no-sourcemap]
- *                                   [--enable-source-maps] [--only NAME,...] [--keep]
+ *                                   [--enable-source-maps] [--only NAME,...] [--keep] [--json]
+ *
+ * --json prints one JSON array of {name, bytes, coldStartMs} and nothing else on stdout
+ * (test/lambda/bundle-budget.test.ts reads it): bytes is the minified bundle, coldStartMs the
+ * median import + first invocation (null for entries without an API route to call).
  *
  * --enable-source-maps runs the samples with NODE_OPTIONS=--enable-source-maps, as the stack sets it.
  */
@@ -37,6 +41,7 @@ const { values: args } = parseArgs({
     'enable-source-maps': { type: 'boolean', default: false },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   },
 });
 const format = args.format === 'cjs' ? 'cjs' : 'esm';
@@ -215,16 +220,21 @@ try {
     rows.push({ ...bundled, timing });
   }
 
-  const kib = (n) => (n / 1024).toFixed(0);
-  const ms = (n) => n.toFixed(1);
-  console.log(`Lambda bundles (${format}, node22, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`);
-  console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | 2nd call ms | process ms |');
-  console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|');
-  for (const r of rows) {
-    const t = r.timing;
-    console.log(`| ${r.name} | ${kib(r.bytes)} | ${kib(r.gzip)} | ${kib(r.map)} | ${t ? t.request : '-'} | ${t ? t.status : '-'} | ${t ? ms(t.importMs) : '-'} | ${t ? ms(t.firstCallMs) : '-'} | ${t ? ms(t.secondCallMs) : '-'} | ${t ? ms(t.processMs) : '-'} |`);
+  if (args.json) {
+    const coldStart = (t) => (t ? Math.round((t.importMs + t.firstCallMs) * 10) / 10 : null);
+    console.log(JSON.stringify(rows.map((r) => ({ name: r.name, bytes: r.bytes, coldStartMs: coldStart(r.timing) }))));
+  } else {
+    const kib = (n) => (n / 1024).toFixed(0);
+    const ms = (n) => n.toFixed(1);
+    console.log(`Lambda bundles (${format}, node22, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`);
+    console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | 2nd call ms | process ms |');
+    console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|');
+    for (const r of rows) {
+      const t = r.timing;
+      console.log(`| ${r.name} | ${kib(r.bytes)} | ${kib(r.gzip)} | ${kib(r.map)} | ${t ? t.request : '-'} | ${t ? t.status : '-'} | ${t ? ms(t.importMs) : '-'} | ${t ? ms(t.firstCallMs) : '-'} | ${t ? ms(t.secondCallMs) : '-'} | ${t ? ms(t.processMs) : '-'} |`);
+    }
+    console.log(`\nimport: loading and evaluating the bundle; first call: the first invocation (SDK clients, credentials, first connection to the local emulators); process: spawn to exit.${args.keep ? `\nbundles kept in ${out}` : ''}`);
   }
-  console.log(`\nimport: loading and evaluating the bundle; first call: the first invocation (SDK clients, credentials, first connection to the local emulators); process: spawn to exit.${args.keep ? `\nbundles kept in ${out}` : ''}`);
 } finally {
   await eventBridge.close();
   await emulators.stop();

@@ -8,14 +8,12 @@
  * the challenge, never a Lambda-made 401 (whose WWW-Authenticate API Gateway would rename).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { log } from '../../src/log/logger.js';
 
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  console.warn(
-    JSON.stringify({
-      message: 'anonymous-pull authorizer placeholder: refusing (the authentication release replaces this function)',
-      methodArn: event.methodArn,
-      requestId: event.requestContext?.requestId,
-    }),
-  );
+  log.warn('anonymous-pull authorizer placeholder: refusing (the authentication release replaces this function)', {
+    methodArn: event.methodArn,
+    requestId: event.requestContext?.requestId,
+  });
   throw new Error('Unauthorized');
 }

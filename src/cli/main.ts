@@ -11,6 +11,7 @@ import type { AuthSettings } from '../core/auth/settings.js';
 import { JsonLinesAuditSink } from '../adapters/embedded/audit-sink.js';
 import { DataPaths } from '../adapters/embedded/paths.js';
 import { SETTINGS } from '../config/settings.js';
+import { log } from '../log/logger.js';
 import { isLoopback, parseServeConfig } from './serve-config.js';
 import { SERVE_USAGE } from './usage.js';
 import { ConfigError } from './config-error.js';
@@ -24,7 +25,7 @@ async function serve(argv: string[]): Promise<void> {
     return;
   }
   if (!isLoopback(config.host) && config.auth === 'none') {
-    console.warn(`WARNING: --insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
+    log.warn(`--insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
   }
   const ports = await createPorts(config);
   const paths = new DataPaths(config.dataDir);

@@ -3,6 +3,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink, RegistryEvent } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { UploadLeaseTiming } from './upload-claim.js';
+import { log as processLog } from '../log/logger.js';
 
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (413 above). */
@@ -27,18 +28,29 @@ export interface RegistryPorts {
   events: EventSink;
 }
 
+export type PortName = keyof RegistryPorts;
+
+/**
+ * A registry that serves some operations needs only their ports (a Lambda serving the ping has
+ * none, so it creates no AWS client): asking for one that was not given is a wiring mistake,
+ * which Registry's constructor catches before any request by checking each operation's `ports`.
+ */
+function missing(port: PortName): never {
+  throw new Error(`this registry was built without its ${port} port: an operation that uses it must list it in its ports`);
+}
+
 export class RegistryContext {
   constructor(
-    readonly ports: RegistryPorts,
+    readonly ports: Partial<RegistryPorts>,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,
-    private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e),
+    private readonly log: (message: string, error: unknown) => void = (m, e) => processLog.error(m, { error: e }),
   ) {}
 
   get blobs(): BlobStore {
-    return this.ports.blobs;
+    return this.ports.blobs ?? missing('blobs');
   }
   get metadata(): MetadataStore {
-    return this.ports.metadata;
+    return this.ports.metadata ?? missing('metadata');
   }
 
   /**
@@ -48,8 +60,9 @@ export class RegistryContext {
    */
   async emit(events: RegistryEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const sink = this.ports.events ?? missing('events');
     try {
-      await this.ports.events.publish(events);
+      await sink.publish(events);
     } catch (err) {
       this.log('event sink failed: the change is committed, its events are not recorded', err);
       throw err;

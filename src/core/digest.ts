@@ -2,10 +2,13 @@
  * Digest grammar (OCI image-spec descriptor.md): `algorithm ":" encoded`. We accept the two
  * registered algorithms, sha256 and sha512, with lower-case hex of the exact length.
  */
+import type { DigestAlgorithm } from '../ports/metadata-store.js';
 import { RegistryError } from './errors.js';
 
-export const DIGEST_ALGORITHMS = { sha256: 64, sha512: 128 } as const;
-export type DigestAlgorithm = keyof typeof DIGEST_ALGORITHMS;
+export type { DigestAlgorithm } from '../ports/metadata-store.js';
+
+/** Hex length per algorithm; the algorithm names themselves are the metadata port's. */
+export const DIGEST_ALGORITHMS: { readonly [A in DigestAlgorithm]: number } = { sha256: 64, sha512: 128 };
 
 export interface Digest {
   algorithm: DigestAlgorithm;

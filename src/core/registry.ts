@@ -1,49 +1,28 @@
 /**
- * The registry core's single entry point: a matched route plus request in, a complete response
- * out. Domain errors become the spec's JSON error responses here, in one place, for every shell.
+ * The registry core's single entry point, Registry.handle: a request in, a complete response
+ * out, through one pipeline (route, authenticate and authorize, run the operation, audit) that
+ * every shell uses, so the authorization gate cannot be skipped. Domain errors become the spec's
+ * JSON error responses here, in one place, for every shell.
+ *
+ * A Registry serves the operations it is given (../core/operation.ts): the node server all of
+ * them, a Lambda its own one; a route it does not serve is the spec's 404, as an unknown path is.
  */
 import { randomUUID } from 'node:crypto';
 import { RegistryError } from './errors.js';
 import { errorResponse } from './error-response.js';
-import { RegistryContext, type RegistryLimits, type RegistryPorts } from './context.js';
-import { jsonResponse, type RegistryRequest, type RegistryResponse } from './messages.js';
+import { DEFAULT_LIMITS, RegistryContext, type RegistryLimits, type RegistryPorts } from './context.js';
+import type { RegistryRequest, RegistryResponse } from './messages.js';
 import { validateName } from './names.js';
-import { matchRoute, type AnyRoute, type Operation, type RouteParams } from './routes.js';
+import { matchRoute, type AnyRoute, type RouteParams } from './routes.js';
 import { clientAddressOf } from './client-address.js';
 import { auditRecord, shouldAudit } from './auth/audit.js';
 import { isAllowed } from './auth/decide.js';
 import { gate } from './auth/gate.js';
 import type { Principal } from './auth/principal.js';
 import type { AuthSettings } from './auth/settings.js';
-import { tokenEndpoint } from './auth/token-endpoint.js';
 import type { AuditSink } from '../ports/audit-sink.js';
-import { deleteBlob, getBlob } from './operations/blobs.js';
-import { deleteManifest, getManifest, putManifest } from './operations/manifests.js';
-import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './operations/uploads.js';
-import { catalog, listReferrers, listTags } from './operations/listings.js';
+import type { OperationDescriptor } from './operation.js';
 
-type Handler = (ctx: RegistryContext, name: string, req: RegistryRequest) => Promise<RegistryResponse>;
-
-const HANDLERS: Record<Operation, Handler> = {
-  ping: async () => jsonResponse(200, {}),
-  catalog: (ctx, _name, req) => catalog(ctx, req),
-  listTags,
-  getManifest: (ctx, name, req) => getManifest(ctx, name, req, false),
-  headManifest: (ctx, name, req) => getManifest(ctx, name, req, true),
-  putManifest,
-  deleteManifest,
-  getBlob: (ctx, name, req) => getBlob(ctx, name, req, false),
-  headBlob: (ctx, name, req) => getBlob(ctx, name, req, true),
-  deleteBlob,
-  startUpload,
-  getUpload,
-  patchUpload,
-  putUpload,
-  cancelUpload,
-  listReferrers,
-};
-
-// The one error-to-response mapping lives in error-response.ts; shells import it from here too.
 export { errorResponse };
 
 /** The spec's 404 for a path that no route serves (on a Lambda: that this Lambda's route does not serve). */
@@ -78,25 +57,42 @@ export interface RegistryOptions {
   audit?: AuditSink;
   /** A header a trusted proxy sets to the client's address (rate limits, audit); absent: the socket address. */
   clientAddressHeader?: string;
+  /**
+   * The token service a token request is answered for; absent: `auth.service`. A Lambda behind
+   * the front door answers for the public host the client used, which only the request knows.
+   */
+  tokenService?: (headers: Record<string, string | undefined>) => string;
+}
+
+/** What a Registry is built with besides its ports and limits. */
+export interface RegistrySetup extends RegistryOptions {
+  /** The operations served; any other route is the spec's 404. */
+  operations: readonly OperationDescriptor[];
 }
 
 export class Registry {
   readonly context: RegistryContext;
+  private readonly operations: ReadonlyMap<string, OperationDescriptor>;
+  private readonly options: RegistryOptions;
 
-  constructor(
-    ports: RegistryPorts,
-    limits?: RegistryLimits,
-    private readonly options: RegistryOptions = {},
-  ) {
-    this.context = new RegistryContext(ports, limits);
+  /** Only the ports the operations list are needed; a missing one is refused here, before any request. */
+  constructor(ports: Partial<RegistryPorts>, limits: RegistryLimits | undefined, setup: RegistrySetup) {
+    const { operations, ...options } = setup;
+    for (const op of operations) {
+      if (op.kind !== 'registry') continue;
+      const absent = op.ports.filter((port) => ports[port] === undefined);
+      if (absent.length > 0) throw new Error(`operation ${op.operation} needs the ${absent.join(', ')} port(s), which this registry was not given`);
+    }
+    this.context = new RegistryContext(ports, limits ?? DEFAULT_LIMITS);
+    this.operations = new Map(operations.map((op) => [op.operation, op]));
+    this.options = options;
   }
 
   /**
    * Routes, authenticates, authorizes and runs a request, and writes its audit line. Never
-   * throws for bad input: every failure is a response. `only` restricts it to one operation
-   * (a Lambda serves one; anything else is the spec's 404).
+   * throws for bad input: every failure is a response.
    */
-  async handle(req: IncomingRequest, only?: { operation: Operation }): Promise<RegistryResponse> {
+  async handle(req: IncomingRequest): Promise<RegistryResponse> {
     const head = req.method === 'HEAD';
     const requestId = req.requestId ?? randomUUID();
     const clientAddress = clientAddressOf(req.headers, req.remoteAddress, this.options.clientAddressHeader);
@@ -108,7 +104,8 @@ export class Registry {
     let error: string | null = null;
     try {
       const match = matchRoute(req.method, req.path);
-      if (match.kind === 'no-route' || (only && match.kind === 'match' && match.route.operation !== only.operation)) {
+      const served = match.kind === 'match' ? this.operations.get(match.route.operation) : undefined;
+      if (match.kind === 'no-route' || (match.kind === 'match' && !served)) {
         throw noEndpoint(req.path);
       }
       if (match.kind === 'method-not-allowed') {
@@ -118,14 +115,16 @@ export class Registry {
       }
       route = match.route;
       params = match.params;
+      const operation = served as OperationDescriptor;
       const auth = this.options.auth;
-      if (route.operation === 'token') {
+      if (operation.kind === 'token') {
         if (!auth) throw new RegistryError('NO_ENDPOINT', 'authentication is off on this registry: there is no token endpoint');
-        const outcome = await tokenEndpoint(auth, { method: req.method, query: req.query, headers: req.headers, body: req.body, clientAddress });
+        const settings = this.options.tokenService ? { ...auth, service: this.options.tokenService(req.headers) } : auth;
+        const outcome = await operation.run(settings, { method: req.method, query: req.query, headers: req.headers, body: req.body, clientAddress });
         ({ principal, claimed } = outcome);
         error = outcome.error?.code ?? null;
         res = outcome.response;
-      } else {
+      } else if (route.operation !== 'token') {
         const registryRoute = route;
         let actor = req.actor ?? null;
         let permits: RegistryRequest['permits'];
@@ -139,7 +138,8 @@ export class Registry {
           permits = (repository, action) => isAllowed(auth.policy, caller, repository, action);
           listable = (repository) => auth.policy.allows(caller, repository, 'pull');
         }
-        res = await this.run(registryRoute.operation, params, {
+        const name = params.name === undefined ? '' : validateName(params.name);
+        res = await operation.run(this.context, name, {
           route: registryRoute,
           params,
           query: req.query,
@@ -149,6 +149,8 @@ export class Registry {
           ...(permits && { permits }),
           ...(listable && { listable }),
         });
+      } else {
+        throw new Error(`the token route is registered with a ${operation.kind} operation`);
       }
     } catch (err) {
       if (!(err instanceof RegistryError)) throw err;
@@ -169,10 +171,5 @@ export class Registry {
     await sink.record(
       auditRecord({ method: req.method, route: o.route, params: o.params, query: req.query, hadAuthorization, status: o.status, error: o.error, principal: o.principal, claimedPrincipal: o.claimed, clientAddress: o.clientAddress, requestId: o.requestId }),
     );
-  }
-
-  async run(operation: Operation, params: RouteParams, req: RegistryRequest): Promise<RegistryResponse> {
-    const name = params.name === undefined ? '' : validateName(params.name);
-    return HANDLERS[operation](this.context, name, req);
   }
 }

@@ -4,7 +4,9 @@
  * `{name}` spans one or more path segments (repository names contain slashes); other
  * variables are one segment. Order matters: upload routes come before blob routes.
  */
-export type Action = 'pull' | 'push' | 'delete' | 'catalog';
+import type { Action } from '../ports/principal.js';
+
+export type { Action } from '../ports/principal.js';
 
 export type Operation =
   | 'ping'

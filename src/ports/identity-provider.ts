@@ -1,85 +1,22 @@
 /**
- * IdentityProvider: who a credential belongs to, and the tokens the registry accepts.
+ * IdentityProvider: who a credential belongs to, and the tokens the registry accepts. It is a
+ * TokenIssuer (./token-issuer.ts: authenticate, issue, refresh; what the token operation drives)
+ * that also verifies: every registry request's bearer token is checked with verifyToken (the
+ * core's gate). Adapters: embedded (local users file + signed JWTs), Cognito (user pool, app
+ * clients); a component that only verifies (a registry Lambda) may issue nothing.
  *
- * The core's token endpoint (core/auth/token-endpoint.ts) drives it: authenticate the
- * credential a client presents, decide with the policy what to grant, then ask the provider to
- * issue a token for exactly that; every registry request's bearer token is checked with
- * verifyToken. Adapters: embedded (local users file + signed JWTs), Cognito (user pool, app
- * clients). Nothing here speaks HTTP; the core builds every response.
- *
- * Contracts every adapter keeps:
- * - A failed authentication is `null`, never an error and never a reason: an unknown user and a
- *   wrong password look the same, and take about the same time, to the caller.
- * - Thrown errors mean the provider itself failed (a network error to Cognito); the core
- *   answers 5xx-free spec errors for them (see token-endpoint.ts), never "wrong password".
- * - Secrets (passwords, client secrets, tokens) are never logged by an adapter.
+ * The contracts of ./token-issuer.ts hold here too; verifyToken returns null for any token that
+ * is not valid here, never a reason.
  */
-import type { AccessEntry } from '../core/auth/access.js';
-import type { Principal } from '../core/auth/principal.js';
+import type { Principal } from './principal.js';
+import type { TokenIssuer } from './token-issuer.js';
 
-export type Credentials =
-  /** A human: user name and password (Basic credentials, or the OAuth2 password grant). */
-  | { kind: 'password'; username: string; password: string }
-  /** A machine: OAuth2 client-credentials grant (or Basic credentials with the client id as user name). */
-  | { kind: 'client'; clientId: string; clientSecret: string };
+export { AnonymousTokensUnsupported, type Authenticated, type Credentials, type IssuedToken, type TokenIssuer, type TokenRequest } from './token-issuer.js';
 
-/**
- * A successful authentication. `state` is the provider's own, opaque to the core and handed
- * back to issueToken: e.g. the tokens Cognito's InitiateAuth already returned.
- */
-export interface Authenticated {
-  principal: Principal;
-  state?: unknown;
-}
-
-export interface TokenRequest {
-  /** The registry service the token is for (the token's audience). */
-  service: string;
-  /** What the policy allowed of what was asked; may be empty (a token that grants nothing). */
-  access: AccessEntry[];
-  /** The client asked for a refresh token (`offline_token=true`, `access_type=offline`). */
-  offline: boolean;
-}
-
-export interface IssuedToken {
-  token: string;
-  /** Lifetime in seconds (at least 60: docker refuses shorter tokens). */
-  expiresIn: number;
-  issuedAt: Date;
-  /** Only when the request was `offline` and the provider issues refresh tokens. */
-  refreshToken?: string;
-}
-
-export interface IdentityProvider {
-  /**
-   * Checks a credential. `null` when it is wrong, whichever part is wrong. `clientAddress` is
-   * for adapters that pass it on (Cognito's advanced security); it is not a credential.
-   */
-  authenticate(credentials: Credentials, context: { clientAddress: string | null }): Promise<Authenticated | null>;
-
-  /**
-   * Issues a token for `authenticated` granting `request.access` for `request.service`. An
-   * anonymous principal (kind `anonymous`) asks for an anonymous token; a provider that cannot
-   * issue one throws AnonymousTokensUnsupported.
-   */
-  issueToken(authenticated: Authenticated, request: TokenRequest): Promise<IssuedToken>;
-
+export interface IdentityProvider extends TokenIssuer {
   /**
    * Verifies a presented bearer token for `service`: signature, expiry, issuer and audience.
    * Returns the principal with the token's grant, or null for any token that is not valid here.
    */
   verifyToken(token: string, service: string): Promise<Principal | null>;
-
-  /**
-   * Exchanges a refresh token (OAuth2 `grant_type=refresh_token`) for a fresh authentication
-   * (then issueToken). Absent when the provider issues no refresh tokens; null for a bad one.
-   */
-  refresh?(refreshToken: string, service: string): Promise<Authenticated | null>;
-}
-
-export class AnonymousTokensUnsupported extends Error {
-  constructor() {
-    super('this identity provider issues no anonymous tokens');
-    this.name = 'AnonymousTokensUnsupported';
-  }
 }

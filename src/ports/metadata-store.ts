@@ -4,7 +4,8 @@
  * sessions. Each method is one logical step; the core orders them so that pointers (tags) are
  * written after the content they point at.
  */
-import type { DigestAlgorithm } from '../core/digest.js';
+/** The registered digest algorithms (OCI image-spec descriptor.md) a session can hash with. */
+export type DigestAlgorithm = 'sha256' | 'sha512';
 
 export interface Page<T> {
   items: T[];

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Registry } from '../../src/core/registry.js';
+import { ALL_OPERATIONS } from '../../src/core/operations/all.js';
 import type { RegistryResponse } from '../../src/core/messages.js';
 import { S3BlobStore } from '../../src/adapters/aws/s3-blob-store.js';
 import { DynamoDbMetadataStore, createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
@@ -32,7 +33,7 @@ test('AWS calls per registry operation stay within the documented budget', async
     metadata: new DynamoDbMetadataStore({ client: aws.dynamodb, tableName: 'stowage', largeObjects: new S3LargeObjectStore({ client: aws.s3, bucket }) }),
     // As on Lambda: the core's events are written to the table's outbox before the answer.
     events: new DynamoDbOutboxSink({ client: aws.dynamodb, tableName: 'stowage' }),
-  });
+  }, undefined, { operations: ALL_OPERATIONS });
 
   const call = async (method: string, path: string, init: { query?: Record<string, string>; headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<RegistryResponse> => {
     const body = init.body;

@@ -14,6 +14,7 @@ import { S3BlobStore } from '../../src/adapters/aws/s3-blob-store.js';
 import { SqliteMetadataStore } from '../../src/adapters/embedded/sqlite-metadata-store.js';
 import { DEFAULT_LIMITS } from '../../src/core/context.js';
 import { Registry } from '../../src/core/registry.js';
+import { ALL_OPERATIONS } from '../../src/core/operations/all.js';
 import type { RegistryResponse } from '../../src/core/messages.js';
 import { createBucket, startS3Emulator, trackedClient, type S3Emulator } from './s3-emulator.js';
 
@@ -39,8 +40,8 @@ async function registries() {
   const metadata = new SqliteMetadataStore(join(dir, `${bucket}.db`));
   const ports = { blobs, metadata, events: { publish: async () => {} } };
   return {
-    node: new Registry(ports),
-    lambda: new Registry(ports, { ...DEFAULT_LIMITS, redirectBlobHead: true }),
+    node: new Registry(ports, undefined, { operations: ALL_OPERATIONS }),
+    lambda: new Registry(ports, { ...DEFAULT_LIMITS, redirectBlobHead: true }, { operations: ALL_OPERATIONS }),
     close: () => metadata.close(),
   };
 }

@@ -17,6 +17,7 @@ import { eventOfOutboxItem } from '../../src/adapters/aws/dynamodb-outbox.js';
 import { DynamoDbOutboxSink } from '../../src/adapters/aws/outbox-event-sink.js';
 import { makeEvent } from '../../src/core/events.js';
 import { Registry } from '../../src/core/registry.js';
+import { ALL_OPERATIONS } from '../../src/core/operations/all.js';
 import type { EventSink } from '../../src/ports/event-sink.js';
 import { InMemoryLargeObjectStore, countCalls, startDynalite, type Dynalite } from './dynamodb-harness.js';
 
@@ -61,7 +62,7 @@ test('an outbox that cannot be written fails the request (no 201); the retried P
     blobs,
     metadata: new DynamoDbMetadataStore({ client, tableName, largeObjects: new InMemoryLargeObjectStore() }),
     events: { publish: (e) => outbox.publish(e) },
-  }, undefined, {});
+  }, undefined, { operations: ALL_OPERATIONS });
   const request = (method: string, path: string, body?: Buffer, query = '', headers: Record<string, string> = {}) =>
     registry.handle({
       method,

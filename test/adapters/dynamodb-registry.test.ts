@@ -14,6 +14,7 @@ import { DynamoDbMetadataStore } from '../../src/adapters/aws/dynamodb-metadata-
 import { DynamoDbOutboxSink } from '../../src/adapters/aws/outbox-event-sink.js';
 import { outboxEventsOf } from '../../src/adapters/aws/stream-events.js';
 import { Registry } from '../../src/core/registry.js';
+import { ALL_OPERATIONS } from '../../src/core/operations/all.js';
 import type { RegistryResponse } from '../../src/core/messages.js';
 import type { RegistryEvent } from '../../src/ports/event-sink.js';
 import { InMemoryLargeObjectStore, countCalls, startDynalite, type Dynalite } from './dynamodb-harness.js';
@@ -57,16 +58,20 @@ async function setup(name: string, options: { outbox?: boolean } = {}): Promise<
   const store = new DynamoDbMetadataStore({ client, tableName, largeObjects: new InMemoryLargeObjectStore() });
   const events: RegistryEvent[] = [];
   const outbox = new DynamoDbOutboxSink({ client, tableName });
-  const registry = new Registry({
-    blobs,
-    metadata: store,
-    events: {
-      publish: async (e) => {
-        events.push(...e);
-        if (options.outbox) await outbox.publish(e);
+  const registry = new Registry(
+    {
+      blobs,
+      metadata: store,
+      events: {
+        publish: async (e) => {
+          events.push(...e);
+          if (options.outbox) await outbox.publish(e);
+        },
       },
     },
-  });
+    undefined,
+    { operations: ALL_OPERATIONS },
+  );
   return { registry, events, store, calls, recorder };
 }
 

@@ -114,23 +114,10 @@ test('garbage, empty and oversized tokens are refused without an error', async (
   for (const t of ['', 'x', 'a.b.c', 'Basic abc', 'e'.repeat(20_000)]) assert.equal(await provider.verifyToken(t, SERVICE), null, t.slice(0, 20));
 });
 
-test('wrong password and unknown user both fail, and take about the same time', async () => {
+// That both take about the same time is a bench row: `npm run bench -- --rows=login_timing_gap_pct`.
+test('wrong password and unknown user both fail', async () => {
   assert.equal(await provider.authenticate({ kind: 'password', username: 'alice', password: 'wrong' }), null);
   assert.equal(await provider.authenticate({ kind: 'password', username: 'nobody', password: 'wrong' }), null);
-  const time = async (username: string) => {
-    const t = performance.now();
-    await provider.authenticate({ kind: 'password', username, password: 'wrong guess' });
-    return performance.now() - t;
-  };
-  const known: number[] = [];
-  const unknown: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    known.push(await time('alice'));
-    unknown.push(await time('nobody'));
-  }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
-  const ratio = median(unknown) / median(known);
-  assert.ok(ratio > 0.5 && ratio < 2, `unknown user ${median(unknown).toFixed(1)} ms vs wrong password ${median(known).toFixed(1)} ms`);
 });
 
 test('password hashes are salted argon2id; a malformed stored hash never verifies', async () => {

@@ -1,7 +1,8 @@
 /**
  * One real `cdk synth` of the app in bin/, as `cdk deploy` would run it: every Lambda bundled by
  * esbuild (no Docker), CDK's CloudFormation validation on with findings as errors (cdk.json), the
- * image asset staged from the Dockerfile without a Docker engine. Offline; timed.
+ * image asset staged from the Dockerfile without a Docker engine. Offline. How long it takes is a
+ * bench row (`npm run bench -- --rows=cdk_synth_s`), not an assertion here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,34 +13,34 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../lib/stowage-registry.js';
 import { OPERATIONS } from '../../lib/functions.js';
 
-/** Measured at about 12 s on an idle machine; the bound catches a regression (e.g. Docker bundling). */
-const SYNTH_BUDGET_MS = 180_000;
+/** Only a hung synth is cut off (it takes about 12 s on an idle machine). */
+const SYNTH_TIMEOUT_MS = 600_000;
 
-test('cdk synth: bundles every function, passes CloudFormation validation, within the time budget', () => {
+test('cdk synth: bundles every function, passes CloudFormation validation', () => {
   const out = mkdtempSync(join(tmpdir(), 'stowage-synth-'));
   // The CLI writes cdk.context.json next to cdk.json; leave the checkout as it was.
   const contextFile = join(PACKAGE_ROOT, 'cdk.context.json');
   const hadContextFile = existsSync(contextFile);
   try {
-    const started = Date.now();
     // Outside us-east-1 with a web ACL: the edge function and the ACL go to us-east-1 stacks.
     const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'stowage:region=eu-west-1', '-c', 'stowage:waf=true', '--output', out], {
       cwd: PACKAGE_ROOT,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
       encoding: 'utf8',
-      timeout: SYNTH_BUDGET_MS * 2,
+      timeout: SYNTH_TIMEOUT_MS,
     });
-    const elapsed = Date.now() - started;
     assert.equal(run.status, 0, `cdk synth failed:\n${run.stdout}\n${run.stderr}`);
 
-    const template = JSON.parse(readFileSync(join(out, 'Stowage.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, string> }> };
+    const template = JSON.parse(readFileSync(join(out, 'Stowage.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, string> }>;
+    };
     const resources = Object.keys(template.Resources).length;
-    console.log(`cdk synth: ${elapsed} ms, ${resources} resources in Stowage, ${readdirSync(out).filter((f) => f.startsWith('asset.')).length} assets`);
-    assert.ok(elapsed < SYNTH_BUDGET_MS, `cdk synth took ${elapsed} ms`);
     assert.ok(resources < 500);
 
     // Every operation's function is a real esbuild bundle (ESM) with its source map.
-    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('Stowage registry: '));
+    const functions = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('Stowage registry: '),
+    );
     assert.equal(functions.length, OPERATIONS.length);
     for (const fn of functions) {
       const asset = fn.Metadata?.['aws:asset:path'];
@@ -58,7 +59,10 @@ test('cdk synth: bundles every function, passes CloudFormation validation, withi
 
     // CDK's CloudFormation validation ran with findings as errors and found none.
     const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
-    assert.deepEqual(report.pluginReports.flatMap((r) => r.violations ?? []), []);
+    assert.deepEqual(
+      report.pluginReports.flatMap((r) => r.violations ?? []),
+      [],
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
     if (!hadContextFile && existsSync(contextFile) && readFileSync(contextFile, 'utf8').trim() === '{}') rmSync(contextFile);

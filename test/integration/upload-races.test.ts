@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Registry, type IncomingRequest } from '../../src/core/registry.js';
 import { DEFAULT_LIMITS } from '../../src/core/context.js';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
+import { ALL_OPERATIONS } from '../../src/core/operations/all.js';
 import type { RegistryResponse } from '../../src/core/messages.js';
 import { startTestPorts, type TestBackend, type TestPorts } from '../helpers/server.js';
 
@@ -73,8 +74,8 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
     before(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'stowage-races-'));
       env = await startTestPorts(backend, dataDir);
-      a = new Registry(env.ports);
-      b = new Registry(env.ports);
+      a = new Registry(env.ports, undefined, { operations: ALL_OPERATIONS });
+      b = new Registry(env.ports, undefined, { operations: ALL_OPERATIONS });
     });
     after(async () => {
       await env.close();
@@ -129,8 +130,8 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
     });
 
     test('a writer that dies mid-body blocks its upload only until its lease expires; another writer then continues from the recorded offset', async () => {
-      const dying = new Registry({ ...env.ports, metadata: diesAfterClaim(env.ports.metadata) }, SHORT_LEASE);
-      const other = new Registry(env.ports, SHORT_LEASE);
+      const dying = new Registry({ ...env.ports, metadata: diesAfterClaim(env.ports.metadata) }, SHORT_LEASE, { operations: ALL_OPERATIONS });
+      const other = new Registry(env.ports, SHORT_LEASE, { operations: ALL_OPERATIONS });
       const started = await other.handle(request('POST', '/v2/race/crash/blobs/uploads/'));
       const location = started.headers.location as string;
       const head = randomBytes(1000);
@@ -156,8 +157,8 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
     });
 
     test('a write that outlives the lease duration keeps its claim: the writer renews it while the body streams', async () => {
-      const writer = new Registry(env.ports, SHORT_LEASE);
-      const other = new Registry(env.ports, SHORT_LEASE);
+      const writer = new Registry(env.ports, SHORT_LEASE, { operations: ALL_OPERATIONS });
+      const other = new Registry(env.ports, SHORT_LEASE, { operations: ALL_OPERATIONS });
       const started = await writer.handle(request('POST', '/v2/race/long/blobs/uploads/'));
       const location = started.headers.location as string;
       const data = randomBytes(200_000);

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
+import { setLogWriter } from '../../src/log/logger.js';
 import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
 import { COGNITO_LOCAL_PRIVATE_JWK, createTestPool, createTestUser, startCognitoLocal, type CognitoLocal, type TestPool } from '../helpers/cognito-local.js';
 import { startLocalOAuth2TokenEndpoint, type LocalOAuth2TokenEndpoint } from '../helpers/local-oauth2-token-endpoint.js';
@@ -78,14 +79,8 @@ before(async () => {
     STOWAGE_POLICY_DOCUMENT: JSON.stringify(POLICY),
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
   });
-  const log = console.log;
-  const warn = console.warn;
-  console.log = (line: unknown) => lines.push(String(line));
-  console.warn = (line: unknown) => lines.push(String(line));
-  restore = () => {
-    console.log = log;
-    console.warn = warn;
-  };
+  setLogWriter((line) => lines.push(line));
+  restore = () => setLogWriter(undefined);
   token = ((await import('../../lambdas/token.js')) as { handler: Handler }).handler;
   authorizer = ((await import('../../lambdas/anonymous-pull-authorizer.js')) as { handler: Authorizer }).handler;
   for (const op of ['ping', 'getManifest', 'startUpload', 'catalog']) registry.set(op, ((await import(`../../lambdas/${op}.js`)) as { handler: Handler }).handler);
@@ -102,7 +97,7 @@ const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${
 const front = (address = '198.51.100.20') => ({ 'X-Stowage-Public-Host': HOST, 'X-Stowage-Client-Address': address });
 const body = (r: APIGatewayProxyResult) => JSON.parse(r.body) as Record<string, unknown>;
 const codes = (r: APIGatewayProxyResult) => (body(r).errors as { code: string }[]).map((e) => e.code);
-const audits = () => lines.filter((l) => l.startsWith('{"audit"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const audits = () => lines.filter((l) => l.includes('"audit":"stowage"')).map((l) => JSON.parse(l) as Record<string, unknown>);
 const payloadOf = (t: string) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
 function callToken(init: ProxyEventInit): Promise<APIGatewayProxyResult> {

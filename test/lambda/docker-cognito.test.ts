@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePolicyText } from '../../src/core/auth/policy.js';
+import { parsePolicyText } from '../../src/core/auth/policy-file.js';
 import { startLambdaHarness, type LambdaHarness } from '../harness/harness.js';
 import { COGNITO_LOCAL_PRIVATE_JWK, createTestPool, createTestUser, startCognitoLocal, type CognitoLocal, type TestPool } from '../helpers/cognito-local.js';
 import { cognitoAuthorizeHook } from '../helpers/cognito-authorizer-hook.js';

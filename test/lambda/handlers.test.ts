@@ -11,6 +11,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import { ROUTES, type Operation } from '../../src/core/routes.js';
+import { setLogWriter } from '../../src/log/logger.js';
 import type { ProxyHandler } from '../../src/shells/lambda/handler.js';
 import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
 import { lambdaContext, proxyEvent, type ProxyEventInit } from '../helpers/proxy-event.js';
@@ -36,9 +37,8 @@ before(async () => {
     assert.equal(typeof entry.handler, 'function', `lambdas/${operation}.ts exports a handler`);
     handlers.set(operation, entry.handler as ProxyHandler);
   }
-  const log = console.log;
-  console.log = (line: unknown) => logLines.push(String(line));
-  restoreLog = () => (console.log = log);
+  setLogWriter((line) => logLines.push(line));
+  restoreLog = () => setLogWriter(undefined);
 });
 after(async () => {
   restoreLog();
@@ -179,7 +179,7 @@ test('an upload can be cancelled; an oversize chunk is refused before the core w
 });
 
 test('every invocation wrote one request-log line with its status', () => {
-  const lines = logLines.map((l) => JSON.parse(l) as { requestId: string; status: number; path: string });
+  const lines = logLines.map((l) => JSON.parse(l) as { message: string; requestId: string; status: number; path: string }).filter((l) => l.message === 'request');
   assert.ok(lines.length >= 20);
   for (const line of lines) {
     assert.equal(typeof line.requestId, 'string');

@@ -1,5 +1,5 @@
 /**
- * The Lambda handler's middlewares, around a stand-in registry: the 500 shape for unexpected
+ * The Lambda handler's middlewares, around the real pipeline with a stand-in operation: the 500 shape for unexpected
  * errors, the body limit (413 naming it), one request-log line with the request ids however the
  * request ends, no 401 ever, and the route check (a Lambda answers only its own operation).
  */
@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RegistryError } from '../../src/core/errors.js';
 import { jsonResponse, response, type RegistryRequest, type RegistryResponse } from '../../src/core/messages.js';
-import type { Registry } from '../../src/core/registry.js';
+import type { RegistryOperation } from '../../src/core/operation.js';
+import { Registry } from '../../src/core/registry.js';
 import type { Operation, RouteParams } from '../../src/core/routes.js';
 import { lambdaHandler } from '../../src/shells/lambda/handler.js';
 import { LAMBDA_MAX_BODY_BYTES } from '../../src/shells/lambda/middleware/input-limits.js';
@@ -19,13 +20,18 @@ function setup(operation: Operation, run: Run, options: { maxBodyBytes?: number 
   const logs: string[] = [];
   const errors: string[] = [];
   const calls: Operation[] = [];
-  const registry = {
-    run: (op: Operation, params: RouteParams, req: RegistryRequest) => {
-      calls.push(op);
-      return run(op, params, req);
+  const descriptor: RegistryOperation = {
+    kind: 'registry',
+    operation,
+    ports: [],
+    run: (_ctx, _name, req) => {
+      calls.push(operation);
+      return run(operation, req.params, req);
     },
-  } as unknown as Registry;
-  const handler = lambdaHandler(operation, { registry: () => registry, log: (l) => logs.push(l), logError: (l) => errors.push(l), ...options });
+  };
+  // The real pipeline (Registry.handle) with a stand-in operation.
+  const registry = new Registry({}, undefined, { operations: [descriptor] });
+  const handler = lambdaHandler(descriptor, { registry: () => registry, log: (l) => logs.push(l), logError: (l) => errors.push(l), ...options });
   const invoke = async (init: ProxyEventInit, requestId = 'req-1') => {
     const event = proxyEvent(init);
     return { event, result: await handler(event, lambdaContext(requestId)) };

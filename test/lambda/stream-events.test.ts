@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { outboxEventsOf, type DynamoDBStreamRecordLike } from '../../src/adapters/aws/stream-events.js';
 import { eventPayload } from '../../src/core/event-payload.js';
+import { setLogWriter } from '../../src/log/logger.js';
 import type { StreamHandler } from '../../src/shells/lambda/stream-consumer.js';
 import { startRecordingEventBridgeEndpoint, type PutEventsAnswer, type RecordedEntry, type RecordingEventBridgeEndpoint } from '../helpers/eventbridge-endpoint.js';
 import { lambdaContext } from '../helpers/proxy-event.js';
@@ -56,12 +57,11 @@ function batch(...groups: DynamoDBStreamRecordLike[][]): DynamoDBStreamEvent {
 }
 
 async function run(event: DynamoDBStreamEvent) {
-  const log = console.log;
-  console.log = (line: unknown) => logLines.push(String(line));
+  setLogWriter((line) => logLines.push(line));
   try {
     return await handler(event, lambdaContext('stream-req'));
   } finally {
-    console.log = log;
+    setLogWriter(undefined);
   }
 }
 

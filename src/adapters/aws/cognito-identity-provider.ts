@@ -39,6 +39,7 @@ import { listClaim, newAnonymousToken, principalFromClaims, scopesForActions } f
 import { CognitoVerifyingProvider, type CognitoTokenVerifier, type CognitoVerifierOptions } from './cognito-token-verifier.js';
 import { CredentialTokenCache, type CachedToken } from './credential-token-cache.js';
 import { OAuth2ClientCredentials } from './oauth2-client-credentials.js';
+import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
 import { SETTINGS } from '../../config/settings.js';
 
 const ANONYMOUS_TTL_SECONDS = 300;
@@ -57,7 +58,7 @@ export interface CognitoIdentityOptions extends CognitoVerifierOptions {
   cache?: CredentialTokenCache;
   /** @default Date.now */
   now?: () => number;
-  /** Operational warnings (never a secret). @default console.warn */
+  /** Operational warnings (never a secret). @default the process logger (src/log) */
   log?: (line: string) => void;
 }
 
@@ -89,7 +90,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
     this.now = options.now ?? Date.now;
     this.cache = options.cache ?? new CredentialTokenCache({ now: this.now });
     this.oauth = options.oauthTokenUrl ? new OAuth2ClientCredentials(options.oauthTokenUrl) : undefined;
-    this.log = options.log ?? ((line) => console.warn(line));
+    this.log = options.log ?? jsonRecordsTo(processLog, 'warn', 'cognito');
   }
 
   async authenticate(credentials: Credentials, context: { clientAddress: string | null }): Promise<Authenticated | null> {

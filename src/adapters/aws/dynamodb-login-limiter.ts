@@ -20,6 +20,7 @@ import { BatchGetItemCommand, DeleteItemCommand, UpdateItemCommand, type DynamoD
 import type { LimitDecision, LoginLimiter } from '../../ports/login-limiter.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../embedded/login-limiter.js';
 import { ATTR, keys } from './dynamodb-keys.js';
+import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
 
 export interface DynamoDbLoginLimiterOptions {
   client: DynamoDBClient;
@@ -37,7 +38,7 @@ export class DynamoDbLoginLimiter implements LoginLimiter {
   constructor(private readonly options: DynamoDbLoginLimiterOptions) {
     this.limits = options.limits ?? DEFAULT_LOGIN_LIMITS;
     this.now = options.now ?? Date.now;
-    this.log = options.log ?? ((line) => console.warn(line));
+    this.log = options.log ?? jsonRecordsTo(processLog, 'warn', 'login limiter');
   }
 
   private window(): { start: number; end: number } {

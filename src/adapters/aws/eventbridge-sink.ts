@@ -10,6 +10,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_DETAIL_TYPE, eventPayload } from '../../core/event-payload.js';
 import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
+import { log as processLog } from '../../log/logger.js';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES_PER_CALL = 10;
@@ -27,7 +28,7 @@ export class EventBridgeEventSink implements EventSink {
 
   constructor(private readonly options: EventBridgeSinkOptions) {
     this.detailType = options.detailType ?? DEFAULT_DETAIL_TYPE;
-    this.log = options.log ?? ((m) => console.error(m));
+    this.log = options.log ?? ((m) => processLog.error(m));
   }
 
   toEntry(event: RegistryEvent): PutEventsRequestEntry {

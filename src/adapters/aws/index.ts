@@ -6,11 +6,17 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { PortsConfig } from '../create-ports.js';
+import type { ServeConfig } from '../../cli/serve-config.js';
 import { S3BlobStore } from './s3-blob-store.js';
 import { DynamoDbMetadataStore, createTable } from './dynamodb-metadata-store.js';
 import { S3LargeObjectStore } from './large-objects.js';
 import { EventBridgeEventSink } from './eventbridge-sink.js';
+
+/** The settings the AWS adapters read (a subset of create-ports.ts's PortsConfig, which imports this module). */
+export type AwsPortsConfig = Pick<
+  ServeConfig,
+  's3Bucket' | 's3Prefix' | 's3ForcePathStyle' | 's3ServeBlobs' | 's3PresignExpires' | 'dynamodbTable' | 'eventBus' | 'eventDetailType' | 'createResources'
+>;
 
 export interface ConnectedS3 {
   client: S3Client;
@@ -28,7 +34,7 @@ function startupError(what: string, err: unknown): Error {
   return new Error(`${what}: ${name ? `${name}: ` : ''}${(err as Error)?.message ?? String(err)}`);
 }
 
-export async function connectS3(config: PortsConfig): Promise<ConnectedS3> {
+export async function connectS3(config: AwsPortsConfig): Promise<ConnectedS3> {
   const bucket = config.s3Bucket as string;
   const client = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
   try {
@@ -47,7 +53,7 @@ export async function connectS3(config: PortsConfig): Promise<ConnectedS3> {
   return { client, bucket };
 }
 
-export function s3BlobStore(s3: ConnectedS3, config: PortsConfig): S3BlobStore {
+export function s3BlobStore(s3: ConnectedS3, config: AwsPortsConfig): S3BlobStore {
   return new S3BlobStore({
     client: s3.client,
     bucket: s3.bucket,
@@ -57,7 +63,7 @@ export function s3BlobStore(s3: ConnectedS3, config: PortsConfig): S3BlobStore {
   });
 }
 
-export async function dynamoDbMetadataStore(s3: ConnectedS3, config: PortsConfig): Promise<DynamoDbMetadataStore> {
+export async function dynamoDbMetadataStore(s3: ConnectedS3, config: AwsPortsConfig): Promise<DynamoDbMetadataStore> {
   const tableName = config.dynamodbTable as string;
   const client = new DynamoDBClient({});
   try {
@@ -75,7 +81,7 @@ export async function dynamoDbMetadataStore(s3: ConnectedS3, config: PortsConfig
   return new DynamoDbMetadataStore({ client, tableName, largeObjects });
 }
 
-export async function eventBridgeSink(config: PortsConfig): Promise<EventBridgeEventSink> {
+export async function eventBridgeSink(config: AwsPortsConfig): Promise<EventBridgeEventSink> {
   const client = new EventBridgeClient({});
   try {
     await client.config.credentials();

@@ -9,13 +9,13 @@
  * everywhere at once. Lambda allows 4 KB of environment per function, which bounds the
  * policy's size (the stack checks it: lib/props.ts).
  */
-import { parsePolicyText, Policy } from '../../core/auth/policy.js';
+import { parsePolicyDocumentText, Policy } from '../../core/auth/policy.js';
 import { SETTINGS } from '../../config/settings.js';
 
 export const POLICY_DOCUMENT_ENV = SETTINGS.policyDocument.env;
 
-/** The policy in the policyDocument variable (JSON or the YAML subset), or the default: every authenticated principal may do everything. */
+/** The policy in the policyDocument variable (JSON: the stack writes it so), or the default: every authenticated principal may do everything. */
 export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy {
   const text = env[POLICY_DOCUMENT_ENV];
-  return text ? parsePolicyText(text, POLICY_DOCUMENT_ENV) : Policy.allowAuthenticated();
+  return text ? parsePolicyDocumentText(text, POLICY_DOCUMENT_ENV) : Policy.allowAuthenticated();
 }

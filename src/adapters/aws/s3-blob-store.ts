@@ -46,6 +46,7 @@ import {
   type S3Part,
   type S3UploadState,
 } from './s3-upload-state.js';
+import { log as processLog } from '../../log/logger.js';
 
 export interface S3BlobStoreOptions {
   readonly client: S3Client;
@@ -65,7 +66,7 @@ export interface S3BlobStoreOptions {
   readonly minPartSize?: number;
   /** Ask for CRC32 part checksums (recorded and checked at completion when the store returns them); turn off for stores without x-amz-checksum support. @default true */
   readonly partChecksums?: boolean;
-  /** Where best-effort cleanup failures are reported. @default console.error */
+  /** Where best-effort cleanup failures are reported. @default the process logger (src/log) */
   readonly log?: (message: string) => void;
 }
 
@@ -103,7 +104,7 @@ export class S3BlobStore implements BlobStore {
     this.streamPartSize = options.streamPartSize ?? 16 * MIB;
     this.minPartSize = options.minPartSize ?? S3_MIN_PART_SIZE;
     this.partChecksums = options.partChecksums ?? true;
-    this.log = options.log ?? ((m) => console.error(m));
+    this.log = options.log ?? ((m) => processLog.error(m));
     const problems: string[] = [];
     if (this.bucket === '') problems.push('bucket is empty');
     if (!isWhole(this.presignExpiresSeconds) || this.presignExpiresSeconds < 1 || this.presignExpiresSeconds > 604_800) problems.push('presignExpiresSeconds must be 1..604800');

@@ -4,13 +4,14 @@
  */
 import { appendFile } from 'node:fs/promises';
 import type { AuditRecord, AuditSink } from '../../ports/audit-sink.js';
+import { log as processLog } from '../../log/logger.js';
 
 export class JsonLinesAuditSink implements AuditSink {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly path: string,
-    private readonly log: (message: string) => void = (m) => console.error(m),
+    private readonly log: (message: string) => void = (m) => processLog.error(m),
   ) {}
 
   record(entry: AuditRecord): Promise<void> {

@@ -4,7 +4,8 @@
  * everything), assembled into the core's AuthSettings.
  */
 import { readFile } from 'node:fs/promises';
-import { parsePolicyText, Policy } from '../../core/auth/policy.js';
+import { parsePolicyText } from '../../core/auth/policy-file.js';
+import { Policy } from '../../core/auth/policy.js';
 import type { AuthSettings } from '../../core/auth/settings.js';
 import { EmbeddedIdentityProvider } from './identity-provider.js';
 import { MemoryLoginLimiter, type LoginLimits } from './login-limiter.js';

@@ -6,8 +6,9 @@
 import { appendFile } from 'node:fs/promises';
 import { eventPayload } from '../../core/event-payload.js';
 import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
+import { log as processLog } from '../../log/logger.js';
 
-const defaultLog = (message: string) => console.error(message);
+const defaultLog = (message: string) => processLog.error(message);
 
 export class JsonLinesEventSink implements EventSink {
   constructor(

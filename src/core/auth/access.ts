@@ -8,16 +8,10 @@
  * host with a port, which some clients prepend) still parses; the resource class (`repository(plugin)`)
  * is dropped, as distribution does. `registry:catalog:*` is the catalog's scope. Pure: no I/O.
  */
+import type { AccessEntry } from '../../ports/principal.js';
 import type { Action } from '../routes.js';
 
-export interface AccessEntry {
-  /** `repository` or `registry` (for the catalog); other types parse but grant nothing. */
-  type: string;
-  /** A repository name, or `catalog` for type `registry`. */
-  name: string;
-  /** `pull`, `push`, `delete`, or `*` (everything), as the client wrote them. */
-  actions: string[];
-}
+export type { AccessEntry } from '../../ports/principal.js';
 
 /** Scope strings longer than this are refused unparsed (a header or URL has no business carrying more). */
 const MAX_SCOPE_LENGTH = 512;

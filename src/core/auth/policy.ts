@@ -18,7 +18,7 @@
  * `clients` match machine principals only: a human whose token came through some app client is
  * matched by user name and groups, never by that client id. `catalog` lets a principal call
  * /v2/_catalog (the rule's repositories do not matter for it); the listing itself shows only the
- * repositories the principal may pull. Pure: the file is read by the caller (see parsePolicyText).
+ * repositories the principal may pull. Pure: the file is read by the caller (see ./policy-file.ts).
  */
 // Named imports, not the `z` namespace: the namespace defeats tree-shaking and pulls every zod
 // locale into each Lambda bundle.
@@ -26,7 +26,6 @@ import { array, boolean, enum as zodEnum, literal, strictObject, string, type in
 import type { Action } from '../routes.js';
 import { RepositoryPattern } from './patterns.js';
 import type { Principal } from './principal.js';
-import { parseYamlSubset } from './yaml-subset.js';
 
 const ACTIONS = ['pull', 'push', 'delete', 'catalog'] as const;
 
@@ -121,11 +120,15 @@ function matchesPrincipal(rule: CompiledRule, p: Principal): boolean {
   return p.groups.some((g) => rule.groups.has(g));
 }
 
-/** Parses a policy file's text: JSON when it starts with `{`, else the YAML subset of ./yaml-subset.ts. */
-export function parsePolicyText(text: string, source = 'policy'): Policy {
+/**
+ * A policy from its document's text, read by `read`: JSON by default, which is what the Lambda
+ * environment carries; ./policy-file.ts reads YAML too (kept apart so that no Lambda bundle
+ * carries a YAML parser). Every problem is prefixed with `source`.
+ */
+export function parsePolicyDocumentText(text: string, source = 'policy', read: (text: string) => unknown = JSON.parse): Policy {
   let doc: unknown;
   try {
-    doc = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYamlSubset(text);
+    doc = read(text);
   } catch (err) {
     throw new Error(`${source}: ${(err as Error).message}`);
   }

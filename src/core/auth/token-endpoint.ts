@@ -24,12 +24,15 @@ import { RegistryError } from '../errors.js';
 import { errorResponse } from '../error-response.js';
 import { jsonResponse, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
-import type { Authenticated, Credentials } from '../../ports/identity-provider.js';
-import { AnonymousTokensUnsupported } from '../../ports/identity-provider.js';
+import type { Authenticated, Credentials, TokenIssuer } from '../../ports/token-issuer.js';
+import { AnonymousTokensUnsupported } from '../../ports/token-issuer.js';
 import { expandActions, parseScopes, type AccessEntry } from './access.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 import type { AuthSettings } from './settings.js';
+
+/** What the token endpoint needs: the auth settings, of whose provider only the login half (TokenIssuer). */
+export type TokenSettings = Pick<AuthSettings, 'policy' | 'limiter' | 'service'> & { provider: TokenIssuer };
 
 export interface TokenRequestInput {
   method: string;
@@ -132,7 +135,7 @@ function limiterKeys(claimed: string | null, clientAddress: string | null): { pr
   return { principal, all: [...principal, ...(clientAddress ? [`address:${clientAddress}`] : [])] };
 }
 
-export async function tokenEndpoint(settings: AuthSettings, input: TokenRequestInput): Promise<TokenOutcome> {
+export async function tokenEndpoint(settings: TokenSettings, input: TokenRequestInput): Promise<TokenOutcome> {
   let claimed: string | null = null;
   try {
     const { login, params, scopes } = await parseRequest(input);
@@ -193,7 +196,7 @@ export async function tokenEndpoint(settings: AuthSettings, input: TokenRequestI
   }
 }
 
-async function checkLimit(settings: AuthSettings, keys: string[]): Promise<void> {
+async function checkLimit(settings: TokenSettings, keys: string[]): Promise<void> {
   const decision = await settings.limiter.check(keys);
   if (!decision.allowed) {
     throw new RegistryError('TOOMANYREQUESTS', `too many failed logins: wait ${decision.retryAfterSeconds} s before trying again`, {

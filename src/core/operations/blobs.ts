@@ -4,6 +4,7 @@ import { RegistryError } from '../errors.js';
 import type { RegistryContext } from '../context.js';
 import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { resolveBlobRange } from '../ranges.js';
+import type { RegistryOperation } from '../operation.js';
 
 function blobUnknown(name: string, digest: string): RegistryError {
   return new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in repository ${name}`, { detail: { digest } });
@@ -62,3 +63,8 @@ export async function deleteBlob(ctx: RegistryContext, name: string, req: Regist
   if (!(await ctx.metadata.unlinkBlob(name, digest))) throw blobUnknown(name, digest);
   return response(202, { 'content-length': '0' });
 }
+
+// Registrations (../operation.ts): one descriptor per route-table operation of this module.
+export const getBlobOperation: RegistryOperation = { kind: 'registry', operation: 'getBlob', ports: ['metadata', 'blobs'], run: (ctx, name, req) => getBlob(ctx, name, req, false) };
+export const headBlobOperation: RegistryOperation = { kind: 'registry', operation: 'headBlob', ports: ['metadata', 'blobs'], run: (ctx, name, req) => getBlob(ctx, name, req, true) };
+export const deleteBlobOperation: RegistryOperation = { kind: 'registry', operation: 'deleteBlob', ports: ['metadata'], run: deleteBlob };

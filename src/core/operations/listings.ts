@@ -6,6 +6,7 @@ import { OCI_INDEX } from '../manifest-media.js';
 import { jsonResponse, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { nextLink, parsePageParams, type PageParams } from '../pagination.js';
 import type { Page } from '../../ports/metadata-store.js';
+import type { RegistryOperation } from '../operation.js';
 
 export async function listTags(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
   const params = parsePageParams(req.query);
@@ -71,3 +72,8 @@ export async function listReferrers(ctx: RegistryContext, name: string, req: Reg
   if (link) headers.link = link;
   return jsonResponse(200, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: page.items }, headers);
 }
+
+// Registrations (../operation.ts): one descriptor per route-table operation of this module.
+export const catalogOperation: RegistryOperation = { kind: 'registry', operation: 'catalog', ports: ['metadata'], run: (ctx, _name, req) => catalog(ctx, req) };
+export const listTagsOperation: RegistryOperation = { kind: 'registry', operation: 'listTags', ports: ['metadata'], run: listTags };
+export const listReferrersOperation: RegistryOperation = { kind: 'registry', operation: 'listReferrers', ports: ['metadata'], run: listReferrers };

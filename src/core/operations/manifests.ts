@@ -17,6 +17,7 @@ import { parseManifest, referrerDescriptor } from '../manifest-parse.js';
 import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { parseReference, validateTag } from '../names.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
+import type { RegistryOperation } from '../operation.js';
 
 function manifestUnknown(name: string, reference: string): RegistryError {
   return new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 150)} is not in repository ${name}`, {
@@ -139,3 +140,9 @@ export async function deleteManifest(ctx: RegistryContext, name: string, req: Re
   await ctx.emit(events);
   return response(202, { 'content-length': '0' });
 }
+
+// Registrations (../operation.ts): one descriptor per route-table operation of this module.
+export const getManifestOperation: RegistryOperation = { kind: 'registry', operation: 'getManifest', ports: ['metadata'], run: (ctx, name, req) => getManifest(ctx, name, req, false) };
+export const headManifestOperation: RegistryOperation = { kind: 'registry', operation: 'headManifest', ports: ['metadata'], run: (ctx, name, req) => getManifest(ctx, name, req, true) };
+export const putManifestOperation: RegistryOperation = { kind: 'registry', operation: 'putManifest', ports: ['metadata', 'events'], run: putManifest };
+export const deleteManifestOperation: RegistryOperation = { kind: 'registry', operation: 'deleteManifest', ports: ['metadata', 'events'], run: deleteManifest };

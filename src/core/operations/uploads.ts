@@ -16,6 +16,7 @@ import { permits, response, type RegistryRequest, type RegistryResponse } from '
 import { validateName } from '../names.js';
 import { parseContentRange, uploadRangeHeader } from '../ranges.js';
 import type { UploadSession } from '../../ports/metadata-store.js';
+import type { RegistryOperation } from '../operation.js';
 
 const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 const blobPath = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;
@@ -339,3 +340,9 @@ async function finalDigest(ctx: RegistryContext, session: UploadSession, algorit
   return (await catchUp(ctx, { ...session, algorithm }, new NativeHasher(algorithm))).digestSoFar();
 }
 
+// Registrations (../operation.ts): one descriptor per route-table operation of this module.
+export const startUploadOperation: RegistryOperation = { kind: 'registry', operation: 'startUpload', ports: ['metadata', 'blobs'], run: startUpload };
+export const getUploadOperation: RegistryOperation = { kind: 'registry', operation: 'getUpload', ports: ['metadata'], run: getUpload };
+export const patchUploadOperation: RegistryOperation = { kind: 'registry', operation: 'patchUpload', ports: ['metadata', 'blobs'], run: patchUpload };
+export const putUploadOperation: RegistryOperation = { kind: 'registry', operation: 'putUpload', ports: ['metadata', 'blobs'], run: putUpload };
+export const cancelUploadOperation: RegistryOperation = { kind: 'registry', operation: 'cancelUpload', ports: ['metadata', 'blobs'], run: cancelUpload };

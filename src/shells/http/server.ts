@@ -11,7 +11,9 @@ import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import type { RegistryResponse } from '../../core/messages.js';
 import { RegistryError } from '../../core/errors.js';
 import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
+import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
+import { log as processLog } from '../../log/logger.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -54,7 +56,7 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Regis
   await pipeline(body instanceof Readable ? body : Readable.from(body), res);
 }
 
-export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => console.error(m, e)) {
+export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => processLog.error(m, { error: e })) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -106,7 +108,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
     const limits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
-    handler = createRequestHandler(new Registry(resolvedPorts, limits, registryOptions));
+    handler = createRequestHandler(new Registry(resolvedPorts, limits, { ...registryOptions, operations: ALL_OPERATIONS }));
   } catch (err) {
     server.close();
     throw err;

@@ -32,6 +32,7 @@ import { cognitoConfigFromEnv } from '../../adapters/aws/cognito-config.js';
 import { CognitoVerifyingProvider } from '../../adapters/aws/cognito-token-verifier.js';
 import { policyFromEnv } from '../../adapters/aws/policy-document.js';
 import { encodePrincipal, PRINCIPAL_CONTEXT_KEY } from './authorizer-principal.js';
+import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
 
 export interface AuthorizerSetup {
   verifyToken(token: string): Promise<Principal | null>;
@@ -69,7 +70,7 @@ function allow(event: AuthorizerEvent, principal: Principal): APIGatewayAuthoriz
   };
 }
 
-export function anonymousPullAuthorizer(setup: () => AuthorizerSetup, log: (line: string) => void = (l) => console.log(l)) {
+export function anonymousPullAuthorizer(setup: () => AuthorizerSetup, log: (line: string) => void = jsonRecordsTo(processLog, 'info', 'authorizer')) {
   return async (event: AuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const s = setup();
     const authorization = authorizationOf(event);

@@ -8,9 +8,10 @@
  * The record never holds a secret (see ports/audit-sink.ts); writing cannot fail the request.
  */
 import type { AuditRecord, AuditSink } from '../../ports/audit-sink.js';
+import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
 
 export class LogAuditSink implements AuditSink {
-  constructor(private readonly log: (line: string) => void = (line) => console.log(line)) {}
+  constructor(private readonly log: (line: string) => void = jsonRecordsTo(processLog, 'info', 'audit')) {}
 
   async record(entry: AuditRecord): Promise<void> {
     try {

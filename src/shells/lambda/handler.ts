@@ -1,93 +1,87 @@
 /**
- * The Lambda shell: one handler per registry operation, the twin of the node:http shell
- * (../http/server.ts). It translates the REST proxy event (./request.ts), checks that the path
- * is this Lambda's own route, runs the core (Registry.run) and translates the answer
- * (./response.ts); middy middlewares around it log the request, keep 401s out, map errors and
- * enforce input limits. It decides nothing about the registry.
+ * The Lambda shell: one handler factory for every operation, the twin of the node:http shell
+ * (../http/server.ts). It translates the REST proxy event (./request.ts), hands it to
+ * Registry.handle, the core's only entry (route, authorization gate, operation, audit), and
+ * translates the answer (./response.ts); middy middlewares around it log the request, keep 401s
+ * out, map errors and enforce input limits. It decides nothing about the registry.
  *
- * API Gateway routes by method and resource, so a request reaching the wrong Lambda means a
- * wiring mistake or a path API Gateway matched more loosely than the route table (a greedy
- * variable): it gets the spec's 404, as an unknown path does on the node server.
+ * Each `lambdas/<operation>.ts` builds its handler from its own operation descriptor and the
+ * ports that operation needs (./ports/*), so that its bundle carries that operation and those
+ * clients only: the ping's creates no AWS client at all. The registry serves that one
+ * operation: a request for another route (a wiring mistake, or a path API Gateway matched more
+ * loosely than the route table) gets the spec's 404, as an unknown path does on the node server.
  *
- * With auth on (STOWAGE_AUTH=cognito) the request goes through Registry.handle with the
- * principal API Gateway's authorizer verified (./authorizer-principal.ts): the core's gate
- * decides per repository (403 DENIED) and writes the audit line. Without it, Registry.run
- * serves the route directly and the gateway's authorizer alone decides.
+ * With auth on (STOWAGE_AUTH=cognito) the request carries the principal API Gateway's authorizer
+ * verified (./authorizer-principal.ts): the core's gate decides per repository (403 DENIED) and
+ * writes the audit line. With auth off the gate simply allows and the gateway alone decides.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { RegistryError } from '../../core/errors.js';
-import { errorResponse, noEndpoint, type Registry } from '../../core/registry.js';
-import type { RegistryResponse } from '../../core/messages.js';
-import { matchRoute, type Operation } from '../../core/routes.js';
+import type { Registry } from '../../core/registry.js';
+import type { OperationDescriptor } from '../../core/operation.js';
+import type { RegistryPorts } from '../../core/context.js';
 import { toIncomingRequest, type ProxyEventLike } from './request.js';
 import { toProxyResult } from './response.js';
 import { requestLog } from './middleware/request-log.js';
 import { noUnauthorized } from './middleware/no-unauthorized.js';
 import { errorMapping } from './middleware/error-mapping.js';
 import { inputLimits } from './middleware/input-limits.js';
-import { lambdaContainer } from './registry.js';
+import { registryContainer, type LambdaContainer } from './registry.js';
 import { authorizerPrincipal } from './authorizer-principal.js';
 import type { ClaimsOptions } from '../../adapters/aws/cognito-claims.js';
+import type { LambdaConfig } from './config.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** The parts of an event beyond the proxy request that auth reads. */
+/** The parts of an event beyond the proxy request that auth and audit read. */
 type AuthEventParts = {
   requestContext?: { authorizer?: Record<string, unknown> | null; requestId?: string; identity?: { sourceIp?: string | null } } | null;
 };
 
-/** The bare handler: event in, result out; RegistryErrors become their responses, anything else throws. */
+/** The bare handler: event in, result out; the core answers every RegistryError, anything else throws. */
 export function operationHandler(
-  operation: Operation,
   registry: () => Registry,
   auth: () => ClaimsOptions | undefined = () => undefined,
 ): (event: ProxyEventLike & AuthEventParts, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyResult> {
   return async (event, context) => {
     const req = toIncomingRequest(event);
-    const head = req.method === 'HEAD';
-    let res: RegistryResponse;
-    try {
-      const match = matchRoute(req.method, req.path);
-      if (match.kind !== 'match' || match.route.operation !== operation) throw noEndpoint(req.path);
-      const claims = auth();
-      if (claims) {
-        // Handle authorizes (the gate), runs the operation and writes the audit line.
-        const principal = authorizerPrincipal(event, claims) ?? undefined;
-        const requestId = event.requestContext?.requestId ?? context?.awsRequestId;
-        res = await registry().handle(
-          { ...req, ...(principal && { principal }), remoteAddress: event.requestContext?.identity?.sourceIp ?? null, ...(requestId && { requestId }) },
-          { operation },
-        );
-      } else {
-        res = await registry().run(operation, match.params, {
-          route: match.route,
-          params: match.params,
-          query: req.query,
-          headers: req.headers,
-          body: req.body,
-          actor: null,
-        });
-      }
-    } catch (err) {
-      if (!(err instanceof RegistryError)) throw err;
-      res = errorResponse(err, head);
-    }
-    return toProxyResult(res, head);
+    const claims = auth();
+    const principal = claims ? (authorizerPrincipal(event, claims) ?? undefined) : undefined;
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId;
+    const res = await registry().handle({
+      ...req,
+      ...(principal && { principal }),
+      remoteAddress: event.requestContext?.identity?.sourceIp ?? null,
+      ...(requestId && { requestId }),
+    });
+    return toProxyResult(res, req.method === 'HEAD');
   };
 }
 
+/** The ports an operation needs, built from the Lambda's configuration (see ./ports/). */
+export type LambdaPorts = (config: LambdaConfig) => Partial<RegistryPorts>;
+
 export interface LambdaHandlerOptions {
-  /** @default the container's registry, built from the environment on first use */
-  registry?: () => Registry;
+  /** The ports the operation needs. @default none (the ping) */
+  ports?: LambdaPorts;
   /**
-   * How the authorizer's claims are read, when the core authorizes (auth on).
-   * @default the container's Cognito settings with STOWAGE_AUTH=cognito; none with a `registry` given
+   * The registry and claims settings, built once per container on the first invocation.
+   * @default a registry of this operation alone, from the environment (./registry.ts)
    */
+  container?: () => LambdaContainer;
+  /** A ready registry (tests); auth claims are then not read unless `auth` is given. */
+  registry?: () => Registry;
+  /** How the authorizer's claims are read when the core authorizes. @default the container's */
   auth?: () => ClaimsOptions | undefined;
-  /** Request log lines. @default console.log */
+  /**
+   * Turn 401s into 403 DENIED (./middleware/no-unauthorized.ts). Off for the token endpoint,
+   * whose 401 for a bad credential carries no challenge and must stay a 401.
+   * @default true
+   */
+  rewriteUnauthorized?: boolean;
+  /** Request log lines. @default the process logger (src/log) */
   log?: (line: string) => void;
-  /** Unexpected errors. @default console.error */
+  /** Unexpected errors. @default the process logger (src/log) */
   logError?: (line: string) => void;
   /** @default LAMBDA_MAX_BODY_BYTES (4.5 MiB) */
   maxBodyBytes?: number;
@@ -98,12 +92,14 @@ export interface LambdaHandlerOptions {
  * first so it sees the final status; the 401 rewrite sits before the error mapping so that its
  * onError runs after the mapping has made a response; the limits run last among the `before`s.
  */
-export function lambdaHandler(operation: Operation, options: LambdaHandlerOptions = {}): ProxyHandler {
-  const registry = options.registry ?? (() => lambdaContainer().registry);
-  const auth = options.auth ?? (options.registry ? () => undefined : () => lambdaContainer().cognito);
-  const handler = middy(operationHandler(operation, registry, auth)).use([
+export function lambdaHandler(operation: OperationDescriptor, options: LambdaHandlerOptions = {}): ProxyHandler {
+  let built: LambdaContainer | undefined;
+  const container = () => (built ??= options.container ? options.container() : registryContainer(operation, options.ports ?? (() => ({}))));
+  const registry = options.registry ?? (() => container().registry);
+  const auth = options.auth ?? (options.registry ? () => undefined : () => container().cognito);
+  const handler = middy(operationHandler(registry, auth)).use([
     requestLog(options.log ? { log: options.log } : {}),
-    noUnauthorized(),
+    ...(options.rewriteUnauthorized === false ? [] : [noUnauthorized()]),
     errorMapping(options.logError ? { log: options.logError } : {}),
     inputLimits(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   ]);

@@ -17,6 +17,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeEventSink, type PublishFailure } from '../../adapters/aws/eventbridge-sink.js';
 import { outboxEventOf, type DynamoDBStreamRecordLike } from '../../adapters/aws/stream-events.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
+import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
 import { streamConsumerConfigFromEnv } from './config.js';
 
 /** What the consumer needs of a publisher (EventBridgeEventSink has it). */
@@ -26,14 +27,14 @@ export interface OrderedPublisher {
 
 export interface StreamConsumerOptions {
   publisher: () => OrderedPublisher;
-  /** One JSON line per batch. @default console.log */
+  /** One JSON line per batch. @default the process logger (src/log) */
   log?: (line: string) => void;
 }
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context?: Pick<Context, 'awsRequestId'>) => Promise<DynamoDBBatchResponse>;
 
 export function streamConsumer(options: StreamConsumerOptions): StreamHandler {
-  const log = options.log ?? ((line) => console.log(line));
+  const log = options.log ?? jsonRecordsTo(processLog, 'info', 'stream batch');
   return async (event, context) => {
     const records = (event.Records ?? []) as DynamoDBStreamRecordLike[];
     const events: RegistryEvent[] = [];

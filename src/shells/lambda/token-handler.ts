@@ -1,8 +1,10 @@
 /**
  * The Docker token endpoint on Lambda (`GET`/`POST /token`, no authorizer: it takes Basic
- * credentials): the REST proxy event -> the core's tokenEndpoint() with the Cognito identity
- * provider -> a proxy result, and an audit line for every refusal (failed logins included).
- * The core decides everything; this file only translates and assembles, like handler.ts.
+ * credentials): the container `lambdas/token.ts` hands to the same handler factory as every
+ * other operation (./handler.ts). Its registry serves the token operation alone, through
+ * Registry.handle like any route, with the Cognito token flow as its TokenIssuer
+ * (ports/token-issuer.ts); the core decides everything and writes an audit line for every
+ * refusal (failed logins included). This file only assembles.
  *
  * Environment (the stack sets it):
  *
@@ -19,106 +21,51 @@
  * writes does: docker sends back the service its challenge named, and a mismatch is a 400.
  *
  * Everything is built once per container, on the first invocation: the token cache then spares
- * Cognito calls across invocations of the same container.
+ * Cognito calls across invocations of the same container. Its 401 for a bad credential carries
+ * no challenge (docker reads the body) and stays a 401: no 401 rewrite here.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { auditRecord, shouldAudit } from '../../core/auth/audit.js';
-import type { AuthSettings } from '../../core/auth/settings.js';
-import { tokenEndpoint } from '../../core/auth/token-endpoint.js';
-import { clientAddressOf } from '../../core/client-address.js';
-import { errorResponse, noEndpoint } from '../../core/registry.js';
-import { matchRoute } from '../../core/routes.js';
-import type { AuditSink } from '../../ports/audit-sink.js';
+import { tokenOperation } from '../../core/operations/token.js';
+import { Registry } from '../../core/registry.js';
 import type { LoginLimiter } from '../../ports/login-limiter.js';
 import { createCognitoProvider, policyFromEnv } from '../../adapters/aws/cognito-auth.js';
 import { cognitoConfigFromEnv } from '../../adapters/aws/cognito-config.js';
 import { DynamoDbLoginLimiter } from '../../adapters/aws/dynamodb-login-limiter.js';
 import { MemoryLoginLimiter } from '../../adapters/embedded/login-limiter.js';
 import { LogAuditSink } from './audit-log.js';
-import { errorMapping } from './middleware/error-mapping.js';
-import { inputLimits } from './middleware/input-limits.js';
-import { requestLog } from './middleware/request-log.js';
-import { toIncomingRequest, type ProxyEventLike } from './request.js';
-import { toProxyResult } from './response.js';
 import { tokenLambdaConfigFromEnv } from './config.js';
-
-/** What the token endpoint needs besides the per-request realm and service. */
-export interface TokenEndpointSetup {
-  base: Omit<AuthSettings, 'realm' | 'service'>;
-  audit: AuditSink;
-  /** Fixed service name; absent: the request's public host. */
-  service?: string;
-  publicHostHeader: string;
-  clientAddressHeader?: string;
-}
+import type { LambdaHandlerOptions } from './handler.js';
+import type { LambdaContainer } from './registry.js';
 
 const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$/;
 
-export function tokenSetupFromEnv(env: NodeJS.ProcessEnv = process.env): TokenEndpointSetup {
-  const { dynamodbTable: table, ...names } = tokenLambdaConfigFromEnv(env);
+/** The host the client used, from the front door's header; a malformed one names no real service. */
+function publicHost(headers: Record<string, string | undefined>, publicHostHeader: string): string {
+  const raw = headers[publicHostHeader] ?? headers.host ?? '';
+  return HOST.test(raw) ? raw.toLowerCase() : 'registry.invalid';
+}
+
+/** The token Lambda's registry, from the environment. */
+export function tokenContainer(env: NodeJS.ProcessEnv = process.env): LambdaContainer {
+  const { dynamodbTable: table, service: fixedService, publicHostHeader, clientAddressHeader } = tokenLambdaConfigFromEnv(env);
   const limiter: LoginLimiter = table ? new DynamoDbLoginLimiter({ client: new DynamoDBClient({}), tableName: table }) : new MemoryLoginLimiter();
-  return {
-    base: { provider: createCognitoProvider(cognitoConfigFromEnv(env)), policy: policyFromEnv(env), limiter },
+  const registry = new Registry({}, undefined, {
+    operations: [tokenOperation],
+    auth: {
+      provider: createCognitoProvider(cognitoConfigFromEnv(env)),
+      policy: policyFromEnv(env),
+      limiter,
+      // Challenges are the gateway's (this registry gates no route); only the service matters here.
+      realm: 'https://registry.invalid/token',
+      service: fixedService ?? 'registry.invalid',
+    },
+    // The service defaults to the host the client used, as the challenge the CloudFront Function writes does.
+    ...(!fixedService && { tokenService: (headers: Record<string, string | undefined>) => publicHost(headers, publicHostHeader) }),
     audit: new LogAuditSink(),
-    ...names,
-  };
+    ...(clientAddressHeader && { clientAddressHeader }),
+  });
+  return { registry };
 }
 
-type TokenEvent = ProxyEventLike & { requestContext?: { requestId?: string; identity?: { sourceIp?: string | null } } | null };
-
-/** The bare handler: event in, result out. */
-export function tokenHandler(setup: () => TokenEndpointSetup): (event: TokenEvent, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyResult> {
-  return async (event, context) => {
-    const req = toIncomingRequest(event);
-    const match = matchRoute(req.method, req.path);
-    if (match.kind !== 'match' || match.route.operation !== 'token') {
-      return toProxyResult(errorResponse(noEndpoint(req.path), req.method === 'HEAD'), req.method === 'HEAD');
-    }
-    const s = setup();
-    const rawHost = req.headers[s.publicHostHeader] ?? req.headers.host ?? '';
-    const host = HOST.test(rawHost) ? rawHost.toLowerCase() : 'registry.invalid';
-    const settings: AuthSettings = { ...s.base, realm: `https://${host}/token`, service: s.service ?? host };
-    const clientAddress = clientAddressOf(req.headers, event.requestContext?.identity?.sourceIp, s.clientAddressHeader);
-    const outcome = await tokenEndpoint(settings, { method: req.method, query: req.query, headers: req.headers, body: req.body, clientAddress });
-    const status = outcome.response.status;
-    if (shouldAudit({ method: req.method, route: match.route, status, hadAuthorization: req.headers.authorization !== undefined })) {
-      await s.audit.record(
-        auditRecord({
-          method: req.method,
-          route: match.route,
-          params: {},
-          query: req.query,
-          hadAuthorization: req.headers.authorization !== undefined,
-          status,
-          error: outcome.error?.code ?? null,
-          principal: outcome.principal,
-          claimedPrincipal: outcome.claimed,
-          clientAddress,
-          requestId: event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown',
-        }),
-      );
-    }
-    return toProxyResult(outcome.response, false);
-  };
-}
-
-let container: TokenEndpointSetup | undefined;
-
-export interface TokenLambdaOptions {
-  /** @default built from process.env on the first invocation */
-  setup?: () => TokenEndpointSetup;
-  log?: (line: string) => void;
-  logError?: (line: string) => void;
-}
-
-/** The handler `lambdas/token.ts` exports. */
-export function tokenLambdaHandler(options: TokenLambdaOptions = {}): (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult> {
-  const setup = options.setup ?? (() => (container ??= tokenSetupFromEnv()));
-  return middy(tokenHandler(setup)).use([
-    requestLog(options.log ? { log: options.log } : {}),
-    errorMapping(options.logError ? { log: options.logError } : {}),
-    inputLimits({ maxBodyBytes: 64 * 1024 }),
-  ]);
-}
+/** What `lambdas/token.ts` passes to lambdaHandler: its container, its 401s kept, a small body limit. */
+export const TOKEN_LAMBDA_OPTIONS: LambdaHandlerOptions = { container: () => tokenContainer(), rewriteUnauthorized: false, maxBodyBytes: 64 * 1024 };

@@ -9,16 +9,17 @@ import { RegistryError } from '../../../core/errors.js';
 import { errorResponse, internalErrorResponse } from '../../../core/error-response.js';
 import { toProxyResult } from '../response.js';
 import type { MiddlewareLikeObj } from '../middy-like.js';
+import { jsonRecordsTo, log as processLog } from '../../../log/logger.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>;
 
 export interface ErrorMappingOptions {
-  /** Where unexpected errors are reported. @default console.error */
+  /** Where unexpected errors are reported. @default the process logger (src/log) */
   log?: (line: string) => void;
 }
 
 export function errorMapping(options: ErrorMappingOptions = {}): MiddlewareLikeObj<Event, APIGatewayProxyResult> {
-  const log = options.log ?? ((line) => console.error(line));
+  const log = options.log ?? jsonRecordsTo(processLog, 'error', 'unexpected error');
   return {
     onError(request) {
       const head = request.event.httpMethod?.toUpperCase() === 'HEAD';

@@ -9,18 +9,19 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { registerCleanup, runCleanups, type MiddlewareLikeObj, type MiddyLikeRequest } from '../middy-like.js';
+import { jsonRecordsTo, log as processLog } from '../../../log/logger.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'> & { requestContext?: { requestId?: string } };
 
 export interface RequestLogOptions {
-  /** Where the line goes. @default console.log (stdout, i.e. CloudWatch Logs) */
+  /** Where the line goes. @default the process logger (src/log: stdout, i.e. CloudWatch Logs) */
   log?: (line: string) => void;
   /** @default performance.now */
   now?: () => number;
 }
 
 export function requestLog(options: RequestLogOptions = {}): MiddlewareLikeObj<Event, APIGatewayProxyResult> {
-  const log = options.log ?? ((line) => console.log(line));
+  const log = options.log ?? jsonRecordsTo(processLog, 'info', 'request');
   const now = options.now ?? (() => performance.now());
   const flush = (request: MiddyLikeRequest<Event, APIGatewayProxyResult>) => runCleanups(request);
   return {
