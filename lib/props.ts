@@ -259,7 +259,8 @@ export function policyDocumentOf(text: string): { json: string; anonymousPull: b
     return `policy: ${(err as Error).message}`;
   }
   const json = JSON.stringify(doc);
-  if (Buffer.byteLength(json) > MAX_POLICY_BYTES) return `policy: ${Buffer.byteLength(json)} bytes as JSON, over the ${MAX_POLICY_BYTES} that fit in a Lambda environment; use patterns and groups rather than long lists`;
+  if (Buffer.byteLength(json) > MAX_POLICY_BYTES)
+    return `policy: ${Buffer.byteLength(json)} bytes as JSON, over the ${MAX_POLICY_BYTES} that fit in a Lambda environment; use patterns and groups rather than long lists`;
   const anonymous = (doc as { anonymous?: { pull?: unknown[] } }).anonymous;
   return { json, anonymousPull: (anonymous?.pull?.length ?? 0) > 0 };
 }
@@ -310,16 +311,29 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   };
   const r = resolved;
 
-  need(isInt(r.maxNameDepth) && r.maxNameDepth >= 1 && r.maxNameDepth <= MAX_NAME_DEPTH_LIMIT, `maxNameDepth must be an integer from 1 to ${MAX_NAME_DEPTH_LIMIT} (got ${r.maxNameDepth})`);
+  need(
+    isInt(r.maxNameDepth) && r.maxNameDepth >= 1 && r.maxNameDepth <= MAX_NAME_DEPTH_LIMIT,
+    `maxNameDepth must be an integer from 1 to ${MAX_NAME_DEPTH_LIMIT} (got ${r.maxNameDepth})`,
+  );
   need(/^[A-Za-z0-9_]{1,128}$/.test(r.stageName), `stageName must be letters, digits and underscores (got "${r.stageName}")`);
-  if (known(r.serviceName)) need(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}$/.test(r.serviceName), `serviceName must be a host-like name without quotes or spaces (got "${r.serviceName}")`);
+  if (known(r.serviceName))
+    need(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}$/.test(r.serviceName), `serviceName must be a host-like name without quotes or spaces (got "${r.serviceName}")`);
   if (known(r.s3Prefix)) {
-    need(r.s3Prefix === '' || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(r.s3Prefix), `s3Prefix must be empty or segments ending in "/", without a leading "/" (got "${r.s3Prefix}")`);
+    need(
+      r.s3Prefix === '' || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(r.s3Prefix),
+      `s3Prefix must be empty or segments ending in "/", without a leading "/" (got "${r.s3Prefix}")`,
+    );
   }
   need(checkSetting(SETTINGS.s3PresignExpires, r.presignExpiresSeconds).ok, `presignExpiresSeconds must be ${SETTINGS.s3PresignExpires.allowed} (got ${r.presignExpiresSeconds})`);
   need(Object.values(logs.RetentionDays).includes(r.logRetention) && r.logRetention !== logs.RetentionDays.INFINITE, 'logRetention must be a finite logs.RetentionDays value');
-  need(isInt(r.functionMemoryMiB) && r.functionMemoryMiB >= 256 && r.functionMemoryMiB <= 10_240, `functionMemoryMiB must be an integer from 256 to 10240 (got ${r.functionMemoryMiB})`);
-  need(/^[A-Za-z0-9._~:/-]{1,256}$/.test(r.resourceServerIdentifier) && !r.resourceServerIdentifier.includes('/'), `resourceServerIdentifier must be 1-256 of [A-Za-z0-9._~:-] (got "${r.resourceServerIdentifier}")`);
+  need(
+    isInt(r.functionMemoryMiB) && r.functionMemoryMiB >= 256 && r.functionMemoryMiB <= 10_240,
+    `functionMemoryMiB must be an integer from 256 to 10240 (got ${r.functionMemoryMiB})`,
+  );
+  need(
+    /^[A-Za-z0-9._~:/-]{1,256}$/.test(r.resourceServerIdentifier) && !r.resourceServerIdentifier.includes('/'),
+    `resourceServerIdentifier must be 1-256 of [A-Za-z0-9._~:-] (got "${r.resourceServerIdentifier}")`,
+  );
   if (known(r.cognitoDomainPrefix)) {
     need(
       /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(r.cognitoDomainPrefix) && !/aws|amazon|cognito/.test(r.cognitoDomainPrefix),
@@ -328,7 +342,10 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   }
   for (const id of r.additionalClientIds) if (known(id)) need(/^[A-Za-z0-9_+]{1,128}$/.test(id), `additionalClientIds: "${id}" is not an app client id`);
   need(isInt(r.throttleRateLimit) && r.throttleRateLimit >= 1, `throttleRateLimit must be a positive integer (got ${r.throttleRateLimit})`);
-  need(isInt(r.throttleBurstLimit) && r.throttleBurstLimit >= 1 && r.throttleBurstLimit <= 5000, `throttleBurstLimit must be an integer from 1 to 5000 (got ${r.throttleBurstLimit})`);
+  need(
+    isInt(r.throttleBurstLimit) && r.throttleBurstLimit >= 1 && r.throttleBurstLimit <= 5000,
+    `throttleBurstLimit must be an integer from 1 to 5000 (got ${r.throttleBurstLimit})`,
+  );
 
   const u = r.uploadService;
   need(isInt(u.desiredCount) && u.desiredCount >= 1 && u.desiredCount <= 100, `uploadService.desiredCount must be an integer from 1 to 100 (got ${u.desiredCount})`);
@@ -345,14 +362,21 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   if (d) {
     need(d.domainNames.length >= 1, 'customDomain.domainNames must name at least one host');
     for (const name of d.domainNames) {
-      if (known(name)) need(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(name), `customDomain.domainNames: "${name}" is not a lower-case host name`);
+      if (known(name))
+        need(
+          /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(name),
+          `customDomain.domainNames: "${name}" is not a lower-case host name`,
+        );
     }
     const arn = d.certificate.certificateArn;
     if (known(arn)) need(arn.split(':')[3] === 'us-east-1', `customDomain.certificate must be in us-east-1 for CloudFront (got ${arn})`);
   }
   if (u.originCertificate && !d) problems.push('uploadService.originCertificate needs customDomain (the certificate must name the public host)');
   if (known(r.webAclArn)) {
-    need(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[^/]+$/.test(r.webAclArn), `webAclArn must be a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 (…:global/webacl/NAME/ID), got ${r.webAclArn}`);
+    need(
+      /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[^/]+$/.test(r.webAclArn),
+      `webAclArn must be a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 (…:global/webacl/NAME/ID), got ${r.webAclArn}`,
+    );
   }
 
   if (problems.length > 0) throw new Error(`StowageRegistry: invalid props:\n  - ${problems.join('\n  - ')}`);

@@ -31,39 +31,48 @@ async function serve(argv: string[]): Promise<void> {
   const paths = new DataPaths(config.dataDir);
   // The audit log and, with --auth local, the users file and signing key live in the data dir.
   await mkdir(paths.root, { recursive: true });
-  const server = await startServer({
-    dataDir: config.dataDir,
-    host: config.host,
-    port: config.port,
-    security: async ({ url, host, port }) => {
-      const urlHost = host.includes(':') ? `[${host}]` : host;
-      const realm = config.realm ?? `${url}/token`;
-      const service = config.service ?? `${urlHost}:${port}`;
-      let auth: AuthSettings | undefined;
-      if (config.auth === 'local') {
-        auth = await createEmbeddedAuth({
-          dataDir: config.dataDir,
-          realm,
-          service,
-          tokenTtlSeconds: config.tokenTtl,
-          ...(config.policyFile && { policyFile: config.policyFile }),
-        });
-      } else if (config.auth === 'cognito') {
-        // Loaded only when configured, like the other AWS adapters.
-        const { createCognitoAuth, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
-        const { cognitoConfigFromEnv } = await import('../adapters/aws/cognito-config.js');
-        const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv(config.environment);
-        auth = createCognitoAuth({ config: cognitoSettings(() => cognitoConfigFromEnv(config.environment)), policy, limiter: new MemoryLoginLimiter(), realm, service });
-      }
-      return {
-        ...(auth && { auth }),
-        audit: new JsonLinesAuditSink(paths.auditLog),
-        ...(config.clientAddressHeader && { clientAddressHeader: config.clientAddressHeader }),
-      };
+  const server = await startServer(
+    {
+      dataDir: config.dataDir,
+      host: config.host,
+      port: config.port,
+      security: async ({ url, host, port }) => {
+        const urlHost = host.includes(':') ? `[${host}]` : host;
+        const realm = config.realm ?? `${url}/token`;
+        const service = config.service ?? `${urlHost}:${port}`;
+        let auth: AuthSettings | undefined;
+        if (config.auth === 'local') {
+          auth = await createEmbeddedAuth({
+            dataDir: config.dataDir,
+            realm,
+            service,
+            tokenTtlSeconds: config.tokenTtl,
+            ...(config.policyFile && { policyFile: config.policyFile }),
+          });
+        } else if (config.auth === 'cognito') {
+          // Loaded only when configured, like the other AWS adapters.
+          const { createCognitoAuth, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
+          const { cognitoConfigFromEnv } = await import('../adapters/aws/cognito-config.js');
+          const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv(config.environment);
+          auth = createCognitoAuth({ config: cognitoSettings(() => cognitoConfigFromEnv(config.environment)), policy, limiter: new MemoryLoginLimiter(), realm, service });
+        }
+        return {
+          ...(auth && { auth }),
+          audit: new JsonLinesAuditSink(paths.auditLog),
+          ...(config.clientAddressHeader && { clientAddressHeader: config.clientAddressHeader }),
+        };
+      },
     },
-  }, ports);
-  const where = [config.storage === 's3' ? `blobs in s3://${config.s3Bucket}/${config.s3Prefix}` : `blobs in ${config.dataDir}`, config.metadata === 'dynamodb' ? `metadata in DynamoDB table ${config.dynamodbTable}` : 'metadata in SQLite'];
-  const security = config.auth !== 'none' ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : config.environment[SETTINGS.policyDocument.env] && config.auth === 'cognito' ? `policy from ${SETTINGS.policyDocument.env}` : 'every authenticated user may do everything'}` : 'no authentication';
+    ports,
+  );
+  const where = [
+    config.storage === 's3' ? `blobs in s3://${config.s3Bucket}/${config.s3Prefix}` : `blobs in ${config.dataDir}`,
+    config.metadata === 'dynamodb' ? `metadata in DynamoDB table ${config.dynamodbTable}` : 'metadata in SQLite',
+  ];
+  const security =
+    config.auth !== 'none'
+      ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : config.environment[SETTINGS.policyDocument.env] && config.auth === 'cognito' ? `policy from ${SETTINGS.policyDocument.env}` : 'every authenticated user may do everything'}`
+      : 'no authentication';
   console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));

@@ -43,7 +43,12 @@ Every option can also be set by its environment variable or in a YAML or JSON fi
 --config FILE, keyed as in the README's settings table (camelCase; the cognito settings in a
 \`cognito:\` section). Flags win over the environment, the environment over the file.
 ${(Object.keys(GROUPS) as SettingGroup[])
-  .map((g) => `\n${GROUPS[g]}:\n${ALL_SETTINGS.filter((s) => s.group === g && (s.flag || g === 'cognito' || s.key === 'policyDocument')).map(usageLine).join('\n')}\n`)
+  .map(
+    (g) =>
+      `\n${GROUPS[g]}:\n${ALL_SETTINGS.filter((s) => s.group === g && (s.flag || g === 'cognito' || s.key === 'policyDocument'))
+        .map(usageLine)
+        .join('\n')}\n`,
+  )
   .join('')}
 AWS endpoints, region and credentials come from the AWS SDK's standard configuration
 (AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, AWS_PROFILE, ...).

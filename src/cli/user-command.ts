@@ -40,7 +40,10 @@ export async function userCommand(argv: string[], env: NodeJS.ProcessEnv = proce
   switch (sub) {
     case 'add': {
       if (!name) throw new Error('user add needs a NAME');
-      const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+      const groups = (values.groups ?? '')
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
       const problem = usernameProblem(name) ?? groups.map(groupProblem).find((p) => p !== null);
       if (problem) throw new Error(problem);
       const password = await readPassword();
@@ -68,7 +71,12 @@ export async function userCommand(argv: string[], env: NodeJS.ProcessEnv = proce
 /** The command's flags and positionals; an unknown flag is a usage error (exit status 2). */
 function parseUserArgs(argv: string[]) {
   try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...flagOptions([SETTINGS.dataDir]), groups: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: { ...flagOptions([SETTINGS.dataDir]), groups: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }

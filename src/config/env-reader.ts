@@ -28,4 +28,3 @@ export class EnvReader {
     if (this.problems.length > 0) throw new Error(`${what}: ${this.problems.join('; ')}`);
   }
 }
-

@@ -40,7 +40,10 @@ test('every bad prop is reported at once', () => {
 test('a certificate outside us-east-1 is refused for CloudFront', () => {
   const stack = new Stack(new App(), 'S');
   assert.throws(
-    () => resolveProps({ customDomain: { domainNames: ['r.example.com'], certificate: acm.Certificate.fromCertificateArn(stack, 'C', 'arn:aws:acm:eu-west-1:123456789012:certificate/x') } }),
+    () =>
+      resolveProps({
+        customDomain: { domainNames: ['r.example.com'], certificate: acm.Certificate.fromCertificateArn(stack, 'C', 'arn:aws:acm:eu-west-1:123456789012:certificate/x') },
+      }),
     /us-east-1/,
   );
 });
@@ -49,7 +52,10 @@ test('validation runs before any resource exists: a bad construct leaves the sta
   const stack = new Stack(new App(), 'S', { env: { region: 'eu-west-1', account: '123456789012' } });
   assert.throws(() => new StowageRegistry(stack, 'R', { maxNameDepth: 0 }), /maxNameDepth/);
   assert.deepEqual(
-    stack.node.findAll().filter((c) => c !== stack && c.node.path.startsWith('S/R')).map((c) => c.node.path),
+    stack.node
+      .findAll()
+      .filter((c) => c !== stack && c.node.path.startsWith('S/R'))
+      .map((c) => c.node.path),
     ['S/R'],
   );
 });

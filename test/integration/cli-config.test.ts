@@ -22,7 +22,14 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 /** The process's own lines on stderr (Node's deprecation and version notices aside). */
-const ownLines = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings|\(timed out\)/.test(l));
+const ownLines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter(
+      (l) =>
+        l.trim() &&
+        !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings|\(timed out\)/.test(l),
+    );
 
 async function refused(args: string[], env: Record<string, string> = {}): Promise<string> {
   const s = await serveChild(args, { PATH: process.env.PATH, ...env });

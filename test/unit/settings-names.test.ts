@@ -57,7 +57,10 @@ test('text from a flag or variable becomes the typed value, and what is not of t
   assert.equal(checkSetting(SETTINGS.s3ForcePathStyle, fromText(SETTINGS.s3ForcePathStyle, 'maybe')).ok, false);
   assert.deepEqual(fromText(SETTINGS.events, 'log, webhook'), ['log', 'webhook']);
   assert.deepEqual(readEnv(SETTINGS.s3PresignExpires, {}), { value: 900 });
-  assert.match(readEnv(SETTINGS.s3PresignExpires, { [SETTINGS.s3PresignExpires.env]: '0' }).problem ?? '', /STOWAGE_S3_PRESIGN_EXPIRES must be an integer from 1 to 604800, not "0"/);
+  assert.match(
+    readEnv(SETTINGS.s3PresignExpires, { [SETTINGS.s3PresignExpires.env]: '0' }).problem ?? '',
+    /STOWAGE_S3_PRESIGN_EXPIRES must be an integer from 1 to 604800, not "0"/,
+  );
 });
 
 test('the environment the stack writes is read back as the same values', () => {
