@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const cli = new URL('../dist/src/cli.js', import.meta.url);
+const cli = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
   console.error('stowage: dist/ is missing; run `npm ci` (or `npm run build`) in the checkout first');
   process.exit(1);
@@ -12,5 +12,6 @@ if (!existsSync(fileURLToPath(cli))) {
 const { main } = await import(cli.href);
 main(process.argv.slice(2)).catch((err) => {
   console.error(`stowage: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
+  // A refused configuration is a usage error (2); anything else that stops the start is 1.
+  process.exit(typeof err?.exitCode === 'number' ? err.exitCode : 1);
 });

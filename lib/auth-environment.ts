@@ -1,6 +1,6 @@
 /**
  * The environment that turns authentication on in the registry's code (src/adapters/aws/
- * cognito-config.ts reads it): every operation Lambda, the anonymous-pull authorizer, the token
+ * cognito-config.ts reads it; the names are the settings' of src/config/settings.ts): every operation Lambda, the anonymous-pull authorizer, the token
  * Lambda and the upload service get the user pool, the app clients whose tokens are accepted,
  * the resource server and the policy; the token Lambda also what it logs in with (the people's
  * client, the OAuth2 token endpoint) and the table holding failed-login counters.
@@ -8,6 +8,7 @@
 import { Fn } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { LOGIN_FAILURES_PK_PREFIX } from '../src/adapters/aws/dynamodb-keys.js';
+import { settingsEnvironment } from '../src/config/settings.js';
 import type { RegistryAuth } from './auth.js';
 import { CLIENT_ADDRESS_HEADER, PUBLIC_HOST_HEADER } from './gateway-responses.js';
 import type { RegistryTable } from './table.js';
@@ -22,25 +23,27 @@ export interface AuthEnvironmentProps {
 
 /** What every authorizing component reads: pool, accepted clients, scopes, policy, client address. */
 export function authEnvironment(p: AuthEnvironmentProps): Record<string, string> {
-  return {
-    STOWAGE_AUTH: 'cognito',
-    STOWAGE_COGNITO_USER_POOL_ID: p.auth.userPool.userPoolId,
-    STOWAGE_COGNITO_CLIENT_IDS: Fn.join(',', [p.auth.userClient.userPoolClientId, p.auth.machineClient.userPoolClientId, ...p.additionalClientIds]),
-    STOWAGE_COGNITO_RESOURCE_SERVER: p.resourceServerIdentifier,
-    STOWAGE_CLIENT_ADDRESS_HEADER: CLIENT_ADDRESS_HEADER,
-    ...(p.policyDocument !== undefined && { STOWAGE_POLICY_DOCUMENT: p.policyDocument }),
-  };
+  return settingsEnvironment({
+    auth: 'cognito',
+    'cognito.userPoolId': p.auth.userPool.userPoolId,
+    'cognito.clientIds': Fn.join(',', [p.auth.userClient.userPoolClientId, p.auth.machineClient.userPoolClientId, ...p.additionalClientIds]),
+    'cognito.resourceServer': p.resourceServerIdentifier,
+    clientAddressHeader: CLIENT_ADDRESS_HEADER,
+    policyDocument: p.policyDocument,
+  });
 }
 
 /** The token Lambda's additions: how people and machines log in, the limiter's table, the service. */
 export function tokenEnvironment(p: AuthEnvironmentProps & { table: RegistryTable; serviceName: string | undefined }): Record<string, string> {
   return {
     ...authEnvironment(p),
-    STOWAGE_COGNITO_USER_CLIENT_ID: p.auth.userClient.userPoolClientId,
-    STOWAGE_COGNITO_OAUTH_TOKEN_URL: p.auth.oauthTokenUrl,
-    STOWAGE_DYNAMODB_TABLE: p.table.table.tableName,
-    STOWAGE_PUBLIC_HOST_HEADER: PUBLIC_HOST_HEADER,
-    ...(p.serviceName !== undefined && { STOWAGE_SERVICE: p.serviceName }),
+    ...settingsEnvironment({
+      'cognito.userClientId': p.auth.userClient.userPoolClientId,
+      'cognito.oauthTokenUrl': p.auth.oauthTokenUrl,
+      dynamodbTable: p.table.table.tableName,
+      publicHostHeader: PUBLIC_HOST_HEADER,
+      service: p.serviceName,
+    }),
   };
 }
 

@@ -18,6 +18,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_PK_PREFIX } from '../src/adapters/aws/dynamodb-keys.js';
+import { settingsEnvironment } from '../src/config/settings.js';
 import { DEFAULT_DETAIL_TYPE, EVENT_SOURCE } from '../src/core/event-payload.js';
 import { queueDefaults } from './defaults.js';
 import type { FunctionFactory } from './functions.js';
@@ -45,7 +46,7 @@ export class RegistryEvents extends Construct {
       description: 'Stowage: DynamoDB stream (event outbox items) -> EventBridge',
       timeout: Duration.minutes(1),
       memorySize: 256,
-      environment: { STOWAGE_EVENT_BUS: this.bus.eventBusName, STOWAGE_EVENT_DETAIL_TYPE: DEFAULT_DETAIL_TYPE },
+      environment: settingsEnvironment({ eventBus: this.bus.eventBusName, eventDetailType: DEFAULT_DETAIL_TYPE }),
     });
     this.bus.grantPutEventsTo(this.consumer);
     this.consumer.addEventSource(

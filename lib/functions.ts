@@ -10,6 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { settingsEnvironment } from '../src/config/settings.js';
 import { ROUTES, type Operation } from '../src/core/routes.js';
 import { functionDefaults, logGroupDefaults } from './defaults.js';
 import { OPERATION_ACCESS } from './permissions.js';
@@ -71,12 +72,12 @@ export class OperationFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationFunctionsProps) {
     super(scope, id);
-    const environment = {
-      STOWAGE_S3_BUCKET: props.storage.bucket.bucketName,
-      STOWAGE_S3_PREFIX: props.storage.prefix,
-      STOWAGE_DYNAMODB_TABLE: props.table.table.tableName,
-      STOWAGE_S3_PRESIGN_EXPIRES: String(props.presignExpiresSeconds),
-    };
+    const environment = settingsEnvironment({
+      s3Bucket: props.storage.bucket.bucketName,
+      s3Prefix: props.storage.prefix,
+      dynamodbTable: props.table.table.tableName,
+      s3PresignExpires: props.presignExpiresSeconds,
+    });
     const map = new Map<Operation, nodejs.NodejsFunction>();
     for (const operation of OPERATIONS) {
       const fn = props.factory.create(this, operation, {

@@ -11,6 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { checkSetting, SETTINGS } from '../src/config/settings.js';
 import { Policy } from '../src/core/auth/policy.js';
 import { readPolicyDocument } from '../src/core/auth/policy-file.js';
 
@@ -87,12 +88,13 @@ export interface StowageRegistryProps {
    */
   readonly stageName?: string;
   /**
-   * `service` in the Docker token challenge and the token endpoint's audience.
+   * `service` in the Docker token challenge and the token endpoint's audience: the service
+   * setting.
    * @default - the public host name the client used
    */
   readonly serviceName?: string;
   /**
-   * Key prefix inside the bucket (`registry/`); empty or ending in `/`.
+   * Key prefix inside the bucket (`registry/`); empty or ending in `/`: the s3Prefix setting.
    * @default ''
    */
   readonly s3Prefix?: string;
@@ -102,7 +104,8 @@ export interface StowageRegistryProps {
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Lifetime of the presigned URLs blob GET and HEAD redirect to, seconds.
+   * Lifetime of the presigned URLs blob GET and HEAD redirect to, seconds: the
+   * s3PresignExpires setting of the functions and the upload service (src/config/settings.ts).
    * @default 900
    */
   readonly presignExpiresSeconds?: number;
@@ -148,7 +151,7 @@ export interface StowageRegistryProps {
   readonly additionalClientIds?: readonly string[];
   /**
    * Identifier of the Cognito resource server whose scopes (`<id>/pull`, `/push`, `/delete`)
-   * machine clients request.
+   * machine clients request: the cognito.resourceServer setting.
    * @default 'stowage'
    */
   readonly resourceServerIdentifier?: string;
@@ -256,7 +259,8 @@ export function policyDocumentOf(text: string): { json: string; anonymousPull: b
     return `policy: ${(err as Error).message}`;
   }
   const json = JSON.stringify(doc);
-  if (Buffer.byteLength(json) > MAX_POLICY_BYTES) return `policy: ${Buffer.byteLength(json)} bytes as JSON, over the ${MAX_POLICY_BYTES} that fit in a Lambda environment; use patterns and groups rather than long lists`;
+  if (Buffer.byteLength(json) > MAX_POLICY_BYTES)
+    return `policy: ${Buffer.byteLength(json)} bytes as JSON, over the ${MAX_POLICY_BYTES} that fit in a Lambda environment; use patterns and groups rather than long lists`;
   const anonymous = (doc as { anonymous?: { pull?: unknown[] } }).anonymous;
   return { json, anonymousPull: (anonymous?.pull?.length ?? 0) > 0 };
 }
@@ -276,9 +280,9 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     maxNameDepth: props.maxNameDepth ?? 5,
     stageName: props.stageName ?? 'registry',
     serviceName: props.serviceName,
-    s3Prefix: props.s3Prefix ?? '',
+    s3Prefix: props.s3Prefix ?? SETTINGS.s3Prefix.default,
     encryptionKey: props.encryptionKey,
-    presignExpiresSeconds: props.presignExpiresSeconds ?? 900,
+    presignExpiresSeconds: props.presignExpiresSeconds ?? SETTINGS.s3PresignExpires.default,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     functionMemoryMiB: props.functionMemoryMiB ?? 1024,
     tracing: props.tracing ?? false,
@@ -286,7 +290,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     policyDocument: typeof policy === 'object' ? policy.json : undefined,
     policyHasAnonymousPull: typeof policy === 'object' && policy.anonymousPull,
     additionalClientIds: props.additionalClientIds ?? [],
-    resourceServerIdentifier: props.resourceServerIdentifier ?? 'stowage',
+    resourceServerIdentifier: props.resourceServerIdentifier ?? SETTINGS['cognito.resourceServer'].default,
     cognitoDomainPrefix: props.cognitoDomainPrefix,
     throttleRateLimit: props.throttleRateLimit ?? 1000,
     throttleBurstLimit: props.throttleBurstLimit ?? 2000,
@@ -307,16 +311,29 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   };
   const r = resolved;
 
-  need(isInt(r.maxNameDepth) && r.maxNameDepth >= 1 && r.maxNameDepth <= MAX_NAME_DEPTH_LIMIT, `maxNameDepth must be an integer from 1 to ${MAX_NAME_DEPTH_LIMIT} (got ${r.maxNameDepth})`);
+  need(
+    isInt(r.maxNameDepth) && r.maxNameDepth >= 1 && r.maxNameDepth <= MAX_NAME_DEPTH_LIMIT,
+    `maxNameDepth must be an integer from 1 to ${MAX_NAME_DEPTH_LIMIT} (got ${r.maxNameDepth})`,
+  );
   need(/^[A-Za-z0-9_]{1,128}$/.test(r.stageName), `stageName must be letters, digits and underscores (got "${r.stageName}")`);
-  if (known(r.serviceName)) need(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}$/.test(r.serviceName), `serviceName must be a host-like name without quotes or spaces (got "${r.serviceName}")`);
+  if (known(r.serviceName))
+    need(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,252}$/.test(r.serviceName), `serviceName must be a host-like name without quotes or spaces (got "${r.serviceName}")`);
   if (known(r.s3Prefix)) {
-    need(r.s3Prefix === '' || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(r.s3Prefix), `s3Prefix must be empty or segments ending in "/", without a leading "/" (got "${r.s3Prefix}")`);
+    need(
+      r.s3Prefix === '' || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(r.s3Prefix),
+      `s3Prefix must be empty or segments ending in "/", without a leading "/" (got "${r.s3Prefix}")`,
+    );
   }
-  need(isInt(r.presignExpiresSeconds) && r.presignExpiresSeconds >= 1 && r.presignExpiresSeconds <= 604_800, `presignExpiresSeconds must be an integer from 1 to 604800 (got ${r.presignExpiresSeconds})`);
+  need(checkSetting(SETTINGS.s3PresignExpires, r.presignExpiresSeconds).ok, `presignExpiresSeconds must be ${SETTINGS.s3PresignExpires.allowed} (got ${r.presignExpiresSeconds})`);
   need(Object.values(logs.RetentionDays).includes(r.logRetention) && r.logRetention !== logs.RetentionDays.INFINITE, 'logRetention must be a finite logs.RetentionDays value');
-  need(isInt(r.functionMemoryMiB) && r.functionMemoryMiB >= 256 && r.functionMemoryMiB <= 10_240, `functionMemoryMiB must be an integer from 256 to 10240 (got ${r.functionMemoryMiB})`);
-  need(/^[A-Za-z0-9._~:/-]{1,256}$/.test(r.resourceServerIdentifier) && !r.resourceServerIdentifier.includes('/'), `resourceServerIdentifier must be 1-256 of [A-Za-z0-9._~:-] (got "${r.resourceServerIdentifier}")`);
+  need(
+    isInt(r.functionMemoryMiB) && r.functionMemoryMiB >= 256 && r.functionMemoryMiB <= 10_240,
+    `functionMemoryMiB must be an integer from 256 to 10240 (got ${r.functionMemoryMiB})`,
+  );
+  need(
+    /^[A-Za-z0-9._~:/-]{1,256}$/.test(r.resourceServerIdentifier) && !r.resourceServerIdentifier.includes('/'),
+    `resourceServerIdentifier must be 1-256 of [A-Za-z0-9._~:-] (got "${r.resourceServerIdentifier}")`,
+  );
   if (known(r.cognitoDomainPrefix)) {
     need(
       /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(r.cognitoDomainPrefix) && !/aws|amazon|cognito/.test(r.cognitoDomainPrefix),
@@ -325,7 +342,10 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   }
   for (const id of r.additionalClientIds) if (known(id)) need(/^[A-Za-z0-9_+]{1,128}$/.test(id), `additionalClientIds: "${id}" is not an app client id`);
   need(isInt(r.throttleRateLimit) && r.throttleRateLimit >= 1, `throttleRateLimit must be a positive integer (got ${r.throttleRateLimit})`);
-  need(isInt(r.throttleBurstLimit) && r.throttleBurstLimit >= 1 && r.throttleBurstLimit <= 5000, `throttleBurstLimit must be an integer from 1 to 5000 (got ${r.throttleBurstLimit})`);
+  need(
+    isInt(r.throttleBurstLimit) && r.throttleBurstLimit >= 1 && r.throttleBurstLimit <= 5000,
+    `throttleBurstLimit must be an integer from 1 to 5000 (got ${r.throttleBurstLimit})`,
+  );
 
   const u = r.uploadService;
   need(isInt(u.desiredCount) && u.desiredCount >= 1 && u.desiredCount <= 100, `uploadService.desiredCount must be an integer from 1 to 100 (got ${u.desiredCount})`);
@@ -342,14 +362,21 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   if (d) {
     need(d.domainNames.length >= 1, 'customDomain.domainNames must name at least one host');
     for (const name of d.domainNames) {
-      if (known(name)) need(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(name), `customDomain.domainNames: "${name}" is not a lower-case host name`);
+      if (known(name))
+        need(
+          /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(name),
+          `customDomain.domainNames: "${name}" is not a lower-case host name`,
+        );
     }
     const arn = d.certificate.certificateArn;
     if (known(arn)) need(arn.split(':')[3] === 'us-east-1', `customDomain.certificate must be in us-east-1 for CloudFront (got ${arn})`);
   }
   if (u.originCertificate && !d) problems.push('uploadService.originCertificate needs customDomain (the certificate must name the public host)');
   if (known(r.webAclArn)) {
-    need(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[^/]+$/.test(r.webAclArn), `webAclArn must be a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 (…:global/webacl/NAME/ID), got ${r.webAclArn}`);
+    need(
+      /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[^/]+$/.test(r.webAclArn),
+      `webAclArn must be a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 (…:global/webacl/NAME/ID), got ${r.webAclArn}`,
+    );
   }
 
   if (problems.length > 0) throw new Error(`StowageRegistry: invalid props:\n  - ${problems.join('\n  - ')}`);

@@ -18,6 +18,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Annotations, Aspects, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { settingsEnvironment } from '../src/config/settings.js';
 import { RegistryAlarms } from './alarms.js';
 import { RegistryApi } from './api.js';
 import { RegistryAuth } from './auth.js';
@@ -168,8 +169,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       const container = this.uploadService.taskDefinition.defaultContainer!;
       const environment = {
         ...authEnvironment(authEnv),
-        STOWAGE_REALM: `https://${this.frontDoor.publicHost}/token`,
-        STOWAGE_SERVICE: p.serviceName ?? this.frontDoor.publicHost,
+        ...settingsEnvironment({ realm: `https://${this.frontDoor.publicHost}/token`, service: p.serviceName ?? this.frontDoor.publicHost }),
       };
       for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
     }

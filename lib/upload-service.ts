@@ -24,6 +24,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IgnoreMode } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { settingsEnvironment } from '../src/config/settings.js';
 import { logGroupDefaults } from './defaults.js';
 import { UPLOAD_PATH_PATTERN } from './front-door.js';
 import { uploadServiceAccess } from './permissions.js';
@@ -91,17 +92,19 @@ export class UploadService extends Construct {
         exclude: ['cdk.out', '.git', 'node_modules', 'dist', 'data'],
       }),
       environment: {
-        STOWAGE_HOST: '0.0.0.0',
-        STOWAGE_PORT: String(CONTAINER_PORT),
-        STOWAGE_DATA_DIR: DATA_DIR,
-        STOWAGE_STORAGE: 's3',
-        STOWAGE_METADATA: 'dynamodb',
-        STOWAGE_S3_BUCKET: props.storage.bucket.bucketName,
-        STOWAGE_S3_PREFIX: props.storage.prefix,
-        STOWAGE_S3_PRESIGN_EXPIRES: String(props.presignExpiresSeconds),
-        STOWAGE_DYNAMODB_TABLE: props.table.table.tableName,
-        // Events come from the table's stream; the service only logs its own.
-        STOWAGE_EVENTS: 'log',
+        ...settingsEnvironment({
+          host: '0.0.0.0',
+          port: CONTAINER_PORT,
+          dataDir: DATA_DIR,
+          storage: 's3',
+          metadata: 'dynamodb',
+          s3Bucket: props.storage.bucket.bucketName,
+          s3Prefix: props.storage.prefix,
+          s3PresignExpires: props.presignExpiresSeconds,
+          dynamodbTable: props.table.table.tableName,
+          // Events come from the table's stream; the service only logs its own.
+          events: ['log'],
+        }),
         AWS_REGION: Stack.of(this).region,
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) }),

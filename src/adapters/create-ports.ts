@@ -7,7 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { RegistryPorts } from '../core/context.js';
-import type { ServeConfig } from '../config.js';
+import type { ServeConfig } from '../cli/serve-config.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';

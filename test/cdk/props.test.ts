@@ -40,7 +40,10 @@ test('every bad prop is reported at once', () => {
 test('a certificate outside us-east-1 is refused for CloudFront', () => {
   const stack = new Stack(new App(), 'S');
   assert.throws(
-    () => resolveProps({ customDomain: { domainNames: ['r.example.com'], certificate: acm.Certificate.fromCertificateArn(stack, 'C', 'arn:aws:acm:eu-west-1:123456789012:certificate/x') } }),
+    () =>
+      resolveProps({
+        customDomain: { domainNames: ['r.example.com'], certificate: acm.Certificate.fromCertificateArn(stack, 'C', 'arn:aws:acm:eu-west-1:123456789012:certificate/x') },
+      }),
     /us-east-1/,
   );
 });
@@ -49,7 +52,10 @@ test('validation runs before any resource exists: a bad construct leaves the sta
   const stack = new Stack(new App(), 'S', { env: { region: 'eu-west-1', account: '123456789012' } });
   assert.throws(() => new StowageRegistry(stack, 'R', { maxNameDepth: 0 }), /maxNameDepth/);
   assert.deepEqual(
-    stack.node.findAll().filter((c) => c !== stack && c.node.path.startsWith('S/R')).map((c) => c.node.path),
+    stack.node
+      .findAll()
+      .filter((c) => c !== stack && c.node.path.startsWith('S/R'))
+      .map((c) => c.node.path),
     ['S/R'],
   );
 });
@@ -73,4 +79,22 @@ test('context: strings, numbers and booleans from the command line or cdk.json; 
   assert.equal(props.uploadService?.enabled, false);
   assert.deepEqual(props.customDomain?.domainNames, ['registry.example.com']);
   assert.throws(() => registryPropsFromContext(new Stack(new App(), 'S'), { domainNames: 'a.example.com' }), /go together/);
+});
+
+test('props that are runtime settings take their defaults and limits from the settings module, and document them', async () => {
+  const { SETTINGS } = await import('../../src/config/settings.js');
+  const { readFile } = await import('node:fs/promises');
+  const p = resolveProps();
+  const same = [
+    ['presignExpiresSeconds', p.presignExpiresSeconds, SETTINGS.s3PresignExpires.default],
+    ['resourceServerIdentifier', p.resourceServerIdentifier, SETTINGS['cognito.resourceServer'].default],
+    ['s3Prefix', p.s3Prefix, SETTINGS.s3Prefix.default],
+  ] as const;
+  const source = await readFile(new URL('../../../lib/props.ts', import.meta.url), 'utf8');
+  for (const [prop, resolved, setting] of same) {
+    assert.equal(resolved, setting, prop);
+    const documented = new RegExp(`@default (\\S+)\\s*\\*/\\s*readonly ${prop}\\?`).exec(source)?.[1];
+    assert.equal(documented, typeof setting === 'string' ? `'${setting}'` : String(setting), `the TSDoc @default of ${prop}`);
+  }
+  assert.throws(() => resolveProps({ presignExpiresSeconds: 604_801 }), new RegExp(`presignExpiresSeconds must be ${SETTINGS.s3PresignExpires.allowed}`));
 });

@@ -3,6 +3,6 @@
  * task definition's environment (worker_threads gives each worker its own copy), running what
  * the image runs: `stowage serve` (Dockerfile: ENTRYPOINT node bin/stowage.js, CMD serve).
  */
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/main.js';
 
 await main(['serve']);

@@ -12,7 +12,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseServeConfig } from '../../src/config.js';
+import { parseServeConfig } from '../../src/cli/serve-config.js';
 import type { UploadServiceModel } from './front-door-model.js';
 
 export interface RunningUploadService {

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseServeConfig } from '../../src/config.js';
+import { parseServeConfig } from '../../src/cli/serve-config.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
 let dir = '';

@@ -57,11 +57,12 @@ test('serve --storage s3 --metadata dynamodb --create-resources creates the buck
   }
 });
 
-for (const [what, args, env, message] of [
-  ['a missing bucket', [...AWS_FLAGS, '--s3-bucket', 'absent'], () => aws.env, /S3 bucket absent does not exist \(create it, or pass --create-resources\)/],
-  ['a missing table', ['--storage', 's3', '--s3-force-path-style', '--s3-bucket', 'created', '--metadata', 'dynamodb', '--dynamodb-table', 'absent-table'], () => aws.env, /DynamoDB table absent-table does not exist/],
-  ['no credentials', [...AWS_FLAGS, '--s3-bucket', 'created'], () => ({ ...aws.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }), /no AWS credentials found/],
-  ['s3 storage without a bucket', ['--storage', 's3'], () => aws.env, /--storage s3 needs --s3-bucket/],
+for (const [what, args, env, message, code] of [
+  ['a missing bucket', [...AWS_FLAGS, '--s3-bucket', 'absent'], () => aws.env, /S3 bucket absent does not exist \(create it, or pass --create-resources\)/, 1],
+  ['a missing table', ['--storage', 's3', '--s3-force-path-style', '--s3-bucket', 'created', '--metadata', 'dynamodb', '--dynamodb-table', 'absent-table'], () => aws.env, /DynamoDB table absent-table does not exist/, 1],
+  ['no credentials', [...AWS_FLAGS, '--s3-bucket', 'created'], () => ({ ...aws.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }), /no AWS credentials found/, 1],
+  // A refused configuration is a usage error.
+  ['s3 storage without a bucket', ['--storage', 's3'], () => aws.env, /--storage s3 needs --s3-bucket/, 2],
 ] as const) {
   test(`serve fails at start with one clear line on ${what}`, async () => {
     const extra = { ...env() } as Record<string, string>;
@@ -69,7 +70,7 @@ for (const [what, args, env, message] of [
     const started = await serve([...args], cleanEnv(extra));
     await started.stop();
     assert.equal(started.url, undefined, 'the server must not start');
-    assert.equal(started.code, 1);
+    assert.equal(started.code, code);
     const lines = started.stderr.split('\n').filter((l) => l.trim() && !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings|^\s*$/.test(l));
     assert.equal(lines.length, 1, `one line, got:\n${started.stderr}`);
     assert.match(lines[0] ?? '', message);

@@ -163,7 +163,7 @@ for (const [what, extra, message] of [
     const s = await serve(env);
     await s.stop();
     assert.equal(s.url, undefined);
-    assert.equal(s.code, 1);
+    assert.equal(s.code, 2, 'a refused configuration is a usage error');
     const lines = s.stderr.split('\n').filter((l) => l.trim() && !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings/.test(l));
     assert.equal(lines.length, 1, s.stderr);
     assert.match(lines[0]!, message);

@@ -40,6 +40,7 @@ import { CognitoVerifyingProvider, type CognitoTokenVerifier, type CognitoVerifi
 import { CredentialTokenCache, type CachedToken } from './credential-token-cache.js';
 import { OAuth2ClientCredentials } from './oauth2-client-credentials.js';
 import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
+import { SETTINGS } from '../../config/settings.js';
 
 const ANONYMOUS_TTL_SECONDS = 300;
 /** The scope key of a machine's all-scopes token in the cache. */
@@ -127,7 +128,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
 
   private async userLogin(username: string, password: string, clientAddress: string | null): Promise<Authenticated | null> {
     const clientId = this.options.userClientId;
-    if (!clientId) throw new Error('Cognito: people cannot log in here: no user app client is configured (STOWAGE_COGNITO_USER_CLIENT_ID)');
+    if (!clientId) throw new Error(`Cognito: people cannot log in here: no user app client is configured (${SETTINGS['cognito.userClientId'].env})`);
     const cached = this.cache.get('user', username, password);
     if (cached) return this.authenticated({ kind: 'user', token: cached });
     const result = await this.initiateAuth({
@@ -173,7 +174,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
   }
 
   private async clientToken(clientId: string, clientSecret: string, scopes: string[] | null): Promise<CachedToken | null> {
-    if (!this.oauth) throw new Error('Cognito: machine clients cannot log in here: no OAuth2 token endpoint is configured (STOWAGE_COGNITO_OAUTH_TOKEN_URL)');
+    if (!this.oauth) throw new Error(`Cognito: machine clients cannot log in here: no OAuth2 token endpoint is configured (${SETTINGS['cognito.oauthTokenUrl'].env})`);
     const result = await this.oauth.requestToken(clientId, clientSecret, scopes);
     if (!result.ok) {
       if (result.reason === 'unauthorized_client') this.log(JSON.stringify({ level: 'warn', message: 'Cognito: an app client may not use the client-credentials grant', clientId }));

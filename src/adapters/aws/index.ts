@@ -6,7 +6,7 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { ServeConfig } from '../../config.js';
+import type { ServeConfig } from '../../cli/serve-config.js';
 import { S3BlobStore } from './s3-blob-store.js';
 import { DynamoDbMetadataStore, createTable } from './dynamodb-metadata-store.js';
 import { S3LargeObjectStore } from './large-objects.js';

@@ -1,7 +1,7 @@
 /**
  * The policy on AWS travels with the deployment: the stack validates the policy file at synth
- * and puts the document into each function's (and the upload service's) environment as
- * STOWAGE_POLICY_DOCUMENT (compact JSON).
+ * and puts the document into each function's (and the upload service's) environment as the
+ * policyDocument setting (compact JSON).
  *
  * Not an SSM parameter: every cold start of every function would call SSM (latency, IAM, and
  * SSM's request rate shared across the account), and a change would reach containers only as
@@ -10,10 +10,11 @@
  * policy's size (the stack checks it: lib/props.ts).
  */
 import { parsePolicyDocumentText, Policy } from '../../core/auth/policy.js';
+import { SETTINGS } from '../../config/settings.js';
 
-export const POLICY_DOCUMENT_ENV = 'STOWAGE_POLICY_DOCUMENT';
+export const POLICY_DOCUMENT_ENV = SETTINGS.policyDocument.env;
 
-/** The policy in STOWAGE_POLICY_DOCUMENT (JSON: the stack writes it so), or the default: every authenticated principal may do everything. */
+/** The policy in the policyDocument variable (JSON: the stack writes it so), or the default: every authenticated principal may do everything. */
 export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy {
   const text = env[POLICY_DOCUMENT_ENV];
   return text ? parsePolicyDocumentText(text, POLICY_DOCUMENT_ENV) : Policy.allowAuthenticated();

@@ -1,23 +1,19 @@
 /**
- * What a registry Lambda reads from its environment (the CDK stack sets it), with the CLI's
- * variable names and defaults. Parsed by hand rather than with the CLI's zod schema, to keep
- * zod out of every bundle.
+ * What a registry Lambda reads from its environment (the CDK stack sets it): the settings of
+ * src/config/settings.ts with their CLI names, defaults and checks: the bucket and table
+ * (required), the key prefix, the presigned URL lifetime, path-style S3 URLs (emulators), the
+ * auth mode and the front door's client-address header.
  *
- *   STOWAGE_S3_BUCKET            blob bucket (required)
- *   STOWAGE_S3_PREFIX            key prefix inside it (default none)
- *   STOWAGE_DYNAMODB_TABLE       metadata table (required)
- *   STOWAGE_S3_PRESIGN_EXPIRES   presigned URL lifetime in seconds, 1..604800 (default 900)
- *   STOWAGE_S3_FORCE_PATH_STYLE  path-style S3 URLs, for S3-compatible stores and emulators (default off)
- *   STOWAGE_AUTH                 `cognito` (the stack sets it): the core authorizes every request
- *                                from the authorizer's principal, with the policy in
- *                                STOWAGE_POLICY_DOCUMENT and the STOWAGE_COGNITO_* settings
- *                                (src/adapters/aws/cognito-config.ts); `none` (default): the
- *                                gateway's authorizer alone decides, as before auth existed
- *   STOWAGE_CLIENT_ADDRESS_HEADER  header the front door sets to the client's address (audit lines)
+ * auth `cognito` (the stack sets it): the core authorizes every request from the authorizer's
+ * principal, with the policy document and the cognito settings
+ * (src/adapters/aws/cognito-config.ts); `none` (default): the gateway's authorizer alone decides.
  *
  * Region, credentials and endpoints come from the AWS SDK's standard environment (AWS_REGION,
  * the function's role, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB for emulators).
  */
+import { EnvReader } from '../../config/env-reader.js';
+import { SETTINGS } from '../../config/settings.js';
+
 export interface LambdaConfig {
   s3Bucket: string;
   s3Prefix: string;
@@ -29,29 +25,57 @@ export interface LambdaConfig {
 }
 
 export function lambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
-  const problems: string[] = [];
-  const required = (name: string): string => {
-    const value = env[name];
-    if (!value) problems.push(`${name} is not set`);
-    return value ?? '';
-  };
-  const s3Bucket = required('STOWAGE_S3_BUCKET');
-  const dynamodbTable = required('STOWAGE_DYNAMODB_TABLE');
-  const expiresRaw = env.STOWAGE_S3_PRESIGN_EXPIRES ?? '900';
-  const s3PresignExpires = /^\d{1,6}$/.test(expiresRaw) ? Number(expiresRaw) : NaN;
-  if (!(s3PresignExpires >= 1 && s3PresignExpires <= 604_800)) problems.push(`STOWAGE_S3_PRESIGN_EXPIRES must be 1..604800 seconds, not "${expiresRaw.slice(0, 20)}"`);
-  const auth = env.STOWAGE_AUTH ?? 'none';
-  if (auth !== 'none' && auth !== 'cognito') problems.push(`STOWAGE_AUTH must be none or cognito, not "${auth.slice(0, 20)}"`);
-  const clientAddressHeader = env.STOWAGE_CLIENT_ADDRESS_HEADER;
-  if (clientAddressHeader !== undefined && !/^[A-Za-z0-9-]{1,100}$/.test(clientAddressHeader)) problems.push('STOWAGE_CLIENT_ADDRESS_HEADER is not a header name');
-  if (problems.length > 0) throw new Error(`registry Lambda configuration: ${problems.join('; ')}`);
-  return {
+  const read = new EnvReader(env);
+  const s3Bucket = read.required(SETTINGS.s3Bucket);
+  const dynamodbTable = read.required(SETTINGS.dynamodbTable);
+  const s3PresignExpires = read.required(SETTINGS.s3PresignExpires);
+  const auth = read.required(SETTINGS.auth);
+  if (auth === 'local') read.problems.push(`${SETTINGS.auth.env} must be none or cognito in a Lambda, not "local"`);
+  const clientAddressHeader = read.optional(SETTINGS.clientAddressHeader);
+  const config: LambdaConfig = {
     s3Bucket,
-    s3Prefix: env.STOWAGE_S3_PREFIX ?? '',
+    s3Prefix: read.required(SETTINGS.s3Prefix),
     dynamodbTable,
     s3PresignExpires,
-    s3ForcePathStyle: /^(1|true|yes|on)$/i.test(env.STOWAGE_S3_FORCE_PATH_STYLE ?? ''),
+    s3ForcePathStyle: read.required(SETTINGS.s3ForcePathStyle),
     auth: auth as LambdaConfig['auth'],
     ...(clientAddressHeader && { clientAddressHeader }),
   };
+  read.check('registry Lambda configuration');
+  return config;
+}
+
+/** What the token Lambda reads besides the Cognito settings and the policy. */
+export interface TokenLambdaConfig {
+  /** The table of failed-login counters; absent: counters in memory. */
+  dynamodbTable?: string;
+  /** The token service; default: the public host of the request. */
+  service?: string;
+  /** Lower-case header the front door sets to the host the client used. */
+  publicHostHeader: string;
+  clientAddressHeader?: string;
+}
+
+export function tokenLambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TokenLambdaConfig {
+  const read = new EnvReader(env);
+  const dynamodbTable = read.optional(SETTINGS.dynamodbTable);
+  const service = read.optional(SETTINGS.service);
+  const clientAddressHeader = read.optional(SETTINGS.clientAddressHeader);
+  const config: TokenLambdaConfig = {
+    ...(dynamodbTable && { dynamodbTable }),
+    publicHostHeader: read.required(SETTINGS.publicHostHeader).toLowerCase(),
+    ...(service && { service }),
+    ...(clientAddressHeader && { clientAddressHeader }),
+  };
+  read.check('token Lambda configuration');
+  return config;
+}
+
+/** What the stream consumer publishes with: the bus (required) and the detail type. */
+export function streamConsumerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): { eventBusName: string; detailType?: string } {
+  const read = new EnvReader(env);
+  const eventBusName = read.required(SETTINGS.eventBus);
+  const detailType = read.optional(SETTINGS.eventDetailType);
+  read.check('stream consumer configuration');
+  return { eventBusName, ...(detailType && { detailType }) };
 }

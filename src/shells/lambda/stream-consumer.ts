@@ -18,6 +18,7 @@ import { EventBridgeEventSink, type PublishFailure } from '../../adapters/aws/ev
 import { outboxEventOf, type DynamoDBStreamRecordLike } from '../../adapters/aws/stream-events.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
 import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
+import { streamConsumerConfigFromEnv } from './config.js';
 
 /** What the consumer needs of a publisher (EventBridgeEventSink has it). */
 export interface OrderedPublisher {
@@ -79,10 +80,7 @@ let containerSink: EventBridgeEventSink | undefined;
  */
 export function eventBridgePublisherFromEnv(env: NodeJS.ProcessEnv = process.env): EventBridgeEventSink {
   if (!containerSink) {
-    const eventBusName = env.STOWAGE_EVENT_BUS;
-    if (!eventBusName) throw new Error('stream consumer configuration: STOWAGE_EVENT_BUS is not set');
-    const detailType = env.STOWAGE_EVENT_DETAIL_TYPE;
-    containerSink = new EventBridgeEventSink({ client: new EventBridgeClient({}), eventBusName, ...(detailType ? { detailType } : {}) });
+    containerSink = new EventBridgeEventSink({ client: new EventBridgeClient({}), ...streamConsumerConfigFromEnv(env) });
   }
   return containerSink;
 }

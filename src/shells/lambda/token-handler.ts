@@ -33,6 +33,7 @@ import { cognitoConfigFromEnv } from '../../adapters/aws/cognito-config.js';
 import { DynamoDbLoginLimiter } from '../../adapters/aws/dynamodb-login-limiter.js';
 import { MemoryLoginLimiter } from '../../adapters/embedded/login-limiter.js';
 import { LogAuditSink } from './audit-log.js';
+import { tokenLambdaConfigFromEnv } from './config.js';
 import type { LambdaHandlerOptions } from './handler.js';
 import type { LambdaContainer } from './registry.js';
 
@@ -46,11 +47,8 @@ function publicHost(headers: Record<string, string | undefined>, publicHostHeade
 
 /** The token Lambda's registry, from the environment. */
 export function tokenContainer(env: NodeJS.ProcessEnv = process.env): LambdaContainer {
-  const table = env.STOWAGE_DYNAMODB_TABLE;
+  const { dynamodbTable: table, service: fixedService, publicHostHeader, clientAddressHeader } = tokenLambdaConfigFromEnv(env);
   const limiter: LoginLimiter = table ? new DynamoDbLoginLimiter({ client: new DynamoDBClient({}), tableName: table }) : new MemoryLoginLimiter();
-  const fixedService = env.STOWAGE_SERVICE || undefined;
-  const publicHostHeader = (env.STOWAGE_PUBLIC_HOST_HEADER || 'host').toLowerCase();
-  const clientAddressHeader = env.STOWAGE_CLIENT_ADDRESS_HEADER || undefined;
   const registry = new Registry({}, undefined, {
     operations: [tokenOperation],
     auth: {

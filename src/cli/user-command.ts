@@ -7,38 +7,43 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hashPassword } from './adapters/embedded/password-hash.js';
-import { DataPaths } from './adapters/embedded/paths.js';
-import { groupProblem, usernameProblem, UsersFile } from './adapters/embedded/users-file.js';
+import { hashPassword } from '../adapters/embedded/password-hash.js';
+import { DataPaths } from '../adapters/embedded/paths.js';
+import { groupProblem, usernameProblem, UsersFile } from '../adapters/embedded/users-file.js';
+import { SETTINGS } from '../config/settings.js';
+import { ConfigError } from './config-error.js';
+import { configFileOf, flagOptions, resolveSettings } from './serve-config.js';
+import { usageLine } from './usage.js';
 
 export const USER_USAGE = `usage: stowage user add NAME [--groups a,b]   password from stdin (a prompt on a terminal)
        stowage user remove NAME
        stowage user list
-  --data-dir DIR           the server's data directory (STOWAGE_DATA_DIR, default ./data)
+  --config FILE            the server's config file (its dataDir is used)
+${usageLine(SETTINGS.dataDir)}
 `;
 
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 
 export async function userCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: { 'data-dir': { type: 'string' }, groups: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseUserArgs(argv);
   const [sub, name, ...extra] = positionals;
   if (values.help || sub === undefined) {
     process.stdout.write(USER_USAGE);
     return;
   }
-  const paths = new DataPaths(resolve(values['data-dir'] ?? env.STOWAGE_DATA_DIR ?? './data'));
+  // The same data directory `serve` would use with the same flags, environment and --config file.
+  const dataDir = resolveSettings([SETTINGS.dataDir], values, env, configFileOf(values)).get(SETTINGS.dataDir) ?? SETTINGS.dataDir.default;
+  const paths = new DataPaths(resolve(dataDir as string));
   const users = new UsersFile(paths.usersFile);
   if (extra.length > 0) throw new Error(`unexpected arguments: ${extra.join(' ')} (the password is read from stdin, never an argument)`);
   switch (sub) {
     case 'add': {
       if (!name) throw new Error('user add needs a NAME');
-      const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+      const groups = (values.groups ?? '')
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
       const problem = usernameProblem(name) ?? groups.map(groupProblem).find((p) => p !== null);
       if (problem) throw new Error(problem);
       const password = await readPassword();
@@ -60,6 +65,20 @@ export async function userCommand(argv: string[], env: NodeJS.ProcessEnv = proce
     }
     default:
       throw new Error(`unknown user command "${sub}"\n${USER_USAGE}`);
+  }
+}
+
+/** The command's flags and positionals; an unknown flag is a usage error (exit status 2). */
+function parseUserArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: { ...flagOptions([SETTINGS.dataDir]), groups: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
 }
 

@@ -1,0 +1,112 @@
+/**
+ * `stowage` command line. `stowage serve` runs the registry on the embedded default
+ * (filesystem blobs + SQLite metadata under --data-dir); `stowage user` manages the local
+ * users `serve --auth local` logs in against.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createPorts } from '../adapters/create-ports.js';
+import { createEmbeddedAuth, loadPolicyFile } from '../adapters/embedded/auth.js';
+import { MemoryLoginLimiter } from '../adapters/embedded/login-limiter.js';
+import type { AuthSettings } from '../core/auth/settings.js';
+import { JsonLinesAuditSink } from '../adapters/embedded/audit-sink.js';
+import { DataPaths } from '../adapters/embedded/paths.js';
+import { SETTINGS } from '../config/settings.js';
+import { log } from '../log/logger.js';
+import { isLoopback, parseServeConfig } from './serve-config.js';
+import { SERVE_USAGE } from './usage.js';
+import { ConfigError } from './config-error.js';
+import { startServer } from '../shells/http/server.js';
+import { USER_USAGE, userCommand } from './user-command.js';
+
+async function serve(argv: string[]): Promise<void> {
+  const config = parseServeConfig(argv);
+  if (config === 'help') {
+    process.stdout.write(SERVE_USAGE);
+    return;
+  }
+  if (!isLoopback(config.host) && config.auth === 'none') {
+    log.warn(`--insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
+  }
+  const ports = await createPorts(config);
+  const paths = new DataPaths(config.dataDir);
+  // The audit log and, with --auth local, the users file and signing key live in the data dir.
+  await mkdir(paths.root, { recursive: true });
+  const server = await startServer(
+    {
+      dataDir: config.dataDir,
+      host: config.host,
+      port: config.port,
+      security: async ({ url, host, port }) => {
+        const urlHost = host.includes(':') ? `[${host}]` : host;
+        const realm = config.realm ?? `${url}/token`;
+        const service = config.service ?? `${urlHost}:${port}`;
+        let auth: AuthSettings | undefined;
+        if (config.auth === 'local') {
+          auth = await createEmbeddedAuth({
+            dataDir: config.dataDir,
+            realm,
+            service,
+            tokenTtlSeconds: config.tokenTtl,
+            ...(config.policyFile && { policyFile: config.policyFile }),
+          });
+        } else if (config.auth === 'cognito') {
+          // Loaded only when configured, like the other AWS adapters.
+          const { createCognitoAuth, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
+          const { cognitoConfigFromEnv } = await import('../adapters/aws/cognito-config.js');
+          const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv(config.environment);
+          auth = createCognitoAuth({ config: cognitoSettings(() => cognitoConfigFromEnv(config.environment)), policy, limiter: new MemoryLoginLimiter(), realm, service });
+        }
+        return {
+          ...(auth && { auth }),
+          audit: new JsonLinesAuditSink(paths.auditLog),
+          ...(config.clientAddressHeader && { clientAddressHeader: config.clientAddressHeader }),
+        };
+      },
+    },
+    ports,
+  );
+  const where = [
+    config.storage === 's3' ? `blobs in s3://${config.s3Bucket}/${config.s3Prefix}` : `blobs in ${config.dataDir}`,
+    config.metadata === 'dynamodb' ? `metadata in DynamoDB table ${config.dynamodbTable}` : 'metadata in SQLite',
+  ];
+  const security =
+    config.auth !== 'none'
+      ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : config.environment[SETTINGS.policyDocument.env] && config.auth === 'cognito' ? `policy from ${SETTINGS.policyDocument.env}` : 'every authenticated user may do everything'}`
+      : 'no authentication';
+  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security})`);
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** The Cognito settings, whose refusal is a configuration error like any other (exit status 2). */
+function cognitoSettings<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await serve(rest);
+      break;
+    case 'user':
+      await userCommand(rest);
+      break;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${SERVE_USAGE}\n${USER_USAGE}`);
+      break;
+    default:
+      process.stderr.write(`stowage: unknown command "${command}"\n${SERVE_USAGE}\n${USER_USAGE}`);
+      process.exitCode = 2;
+  }
+}

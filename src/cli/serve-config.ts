@@ -1,0 +1,213 @@
+/**
+ * `stowage serve` configuration: every setting of src/config/settings.ts from its flag, its
+ * environment variable or a `--config FILE`, in that order of precedence, else its default;
+ * each value checked by the setting's schema, then the combinations checked. Adapter choice
+ * lives here and nowhere in the core.
+ *
+ * A refusal is one ConfigError line naming the setting, where its value came from (flag,
+ * environment, or file and key) and what is allowed.
+ */
+import { dirname, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ALL_SETTINGS, checkSetting, fromText, SETTINGS, settingName, toText, type Setting, type SettingKey, type SettingValue } from '../config/settings.js';
+import { ConfigError } from './config-error.js';
+import { readConfigFile } from './config-file.js';
+
+type V<K extends SettingKey> = SettingValue<K>;
+
+export interface ServeConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  storage: V<'storage'>;
+  s3Bucket?: string;
+  s3Prefix: string;
+  s3ForcePathStyle: boolean;
+  s3ServeBlobs: V<'s3ServeBlobs'>;
+  s3PresignExpires: number;
+  metadata: V<'metadata'>;
+  dynamodbTable?: string;
+  events: V<'events'>;
+  webhooks: string[];
+  eventBus?: string;
+  eventDetailType?: string;
+  createResources: boolean;
+  auth: V<'auth'>;
+  policyFile?: string;
+  tokenTtl: number;
+  service?: string;
+  realm?: string;
+  insecureNoAuth: boolean;
+  clientAddressHeader?: string;
+  /**
+   * The environment the settings without a flag (the cognito section, the policy document) are
+   * read from: the config file's values, overridden by the process environment.
+   */
+  environment: Readonly<Record<string, string | undefined>>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+type Source = { from: 'flag' } | { from: 'env' } | { from: 'file'; file: string } | { from: 'default' };
+
+/** The parseArgs options of a command taking these settings' flags, plus --config and --help. */
+export function flagOptions(settings: readonly Setting[]): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+  for (const s of settings) {
+    if (s.flag) options[s.flag] = s.repeatable ? { type: 'string', multiple: true } : { type: s.kind === 'boolean' ? 'boolean' : 'string' };
+  }
+  return options;
+}
+
+function describe(s: Setting, source: Source): string {
+  switch (source.from) {
+    case 'flag':
+      return `flag --${s.flag} (setting ${s.key})`;
+    case 'env':
+      return `environment ${s.env} (setting ${s.key})`;
+    case 'file':
+      return `config file ${source.file}, key ${s.key}`;
+    default:
+      return `default of ${s.key}`;
+  }
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * Resolves settings from flags (parseArgs values), environment and file, in that order, each
+ * checked; a setting given nowhere is absent from the result (its default is the caller's).
+ * Settings without a flag are taken from the file only: their readers take the environment.
+ */
+export function resolveSettings(
+  settings: readonly Setting[],
+  flags: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+  file: { path: string; values: Map<Setting, unknown> } | undefined,
+): Map<Setting, unknown> {
+  const resolved = new Map<Setting, unknown>();
+  for (const s of settings) {
+    let raw: unknown;
+    let source: Source;
+    const flagValue = s.flag ? flags[s.flag] : undefined;
+    const envValue = s.flag ? env[s.env] : undefined;
+    if (flagValue !== undefined) {
+      raw = typeof flagValue === 'string' ? fromText(s, flagValue) : flagValue;
+      source = { from: 'flag' };
+    } else if (envValue !== undefined && envValue !== '') {
+      raw = fromText(s, envValue);
+      source = { from: 'env' };
+    } else if (file?.values.has(s)) {
+      const value = file.values.get(s);
+      raw = typeof value === 'string' ? fromText(s, value) : value;
+      source = { from: 'file', file: file.path };
+    } else {
+      continue;
+    }
+    const checked = checkSetting(s, raw);
+    if (!checked.ok) throw new ConfigError(`${describe(s, source)}: ${shown(raw)} is not allowed; expected ${checked.allowed}`);
+    // Relative paths in a file are relative to the file, as in every config format people know.
+    const value = s.kind === 'path' ? resolve(source.from === 'file' ? dirname(source.file) : '.', checked.value as string) : checked.value;
+    resolved.set(s, value);
+  }
+  return resolved;
+}
+
+/** The config file named by --config, read and its keys checked; undefined without one. */
+export function configFileOf(flags: Record<string, unknown>): { path: string; values: Map<Setting, unknown> } | undefined {
+  const path = flags.config;
+  return typeof path === 'string' ? { path, values: readConfigFile(path) } : undefined;
+}
+
+/** Parses flags, environment and --config file into a validated config; throws one ConfigError. */
+export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeConfig | 'help' {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, options: flagOptions(ALL_SETTINGS) }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const file = configFileOf(values);
+  const resolved = resolveSettings(ALL_SETTINGS, values, env, file);
+  const get = <K extends SettingKey>(key: K): V<K> | undefined => {
+    const s = SETTINGS[key] as Setting;
+    return (resolved.has(s) ? resolved.get(s) : s.default) as V<K> | undefined;
+  };
+  /** A setting that has a default, so always a value. */
+  const must = <K extends SettingKey>(key: K): V<K> => {
+    const value = get(key);
+    if (value === undefined) throw new Error(`setting ${key} has no default`);
+    return value;
+  };
+  const webhooks = [...(get('webhooks') ?? [])];
+  const fileEnvironment: Record<string, string> = {};
+  for (const s of ALL_SETTINGS) if (!s.flag && resolved.has(s)) fileEnvironment[s.env] = toText(resolved.get(s) as string);
+  const opt = <K extends SettingKey>(key: K) => {
+    const v = get(key);
+    return v === undefined ? {} : { [key]: v };
+  };
+  const c: ServeConfig = {
+    host: must('host'),
+    port: must('port'),
+    dataDir: resolve(must('dataDir')),
+    storage: must('storage'),
+    s3Prefix: must('s3Prefix'),
+    s3ForcePathStyle: must('s3ForcePathStyle'),
+    s3ServeBlobs: must('s3ServeBlobs'),
+    s3PresignExpires: must('s3PresignExpires'),
+    metadata: must('metadata'),
+    events: get('events') ?? (webhooks.length ? ['log', 'webhook'] : ['log']),
+    webhooks,
+    createResources: must('createResources'),
+    auth: must('auth'),
+    tokenTtl: must('tokenTtl'),
+    insecureNoAuth: must('insecureNoAuth'),
+    ...opt('s3Bucket'),
+    ...opt('dynamodbTable'),
+    ...opt('eventBus'),
+    ...opt('eventDetailType'),
+    ...opt('policyFile'),
+    ...opt('service'),
+    ...opt('realm'),
+    ...opt('clientAddressHeader'),
+    // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
+    environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
+  };
+  checkCombinations(c);
+  return c;
+}
+
+/** The rules that involve more than one setting. */
+function checkCombinations(c: ServeConfig): void {
+  const S = SETTINGS;
+  const flag = (s: Setting) => `--${s.flag}`;
+  const problems: string[] = [];
+  const need = (ok: boolean, message: string) => ok || problems.push(message);
+  need(c.storage !== 's3' || !!c.s3Bucket, `${flag(S.storage)} s3 needs ${settingName(S.s3Bucket)}`);
+  need(c.metadata !== 'dynamodb' || !!c.dynamodbTable, `${flag(S.metadata)} dynamodb needs ${settingName(S.dynamodbTable)}`);
+  need(c.metadata !== 'dynamodb' || !!c.s3Bucket, `${flag(S.metadata)} dynamodb keeps manifests too large for an item in S3: set ${settingName(S.s3Bucket)}`);
+  need(!c.events.includes('eventbridge') || !!c.eventBus, `${flag(S.events)} eventbridge needs ${settingName(S.eventBus)}`);
+  need(!c.events.includes('webhook') || c.webhooks.length > 0, `${flag(S.events)} webhook needs at least one ${flag(S.webhooks)} URL (${S.webhooks.env})`);
+  need(c.auth !== 'none' || c.policyFile === undefined, `${flag(S.policyFile)} takes effect only with ${flag(S.auth)} local or cognito`);
+  need(c.auth !== 'none' || (c.realm === undefined && c.service === undefined), `${flag(S.realm)} and ${flag(S.service)} take effect only with ${flag(S.auth)} local or cognito`);
+  need(c.auth === 'none' || !c.insecureNoAuth, `${flag(S.insecureNoAuth)} contradicts ${flag(S.auth)} ${c.auth}`);
+  need(
+    c.auth === 'none' || isLoopback(c.host) || !isWildcard(c.host) || c.realm !== undefined,
+    `${flag(S.auth)} ${c.auth} on ${c.host} needs ${flag(S.realm)} https://<public host>/token: clients fetch tokens from the realm, and ${c.host} is no address they can reach`,
+  );
+  need(
+    c.auth !== 'none' || isLoopback(c.host) || c.insecureNoAuth,
+    `listening on ${c.host} needs ${flag(S.auth)} local or cognito (anyone who can reach the port could push, overwrite and delete images); ${flag(S.insecureNoAuth)} runs without it, for a registry behind an authenticating proxy`,
+  );
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+}

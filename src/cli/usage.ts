@@ -1,0 +1,55 @@
+/** The usage text of `stowage serve`, written from the settings (src/config/settings.ts). */
+import { ALL_SETTINGS, type Setting, type SettingGroup } from '../config/settings.js';
+import { defaultInWords } from '../config/settings-table.js';
+
+const WIDTH = 27;
+
+/** One setting's usage entry: the flag (or the variable alone), then what it does, the variable and the default. */
+export function usageLine(s: Setting): string {
+  const head = s.flag ? `--${s.flag}${s.flagArg ? ` ${s.flagArg}` : ''}` : s.env;
+  const dflt = defaultInWords(s);
+  const tail = `${s.flag ? s.env : `key ${s.key}`}${dflt ? `, default ${dflt}` : ''}`;
+  const text = `${s.description} (${tail})`;
+  const pad = head.length + 2 < WIDTH ? ' '.repeat(WIDTH - head.length - 2) : `\n${' '.repeat(WIDTH)}`;
+  return `  ${head}${pad}${wrap(text, WIDTH)}`;
+}
+
+function wrap(text: string, indent: number, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+const GROUPS: Record<SettingGroup, string> = {
+  server: 'Server',
+  storage: 'Storage',
+  events: 'Events',
+  auth: 'Authentication',
+  cognito: 'Amazon Cognito (with --auth cognito; environment or config file only)',
+};
+
+export const SERVE_USAGE = `usage: stowage serve [--config FILE] [options]
+
+Every option can also be set by its environment variable or in a YAML or JSON file given with
+--config FILE, keyed as in the README's settings table (camelCase; the cognito settings in a
+\`cognito:\` section). Flags win over the environment, the environment over the file.
+${(Object.keys(GROUPS) as SettingGroup[])
+  .map(
+    (g) =>
+      `\n${GROUPS[g]}:\n${ALL_SETTINGS.filter((s) => s.group === g && (s.flag || g === 'cognito' || s.key === 'policyDocument'))
+        .map(usageLine)
+        .join('\n')}\n`,
+  )
+  .join('')}
+AWS endpoints, region and credentials come from the AWS SDK's standard configuration
+(AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, AWS_PROFILE, ...).
+`;

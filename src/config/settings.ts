@@ -1,0 +1,450 @@
+/**
+ * Every runtime setting of Stowage, declared once: its key (the config file's key path), its
+ * environment variable, its `stowage serve` flag, its type and allowed values (a zod schema),
+ * its default and what it does. Everything else is derived from this table: the CLI's flags,
+ * config file and usage text (src/cli/), the Lambda environment readers
+ * (src/shells/lambda/config.ts, src/adapters/aws/cognito-config.ts), the environments the CDK
+ * stack writes (lib/), and the README's settings table (`npm run docs:settings`).
+ *
+ * No STOWAGE_* name is written anywhere else (test/unit/settings-names.test.ts checks it).
+ *
+ * Imported by every Lambda: no node-only imports here, and zod/mini (tree-shakable, about
+ * 20 KB minified for what this table uses) rather than the full zod.
+ */
+import * as z from 'zod/mini';
+
+/** How a value is written in a flag or environment variable (always text) and in a config file. */
+export type SettingKind = 'text' | 'path' | 'integer' | 'boolean' | 'choice' | 'list';
+
+/** Groups of the usage text and the README table. */
+export type SettingGroup = 'server' | 'storage' | 'events' | 'auth' | 'cognito';
+
+export interface Setting<T = unknown> {
+  /** Key path in a config file; a dot separates a section (`cognito.userPoolId`). */
+  readonly key: string;
+  readonly env: string;
+  /** The `stowage serve` flag, without `--`; none for settings only the environment or a file sets. */
+  readonly flag?: string;
+  /** The flag's placeholder in the usage text (`PORT`). */
+  readonly flagArg?: string;
+  /** A repeatable flag (`--webhook A --webhook B`). */
+  readonly repeatable?: boolean;
+  readonly kind: SettingKind;
+  readonly schema: z.ZodMiniType<T>;
+  /** What the schema admits, in words, for error messages and docs. */
+  readonly allowed: string;
+  readonly default?: T;
+  /** The default in words when it is computed from other settings or lives elsewhere. */
+  readonly defaultText?: string;
+  readonly description: string;
+  readonly group: SettingGroup;
+}
+
+interface Type<T> {
+  kind: SettingKind;
+  schema: z.ZodMiniType<T>;
+  allowed: string;
+}
+
+const text = (allowed = 'a non-empty string', ...checks: z.core.$ZodCheck<string>[]): Type<string> => ({
+  kind: 'text',
+  schema: z.string().check(z.minLength(1), ...checks),
+  allowed,
+});
+const path: Type<string> = { kind: 'path', schema: z.string().check(z.minLength(1)), allowed: 'a file or directory path' };
+const integer = (min: number, max: number): Type<number> => ({
+  kind: 'integer',
+  schema: z.int().check(z.gte(min), z.lte(max)),
+  allowed: `an integer from ${min} to ${max}`,
+});
+const boolean: Type<boolean> = { kind: 'boolean', schema: z.boolean(), allowed: 'true or false (also 1/0, yes/no, on/off)' };
+const choice = <const V extends readonly [string, ...string[]]>(values: V): Type<V[number]> => ({
+  kind: 'choice',
+  schema: z.enum(values) as unknown as z.ZodMiniType<V[number]>,
+  allowed: `one of ${values.join(', ')}`,
+});
+const list = <T>(item: Type<T>, allowed: string): Type<T[]> => ({ kind: 'list', schema: z.array(item.schema), allowed });
+const httpUrl: Type<string> = { kind: 'text', schema: z.url({ protocol: /^https?$/ }), allowed: 'an http or https URL' };
+const headerName = text('a header name (letters, digits and hyphens, at most 100)', z.regex(/^[A-Za-z0-9-]{1,100}$/));
+const clientId = text('an app client id (letters, digits, _ and +, at most 128)', z.regex(/^[A-Za-z0-9_+]{1,128}$/));
+
+/** A Cognito user pool id: `<region>_<id>` (`local_<id>` for cognito-local); group 1 is the region. */
+export const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local)_[A-Za-z0-9]+$/;
+
+export const EVENT_SINKS = ['log', 'webhook', 'eventbridge'] as const;
+
+type Spec<T> = Omit<Setting<T>, keyof Type<T> | 'default'> & { type: Type<T> };
+
+/** A setting from its declaration; one with a default is typed so that its default is never undefined. */
+function setting<T>(s: Spec<T> & { default: NoInfer<T> }): Setting<T> & { readonly default: T };
+function setting<T>(s: Spec<T>): Setting<T>;
+function setting<T>(s: Spec<T> & { default?: T }): Setting<T> {
+  const { type, ...rest } = s;
+  return { ...rest, ...type };
+}
+
+/** The settings by key. Property names are the config file's key paths. */
+export const SETTINGS = {
+  host: setting({
+    key: 'host',
+    env: 'STOWAGE_HOST',
+    flag: 'host',
+    flagArg: 'HOST',
+    type: text(),
+    default: '127.0.0.1',
+    group: 'server',
+    description: 'address to listen on; beyond loopback it needs auth local or cognito (or insecureNoAuth)',
+  }),
+  port: setting({ key: 'port', env: 'STOWAGE_PORT', flag: 'port', flagArg: 'PORT', type: integer(0, 65535), default: 5000, group: 'server', description: 'port to listen on' }),
+  dataDir: setting({
+    key: 'dataDir',
+    env: 'STOWAGE_DATA_DIR',
+    flag: 'data-dir',
+    flagArg: 'DIR',
+    type: path,
+    default: './data',
+    group: 'server',
+    description: 'embedded data: blobs, SQLite, event and audit logs, local users',
+  }),
+  clientAddressHeader: setting({
+    key: 'clientAddressHeader',
+    env: 'STOWAGE_CLIENT_ADDRESS_HEADER',
+    flag: 'client-address-header',
+    flagArg: 'H',
+    type: headerName,
+    defaultText: 'the socket address',
+    group: 'server',
+    description: 'header a trusted proxy (the front door) sets to the client address, for rate limits and audit',
+  }),
+  publicHostHeader: setting({
+    key: 'publicHostHeader',
+    env: 'STOWAGE_PUBLIC_HOST_HEADER',
+    type: headerName,
+    default: 'host',
+    group: 'server',
+    description: 'header the front door sets to the host the client used (token Lambda)',
+  }),
+
+  storage: setting({
+    key: 'storage',
+    env: 'STOWAGE_STORAGE',
+    flag: 'storage',
+    flagArg: 'fs|s3',
+    type: choice(['fs', 's3']),
+    default: 'fs',
+    group: 'storage',
+    description: 'where blob bytes live',
+  }),
+  s3Bucket: setting({
+    key: 's3Bucket',
+    env: 'STOWAGE_S3_BUCKET',
+    flag: 's3-bucket',
+    flagArg: 'NAME',
+    type: text(),
+    group: 'storage',
+    description: 'S3 bucket of blobs and large manifests (required with storage s3, metadata dynamodb and in Lambdas)',
+  }),
+  s3Prefix: setting({
+    key: 's3Prefix',
+    env: 'STOWAGE_S3_PREFIX',
+    flag: 's3-prefix',
+    flagArg: 'PREFIX',
+    type: { ...text('a key prefix'), schema: z.string() },
+    default: '',
+    group: 'storage',
+    description: 'key prefix inside the bucket',
+  }),
+  s3ForcePathStyle: setting({
+    key: 's3ForcePathStyle',
+    env: 'STOWAGE_S3_FORCE_PATH_STYLE',
+    flag: 's3-force-path-style',
+    type: boolean,
+    default: false,
+    group: 'storage',
+    description: 'path-style S3 URLs, for S3-compatible stores and emulators',
+  }),
+  s3ServeBlobs: setting({
+    key: 's3ServeBlobs',
+    env: 'STOWAGE_S3_SERVE_BLOBS',
+    flag: 's3-serve-blobs',
+    flagArg: 'MODE',
+    type: choice(['redirect', 'stream']),
+    default: 'redirect',
+    group: 'storage',
+    description: 'redirect (307 to a presigned URL) or stream through the server, for stores clients cannot reach',
+  }),
+  s3PresignExpires: setting({
+    key: 's3PresignExpires',
+    env: 'STOWAGE_S3_PRESIGN_EXPIRES',
+    flag: 's3-presign-expires',
+    flagArg: 'S',
+    type: integer(1, 7 * 24 * 3600),
+    default: 900,
+    group: 'storage',
+    description: 'lifetime of presigned blob URLs, seconds',
+  }),
+  metadata: setting({
+    key: 'metadata',
+    env: 'STOWAGE_METADATA',
+    flag: 'metadata',
+    flagArg: 'sqlite|dynamodb',
+    type: choice(['sqlite', 'dynamodb']),
+    default: 'sqlite',
+    group: 'storage',
+    description: 'where manifests, tags and upload sessions live',
+  }),
+  dynamodbTable: setting({
+    key: 'dynamodbTable',
+    env: 'STOWAGE_DYNAMODB_TABLE',
+    flag: 'dynamodb-table',
+    flagArg: 'NAME',
+    type: text('a table name of at least 3 characters', z.minLength(3)),
+    group: 'storage',
+    description: 'DynamoDB table (required with metadata dynamodb and in Lambdas; layout: docs/dynamodb-table.md)',
+  }),
+  createResources: setting({
+    key: 'createResources',
+    env: 'STOWAGE_CREATE_RESOURCES',
+    flag: 'create-resources',
+    type: boolean,
+    default: false,
+    group: 'storage',
+    description: 'create the bucket and table when absent (emulators, development)',
+  }),
+
+  events: setting({
+    key: 'events',
+    env: 'STOWAGE_EVENTS',
+    flag: 'events',
+    flagArg: 'LIST',
+    type: list(choice(EVENT_SINKS), `a list of ${EVENT_SINKS.join(', ')}`),
+    defaultText: 'log, plus webhook when webhooks are given',
+    group: 'events',
+    description: 'event sinks, comma-separated (docs/events.md)',
+  }),
+  webhooks: setting({
+    key: 'webhooks',
+    env: 'STOWAGE_WEBHOOKS',
+    flag: 'webhook',
+    flagArg: 'URL',
+    repeatable: true,
+    type: list(httpUrl, 'a list of http or https URLs'),
+    default: [],
+    group: 'events',
+    description: 'POST every event as JSON to these URLs (flag repeatable, variable comma-separated)',
+  }),
+  eventBus: setting({
+    key: 'eventBus',
+    env: 'STOWAGE_EVENT_BUS',
+    flag: 'event-bus',
+    flagArg: 'NAME',
+    type: text(),
+    group: 'events',
+    description: 'EventBridge bus (required with the eventbridge sink and in the stream consumer)',
+  }),
+  eventDetailType: setting({
+    key: 'eventDetailType',
+    env: 'STOWAGE_EVENT_DETAIL_TYPE',
+    flag: 'event-detail-type',
+    flagArg: 'T',
+    type: text(),
+    group: 'events',
+    description: 'EventBridge detail-type',
+  }),
+
+  auth: setting({
+    key: 'auth',
+    env: 'STOWAGE_AUTH',
+    flag: 'auth',
+    flagArg: 'none|local|cognito',
+    type: choice(['none', 'local', 'cognito']),
+    default: 'none',
+    group: 'auth',
+    description: 'none (loopback only), local users (`stowage user add`) and signed tokens, or an Amazon Cognito user pool (the cognito settings)',
+  }),
+  policyFile: setting({
+    key: 'policyFile',
+    env: 'STOWAGE_POLICY',
+    flag: 'policy',
+    flagArg: 'FILE',
+    type: path,
+    defaultText: 'every authenticated user may do everything',
+    group: 'auth',
+    description: 'who may pull, push, delete and list where (YAML or JSON file)',
+  }),
+  policyDocument: setting({
+    key: 'policyDocument',
+    env: 'STOWAGE_POLICY_DOCUMENT',
+    type: text('a policy as JSON or YAML'),
+    defaultText: 'every authenticated user may do everything',
+    group: 'auth',
+    description: 'the policy inline, with auth cognito (the stack sets it in Lambdas and the upload service)',
+  }),
+  tokenTtl: setting({
+    key: 'tokenTtl',
+    env: 'STOWAGE_TOKEN_TTL',
+    flag: 'token-ttl',
+    flagArg: 'SECONDS',
+    type: integer(60, 24 * 3600),
+    default: 300,
+    group: 'auth',
+    description: 'lifetime of the tokens /token issues, seconds',
+  }),
+  service: setting({
+    key: 'service',
+    env: 'STOWAGE_SERVICE',
+    flag: 'service',
+    flagArg: 'NAME',
+    type: text('a name of 1 to 255 characters', z.maxLength(255)),
+    defaultText: 'HOST:PORT (Lambda: the public host)',
+    group: 'auth',
+    description: 'token audience and challenge service',
+  }),
+  realm: setting({
+    key: 'realm',
+    env: 'STOWAGE_REALM',
+    flag: 'realm',
+    flagArg: 'URL',
+    type: httpUrl,
+    defaultText: 'http://HOST:PORT/token',
+    group: 'auth',
+    description: 'token endpoint URL clients are sent to; the public URL behind a proxy',
+  }),
+  insecureNoAuth: setting({
+    key: 'insecureNoAuth',
+    env: 'STOWAGE_INSECURE_NO_AUTH',
+    flag: 'insecure-no-auth',
+    type: boolean,
+    default: false,
+    group: 'auth',
+    description: 'allow auth none on an address beyond loopback (behind an authenticating proxy)',
+  }),
+
+  'cognito.userPoolId': setting({
+    key: 'cognito.userPoolId',
+    env: 'STOWAGE_COGNITO_USER_POOL_ID',
+    type: text('a user pool id, <region>_<id>', z.regex(USER_POOL_ID)),
+    group: 'cognito',
+    description: 'the user pool (required with auth cognito)',
+  }),
+  'cognito.clientIds': setting({
+    key: 'cognito.clientIds',
+    env: 'STOWAGE_COGNITO_CLIENT_IDS',
+    type: list(clientId, 'a list of app client ids'),
+    group: 'cognito',
+    description: 'app clients whose access tokens are accepted, comma-separated (required; the user client is added)',
+  }),
+  'cognito.userClientId': setting({
+    key: 'cognito.userClientId',
+    env: 'STOWAGE_COGNITO_USER_CLIENT_ID',
+    type: clientId,
+    group: 'cognito',
+    description: "the people's app client, for their logins at /token (USER_PASSWORD_AUTH, no secret)",
+  }),
+  'cognito.oauthTokenUrl': setting({
+    key: 'cognito.oauthTokenUrl',
+    env: 'STOWAGE_COGNITO_OAUTH_TOKEN_URL',
+    type: httpUrl,
+    group: 'cognito',
+    description: "the pool domain's /oauth2/token, for machine clients (token endpoint)",
+  }),
+  'cognito.resourceServer': setting({
+    key: 'cognito.resourceServer',
+    env: 'STOWAGE_COGNITO_RESOURCE_SERVER',
+    type: text(),
+    default: 'stowage',
+    group: 'cognito',
+    description: 'resource server identifier of the scopes (`<id>/pull`, `/push`, `/delete`)',
+  }),
+  'cognito.region': setting({
+    key: 'cognito.region',
+    env: 'STOWAGE_COGNITO_REGION',
+    type: text(),
+    defaultText: "the pool id's region",
+    group: 'cognito',
+    description: 'region of the user pool',
+  }),
+  'cognito.issuer': setting({
+    key: 'cognito.issuer',
+    env: 'STOWAGE_COGNITO_ISSUER',
+    type: httpUrl,
+    defaultText: "Cognito's issuer of the pool",
+    group: 'cognito',
+    description: 'token issuer override, for emulators',
+  }),
+  'cognito.jwksUri': setting({
+    key: 'cognito.jwksUri',
+    env: 'STOWAGE_COGNITO_JWKS_URI',
+    type: httpUrl,
+    defaultText: '<issuer>/.well-known/jwks.json',
+    group: 'cognito',
+    description: 'key set override, for emulators (needs cognito.issuer)',
+  }),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type SettingValue<K extends SettingKey> = (typeof SETTINGS)[K] extends Setting<infer T> ? T : never;
+
+export const ALL_SETTINGS: readonly Setting[] = Object.values(SETTINGS) as Setting[];
+
+/** How a setting is named in messages: its flag with its variable, or the variable alone. */
+export function settingName(s: Setting): string {
+  return s.flag ? `--${s.flag} (${s.env})` : s.env;
+}
+
+const TRUE = /^(1|true|yes|on)$/i;
+const FALSE = /^(0|false|no|off)$/i;
+
+/**
+ * A flag's or variable's text as the value the schema checks: integers and booleans parsed,
+ * lists split at commas. Text that is not of the kind stays text, so the schema refuses it.
+ */
+export function fromText(s: Setting, raw: string): unknown {
+  switch (s.kind) {
+    case 'integer':
+      return /^-?\d{1,16}$/.test(raw.trim()) ? Number(raw) : raw;
+    case 'boolean':
+      return TRUE.test(raw) ? true : FALSE.test(raw) ? false : raw;
+    case 'list':
+      return raw
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+    default:
+      return raw;
+  }
+}
+
+/** A value written in an environment (CDK) for a setting. */
+export function toText(value: string | number | boolean | readonly string[]): string {
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+export type CheckResult<T> = { ok: true; value: T } | { ok: false; allowed: string };
+
+/** Checks a value (already typed, or text through fromText) against the setting's schema. */
+export function checkSetting<T>(s: Setting<T>, value: unknown): CheckResult<T> {
+  const parsed = s.schema.safeParse(value);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, allowed: s.allowed };
+}
+
+/**
+ * Reads one setting from an environment: undefined when unset or empty, else the checked value,
+ * or a problem line naming the variable and what it admits.
+ */
+export function readEnv<T>(s: Setting<T>, env: Readonly<Record<string, string | undefined>>): { value: T | undefined; problem?: string } {
+  const raw = env[s.env];
+  if (raw === undefined || raw === '') return { value: s.default };
+  const checked = checkSetting(s, fromText(s, raw));
+  return checked.ok ? { value: checked.value } : { value: undefined, problem: `${s.env} must be ${checked.allowed}, not "${raw.slice(0, 60)}"` };
+}
+
+/** The environment that sets these settings to these values (the CDK stack's functions and tasks). */
+export function settingsEnvironment(values: { readonly [K in SettingKey]?: string | number | boolean | readonly string[] | undefined }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) out[SETTINGS[key as SettingKey].env] = toText(value);
+  }
+  return out;
+}
