@@ -15,11 +15,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
  * One request. `body` is sent in `chunkSize` slices with backpressure (so a large Buffer is
  * streamed, not handed to the socket in one write); Content-Length is always set.
  */
-export function request(
-  method: string,
-  url: string,
-  opts: { headers?: Record<string, string>; body?: Buffer; chunkSize?: number; timeoutMs?: number } = {},
-): Promise<HttpResult> {
+export function request(method: string, url: string, opts: { headers?: Record<string, string>; body?: Buffer; chunkSize?: number; timeoutMs?: number } = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const body = opts.body ?? Buffer.alloc(0);

@@ -46,8 +46,7 @@ export function formatTable(rows: readonly Row[]): string {
   });
   const widths = header.map((h, col) => Math.max(h.length, ...body.map((b) => b[col]!.length)));
   const numeric = new Set([0, 3, 4, 5]);
-  const line = (cells: string[]) =>
-    cells.map((c, col) => (numeric.has(col) ? c.padStart(widths[col]!) : c.padEnd(widths[col]!))).join('  ');
+  const line = (cells: string[]) => cells.map((c, col) => (numeric.has(col) ? c.padStart(widths[col]!) : c.padEnd(widths[col]!))).join('  ');
   const sep = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(header), sep, ...body.map(line)].join('\n');
 }
@@ -55,7 +54,10 @@ export function formatTable(rows: readonly Row[]): string {
 export function formatErrors(rows: readonly Row[]): string[] {
   const out: string[] = [];
   rows.forEach((r, i) => {
-    for (const [who, c] of [['Stowage', r.stowage], ['distribution', r.distribution]] as const) {
+    for (const [who, c] of [
+      ['Stowage', r.stowage],
+      ['distribution', r.distribution],
+    ] as const) {
       if (c?.error !== undefined) out.push(`row ${i + 1} (${r.label}), ${who}: ${c.error.split('\n').slice(0, 12).join('\n    ')}`);
     }
   });

@@ -171,13 +171,7 @@ async function warmUp(order: Target[], what: string, rows: Row[], fn: (t: Target
  * `once` returns the value of one repetition; the cell gets the median. A target that fails
  * stops repeating and gets the error.
  */
-async function interleaved(
-  row: Row,
-  order: Target[],
-  reps: number,
-  what: string,
-  once: (t: Target, i: number) => Promise<{ value: number; extra?: unknown }>,
-): Promise<void> {
+async function interleaved(row: Row, order: Target[], reps: number, what: string, once: (t: Target, i: number) => Promise<{ value: number; extra?: unknown }>): Promise<void> {
   const values = new Map<Target, number[]>();
   const extras = new Map<Target, unknown[]>();
   const failed = new Set<Target>();
@@ -206,10 +200,14 @@ async function interleaved(
 async function eachOnce(row: Row, order: Target[], what: string, fn: (t: Target) => Promise<[number, number]>): Promise<void> {
   for (const t of order) {
     log(`${what}: ${t.name}`);
-    setCell(row, t, await cell(`${what} on ${t.name}`, async () => {
-      const [seconds, bytes] = await fn(t);
-      return { value: bytes / MiB / seconds, detail: { seconds, bytes } };
-    }));
+    setCell(
+      row,
+      t,
+      await cell(`${what} on ${t.name}`, async () => {
+        const [seconds, bytes] = await fn(t);
+        return { value: bytes / MiB / seconds, detail: { seconds, bytes } };
+      }),
+    );
   }
 }
 
@@ -303,7 +301,14 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
       await rm(archive, { force: true });
     });
     const removeAllImages = async () => {
-      const ids = [...new Set((await docker(['images', '-q', '--no-trunc'])).stdout.split('\n').map((s) => s.trim()).filter(Boolean))];
+      const ids = [
+        ...new Set(
+          (await docker(['images', '-q', '--no-trunc'])).stdout
+            .split('\n')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ];
       if (ids.length) await docker(['rmi', '-f', ...ids]);
       const left = (await docker(['images', '-q'])).stdout.trim();
       if (left) throw new Error(`docker rmi left images behind: ${left}`);
@@ -404,15 +409,7 @@ async function benchBlobUpload(ctx: Ctx): Promise<void> {
  * runs, both kept in the detail). GET uses wrk; HEAD uses rawload, because wrk and autocannon hang
  * on keep-alive HEAD responses that carry Content-Length (see rawload.ts).
  */
-async function requestRates(
-  ctx: Ctx,
-  order: Target[],
-  path: string,
-  method: 'GET' | 'HEAD',
-  headers: Record<string, string>,
-  rpsRow: Row,
-  p99Row: Row,
-): Promise<void> {
+async function requestRates(ctx: Ctx, order: Target[], path: string, method: 'GET' | 'HEAD', headers: Record<string, string>, rpsRow: Row, p99Row: Row): Promise<void> {
   const load = (t: Target, durationSec: number): Promise<WrkResult> => {
     const url = `${t.url}${path}`;
     return method === 'HEAD'
@@ -533,7 +530,10 @@ async function mainSelected(ids: string[]): Promise<void> {
   const unknown = ids.filter((id) => !MICRO_ROWS.some((m) => m.id === id));
   if (unknown.length) throw new Error(`--rows: ${unknown.join(', ')} cannot run alone; selectable: ${MICRO_ROWS.map((m) => m.id).join(', ')}`);
   const rows: Row[] = [];
-  await benchMicro(rows, MICRO_ROWS.filter((m) => ids.includes(m.id)));
+  await benchMicro(
+    rows,
+    MICRO_ROWS.filter((m) => ids.includes(m.id)),
+  );
   process.stdout.write(`\n${formatTable(rows)}\n`);
   const errors = formatErrors(rows);
   if (errors.length) process.stdout.write(`\nErrors:\n${errors.map((e) => `  ${e}`).join('\n')}\n`);

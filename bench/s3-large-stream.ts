@@ -23,11 +23,20 @@ const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 /** Starts the emulators in a child process and returns their endpoints. */
 async function emulators(): Promise<{ s3: string; dynamodb: string; stop(): void }> {
   const helper = fileURLToPath(new URL('../test/helpers/aws-emulators.js', import.meta.url));
-  const child = spawn(process.execPath, ['--max-old-space-size=16384', '--input-type=module', '-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '--max-old-space-size=16384',
+      '--input-type=module',
+      '-e',
+      `
     const { startAwsEmulators } = await import(${JSON.stringify(helper)});
     const e = await startAwsEmulators();
     console.log(JSON.stringify({ s3: e.s3Endpoint, dynamodb: e.dynamodbEndpoint }));
-  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  `,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const line = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
   return { ...JSON.parse(line), stop: () => child.kill() };
 }
@@ -38,11 +47,15 @@ try {
   const dynamodb = new DynamoDBClient({ endpoint: emu.dynamodb, region: 'us-east-1', credentials });
   await s3.send(new CreateBucketCommand({ Bucket: 'large' }));
   await createTable(dynamodb, 'stowage');
-  const registry = new Registry({
-    blobs: new S3BlobStore({ client: s3, bucket: 'large' }),
-    metadata: new DynamoDbMetadataStore({ client: dynamodb, tableName: 'stowage', largeObjects: new S3LargeObjectStore({ client: s3, bucket: 'large' }) }),
-    events: { publish: async () => {} },
-  }, undefined, { operations: ALL_OPERATIONS });
+  const registry = new Registry(
+    {
+      blobs: new S3BlobStore({ client: s3, bucket: 'large' }),
+      metadata: new DynamoDbMetadataStore({ client: dynamodb, tableName: 'stowage', largeObjects: new S3LargeObjectStore({ client: s3, bucket: 'large' }) }),
+      events: { publish: async () => {} },
+    },
+    undefined,
+    { operations: ALL_OPERATIONS },
+  );
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const hash = createHash('sha256');
@@ -59,23 +72,44 @@ try {
   const empty = (async function* () {})();
   const started = performance.now();
   const post = await registry.handle({ method: 'POST', path: '/v2/large/blob/blobs/uploads/', query: new URLSearchParams(), headers: {}, body: empty });
-  const patch = await registry.handle({ method: 'PATCH', path: String(post.headers.location), query: new URLSearchParams(), headers: { 'content-length': String(size) }, body: body() });
+  const patch = await registry.handle({
+    method: 'PATCH',
+    path: String(post.headers.location),
+    query: new URLSearchParams(),
+    headers: { 'content-length': String(size) },
+    body: body(),
+  });
   const patched = performance.now();
   // Reported before finishing: fauxqs keeps an object in one Buffer, so it cannot assemble one
   // over Node's 4 GiB Buffer limit; the streamed PATCH itself is what this bench measures.
-  console.log(JSON.stringify({ phase: 'patch', status: patch.status, seconds: +((patched - started) / 1000).toFixed(1), peakRssMiB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / (1 << 20)) }));
+  console.log(
+    JSON.stringify({
+      phase: 'patch',
+      status: patch.status,
+      seconds: +((patched - started) / 1000).toFixed(1),
+      peakRssMiB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / (1 << 20)),
+    }),
+  );
   const digest = `sha256:${hash.digest('hex')}`;
-  const put = await registry.handle({ method: 'PUT', path: String(patch.headers.location), query: new URLSearchParams({ digest }), headers: { 'content-length': '0' }, body: (async function* () {})() });
+  const put = await registry.handle({
+    method: 'PUT',
+    path: String(patch.headers.location),
+    query: new URLSearchParams({ digest }),
+    headers: { 'content-length': '0' },
+    body: (async function* () {})(),
+  });
   const finished = performance.now();
   clearInterval(sampler);
-  console.log(JSON.stringify({
-    bytes: size,
-    statuses: [post.status, patch.status, put.status],
-    patchSeconds: +((patched - started) / 1000).toFixed(1),
-    finalizeMs: Math.round(finished - patched),
-    throughputMiBs: +(size / (1 << 20) / ((patched - started) / 1000)).toFixed(1),
-    peakRssMiB: Math.round(peakRss / (1 << 20)),
-  }));
+  console.log(
+    JSON.stringify({
+      bytes: size,
+      statuses: [post.status, patch.status, put.status],
+      patchSeconds: +((patched - started) / 1000).toFixed(1),
+      finalizeMs: Math.round(finished - patched),
+      throughputMiBs: +(size / (1 << 20) / ((patched - started) / 1000)).toFixed(1),
+      peakRssMiB: Math.round(peakRss / (1 << 20)),
+    }),
+  );
 } finally {
   emu.stop();
 }

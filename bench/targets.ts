@@ -42,11 +42,7 @@ export async function startStowageProcess(baseDir: string): Promise<Target> {
   const logFile = join(baseDir, 'stowage.log');
   await mkdir(dataDir, { recursive: true });
   const bin = join(repoRoot(), 'bin', 'stowage.js');
-  const daemon: Daemon = await startDaemon(
-    process.execPath,
-    [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir],
-    { logFile },
-  );
+  const daemon: Daemon = await startDaemon(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { logFile });
   let url = '';
   try {
     await waitForDaemon(

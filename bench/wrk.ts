@@ -51,11 +51,9 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   );
   const script = join(o.scriptDir, `wrk-${process.pid}-${scriptCounter++}.lua`);
   await writeFile(script, lines.join('\n'));
-  const { stdout } = await run(
-    'wrk',
-    ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationSec}s`, '--timeout', '10s', '-s', script, o.url],
-    { timeoutMs: (o.durationSec + 30) * 1000 },
-  );
+  const { stdout } = await run('wrk', ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationSec}s`, '--timeout', '10s', '-s', script, o.url], {
+    timeoutMs: (o.durationSec + 30) * 1000,
+  });
   const m = /^WRKJSON (\{.*\})$/m.exec(stdout);
   if (!m) throw new Error(`wrk printed no summary:\n${stdout}`);
   const j = JSON.parse(m[1]!) as Record<string, number>;

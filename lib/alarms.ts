@@ -58,26 +58,49 @@ export class RegistryAlarms extends Construct {
     for (let i = 0; i < all.length; i += MAX_METRICS_PER_ALARM) {
       const group = all.slice(i, i + MAX_METRICS_PER_ALARM);
       const n = i / MAX_METRICS_PER_ALARM + 1;
-      add(`LambdaThrottles${n}`, `Lambda throttles (functions group ${n})`, sumOf(group.map((f) => f.metricThrottles({ period: PERIOD, statistic: 'Sum' })), 'throttles'), 1);
-      add(`LambdaErrors${n}`, `Lambda errors (functions group ${n})`, sumOf(group.map((f) => f.metricErrors({ period: PERIOD, statistic: 'Sum' })), 'errors'), 5);
+      add(
+        `LambdaThrottles${n}`,
+        `Lambda throttles (functions group ${n})`,
+        sumOf(
+          group.map((f) => f.metricThrottles({ period: PERIOD, statistic: 'Sum' })),
+          'throttles',
+        ),
+        1,
+      );
+      add(
+        `LambdaErrors${n}`,
+        `Lambda errors (functions group ${n})`,
+        sumOf(
+          group.map((f) => f.metricErrors({ period: PERIOD, statistic: 'Sum' })),
+          'errors',
+        ),
+        5,
+      );
     }
 
     add('StreamIteratorAge', 'stream consumer is more than a minute behind', props.streamConsumer.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }), 60_000);
-    add('StreamDeadLetters', 'stream records failed for good (dead-letter queue)', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }), 1);
+    add(
+      'StreamDeadLetters',
+      'stream records failed for good (dead-letter queue)',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      1,
+    );
     add(
       'TableThrottles',
       'DynamoDB throttled requests',
       sumOf(
-        [
-          props.table.metric('ReadThrottleEvents', { period: PERIOD, statistic: 'Sum' }),
-          props.table.metric('WriteThrottleEvents', { period: PERIOD, statistic: 'Sum' }),
-        ],
+        [props.table.metric('ReadThrottleEvents', { period: PERIOD, statistic: 'Sum' }), props.table.metric('WriteThrottleEvents', { period: PERIOD, statistic: 'Sum' })],
         'throttle events',
       ),
       1,
     );
     if (props.uploadTargetGroup) {
-      add('Upload5xx', 'upload service answered 5xx (5 or more in 5 minutes)', props.uploadTargetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: PERIOD, statistic: 'Sum' }), 5);
+      add(
+        'Upload5xx',
+        'upload service answered 5xx (5 or more in 5 minutes)',
+        props.uploadTargetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: PERIOD, statistic: 'Sum' }),
+        5,
+      );
       add('UploadUnhealthy', 'an upload task is unhealthy', props.uploadTargetGroup.metrics.unhealthyHostCount({ period: PERIOD, statistic: 'Maximum' }), 1);
     }
   }

@@ -78,7 +78,16 @@ export class RegistryAuth extends Construct {
     this.userPool = new cognito.UserPool(this, 'UserPool', userPoolDefaults());
 
     const prefix =
-      props.domainPrefix ?? Fn.join('', ['stowage-', Aws.ACCOUNT_ID, '-', Names.uniqueId(this).toLowerCase().replace(/[^a-z0-9]/g, '').slice(-8)]);
+      props.domainPrefix ??
+      Fn.join('', [
+        'stowage-',
+        Aws.ACCOUNT_ID,
+        '-',
+        Names.uniqueId(this)
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, '')
+          .slice(-8),
+      ]);
     this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: prefix } });
 
     const scopes = SCOPE_NAMES.map((name) => new cognito.ResourceServerScope({ scopeName: name, scopeDescription: `${name} images` }));

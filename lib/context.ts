@@ -5,7 +5,7 @@
  */
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { readFileSync } from 'node:fs';
@@ -107,7 +107,10 @@ export function registryPropsFromContext(scope: Construct, c: Partial<Record<Con
   const str = (k: ContextKey) => (c[k] === undefined ? undefined : String(c[k]));
   const num = (k: ContextKey) => (c[k] === undefined ? undefined : Number(c[k]));
   const bool = (k: ContextKey) => (c[k] === undefined ? undefined : c[k] === true);
-  const domainNames = str('domainNames')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const domainNames = str('domainNames')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const certificateArn = str('certificateArn');
   if ((domainNames && !certificateArn) || (!domainNames && certificateArn)) {
     throw new Error('stowage context: stowage:domainNames and stowage:certificateArn go together');
@@ -136,7 +139,12 @@ export function registryPropsFromContext(scope: Construct, c: Partial<Record<Con
     ...(bool('tracing') !== undefined && { tracing: bool('tracing') as boolean }),
     ...(bool('anonymousPull') !== undefined && { anonymousPull: bool('anonymousPull') as boolean }),
     ...(str('policyFile') !== undefined && { policy: readPolicyFile(str('policyFile') as string) }),
-    ...(str('additionalClientIds') !== undefined && { additionalClientIds: (str('additionalClientIds') as string).split(',').map((s) => s.trim()).filter(Boolean) }),
+    ...(str('additionalClientIds') !== undefined && {
+      additionalClientIds: (str('additionalClientIds') as string)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    }),
     ...(str('resourceServerIdentifier') !== undefined && { resourceServerIdentifier: str('resourceServerIdentifier') as string }),
     ...(str('cognitoDomainPrefix') !== undefined && { cognitoDomainPrefix: str('cognitoDomainPrefix') as string }),
     ...(num('throttleRateLimit') !== undefined && { throttleRateLimit: num('throttleRateLimit') as number }),

@@ -10,7 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { UPLOAD_TTL_SECONDS } from '../src/adapters/aws/dynamodb-items.js';
@@ -48,10 +48,7 @@ export function bucketDefaults(options: { encryptionKey?: kms.IKey; uploadsPrefi
  * Metadata table: on-demand, point-in-time recovery, the stream the event outbox reads,
  * deletion protection, retained. Key schema and index come from the adapter (see table.ts).
  */
-export function tableDefaults(): Pick<
-  dynamodb.TableProps,
-  'billingMode' | 'pointInTimeRecoverySpecification' | 'stream' | 'removalPolicy' | 'deletionProtection' | 'encryption'
-> {
+export function tableDefaults(): Pick<dynamodb.TableProps, 'billingMode' | 'pointInTimeRecoverySpecification' | 'stream' | 'removalPolicy' | 'deletionProtection' | 'encryption'> {
   return {
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -163,10 +160,9 @@ export function userPoolClientDefaults(): Pick<
  * redirect would break PUT/PATCH/POST), TLS 1.2+ with a custom certificate (the default
  * `*.cloudfront.net` certificate's policy is fixed by CloudFront), HTTP/2 and 3, IPv6.
  */
-export function distributionDefaults(options: { customCertificate: boolean }): Pick<
-  cloudfront.DistributionProps,
-  'minimumProtocolVersion' | 'httpVersion' | 'enableIpv6' | 'priceClass' | 'enabled'
-> {
+export function distributionDefaults(options: {
+  customCertificate: boolean;
+}): Pick<cloudfront.DistributionProps, 'minimumProtocolVersion' | 'httpVersion' | 'enableIpv6' | 'priceClass' | 'enabled'> {
   return {
     ...(options.customCertificate && { minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 }),
     httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,

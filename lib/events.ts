@@ -62,7 +62,9 @@ export class RegistryEvents extends Construct {
         reportBatchItemFailures: true,
         onFailure: new sources.SqsDlq(this.deadLetterQueue),
         // Only outbox INSERTs are events (src/adapters/aws/stream-events.ts); the rest never invoke the consumer.
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { PK: { S: lambda.FilterRule.beginsWith(OUTBOX_PK_PREFIX) } } } })],
+        filters: [
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { PK: { S: lambda.FilterRule.beginsWith(OUTBOX_PK_PREFIX) } } } }),
+        ],
       }),
     );
 

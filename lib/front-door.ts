@@ -155,7 +155,11 @@ function edgeFunctionCode(projectRoot: string): lambda.Code {
   return lambda.Code.fromAsset(sourceDir, {
     bundling: {
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
-      command: ['sh', '-c', 'npx --yes esbuild@0.28 /asset-input/origin-response.ts --bundle --platform=node --target=node22 --format=cjs --minify --outfile=/asset-output/index.js'],
+      command: [
+        'sh',
+        '-c',
+        'npx --yes esbuild@0.28 /asset-input/origin-response.ts --bundle --platform=node --target=node22 --format=cjs --minify --outfile=/asset-output/index.js',
+      ],
       local: {
         tryBundle(outputDir: string): boolean {
           let esbuild: typeof import('esbuild');

@@ -34,7 +34,11 @@ export interface FunctionFactoryProps {
 export class FunctionFactory {
   constructor(private readonly props: FunctionFactoryProps) {}
 
-  create(scope: Construct, id: string, options: { entry: string; description: string; timeout?: Duration; memorySize?: number; environment?: Record<string, string> }): nodejs.NodejsFunction {
+  create(
+    scope: Construct,
+    id: string,
+    options: { entry: string; description: string; timeout?: Duration; memorySize?: number; environment?: Record<string, string> },
+  ): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, logGroupDefaults(this.props.logRetention));
     const lockFile = join(this.props.projectRoot, 'package-lock.json');
     const defaults = functionDefaults({

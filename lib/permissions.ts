@@ -21,13 +21,7 @@ import type { Operation } from '../src/core/routes.js';
 import { S3Keys } from '../src/adapters/aws/s3-keys.js';
 import { largeManifestKey } from '../src/adapters/aws/dynamodb-keys.js';
 
-export type DynamoDbAction =
-  | 'dynamodb:GetItem'
-  | 'dynamodb:PutItem'
-  | 'dynamodb:DeleteItem'
-  | 'dynamodb:Query'
-  | 'dynamodb:BatchWriteItem'
-  | 'dynamodb:DescribeTable';
+export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query' | 'dynamodb:BatchWriteItem' | 'dynamodb:DescribeTable';
 
 export type S3ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:AbortMultipartUpload';
 

@@ -117,10 +117,16 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
     });
     tokenFunction.addToRolePolicy(loginLimiterStatement(this.metadata));
     if (p.anonymousPull && !p.policyHasAnonymousPull) {
-      Annotations.of(this).addWarningV2('stowage:anonymous-pull-policy', 'anonymousPull is on, but the policy lets nobody pull anonymously (anonymous.pull is empty): every pull still needs a login.');
+      Annotations.of(this).addWarningV2(
+        'stowage:anonymous-pull-policy',
+        'anonymousPull is on, but the policy lets nobody pull anonymously (anonymous.pull is empty): every pull still needs a login.',
+      );
     }
     if (p.policyHasAnonymousPull && !p.anonymousPull) {
-      Annotations.of(this).addWarningV2('stowage:anonymous-pull-off', "the policy's anonymous pulls take effect only with anonymousPull: true (the Cognito authorizer refuses requests without a user pool token).");
+      Annotations.of(this).addWarningV2(
+        'stowage:anonymous-pull-off',
+        "the policy's anonymous pulls take effect only with anonymousPull: true (the Cognito authorizer refuses requests without a user pool token).",
+      );
     }
 
     this.api = new RegistryApi(this, 'Api', {

@@ -73,7 +73,8 @@ export class UploadService extends Construct {
         },
       });
     const tasksPrivate = this.vpc.privateSubnets.length > 0;
-    const lbSubnets: ec2.SubnetSelection = this.vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const lbSubnets: ec2.SubnetSelection =
+      this.vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
@@ -123,7 +124,11 @@ export class UploadService extends Construct {
     container.addMountPoints({ containerPath: DATA_DIR, sourceVolume: 'data', readOnly: false });
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc });
-    const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', { vpc: this.vpc, description: 'Stowage upload tasks: the load balancer only', allowAllOutbound: true });
+    const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Stowage upload tasks: the load balancer only',
+      allowAllOutbound: true,
+    });
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition: this.taskDefinition,

@@ -40,7 +40,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: node scripts/dev-lambda.mjs [--port 5050] [--host 127.0.0.1] [--auth none|placeholder] [--no-upload-service] [--max-name-depth N] [--data-dir DIR] [--quiet]');
+  console.log(
+    'usage: node scripts/dev-lambda.mjs [--port 5050] [--host 127.0.0.1] [--auth none|placeholder] [--no-upload-service] [--max-name-depth N] [--data-dir DIR] [--quiet]',
+  );
   process.exit(0);
 }
 if (args.auth !== 'none' && args.auth !== 'placeholder') {
@@ -73,7 +75,7 @@ stowage (serverless stack, local harness) ready in ${Date.now() - started} ms
   upload service    ${harness.uploadServiceUrl ?? 'off: uploads go to the upload Lambdas'}
   S3 / DynamoDB     ${harness.emulators.s3Endpoint} / ${harness.emulators.dynamodbEndpoint}
   data and logs     ${harness.dataDir}
-  authorizers       ${args.auth === 'none' ? 'off (and the code\'s own auth): anyone may push and pull' : 'PLACEHOLDER: no Authorization header is 401, any token passes unverified'}
+  authorizers       ${args.auth === 'none' ? "off (and the code's own auth): anyone may push and pull" : 'PLACEHOLDER: no Authorization header is 401, any token passes unverified'}
 
   try:  skopeo copy --dest-tls-verify=false oci:LAYOUT:TAG docker://${harness.host}/demo/app:v1
         docker push ${harness.host}/demo/app:v1

@@ -64,7 +64,10 @@ const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
 // ---------------------------------------------------------------------------------------------
 // Bundling
 
-let entries = (await readdir(join(root, 'lambdas'))).filter((f) => f.endsWith('.ts')).map((f) => basename(f, '.ts')).sort();
+let entries = (await readdir(join(root, 'lambdas')))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => basename(f, '.ts'))
+  .sort();
 if (args.only) entries = entries.filter((e) => args.only.split(',').includes(e));
 const out = await mkdtemp(join(tmpdir(), 'stowage-lambda-bundles-'));
 const extension = format === 'esm' ? 'mjs' : 'js';
@@ -209,7 +212,9 @@ try {
       const samples = [];
       for (let i = 0; i < runs; i++) samples.push(await sample(runner, bundled.outfile, eventFile, env));
       timing = {
-        request: Array.isArray(event) ? `${event.length} stream records` : `${event.httpMethod} ${event.path.replace(/sha256:0+/, 'sha256:0…').replace(/[0-9a-f-]{36}$/, '<uuid>')}`,
+        request: Array.isArray(event)
+          ? `${event.length} stream records`
+          : `${event.httpMethod} ${event.path.replace(/sha256:0+/, 'sha256:0…').replace(/[0-9a-f-]{36}$/, '<uuid>')}`,
         status: samples[0].status,
         importMs: median(samples.map((s) => s.importMs)),
         firstCallMs: median(samples.map((s) => s.firstCallMs)),
@@ -226,14 +231,20 @@ try {
   } else {
     const kib = (n) => (n / 1024).toFixed(0);
     const ms = (n) => n.toFixed(1);
-    console.log(`Lambda bundles (${format}, node22, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`);
+    console.log(
+      `Lambda bundles (${format}, node22, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`,
+    );
     console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | 2nd call ms | process ms |');
     console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|');
     for (const r of rows) {
       const t = r.timing;
-      console.log(`| ${r.name} | ${kib(r.bytes)} | ${kib(r.gzip)} | ${kib(r.map)} | ${t ? t.request : '-'} | ${t ? t.status : '-'} | ${t ? ms(t.importMs) : '-'} | ${t ? ms(t.firstCallMs) : '-'} | ${t ? ms(t.secondCallMs) : '-'} | ${t ? ms(t.processMs) : '-'} |`);
+      console.log(
+        `| ${r.name} | ${kib(r.bytes)} | ${kib(r.gzip)} | ${kib(r.map)} | ${t ? t.request : '-'} | ${t ? t.status : '-'} | ${t ? ms(t.importMs) : '-'} | ${t ? ms(t.firstCallMs) : '-'} | ${t ? ms(t.secondCallMs) : '-'} | ${t ? ms(t.processMs) : '-'} |`,
+      );
     }
-    console.log(`\nimport: loading and evaluating the bundle; first call: the first invocation (SDK clients, credentials, first connection to the local emulators); process: spawn to exit.${args.keep ? `\nbundles kept in ${out}` : ''}`);
+    console.log(
+      `\nimport: loading and evaluating the bundle; first call: the first invocation (SDK clients, credentials, first connection to the local emulators); process: spawn to exit.${args.keep ? `\nbundles kept in ${out}` : ''}`,
+    );
   }
 } finally {
   await eventBridge.close();

@@ -52,7 +52,10 @@ if ((args.user === undefined) !== (password === undefined)) {
   console.error('smoke: give both --user and a password (--password, --password-stdin or STOWAGE_SMOKE_PASSWORD), or neither');
   process.exit(2);
 }
-const clients = args.clients?.split(',').map((c) => c.trim()).filter(Boolean);
+const clients = args.clients
+  ?.split(',')
+  .map((c) => c.trim())
+  .filter(Boolean);
 for (const c of clients ?? []) {
   if (!['docker', 'ctr', 'skopeo'].includes(c)) {
     console.error(`smoke: unknown client "${c}" (docker, ctr, skopeo)`);

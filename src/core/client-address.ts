@@ -5,11 +5,7 @@
  * client wrote. When the header is a list (X-Forwarded-For appends), the last entry is the one
  * the trusted proxy itself added.
  */
-export function clientAddressOf(
-  headers: Record<string, string | undefined>,
-  socketAddress: string | null | undefined,
-  trustedHeader: string | undefined,
-): string | null {
+export function clientAddressOf(headers: Record<string, string | undefined>, socketAddress: string | null | undefined, trustedHeader: string | undefined): string | null {
   if (trustedHeader) {
     const value = headers[trustedHeader.toLowerCase()];
     const last = value?.split(',').at(-1)?.trim();

@@ -31,11 +31,7 @@ export function errorHeaders(facts: ErrorFacts): Record<string, string> {
  */
 export function errorResponse(err: RegistryError, head = false): RegistryResponse {
   const body = errorBody(err);
-  return response(
-    err.status,
-    { ...errorHeaders(err.facts), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-    head ? undefined : body,
-  );
+  return response(err.status, { ...errorHeaders(err.facts), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, head ? undefined : body);
 }
 
 /** The 500 for anything that is not a RegistryError (a bug or an outage); the caller logs the cause. */

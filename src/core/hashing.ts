@@ -39,7 +39,10 @@ export class NativeHasher implements UploadHasher {
 }
 
 export class ResumableHasher implements UploadHasher {
-  private constructor(readonly algorithm: DigestAlgorithm, private readonly hasher: IHasher) {}
+  private constructor(
+    readonly algorithm: DigestAlgorithm,
+    private readonly hasher: IHasher,
+  ) {}
 
   static async create(algorithm: DigestAlgorithm, state?: string | null): Promise<ResumableHasher> {
     const hasher = algorithm === 'sha256' ? await createSHA256() : await createSHA512();

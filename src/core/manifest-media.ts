@@ -11,8 +11,5 @@ export const SUPPORTED_MANIFEST_TYPES: readonly string[] = [...IMAGE_MANIFEST_TY
 
 /** Layers that the registry is not expected to hold (they are fetched from their `urls`). */
 export function isNonDistributableLayer(mediaType: string): boolean {
-  return (
-    mediaType.startsWith('application/vnd.docker.image.rootfs.foreign.') ||
-    mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.')
-  );
+  return mediaType.startsWith('application/vnd.docker.image.rootfs.foreign.') || mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.');
 }

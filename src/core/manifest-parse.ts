@@ -8,13 +8,7 @@
 import { array, literal, number, object, record, string, union, type infer as Infer, type ZodError } from 'zod';
 import { parseDigest, type Digest } from './digest.js';
 import { RegistryError } from './errors.js';
-import {
-  DOCKER_SCHEMA1,
-  IMAGE_MANIFEST_TYPES,
-  INDEX_TYPES,
-  SUPPORTED_MANIFEST_TYPES,
-  isNonDistributableLayer,
-} from './manifest-media.js';
+import { DOCKER_SCHEMA1, IMAGE_MANIFEST_TYPES, INDEX_TYPES, SUPPORTED_MANIFEST_TYPES, isNonDistributableLayer } from './manifest-media.js';
 import type { ReferrerDescriptor } from '../ports/metadata-store.js';
 
 const z = { array, literal, number, object, record, string, union };
@@ -70,11 +64,9 @@ function invalid(message: string, detail?: unknown): RegistryError {
 }
 
 function unsupported(mediaType: string): RegistryError {
-  return new RegistryError(
-    'UNSUPPORTED',
-    `manifest media type "${mediaType.slice(0, 100)}" is not supported: push one of ${SUPPORTED_MANIFEST_TYPES.join(', ')}`,
-    { detail: { mediaType: mediaType.slice(0, 100) } },
-  );
+  return new RegistryError('UNSUPPORTED', `manifest media type "${mediaType.slice(0, 100)}" is not supported: push one of ${SUPPORTED_MANIFEST_TYPES.join(', ')}`, {
+    detail: { mediaType: mediaType.slice(0, 100) },
+  });
 }
 
 function descriptorDigest(d: Descriptor, where: string): Digest {

@@ -163,13 +163,34 @@ export class Registry {
 
   private async audit(
     req: IncomingRequest,
-    o: { route: AnyRoute | null; params: RouteParams; status: number; error: string | null; principal: Principal | null; claimed: string | null; clientAddress: string | null; requestId: string },
+    o: {
+      route: AnyRoute | null;
+      params: RouteParams;
+      status: number;
+      error: string | null;
+      principal: Principal | null;
+      claimed: string | null;
+      clientAddress: string | null;
+      requestId: string;
+    },
   ): Promise<void> {
     const sink = this.options.audit;
     const hadAuthorization = req.headers.authorization !== undefined;
     if (!sink || !shouldAudit({ method: req.method, route: o.route, status: o.status, hadAuthorization })) return;
     await sink.record(
-      auditRecord({ method: req.method, route: o.route, params: o.params, query: req.query, hadAuthorization, status: o.status, error: o.error, principal: o.principal, claimedPrincipal: o.claimed, clientAddress: o.clientAddress, requestId: o.requestId }),
+      auditRecord({
+        method: req.method,
+        route: o.route,
+        params: o.params,
+        query: req.query,
+        hadAuthorization,
+        status: o.status,
+        error: o.error,
+        principal: o.principal,
+        claimedPrincipal: o.claimed,
+        clientAddress: o.clientAddress,
+        requestId: o.requestId,
+      }),
     );
   }
 }

@@ -83,10 +83,7 @@ const ALL_ROUTES: readonly AnyRoute[] = [...ROUTES, ...TOKEN_ROUTES];
 
 export type RouteParams = Partial<Record<'name' | 'reference' | 'digest' | 'uuid', string>>;
 
-export type RouteMatch =
-  | { kind: 'match'; route: AnyRoute; params: RouteParams }
-  | { kind: 'method-not-allowed'; allowed: string[] }
-  | { kind: 'no-route' };
+export type RouteMatch = { kind: 'match'; route: AnyRoute; params: RouteParams } | { kind: 'method-not-allowed'; allowed: string[] } | { kind: 'no-route' };
 
 interface CompiledPattern {
   path: string;

@@ -17,9 +17,7 @@ export interface ByteRange {
 export type UploadStorageState = unknown;
 
 /** How a committed blob is handed to a reader: bytes, or a URL the client fetches itself. */
-export type BlobContent =
-  | { kind: 'bytes'; body: AsyncIterable<Uint8Array> }
-  | { kind: 'redirect'; url: string };
+export type BlobContent = { kind: 'bytes'; body: AsyncIterable<Uint8Array> } | { kind: 'redirect'; url: string };
 
 export interface BlobStore {
   /**
@@ -62,12 +60,7 @@ export interface BlobStore {
    * and the new state. When `body` throws, the write is abandoned: the session's offset does not
    * move, and a later write at the same offset replaces whatever was partially stored.
    */
-  writeUpload(
-    uploadId: string,
-    state: UploadStorageState,
-    offset: number,
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<{ written: number; state: UploadStorageState }>;
+  writeUpload(uploadId: string, state: UploadStorageState, offset: number, body: AsyncIterable<Uint8Array>): Promise<{ written: number; state: UploadStorageState }>;
 
   /** Reads back bytes [0, length) of an upload (used to rebuild a hash state); only when uploadsReadable. */
   readUpload(uploadId: string, state: UploadStorageState, length: number): AsyncIterable<Uint8Array>;

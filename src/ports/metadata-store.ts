@@ -114,11 +114,7 @@ export interface MetadataStore {
   listTags(repository: string, page: PageRequest): Promise<Page<string>>;
 
   /** Referrers of `subject` in digest order, optionally only those of one artifact type. */
-  listReferrers(
-    repository: string,
-    subject: string,
-    page: PageRequest & { artifactType?: string },
-  ): Promise<Page<ReferrerDescriptor>>;
+  listReferrers(repository: string, subject: string, page: PageRequest & { artifactType?: string }): Promise<Page<ReferrerDescriptor>>;
 
   /** True when the repository holds anything (blobs, manifests or tags). */
   repositoryExists(repository: string): Promise<boolean>;

@@ -28,14 +28,22 @@ test('AWS calls per registry operation stay within the documented budget', async
   await createTable(aws.dynamodb, 'stowage');
   const s3Calls = countCalls(aws.s3);
   const dbCalls = countCalls(aws.dynamodb);
-  const registry = new Registry({
-    blobs: new S3BlobStore({ client: aws.s3, bucket }),
-    metadata: new DynamoDbMetadataStore({ client: aws.dynamodb, tableName: 'stowage', largeObjects: new S3LargeObjectStore({ client: aws.s3, bucket }) }),
-    // As on Lambda: the core's events are written to the table's outbox before the answer.
-    events: new DynamoDbOutboxSink({ client: aws.dynamodb, tableName: 'stowage' }),
-  }, undefined, { operations: ALL_OPERATIONS });
+  const registry = new Registry(
+    {
+      blobs: new S3BlobStore({ client: aws.s3, bucket }),
+      metadata: new DynamoDbMetadataStore({ client: aws.dynamodb, tableName: 'stowage', largeObjects: new S3LargeObjectStore({ client: aws.s3, bucket }) }),
+      // As on Lambda: the core's events are written to the table's outbox before the answer.
+      events: new DynamoDbOutboxSink({ client: aws.dynamodb, tableName: 'stowage' }),
+    },
+    undefined,
+    { operations: ALL_OPERATIONS },
+  );
 
-  const call = async (method: string, path: string, init: { query?: Record<string, string>; headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<RegistryResponse> => {
+  const call = async (
+    method: string,
+    path: string,
+    init: { query?: Record<string, string>; headers?: Record<string, string>; body?: Uint8Array } = {},
+  ): Promise<RegistryResponse> => {
     const body = init.body;
     return registry.handle({
       method,
@@ -76,7 +84,14 @@ test('AWS calls per registry operation stay within the documented budget', async
   await measure('push 3-layer image (docker: HEAD, POST, PATCH, PUT per blob; manifest PUT by tag)', async () => {
     const c = await pushBlob(repo, config);
     for (const l of layerBytes) blobs.push(await pushBlob(repo, l));
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c }, layers: blobs.map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...b })) }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c },
+        layers: blobs.map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...b })),
+      }),
+    );
     manifestDigest = sha256(manifest);
     expectStatus(await call('PUT', `/v2/${repo}/manifests/v1`, { headers: { 'content-type': OCI_MANIFEST }, body: manifest }), 201);
   });

@@ -158,7 +158,14 @@ describe('token verification (aws-jwt-verify against the pool JWKS)', () => {
     assert.equal((await idp.verifyToken(good.AccessToken!, 's'))?.subject, 'alice');
 
     const alice = payloadOf(good.AccessToken!);
-    const claims = { client_id: String(alice.client_id), username: 'alice', sub: String(alice.sub), token_use: 'access', scope: 'aws.cognito.signin.user.admin', 'cognito:groups': ['team-a'] };
+    const claims = {
+      client_id: String(alice.client_id),
+      username: 'alice',
+      sub: String(alice.sub),
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      'cognito:groups': ['team-a'],
+    };
     assert.equal((await idp.verifyToken(await signWithPoolKey(claims), 's'))?.subject, 'alice', 'the control: a token we sign with the pool key verifies');
     const cases: [string, string][] = [
       ['expired', await signWithPoolKey(claims, { exp: Math.floor(Date.now() / 1000) - 60 })],
@@ -255,7 +262,14 @@ describe('machines: the client-credentials grant (LocalOAuth2TokenEndpoint, not 
     const pull = await idp.issueToken(auth, { service: 's', access: [{ type: 'repository', name: 'a', actions: ['pull'] }], offline: false });
     assert.equal(payloadOf(pull.token).scope, 'stowage/pull');
     assert.deepEqual((await idp.verifyToken(pull.token, 's'))?.grant, { kind: 'actions', actions: ['pull', 'catalog'] });
-    const push = await idp.issueToken(auth, { service: 's', access: [{ type: 'repository', name: 'a', actions: ['pull', 'push'] }, { type: 'registry', name: 'catalog', actions: ['*'] }], offline: false });
+    const push = await idp.issueToken(auth, {
+      service: 's',
+      access: [
+        { type: 'repository', name: 'a', actions: ['pull', 'push'] },
+        { type: 'registry', name: 'catalog', actions: ['*'] },
+      ],
+      offline: false,
+    });
     assert.equal(payloadOf(push.token).scope, 'stowage/pull stowage/push');
     const all = await idp.issueToken(auth, { service: 's', access: [{ type: 'repository', name: 'a', actions: ['*'] }], offline: false });
     assert.equal(payloadOf(all.token).scope, ALL_SCOPES.join(' '));

@@ -174,16 +174,25 @@ test('an artifactType-filtered referrers page that needs several Query calls is 
   db.calls.reset();
   const first = await m.listReferrers(repo, subject.digest, { limit: 2, artifactType: 'application/x.sig' });
   assert.ok((db.calls.counts().Query ?? 0) > 1, `several Query calls (got ${JSON.stringify(db.calls.counts())})`);
-  assert.deepEqual(first.items.map((d) => d.digest), signatures.slice(0, 2));
+  assert.deepEqual(
+    first.items.map((d) => d.digest),
+    signatures.slice(0, 2),
+  );
   assert.equal(first.more, true);
   const second = await m.listReferrers(repo, subject.digest, { limit: 2, artifactType: 'application/x.sig', last: signatures[1]! });
-  assert.deepEqual(second.items.map((d) => d.digest), signatures.slice(2, 4));
+  assert.deepEqual(
+    second.items.map((d) => d.digest),
+    signatures.slice(2, 4),
+  );
   assert.equal(second.more, false);
   assert.ok(second.items.every((d) => d.artifactType === 'application/x.sig'));
 
   const unfiltered = await m.listReferrers(repo, subject.digest, { limit: 1000 });
   assert.equal(unfiltered.items.length, 150);
-  assert.deepEqual(unfiltered.items.map((d) => d.digest), [...unfiltered.items.map((d) => d.digest)].sort());
+  assert.deepEqual(
+    unfiltered.items.map((d) => d.digest),
+    [...unfiltered.items.map((d) => d.digest)].sort(),
+  );
 });
 
 test('two concurrent setTag of one tag: the final tag is one of the two, whole, and deleting it finds it', async () => {
@@ -213,8 +222,16 @@ test('two concurrent updateUpload with the same expectedVersion: exactly one win
   const m = store();
   for (let round = 0; round < 10; round++) {
     const s: UploadSession = {
-      id: randomUUID(), repository: 'team/app', offset: 0, startedAt: '2026-01-01T00:00:00.000Z', algorithm: 'sha256',
-      hashState: null, digestSoFar: null, storageState: { parts: [] }, lease: null, version: 0,
+      id: randomUUID(),
+      repository: 'team/app',
+      offset: 0,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      algorithm: 'sha256',
+      hashState: null,
+      digestSoFar: null,
+      storageState: { parts: [] },
+      lease: null,
+      version: 0,
     };
     await m.createUpload(s);
     const x = { ...s, offset: 10, version: 1, storageState: { parts: ['x'] } };

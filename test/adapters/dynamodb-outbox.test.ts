@@ -39,7 +39,16 @@ test('events become outbox items, 25 per BatchWriteItem, that read back as the s
   const client = db.newClient();
   const calls = countCalls(client);
   const events = Array.from({ length: 30 }, (_, i) =>
-    makeEvent({ action: 'PUSH', repository: 'team/app', digest: sha256(Buffer.from(String(i))), tag: `v${i}`, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: null, size: i, actor: null }),
+    makeEvent({
+      action: 'PUSH',
+      repository: 'team/app',
+      digest: sha256(Buffer.from(String(i))),
+      tag: `v${i}`,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: null,
+      size: i,
+      actor: null,
+    }),
   );
   await new DynamoDbOutboxSink({ client, tableName }).publish(events);
   assert.deepEqual(calls.counts(), { BatchWriteItem: 2 });
@@ -58,11 +67,15 @@ test('an outbox that cannot be written fails the request (no 201); the retried P
   const working = new DynamoDbOutboxSink({ client, tableName });
   const missingTable = new DynamoDbOutboxSink({ client, tableName: `${tableName}-absent` });
   let outbox: EventSink = missingTable;
-  const registry = new Registry({
-    blobs,
-    metadata: new DynamoDbMetadataStore({ client, tableName, largeObjects: new InMemoryLargeObjectStore() }),
-    events: { publish: (e) => outbox.publish(e) },
-  }, undefined, { operations: ALL_OPERATIONS });
+  const registry = new Registry(
+    {
+      blobs,
+      metadata: new DynamoDbMetadataStore({ client, tableName, largeObjects: new InMemoryLargeObjectStore() }),
+      events: { publish: (e) => outbox.publish(e) },
+    },
+    undefined,
+    { operations: ALL_OPERATIONS },
+  );
   const request = (method: string, path: string, body?: Buffer, query = '', headers: Record<string, string> = {}) =>
     registry.handle({
       method,
@@ -76,7 +89,14 @@ test('an outbox that cannot be written fails the request (no 201); the retried P
 
   const config = Buffer.from('{}');
   assert.equal((await request('POST', '/v2/team/app/blobs/uploads/', config, `digest=${sha256(config)}`)).status, 201);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length }, layers: [] }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [],
+    }),
+  );
   const put = () => request('PUT', '/v2/team/app/manifests/v1', manifest, '', { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
 
   await assert.rejects(put(), /ResourceNotFound|non-existent|not found/i, 'the shell turns this into a 500: the client retries');
@@ -88,5 +108,8 @@ test('an outbox that cannot be written fails the request (no 201); the retried P
 
   outbox = working;
   assert.equal((await put()).status, 201, 'the retry re-puts the same manifest and tag');
-  assert.deepEqual((await outboxItems()).map((e) => [e.action, e.tag, e.digest]), [['PUSH', 'v1', sha256(manifest)]]);
+  assert.deepEqual(
+    (await outboxItems()).map((e) => [e.action, e.tag, e.digest]),
+    [['PUSH', 'v1', sha256(manifest)]],
+  );
 });

@@ -170,8 +170,16 @@ export const SCENARIOS: Scenario[] = [
     description: 'An upload session (create, two conditional updates, delete) and a blob link and unlink: no events.',
     async run(m) {
       const session = {
-        id: '0b7a4f3e-2f7e-4a39-9d0c-6d1f0c1b2a3e', repository: REPO, offset: 0, startedAt: '2026-01-01T00:00:00.000Z',
-        algorithm: 'sha256' as const, hashState: null, digestSoFar: null, storageState: { parts: [] }, lease: null, version: 0,
+        id: '0b7a4f3e-2f7e-4a39-9d0c-6d1f0c1b2a3e',
+        repository: REPO,
+        offset: 0,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        algorithm: 'sha256' as const,
+        hashState: null,
+        digestSoFar: null,
+        storageState: { parts: [] },
+        lease: null,
+        version: 0,
       };
       await m.createUpload(session);
       await m.updateUpload({ ...session, version: 1 }, 0);

@@ -16,7 +16,16 @@ function unreachable(): EventBridgeClient {
 }
 
 const event = (tag: string | null) =>
-  makeEvent({ action: 'PUSH', repository: 'team/app', digest: `sha256:${'a'.repeat(64)}`, tag, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.oci.image.config.v1+json', size: 123, actor: 'ci' });
+  makeEvent({
+    action: 'PUSH',
+    repository: 'team/app',
+    digest: `sha256:${'a'.repeat(64)}`,
+    tag,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType: 'application/vnd.oci.image.config.v1+json',
+    size: 123,
+    actor: 'ci',
+  });
 
 test('events go to the bus as ECR-shaped entries, at most 10 per PutEvents call', async (t) => {
   const endpoint = await startRecordingEventBridgeEndpoint();
@@ -24,10 +33,13 @@ test('events go to the bus as ECR-shaped entries, at most 10 per PutEvents call'
   const sink = new EventBridgeEventSink({ client: endpoint.client(), eventBusName: 'registry-bus', detailType: 'Image Action' });
   const events = Array.from({ length: 12 }, (_, i) => event(`v${i}`));
   await sink.publish(events);
-  assert.deepEqual(endpoint.requests.map((r) => [r.target, r.body.Entries.length]), [
-    ['AWSEvents.PutEvents', 10],
-    ['AWSEvents.PutEvents', 2],
-  ]);
+  assert.deepEqual(
+    endpoint.requests.map((r) => [r.target, r.body.Entries.length]),
+    [
+      ['AWSEvents.PutEvents', 10],
+      ['AWSEvents.PutEvents', 2],
+    ],
+  );
   const entry = endpoint.requests[0]!.body.Entries[0]!;
   assert.equal(entry.EventBusName, 'registry-bus');
   assert.equal(entry.Source, 'stowage');

@@ -90,7 +90,10 @@ test('S3: 300 one-byte requests keep at most 32 leftovers, merge them, and commi
     const now = leftoverSizes(state);
     assert.ok(now.length <= MAX_LEFTOVERS, `at most ${MAX_LEFTOVERS} leftovers (${now.length})`);
     if (now.length < before) merges++;
-    assert.equal(now.reduce((a, b) => a + b, 0), i + 1);
+    assert.equal(
+      now.reduce((a, b) => a + b, 0),
+      i + 1,
+    );
   }
   assert.ok(merges >= 8, `leftovers were merged (${merges} merges)`);
   assert.deepEqual(partSizes(state), [], 'no multipart upload for 300 bytes');
@@ -109,7 +112,13 @@ test('S3: five 4 MiB requests form 8 MiB parts and a 4 MiB last part (no EntityT
   const seen: string[] = [];
   for (let i = 0; i < requests.length; i++) {
     ({ state } = await store.writeUpload(id, state, i * 4 * MIB, stream(requests[i]!)));
-    seen.push(`${partSizes(state).map((s) => s / MIB).join('+')}|${leftoverSizes(state).map((s) => s / MIB).join('+')}`);
+    seen.push(
+      `${partSizes(state)
+        .map((s) => s / MIB)
+        .join('+')}|${leftoverSizes(state)
+        .map((s) => s / MIB)
+        .join('+')}`,
+    );
   }
   assert.deepEqual(seen, ['|4', '8|', '8|4', '8+8|', '8+8|4']);
   const data = Buffer.concat(requests);

@@ -40,7 +40,8 @@ export function trackedClient(endpoint: string): TrackedS3 {
           () => true,
           () => false,
         );
-        if (exists) throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+        if (exists)
+          throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
         return next(args);
       });
       conditionalPuts = run.catch(() => {});

@@ -79,21 +79,44 @@ test('a tagged push: the manifest, tag, TAGOF, blob-link and catalog records are
       ['INSERT', 'OUTBOX'],
     ],
   );
-  assert.deepEqual(outboxEventsOf(records).map((e) => [e.action, e.tag, e.actor]), [['PUSH', 'v1', 'alice'], ['PUSH', 'latest', 'alice']]);
+  assert.deepEqual(
+    outboxEventsOf(records).map((e) => [e.action, e.tag, e.actor]),
+    [
+      ['PUSH', 'v1', 'alice'],
+      ['PUSH', 'latest', 'alice'],
+    ],
+  );
 });
 
 test('tag and manifest MODIFYs and REMOVEs are not events: the core emitted one per request, idempotent re-puts included', async () => {
   const retag = (await fixture('retag-and-repush')).records;
   assert.ok(retag.some((r) => r.eventName === 'MODIFY' && skOf(r) === 'TAG#v1'));
-  assert.deepEqual(outboxEventsOf(retag).map((e) => [e.action, e.tag]), [['PUSH', 'v1'], ['PUSH', 'v1'], ['PUSH', null]]);
+  assert.deepEqual(
+    outboxEventsOf(retag).map((e) => [e.action, e.tag]),
+    [
+      ['PUSH', 'v1'],
+      ['PUSH', 'v1'],
+      ['PUSH', null],
+    ],
+  );
   const deleted = (await fixture('delete-by-digest')).records;
   assert.ok(deleted.filter((r) => r.eventName === 'REMOVE').length >= 5, 'tags, referrer, manifest, TAGOF entries');
-  assert.deepEqual(outboxEventsOf(deleted).map((e) => [e.action, e.tag, e.actor]), [['DELETE', 'a', 'alice'], ['DELETE', 'b', 'alice'], ['DELETE', null, 'alice']]);
+  assert.deepEqual(
+    outboxEventsOf(deleted).map((e) => [e.action, e.tag, e.actor]),
+    [
+      ['DELETE', 'a', 'alice'],
+      ['DELETE', 'b', 'alice'],
+      ['DELETE', null, 'alice'],
+    ],
+  );
 });
 
 test('an outbox item expiring (its TTL REMOVE) is not an event; the item carries the TTL a day after its event', async () => {
   const { records } = await fixture('outbox-expiry');
-  assert.deepEqual(records.map((r) => [r.eventName, pkOf(r).split('#')[0]]), [['REMOVE', 'OUTBOX']]);
+  assert.deepEqual(
+    records.map((r) => [r.eventName, pkOf(r).split('#')[0]]),
+    [['REMOVE', 'OUTBOX']],
+  );
   assert.equal(outboxEventOf(records[0]!), null);
   const [insert] = (await fixture('push-untagged-referrer')).records.filter((r) => pkOf(r).startsWith('OUTBOX#'));
   const event = scenario('push-untagged-referrer').events[0]!;

@@ -31,8 +31,12 @@ const registryMethods = (s: Synthesized) => methods(s).filter((m) => m.path.star
 test('resources: every route at every name depth from 1 to maxNameDepth, greedy variables nowhere', () => {
   for (const depth of [1, 3, 5]) {
     const s = synthCached({ maxNameDepth: depth });
-    const got = registryMethods(s).map((m) => `${m.httpMethod} ${m.path}`).sort();
-    const want = routeInstances(depth).map((r) => `${r.route.method} ${r.path}`).sort();
+    const got = registryMethods(s)
+      .map((m) => `${m.httpMethod} ${m.path}`)
+      .sort();
+    const want = routeInstances(depth)
+      .map((r) => `${r.route.method} ${r.path}`)
+      .sort();
     assert.deepEqual(got, want);
     const named = ROUTES.filter((r) => r.path.includes('{name}')).length;
     assert.equal(got.length, ROUTES.length - named + named * depth);
@@ -47,7 +51,10 @@ test('resources: every route at every name depth from 1 to maxNameDepth, greedy 
 test('every registry method, the ping included, has an authorizer and requires the front door API key', () => {
   const s = synthCached();
   const all = registryMethods(s);
-  assert.ok(all.some((m) => m.path === '/v2' && m.httpMethod === 'GET'), 'GET /v2/ (the ping) exists');
+  assert.ok(
+    all.some((m) => m.path === '/v2' && m.httpMethod === 'GET'),
+    'GET /v2/ (the ping) exists',
+  );
   for (const m of all) {
     assert.equal(m.props.AuthorizationType, 'COGNITO_USER_POOLS', `${m.httpMethod} ${m.path}`);
     assert.ok(m.props.AuthorizerId, `${m.httpMethod} ${m.path} names its authorizer`);
@@ -68,7 +75,7 @@ test('every registry method, the ping included, has an authorizer and requires t
   for (const m of all) assert.deepEqual(m.props.AuthorizerId, pingAuthorizer.asObject(), `${m.httpMethod} ${m.path}`);
 });
 
-test('method scopes: the action\'s custom scope plus the scope every person\'s access token carries', () => {
+test("method scopes: the action's custom scope plus the scope every person's access token carries", () => {
   const s = synthCached();
   const byRoute = new Map(routeInstances(5).map((r) => [`${r.route.method} ${r.path.replace(/\/$/, '')}`, r.route]));
   for (const m of registryMethods(s)) {

@@ -42,10 +42,16 @@ test('every operation Lambda and the authorizer authorize in the core: STOWAGE_A
     const env = functionEnv(s, path);
     assert.equal(env.STOWAGE_AUTH, 'cognito', path);
     assert.deepEqual(env.STOWAGE_COGNITO_USER_POOL_ID, { Ref: logicalIdByPath(s, 'Auth/UserPool/Resource') }, path);
-    assert.deepEqual(env.STOWAGE_COGNITO_CLIENT_IDS, { 'Fn::Join': [',', [{ Ref: logicalIdByPath(s, 'Auth/UserPool/UserClient/Resource') }, { Ref: logicalIdByPath(s, 'Auth/UserPool/MachineClient/Resource') }]] });
+    assert.deepEqual(env.STOWAGE_COGNITO_CLIENT_IDS, {
+      'Fn::Join': [',', [{ Ref: logicalIdByPath(s, 'Auth/UserPool/UserClient/Resource') }, { Ref: logicalIdByPath(s, 'Auth/UserPool/MachineClient/Resource') }]],
+    });
     assert.equal(env.STOWAGE_COGNITO_RESOURCE_SERVER, 'stowage');
     assert.equal(env.STOWAGE_CLIENT_ADDRESS_HEADER, 'x-stowage-client-address');
-    assert.deepEqual(JSON.parse(String(env.STOWAGE_POLICY_DOCUMENT)), { version: 1, anonymous: { pull: ['public/**'] }, rules: [{ principals: { groups: ['team-a'] }, repositories: ['team-a/**'], actions: ['pull', 'push'] }] });
+    assert.deepEqual(JSON.parse(String(env.STOWAGE_POLICY_DOCUMENT)), {
+      version: 1,
+      anonymous: { pull: ['public/**'] },
+      rules: [{ principals: { groups: ['team-a'] }, repositories: ['team-a/**'], actions: ['pull', 'push'] }],
+    });
     assert.equal(env.STOWAGE_COGNITO_USER_CLIENT_ID, undefined, 'only the token Lambda logs anyone in');
   }
   assert.equal(functionEnv(synthCached(), 'Operations/ping').STOWAGE_POLICY_DOCUMENT, undefined, 'no policy prop: the code default');
@@ -108,7 +114,10 @@ test('additionalClientIds join the accepted clients', () => {
 test('the policy prop: validated at synthesis, bounded in size; mismatches with anonymousPull warn', () => {
   assert.throws(() => resolveProps({ policy: 'version: 2\n' }), /policy: .*version/);
   assert.throws(() => resolveProps({ policy: 'version: 1\nrules:\n  - principals: {}\n' }), /policy:/);
-  const big = { version: 1, rules: Array.from({ length: 40 }, (_, i) => ({ principals: { users: [`user-${i}-with-a-long-name`] }, repositories: [`team-${i}/**`], actions: ['pull', 'push'] })) };
+  const big = {
+    version: 1,
+    rules: Array.from({ length: 40 }, (_, i) => ({ principals: { users: [`user-${i}-with-a-long-name`] }, repositories: [`team-${i}/**`], actions: ['pull', 'push'] })),
+  };
   assert.throws(() => resolveProps({ policy: JSON.stringify(big) }), new RegExp(`over the ${MAX_POLICY_BYTES}`));
   assert.equal(resolveProps({ policy: POLICY_YAML }).policyHasAnonymousPull, true);
 

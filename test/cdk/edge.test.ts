@@ -27,7 +27,7 @@ test('a WWW-Authenticate the gateway set itself wins over a renamed one', () => 
   assert.equal(out['x-amzn-remapped-www-authenticate'], undefined);
 });
 
-test('Content-Length is restored on HEAD (replacing the empty body\'s), never on GET', () => {
+test("Content-Length is restored on HEAD (replacing the empty body's), never on GET", () => {
   const headers: CloudFrontHeaders = {
     'content-length': [{ key: 'Content-Length', value: '0' }],
     'x-amzn-remapped-content-length': [{ key: 'x-amzn-Remapped-Content-Length', value: '7143' }],
@@ -74,9 +74,13 @@ function runViewerRequest(code: string, request: CfRequest, ip = '198.51.100.7')
   return handler({ version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip }, request: { querystring: {}, cookies: {}, ...request } });
 }
 const code = viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key' });
-const req = (method: string, uri: string, extra: Record<string, { value: string }> = {}): CfRequest => ({ method, uri, headers: { host: { value: 'd111.cloudfront.net' }, ...extra } });
+const req = (method: string, uri: string, extra: Record<string, { value: string }> = {}): CfRequest => ({
+  method,
+  uri,
+  headers: { host: { value: 'd111.cloudfront.net' }, ...extra },
+});
 
-test('challenge names the public host\'s /token and, where the path names a repository, the scope', () => {
+test("challenge names the public host's /token and, where the path names a repository, the scope", () => {
   assert.equal(runViewerRequest(code, req('GET', '/v2/')).headers['x-stowage-challenge']?.value, 'Bearer realm="https://d111.cloudfront.net/token",service="d111.cloudfront.net"');
   assert.equal(
     runViewerRequest(code, req('GET', '/v2/team/app/manifests/latest')).headers['x-stowage-challenge']?.value,
@@ -102,7 +106,7 @@ test('a configured service name replaces the host in service=', () => {
   assert.match(runViewerRequest(named, req('GET', '/v2/')).headers['x-stowage-challenge']?.value ?? '', /service="registry\.example\.com"$/);
 });
 
-test('trusted headers overwrite what a viewer sends; a viewer\'s API key is dropped', () => {
+test("trusted headers overwrite what a viewer sends; a viewer's API key is dropped", () => {
   const out = runViewerRequest(
     code,
     req('GET', '/v2/', {

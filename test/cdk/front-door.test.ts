@@ -48,10 +48,19 @@ test('default behaviour: the API, HTTPS only, all methods, AllViewerExceptHostHe
   const origin = d.Origins.find((o) => o.Id === b.TargetOriginId) as Record<string, unknown>;
   assert.match(JSON.stringify(origin.DomainName), /execute-api/);
   assert.match(JSON.stringify(origin.OriginPath), /"\/"/, 'origin path is built from the stage');
-  assert.deepEqual((origin.OriginCustomHeaders as { HeaderName: string }[]).map((h) => h.HeaderName), ['x-api-key']);
+  assert.deepEqual(
+    (origin.OriginCustomHeaders as { HeaderName: string }[]).map((h) => h.HeaderName),
+    ['x-api-key'],
+  );
   assert.match(JSON.stringify(origin.OriginCustomHeaders), /resolve:secretsmanager/, 'the key is a dynamic reference, not template text');
-  assert.deepEqual((b.FunctionAssociations as { EventType: string }[]).map((f) => f.EventType), ['viewer-request']);
-  assert.deepEqual((b.LambdaFunctionAssociations as { EventType: string }[]).map((f) => f.EventType), ['origin-response']);
+  assert.deepEqual(
+    (b.FunctionAssociations as { EventType: string }[]).map((f) => f.EventType),
+    ['viewer-request'],
+  );
+  assert.deepEqual(
+    (b.LambdaFunctionAssociations as { EventType: string }[]).map((f) => f.EventType),
+    ['origin-response'],
+  );
   s.template.hasResourceProperties('AWS::CloudFront::Function', { FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }) });
 });
 
@@ -62,7 +71,10 @@ test('upload behaviour: a VPC origin to the internal load balancer with a 60 s r
   assert.ok(upload);
   assert.equal(upload.ViewerProtocolPolicy, 'https-only');
   assert.ok((upload.AllowedMethods as string[]).includes('PATCH'));
-  assert.deepEqual((upload.FunctionAssociations as { EventType: string }[]).map((f) => f.EventType), ['viewer-request']);
+  assert.deepEqual(
+    (upload.FunctionAssociations as { EventType: string }[]).map((f) => f.EventType),
+    ['viewer-request'],
+  );
   assert.equal(upload.CachePolicyId && JSON.stringify(upload.CachePolicyId), JSON.stringify(d.DefaultCacheBehavior.CachePolicyId), 'Authorization is forwarded there too');
   const origin = d.Origins.find((o) => o.Id === upload.TargetOriginId) as Record<string, unknown>;
   assert.ok(origin.VpcOriginConfig, 'a VPC origin');
@@ -111,7 +123,7 @@ test('custom domain: aliases, the certificate with TLS 1.2, DNS aliases in the z
   assert.equal(JSON.stringify(s.json.Outputs?.RegistryHost), JSON.stringify({ Description: 'What `docker login` takes', Value: 'registry.example.com' }));
 });
 
-test('a web ACL created in the registry\'s stack when it is in us-east-1: CLOUDFRONT scope, rate rule', () => {
+test("a web ACL created in the registry's stack when it is in us-east-1: CLOUDFRONT scope, rate rule", () => {
   const s = synth({ region: 'us-east-1', stack: { webAcl: { rateLimit: 5000 } } });
   s.template.hasResourceProperties('AWS::WAFv2::WebACL', {
     Scope: 'CLOUDFRONT',

@@ -36,15 +36,24 @@ test('read-only operations cannot write: getManifest has no s3:PutObject and no 
   assert.ok(!getManifest.includes('s3:PutObject'));
   assert.ok(!getManifest.includes('dynamodb:PutItem'));
   assert.ok(getManifest.includes('dynamodb:GetItem'), 'but it can read');
-  assert.deepEqual(actionsOf(roleStatements(s, 'Operations/ping')).filter((a) => DATA_SERVICES.test(a)), [], 'the ping touches no data');
+  assert.deepEqual(
+    actionsOf(roleStatements(s, 'Operations/ping')).filter((a) => DATA_SERVICES.test(a)),
+    [],
+    'the ping touches no data',
+  );
 });
 
-test('each function gets exactly its operation\'s actions, on the table, the index and its S3 key areas only', () => {
+test("each function gets exactly its operation's actions, on the table, the index and its S3 key areas only", () => {
   const s = synthCached({ s3Prefix: 'reg/' });
   for (const op of OPERATIONS) {
     const statements = roleStatements(s, `Operations/${op}`).filter((st) => DATA_SERVICES.test(actionsOf([st])[0] ?? ''));
     const access = OPERATION_ACCESS[op];
-    const want = new Set([...access.table, ...(access.blobIndexQuery ? ['dynamodb:Query'] : []), ...Object.values(access.objects).flat(), ...(access.listBucket ? ['s3:ListBucket'] : [])]);
+    const want = new Set([
+      ...access.table,
+      ...(access.blobIndexQuery ? ['dynamodb:Query'] : []),
+      ...Object.values(access.objects).flat(),
+      ...(access.listBucket ? ['s3:ListBucket'] : []),
+    ]);
     assert.deepEqual(new Set(actionsOf(statements)), want, op);
     for (const st of statements) {
       const resource = JSON.stringify(st.Resource);
@@ -68,7 +77,7 @@ test('the stream consumer may read the stream and put events on its bus, nothing
   for (const a of actions) assert.doesNotMatch(a, /^(s3:|dynamodb:(Put|Get)Item|dynamodb:Query)/, a);
 });
 
-test('the upload service task role has the upload operations\' access plus the start-up checks', () => {
+test("the upload service task role has the upload operations' access plus the start-up checks", () => {
   const s = synthCached();
   const access = uploadServiceAccess();
   const roles = resourcesOfType(s.json, 'AWS::IAM::Role').filter(([, p]) => JSON.stringify(p.AssumeRolePolicyDocument).includes('ecs-tasks.amazonaws.com'));
@@ -92,7 +101,17 @@ test('the IAM policy docs/deploy.md gives for running the image elsewhere matche
   const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
   assert.ok(json, 'the section has a JSON policy');
   const doc = JSON.parse(json) as { Statement: { Action: string[]; Resource: string | string[] }[] };
-  const granted = new Set(doc.Statement.flatMap((st) => [st.Resource].flat().map((r) => st.Action.map((a) => `${a} ${r.replace(/^.*:::BUCKET\/PREFIX|^.*:::BUCKET$|^.*table\/TABLE/, (m) => (m.includes('PREFIX') ? '' : m.includes('BUCKET') ? 'bucket' : 'table'))}`)).flat()));
+  const granted = new Set(
+    doc.Statement.flatMap((st) =>
+      [st.Resource]
+        .flat()
+        .flatMap((r) =>
+          st.Action.map(
+            (a) => `${a} ${r.replace(/^.*:::BUCKET\/PREFIX|^.*:::BUCKET$|^.*table\/TABLE/, (m) => (m.includes('PREFIX') ? '' : m.includes('BUCKET') ? 'bucket' : 'table'))}`,
+          ),
+        ),
+    ),
+  );
   const access = registryServerAccess();
   const areas = areaPrefixes('');
   const want = new Set([

@@ -16,7 +16,9 @@ function checkRetention(s: Synthesized, label: string): void {
   }
   const stage = resourcesOfType(s.json, 'AWS::ApiGateway::Stage')[0]?.[1] as { AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [string] } } };
   assert.ok(groups.has(stage.AccessLogSetting.DestinationArn['Fn::GetAtt'][0]), `${label}: API access logs`);
-  const task = resourcesOfType(s.json, 'AWS::ECS::TaskDefinition')[0]?.[1] as { ContainerDefinitions: { LogConfiguration: { Options: { 'awslogs-group': { Ref: string } } } }[] } | undefined;
+  const task = resourcesOfType(s.json, 'AWS::ECS::TaskDefinition')[0]?.[1] as
+    | { ContainerDefinitions: { LogConfiguration: { Options: { 'awslogs-group': { Ref: string } } } }[] }
+    | undefined;
   if (task) assert.ok(groups.has(task.ContainerDefinitions[0]!.LogConfiguration.Options['awslogs-group'].Ref), `${label}: upload service logs`);
 }
 
@@ -38,15 +40,29 @@ test('Lambda functions: Node.js 24 on arm64 (Lambda@Edge aside), JSON logs, sour
   }
   s.template.hasResourceProperties('AWS::Lambda::Function', {
     Description: 'Stowage registry: getManifest',
-    Environment: { Variables: Match.objectLike({ STOWAGE_S3_BUCKET: Match.anyValue(), STOWAGE_DYNAMODB_TABLE: Match.anyValue(), STOWAGE_S3_PREFIX: '', STOWAGE_S3_PRESIGN_EXPIRES: '900' }) },
+    Environment: {
+      Variables: Match.objectLike({ STOWAGE_S3_BUCKET: Match.anyValue(), STOWAGE_DYNAMODB_TABLE: Match.anyValue(), STOWAGE_S3_PREFIX: '', STOWAGE_S3_PRESIGN_EXPIRES: '900' }),
+    },
   });
 });
 
 test('alarms: API 5xx, Lambda throttles and errors, stream age and dead letters, table throttles, upload service', () => {
   const s = synthCached();
   const alarms = resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').map(([, p]) => String(p.AlarmDescription));
-  for (const what of [/API Gateway answered 5xx/, /Lambda throttles/, /Lambda errors/, /stream consumer is more than/, /dead-letter/, /DynamoDB throttled/, /upload service answered 5xx/, /upload task is unhealthy/]) {
-    assert.ok(alarms.some((a) => what.test(a)), `an alarm matches ${what}`);
+  for (const what of [
+    /API Gateway answered 5xx/,
+    /Lambda throttles/,
+    /Lambda errors/,
+    /stream consumer is more than/,
+    /dead-letter/,
+    /DynamoDB throttled/,
+    /upload service answered 5xx/,
+    /upload task is unhealthy/,
+  ]) {
+    assert.ok(
+      alarms.some((a) => what.test(a)),
+      `an alarm matches ${what}`,
+    );
   }
   s.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Namespace: 'AWS/ApiGateway', Statistic: 'Sum' });
   // Throttle alarms cover every function: at most 10 metrics per alarm.

@@ -30,7 +30,10 @@ test('bucket: SSE-KMS with a bucket key when a key is given', () => {
   template.hasResourceProperties('AWS::S3::Bucket', {
     BucketEncryption: {
       ServerSideEncryptionConfiguration: [
-        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555' }, BucketKeyEnabled: true },
+        {
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555' },
+          BucketKeyEnabled: true,
+        },
       ],
     },
   });
@@ -39,9 +42,7 @@ test('bucket: SSE-KMS with a bucket key when a key is given', () => {
 test('bucket policy refuses every request without TLS', () => {
   synthCached().template.hasResourceProperties('AWS::S3::BucketPolicy', {
     PolicyDocument: {
-      Statement: Match.arrayWith([
-        Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      ]),
+      Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
     },
   });
 });

@@ -20,10 +20,15 @@ export interface Synthesized {
   stack: StowageStack;
   template: Template;
   /** The template as JSON. */
-  json: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>; Outputs?: Record<string, unknown> };
+  json: {
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+    Outputs?: Record<string, unknown>;
+  };
 }
 
-export function synth(options: { region?: string; registry?: StowageRegistryProps | ((scope: import('constructs').Construct) => StowageRegistryProps); stack?: Partial<StowageStackProps> } = {}): Synthesized {
+export function synth(
+  options: { region?: string; registry?: StowageRegistryProps | ((scope: import('constructs').Construct) => StowageRegistryProps); stack?: Partial<StowageStackProps> } = {},
+): Synthesized {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new StowageStack(app, 'Stowage', {
     env: { region: options.region ?? 'eu-west-1' },
@@ -54,9 +59,7 @@ export function resourcesOfType(json: Synthesized['json'], type: string): [strin
 
 /** Logical id of the resource whose construct path ends with `suffix` (ids are hashed; paths are not). */
 export function logicalIdByPath(s: Synthesized, suffix: string): string {
-  const found = s.stack.node
-    .findAll()
-    .filter((c) => c.node.path.endsWith(suffix) && (c as { cfnResourceType?: string }).cfnResourceType !== undefined);
+  const found = s.stack.node.findAll().filter((c) => c.node.path.endsWith(suffix) && (c as { cfnResourceType?: string }).cfnResourceType !== undefined);
   if (found.length !== 1) throw new Error(`expected one resource at *${suffix}, found ${found.length}`);
   return s.stack.getLogicalId(found[0] as import('aws-cdk-lib').CfnElement);
 }

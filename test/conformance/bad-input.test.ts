@@ -54,13 +54,19 @@ describe('bad-input: malformed names, tags, digests and methods', () => {
 
     // API Gateway routes no empty path segment: such a path is no method at all there.
     const emptySegment = (name: string) => name.includes('//') || name.endsWith('/');
-    const emptySegmentReason = 'API Gateway routes no path with an empty segment; its MISSING_AUTHENTICATION_TOKEN response (mapped to 404 NAME_UNKNOWN) answers before any Lambda runs';
+    const emptySegmentReason =
+      'API Gateway routes no path with an empty segment; its MISSING_AUTHENTICATION_TOKEN response (mapped to 404 NAME_UNKNOWN) answers before any Lambda runs';
 
     for (const [label, call] of endpoints) {
       test(`${label}: every malformed name answers 400 NAME_INVALID`, async () => {
         for (const name of invalid.filter((n) => !emptySegment(n))) {
           const res = await call(name);
-          expectError(res, 400, 'NAME_INVALID', `Stowage: a <name> outside the spec grammar [a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/...)* or over 255 characters answers 400 NAME_INVALID (${label}, name ${JSON.stringify(name.length > 40 ? name.slice(0, 20) + '…(' + name.length + ' chars)' : name)})`);
+          expectError(
+            res,
+            400,
+            'NAME_INVALID',
+            `Stowage: a <name> outside the spec grammar [a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/...)* or over 255 characters answers 400 NAME_INVALID (${label}, name ${JSON.stringify(name.length > 40 ? name.slice(0, 20) + '…(' + name.length + ' chars)' : name)})`,
+          );
         }
       });
 
@@ -115,16 +121,7 @@ describe('bad-input: malformed names, tags, digests and methods', () => {
 
   describe('digests (Stowage: 400 DIGEST_INVALID)', () => {
     const hex = sha256(data).slice('sha256:'.length);
-    const invalid = [
-      'sha256:abc',
-      `sha256:${hex}0`,
-      `sha256:${hex.toUpperCase()}`,
-      `sha256:${hex.slice(0, 63)}g`,
-      `md5:${hex.slice(0, 32)}`,
-      `foo:${hex}`,
-      `sha512:${hex}`,
-      hex,
-    ];
+    const invalid = ['sha256:abc', `sha256:${hex}0`, `sha256:${hex.toUpperCase()}`, `sha256:${hex.slice(0, 63)}g`, `md5:${hex.slice(0, 32)}`, `foo:${hex}`, `sha512:${hex}`, hex];
 
     test('blob GET, HEAD and DELETE with a malformed digest answer 400 DIGEST_INVALID', async () => {
       for (const d of invalid) {
@@ -190,7 +187,8 @@ describe('bad-input: malformed names, tags, digests and methods', () => {
       ['PUT', () => `/v2/${repo}/blobs/uploads/`],
     ];
 
-    const methodReason = 'API Gateway answers a method a resource does not have with MISSING_AUTHENTICATION_TOKEN (mapped to 404 NAME_UNKNOWN); a 405 with Allow would need a catch-all method on every resource';
+    const methodReason =
+      'API Gateway answers a method a resource does not have with MISSING_AUTHENTICATION_TOKEN (mapped to 404 NAME_UNKNOWN); a 405 with Allow would need a catch-all method on every resource';
 
     test('a method that the route does not allow answers 405 UNSUPPORTED', differsOnAws(methodReason), async () => {
       for (const [method, path] of cases) {
@@ -225,7 +223,22 @@ describe('bad-input: malformed names, tags, digests and methods', () => {
   });
 
   describe('pagination parameters', () => {
-    const SPEC_CODES = ['BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'MANIFEST_INVALID', 'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'UNAUTHORIZED', 'DENIED', 'UNSUPPORTED', 'TOOMANYREQUESTS'];
+    const SPEC_CODES = [
+      'BLOB_UNKNOWN',
+      'BLOB_UPLOAD_INVALID',
+      'BLOB_UPLOAD_UNKNOWN',
+      'DIGEST_INVALID',
+      'MANIFEST_BLOB_UNKNOWN',
+      'MANIFEST_INVALID',
+      'MANIFEST_UNKNOWN',
+      'NAME_INVALID',
+      'NAME_UNKNOWN',
+      'SIZE_INVALID',
+      'UNAUTHORIZED',
+      'DENIED',
+      'UNSUPPORTED',
+      'TOOMANYREQUESTS',
+    ];
 
     test('a malformed n answers 400 with an error code from the spec list', async () => {
       for (const path of [`/v2/${repo}/tags/list?n=abc`, `/v2/${repo}/tags/list?n=-1`, '/v2/_catalog?n=abc', `/v2/${repo}/referrers/${image.digest}?n=abc`]) {

@@ -21,7 +21,10 @@ describe('blobs-pull: GET/HEAD /v2/<name>/blobs/<digest> (Pulling blobs)', () =>
   test('GET of an existing blob answers 200 with the exact bytes, Content-Length, Docker-Content-Digest and Accept-Ranges: bytes', async () => {
     const res = await req(reg, 'GET', blobPath(), { follow: true });
     expectStatus(res, 200, 'spec (Pulling blobs): a GET of an existing blob MUST answer 200 OK');
-    assert.ok(res.body.equals(data), `spec: the GET body MUST be the blob that was pushed (got ${res.body.length} bytes, sha ${sha256(res.body)}, want ${data.length} bytes ${digest})`);
+    assert.ok(
+      res.body.equals(data),
+      `spec: the GET body MUST be the blob that was pushed (got ${res.body.length} bytes, sha ${sha256(res.body)}, want ${data.length} bytes ${digest})`,
+    );
     expectHeader(res, 'content-length', String(data.length), 'Content-Length is the blob size');
     expectHeader(res, 'docker-content-digest', digest, 'spec: a successful blob GET MUST carry Docker-Content-Digest matching the body');
     expectHeader(res, 'accept-ranges', 'bytes', 'Stowage: blob GET advertises Accept-Ranges: bytes (spec: registry SHOULD support Range)');

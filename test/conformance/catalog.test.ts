@@ -78,7 +78,11 @@ describe('catalog: GET /v2/_catalog', () => {
     expectStatus(res, 200, 'answers 200');
     const got = res.json<Catalog>().repositories;
     assert.ok(!got.includes('a/b'), 'last is exclusive');
-    assert.deepEqual(got.filter((r) => repos.includes(r)), sorted.filter((r) => byteOrder(r, 'a/b') > 0), 'the repositories after a/b');
+    assert.deepEqual(
+      got.filter((r) => repos.includes(r)),
+      sorted.filter((r) => byteOrder(r, 'a/b') > 0),
+      'the repositories after a/b',
+    );
   });
 
   test('?n=0 answers an empty list and no Link', async () => {

@@ -15,7 +15,7 @@ describe('delete: DELETE manifests, tags and blobs (Content Management)', () => 
   const getManifest = (repo: string, ref: string) => req(reg, 'GET', `/v2/${repo}/manifests/${ref}`, { headers: { accept: ACCEPT_MANIFESTS }, follow: true });
   const tagsOf = async (repo: string): Promise<string[] | null> => {
     const res = await req(reg, 'GET', `/v2/${repo}/tags/list`);
-    return res.status === 200 ? res.json<{ tags: string[] | null }>().tags ?? [] : null;
+    return res.status === 200 ? (res.json<{ tags: string[] | null }>().tags ?? []) : null;
   };
 
   test('DELETE a manifest by digest answers 202; the digest and all its tags then answer 404 MANIFEST_UNKNOWN', async () => {

@@ -60,8 +60,7 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
   });
   after(() => reg.close());
 
-  const get = (ref: string, headers: Record<string, string> = { accept: ACCEPT_MANIFESTS }, r = repo) =>
-    req(reg, 'GET', `/v2/${r}/manifests/${ref}`, { headers, follow: true });
+  const get = (ref: string, headers: Record<string, string> = { accept: ACCEPT_MANIFESTS }, r = repo) => req(reg, 'GET', `/v2/${r}/manifests/${ref}`, { headers, follow: true });
   const head = (ref: string, r = repo) => req(reg, 'HEAD', `/v2/${r}/manifests/${ref}`, { headers: { accept: ACCEPT_MANIFESTS }, follow: true });
 
   describe('push and pull an OCI image manifest', () => {
@@ -69,7 +68,8 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
     let body: string;
     let digest: string;
     before(() => {
-      body = '{\n   "schemaVersion" : 2,\n\t"mediaType": "application/vnd.oci.image.manifest.v1+json",\n' +
+      body =
+        '{\n   "schemaVersion" : 2,\n\t"mediaType": "application/vnd.oci.image.manifest.v1+json",\n' +
         `  "config": ${JSON.stringify(config)},\n  "layers": ${JSON.stringify(layers, null, 3)},\n` +
         '  "annotations": {"z": "last", "a": "first", "unicode": "\u00e9\u4e2d"}\n}\n';
       digest = sha256(body);
@@ -138,7 +138,12 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
     test('PUT by a digest that does not match the body answers 400 DIGEST_INVALID', async () => {
       const m = imageManifest({ config, layers, annotations: { wrong: 'digest' } });
       const res = await putManifest(reg, repo, unknownDigest(), m, MT.ociManifest);
-      expectError(res, 400, 'DIGEST_INVALID', 'spec: Docker-Content-Digest MUST equal the client provided digest; a mismatch is DIGEST_INVALID (provided digest did not match uploaded content)');
+      expectError(
+        res,
+        400,
+        'DIGEST_INVALID',
+        'spec: Docker-Content-Digest MUST equal the client provided digest; a mismatch is DIGEST_INVALID (provided digest did not match uploaded content)',
+      );
       expectStatus(await get(sha256(m)), 404, 'the refused manifest is not stored');
     });
 
@@ -167,7 +172,11 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
       const d = sha256(m);
       const res = await putManifest(reg, repo, d, m, MT.ociManifest, '?tag=alpha&tag=beta');
       expectStatus(res, 201, 'spec (end-7b): PUT by digest with tag parameters answers 201');
-      const tags = (res.headers.get('oci-tag') ?? '').split(',').map((t) => t.trim()).filter(Boolean).sort();
+      const tags = (res.headers.get('oci-tag') ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .sort();
       assert.deepEqual(tags, ['alpha', 'beta'], `spec: the registry MUST include an OCI-Tag response header for each accepted tag; got OCI-Tag: ${res.headers.get('oci-tag')}`);
       for (const t of ['alpha', 'beta']) {
         const got = await get(t);
@@ -197,7 +206,11 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
       const names = Array.from({ length: 10 }, (_, i) => `t${i}`);
       const res = await putManifest(reg, repo, d, m, MT.ociManifest, '?' + names.map((t) => `tag=${t}`).join('&'));
       expectStatus(res, 201, 'spec: the registry SHOULD support pushing at least 10 tags per request');
-      const tags = (res.headers.get('oci-tag') ?? '').split(',').map((t) => t.trim()).filter(Boolean).sort();
+      const tags = (res.headers.get('oci-tag') ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+        .sort();
       assert.deepEqual(tags, [...names].sort(), 'an OCI-Tag entry for each tag');
       for (const t of names) expectStatus(await head(t), 200, `tag ${t} resolves`);
     });
@@ -207,7 +220,12 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
     test('a Content-Type that differs from the manifest mediaType field answers 400 MANIFEST_INVALID', async () => {
       const m = imageManifest({ config, layers, annotations: { ct: 'mismatch' } });
       const res = await putManifest(reg, repo, 'ct-mismatch', m, MT.ociIndex);
-      expectError(res, 400, 'MANIFEST_INVALID', 'spec: if a manifest includes a mediaType field, clients MUST set Content-Type to it; Stowage refuses a mismatch with 400 MANIFEST_INVALID');
+      expectError(
+        res,
+        400,
+        'MANIFEST_INVALID',
+        'spec: if a manifest includes a mediaType field, clients MUST set Content-Type to it; Stowage refuses a mismatch with 400 MANIFEST_INVALID',
+      );
       expectStatus(await head('ct-mismatch'), 404, 'nothing was tagged');
     });
 
@@ -394,7 +412,14 @@ describe('manifests: PUT/GET/HEAD /v2/<name>/manifests/<reference>', () => {
     });
 
     test('Docker schema1 manifests answer 415 UNSUPPORTED', async () => {
-      const s1 = JSON.stringify({ schemaVersion: 1, name: repo, tag: 'old', architecture: 'amd64', fsLayers: [{ blobSum: layers[0]!.digest }], history: [{ v1Compatibility: '{}' }] });
+      const s1 = JSON.stringify({
+        schemaVersion: 1,
+        name: repo,
+        tag: 'old',
+        architecture: 'amd64',
+        fsLayers: [{ blobSum: layers[0]!.digest }],
+        history: [{ v1Compatibility: '{}' }],
+      });
       for (const ct of [MT.schema1, MT.schema1Signed]) {
         const res = await putManifest(reg, repo, 'schema1', s1, ct);
         expectError(res, 415, 'UNSUPPORTED', `Stowage: schema1 (${ct}) is refused with 415 UNSUPPORTED`);

@@ -83,14 +83,22 @@ describe('referrers: GET /v2/<name>/referrers/<digest> (Listing Referrers)', () 
     assert.equal(s.mediaType, MT.ociManifest, 'descriptor mediaType');
     assert.equal(s.size, sbom.size, 'descriptor size is the manifest byte length');
     assert.equal(s.artifactType, 'application/vnd.example.sbom.v1', 'spec: artifactType MUST be set to the artifactType of the manifest');
-    assert.deepEqual(s.annotations, { 'org.opencontainers.image.created': '2022-01-01T14:42:55Z', 'org.example.sbom.format': 'json' }, 'spec: descriptors MUST include the annotations of the manifest');
+    assert.deepEqual(
+      s.annotations,
+      { 'org.opencontainers.image.created': '2022-01-01T14:42:55Z', 'org.example.sbom.format': 'json' },
+      'spec: descriptors MUST include the annotations of the manifest',
+    );
   });
 
   test('without artifactType in the manifest, the descriptor artifactType is the config mediaType', async () => {
     const body = (await referrers(subject.digest)).json<Index>();
     const s = body.manifests.find((m) => m.digest === sig.digest);
     assert.ok(s, 'the signature referrer is listed');
-    assert.equal(s.artifactType, 'application/vnd.example.signature.config.v1+json', 'spec: if artifactType is missing in the image manifest, it MUST be the config descriptor mediaType');
+    assert.equal(
+      s.artifactType,
+      'application/vnd.example.signature.config.v1+json',
+      'spec: if artifactType is missing in the image manifest, it MUST be the config descriptor mediaType',
+    );
     assert.deepEqual(s.annotations, { 'org.example.signature.fingerprint': 'abcd' }, 'annotations copied');
   });
 
@@ -108,9 +116,17 @@ describe('referrers: GET /v2/<name>/referrers/<digest> (Listing Referrers)', () 
     const res = await referrers(subject.digest, `?artifactType=${encodeURIComponent('application/vnd.example.sbom.v1')}`);
     expectStatus(res, 200, 'filtered referrers answer 200');
     expectHeader(res, 'oci-filters-applied', 'artifactType', 'spec: if filtering is applied the response MUST include OCI-Filters-Applied: artifactType');
-    assert.deepEqual(res.json<Index>().manifests.map((m) => m.digest), [sbom.digest], 'only the matching referrer');
+    assert.deepEqual(
+      res.json<Index>().manifests.map((m) => m.digest),
+      [sbom.digest],
+      'only the matching referrer',
+    );
     const fallback = await referrers(subject.digest, `?artifactType=${encodeURIComponent('application/vnd.example.signature.config.v1+json')}`);
-    assert.deepEqual(fallback.json<Index>().manifests.map((m) => m.digest), [sig.digest], 'the filter matches the config-mediaType fallback too');
+    assert.deepEqual(
+      fallback.json<Index>().manifests.map((m) => m.digest),
+      [sig.digest],
+      'the filter matches the config-mediaType fallback too',
+    );
     const none = await referrers(subject.digest, '?artifactType=application/x-nothing');
     expectStatus(none, 200, 'a filter that matches nothing still answers 200');
     assert.deepEqual(none.json<Index>().manifests, [], 'empty list');
@@ -147,12 +163,20 @@ describe('referrers: GET /v2/<name>/referrers/<digest> (Listing Referrers)', () 
     const elsewhere = repoName('elsewhere');
     await pushReferrer(elsewhere, { subject: lateDesc, artifactType: 'application/vnd.example.elsewhere' });
     const before = await referrers(lateDesc.digest, '', r);
-    assert.deepEqual(before.json<Index>().manifests.map((m) => m.digest), [early.digest], 'the referrer is listed before the subject exists');
+    assert.deepEqual(
+      before.json<Index>().manifests.map((m) => m.digest),
+      [early.digest],
+      'the referrer is listed before the subject exists',
+    );
     await pushBlob(reg, r, cfg);
     await pushBlob(reg, r, layer);
     expectStatus(await putManifest(reg, r, 'late', late, MT.ociManifest), 201, 'the subject is pushed afterwards');
     const afterPush = await referrers(lateDesc.digest, '', r);
-    assert.deepEqual(afterPush.json<Index>().manifests.map((m) => m.digest), [early.digest], 'spec: descriptors are of manifests in the same <name> namespace');
+    assert.deepEqual(
+      afterPush.json<Index>().manifests.map((m) => m.digest),
+      [early.digest],
+      'spec: descriptors are of manifests in the same <name> namespace',
+    );
   });
 
   test('a deleted referrer disappears from the list', async () => {
@@ -162,7 +186,11 @@ describe('referrers: GET /v2/<name>/referrers/<digest> (Listing Referrers)', () 
     const gone = await pushReferrer(r, { subject: subj.descriptor, artifactType: 'application/vnd.example.gone' });
     expectStatus(await req(reg, 'DELETE', `/v2/${r}/manifests/${gone.digest}`), 202, 'spec: DELETE of a manifest answers 202');
     const res = await referrers(subj.digest, '', r);
-    assert.deepEqual(res.json<Index>().manifests.map((m) => m.digest), [keep.digest], 'only the remaining referrer is listed');
+    assert.deepEqual(
+      res.json<Index>().manifests.map((m) => m.digest),
+      [keep.digest],
+      'only the remaining referrer is listed',
+    );
   });
 
   test('?n pages the list with Link rel="next"; every referrer appears exactly once', async () => {
@@ -215,9 +243,17 @@ describe('referrers: GET /v2/<name>/referrers/<digest> (Listing Referrers)', () 
     const res = await referrers(subj.digest, '', r);
     const d = res.json<Index>().manifests.find((x) => x.digest === sha256(m));
     assert.ok(d, `the referrer is listed; got ${res.text}`);
-    assert.equal(d.artifactType, 'application/vnd.example.config.v1+json', `spec: "If the artifactType is empty or missing in the image manifest, the value of artifactType MUST be set to the config descriptor mediaType"; got descriptor ${JSON.stringify(d)}`);
+    assert.equal(
+      d.artifactType,
+      'application/vnd.example.config.v1+json',
+      `spec: "If the artifactType is empty or missing in the image manifest, the value of artifactType MUST be set to the config descriptor mediaType"; got descriptor ${JSON.stringify(d)}`,
+    );
     const filtered = await referrers(subj.digest, `?artifactType=${encodeURIComponent('application/vnd.example.config.v1+json')}`, r);
-    assert.deepEqual(filtered.json<Index>().manifests.map((x) => x.digest), [sha256(m)], 'the artifactType filter matches the config mediaType fallback');
+    assert.deepEqual(
+      filtered.json<Index>().manifests.map((x) => x.digest),
+      [sha256(m)],
+      'the artifactType filter matches the config mediaType fallback',
+    );
   });
 
   test('an empty artifactType in an index is omitted from its descriptor', async () => {
@@ -236,6 +272,10 @@ describe('referrers: GET /v2/<name>/referrers/<digest> (Listing Referrers)', () 
     const ref = await pushReferrer(r, { subject: subj, artifactType: 'application/vnd.example.sha512' });
     const res = await referrers(subj.digest, '', r);
     expectStatus(res, 200, 'referrers by sha512 digest answer 200');
-    assert.deepEqual(res.json<Index>().manifests.map((m) => m.digest), [ref.digest], 'the referrer of the sha512 subject is listed');
+    assert.deepEqual(
+      res.json<Index>().manifests.map((m) => m.digest),
+      [ref.digest],
+      'the referrer of the sha512 subject is listed',
+    );
   });
 });

@@ -86,7 +86,11 @@ describe('tags: GET /v2/<name>/tags/list (Listing Tags)', () => {
   test('?last= a value that is not a tag returns the tags sorting after it', async () => {
     const res = await list('?last=b');
     expectStatus(res, 200, 'answers 200');
-    assert.deepEqual(res.json<TagList>().tags, sorted.filter((t) => byteOrder(t, 'b') > 0), 'tags strictly after "b" in byte order');
+    assert.deepEqual(
+      res.json<TagList>().tags,
+      sorted.filter((t) => byteOrder(t, 'b') > 0),
+      'tags strictly after "b" in byte order',
+    );
   });
 
   test('?last= the final tag returns an empty list and no Link', async () => {

@@ -24,7 +24,11 @@ describe('uploads-monolithic: POST then PUT, and single POST (Pushing a blob mon
     const uuid = requireHeader(res, 'docker-upload-uuid', 'Stowage: the 202 carries Docker-Upload-UUID');
     const path = new URL(loc, reg.url).pathname;
     assert.ok(loc.startsWith('/v2/'), `Stowage: the upload Location is relative (a path), got ${loc}`);
-    assert.equal(path, `/v2/${repo}/blobs/uploads/${uuid}`, `Stowage: Location is /v2/<name>/blobs/uploads/<id> where <id> is the Docker-Upload-UUID; got Location ${loc}, Docker-Upload-UUID ${uuid}`);
+    assert.equal(
+      path,
+      `/v2/${repo}/blobs/uploads/${uuid}`,
+      `Stowage: Location is /v2/<name>/blobs/uploads/<id> where <id> is the Docker-Upload-UUID; got Location ${loc}, Docker-Upload-UUID ${uuid}`,
+    );
     expectHeader(res, 'range', '0-0', 'Stowage: a new session reports Range: 0-0');
   });
 
@@ -193,7 +197,12 @@ describe('uploads-monolithic: POST then PUT, and single POST (Pushing a blob mon
       const data = randomBytes(10);
       expectError(await req(reg, 'GET', path), 404, 'BLOB_UPLOAD_UNKNOWN', 'spec (end-13 failure 404): GET of an unknown session');
       expectError(await req(reg, 'PATCH', path, { headers: octet, body: data }), 404, 'BLOB_UPLOAD_UNKNOWN', 'spec (end-5 failure 404): PATCH of an unknown session');
-      expectError(await req(reg, 'PUT', `${path}?digest=${sha256(data)}`, { headers: octet, body: data }), 404, 'BLOB_UPLOAD_UNKNOWN', 'spec (end-6 failure 404): PUT of an unknown session');
+      expectError(
+        await req(reg, 'PUT', `${path}?digest=${sha256(data)}`, { headers: octet, body: data }),
+        404,
+        'BLOB_UPLOAD_UNKNOWN',
+        'spec (end-6 failure 404): PUT of an unknown session',
+      );
       expectError(await req(reg, 'DELETE', path), 404, 'BLOB_UPLOAD_UNKNOWN', 'spec (end-14 failure 404): DELETE of an unknown session');
     });
   });

@@ -36,7 +36,6 @@ const LAYER = 256 * 1024 + 17;
 /** Requests the proxy saw that were refused, as "METHOD url -> status" (for assertions). */
 const refusals = (reg: RegistryUnderTest) => reg.records.filter((r) => r.status === 401 || r.status === 403);
 
-
 describe('docker login, push and pull with --auth local', { skip: requireTools('dockerd', 'docker', 'skopeo', 'umoci') || requireRoot('dockerd'), timeout: 420_000 }, () => {
   let work = '';
   let reg: RegistryUnderTest | undefined;
@@ -48,16 +47,19 @@ describe('docker login, push and pull with --auth local', { skip: requireTools('
   const docker = (args: string[], input?: string) => dockerd!.docker(args, input === undefined ? {} : { input });
   const step = <R>(fn: () => Promise<R>) => withLogsOnFailure(() => [...(reg?.logFiles ?? []), ...(dockerd ? [dockerd.logFile] : [])], fn);
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-e2e-docker-auth-'));
-    image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: LAYER, tag: 'v1' });
-    const archive = join(work, 'image.docker.tar');
-    await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL);
-    reg = await startRegistryUnderTest(join(work, 'registry'), { auth: AUTH });
-    dockerd = await startDockerd(join(work, 'dockerd'));
-    await docker(['load', '-i', archive]);
-    await docker(['tag', LOCAL, remote()]);
-  }, { timeout: 240_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-e2e-docker-auth-'));
+      image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: LAYER, tag: 'v1' });
+      const archive = join(work, 'image.docker.tar');
+      await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL);
+      reg = await startRegistryUnderTest(join(work, 'registry'), { auth: AUTH });
+      dockerd = await startDockerd(join(work, 'dockerd'));
+      await docker(['load', '-i', archive]);
+      await docker(['tag', LOCAL, remote()]);
+    },
+    { timeout: 240_000 },
+  );
 
   after(async () => {
     try {
@@ -75,7 +77,9 @@ describe('docker login, push and pull with --auth local', { skip: requireTools('
 
   test('docker login with a wrong password fails; with the right one succeeds', () =>
     step(async () => {
-      await assert.rejects(docker(['login', '-u', PUSHER.name, '--password-stdin', reg!.host], 'not-the-password\n'), (err: Error) => /unauthorized|incorrect|invalid username or password/i.test(err.message));
+      await assert.rejects(docker(['login', '-u', PUSHER.name, '--password-stdin', reg!.host], 'not-the-password\n'), (err: Error) =>
+        /unauthorized|incorrect|invalid username or password/i.test(err.message),
+      );
       const { stdout } = await docker(['login', '-u', PUSHER.name, '--password-stdin', reg!.host], `${PUSHER.password}\n`);
       assert.match(stdout, /Login Succeeded/);
     }));
@@ -90,7 +94,10 @@ describe('docker login, push and pull with --auth local', { skip: requireTools('
       assert.match(pulled.stdout, new RegExp(`Digest: ${m[1]}`));
       const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', remote()])).stdout.trim();
       assert.equal(id, image.configDigest);
-      assert.ok(reg!.records.some((r) => r.url === '/v2/' && r.status === 401), 'docker learned the realm from the ping\'s 401');
+      assert.ok(
+        reg!.records.some((r) => r.url === '/v2/' && r.status === 401),
+        "docker learned the realm from the ping's 401",
+      );
     }));
 
   test('logged in as reader: pull works, push is denied', () =>
@@ -101,7 +108,10 @@ describe('docker login, push and pull with --auth local', { skip: requireTools('
       await docker(['pull', remote()]);
       await docker(['tag', remote(), `${reg!.host}/${REPO}:reader`]);
       await assert.rejects(docker(['push', `${reg!.host}/${REPO}:reader`]), (err: Error) => /denied/i.test(err.message));
-      assert.ok(refusals(reg!).some((r) => r.status === 403 && r.method === 'POST'), 'the refusal was the registry\'s 403 on the upload');
+      assert.ok(
+        refusals(reg!).some((r) => r.status === 403 && r.method === 'POST'),
+        "the refusal was the registry's 403 on the upload",
+      );
     }));
 });
 
@@ -114,11 +124,14 @@ describe('skopeo with --dest-creds and --creds against --auth local', { skip: re
   const skopeo = (args: string[]) => run('skopeo', args, { timeoutMs: 120_000 });
   const step = <R>(fn: () => Promise<R>) => withLogsOnFailure(() => reg?.logFiles ?? [], fn);
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-e2e-skopeo-auth-'));
-    image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: LAYER, tag: 'v1' });
-    reg = await startRegistryUnderTest(join(work, 'registry'), { auth: AUTH });
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-e2e-skopeo-auth-'));
+      image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: LAYER, tag: 'v1' });
+      reg = await startRegistryUnderTest(join(work, 'registry'), { auth: AUTH });
+    },
+    { timeout: 180_000 },
+  );
 
   after(async () => {
     await reg?.close();
@@ -128,7 +141,17 @@ describe('skopeo with --dest-creds and --creds against --auth local', { skip: re
   test('skopeo copy --dest-creds pushes; inspect --creds reads it back', () =>
     step(async () => {
       const digestFile = join(work, 'digest');
-      await skopeo(['copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', `${PUSHER.name}:${PUSHER.password}`, '--digestfile', digestFile, `oci:${image.layoutDir}:v1`, ref(REPO, 'v1')]);
+      await skopeo([
+        'copy',
+        '--quiet',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `${PUSHER.name}:${PUSHER.password}`,
+        '--digestfile',
+        digestFile,
+        `oci:${image.layoutDir}:v1`,
+        ref(REPO, 'v1'),
+      ]);
       assert.equal((await readFile(digestFile, 'utf8')).trim(), image.manifestDigest);
       const { stdout } = await skopeo(['inspect', '--tls-verify=false', '--creds', `${READER.name}:${READER.password}`, ref(REPO, 'v1')]);
       assert.equal((JSON.parse(stdout) as { Digest: string }).Digest, image.manifestDigest);
@@ -138,9 +161,23 @@ describe('skopeo with --dest-creds and --creds against --auth local', { skip: re
     step(async () => {
       const before = reg!.records.length;
       const creds = `${PUSHER.name}:${PUSHER.password}`;
-      await skopeo(['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--src-creds', creds, '--dest-creds', creds, ref(REPO, 'v1'), ref(`${REPO}-copy`, 'v1')]);
+      await skopeo([
+        'copy',
+        '--quiet',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        '--src-creds',
+        creds,
+        '--dest-creds',
+        creds,
+        ref(REPO, 'v1'),
+        ref(`${REPO}-copy`, 'v1'),
+      ]);
       const mounts = reg!.records.slice(before).filter((r) => r.method === 'POST' && r.url.includes('mount='));
-      assert.ok(mounts.every((r) => r.status === 201), `mounts from a readable source succeed: ${mounts.map((r) => `${r.url} ${r.status}`).join(', ')}`);
+      assert.ok(
+        mounts.every((r) => r.status === 201),
+        `mounts from a readable source succeed: ${mounts.map((r) => `${r.url} ${r.status}`).join(', ')}`,
+      );
     }));
 
   test('without credentials, or as reader pushing, skopeo fails', () =>
@@ -151,9 +188,8 @@ describe('skopeo with --dest-creds and --creds against --auth local', { skip: re
         skopeo(['copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', `${READER.name}:${READER.password}`, `oci:${image.layoutDir}:v1`, ref(REPO, 'reader')]),
         (err: Error) => /denied/i.test(err.message),
       );
-      await assert.rejects(
-        skopeo(['inspect', '--tls-verify=false', '--creds', `${READER.name}:wrong-password`, ref(REPO, 'v1')]),
-        (err: Error) => /unauthorized|invalid username or password/i.test(err.message),
+      await assert.rejects(skopeo(['inspect', '--tls-verify=false', '--creds', `${READER.name}:wrong-password`, ref(REPO, 'v1')]), (err: Error) =>
+        /unauthorized|invalid username or password/i.test(err.message),
       );
     }));
 });
@@ -168,16 +204,19 @@ describe('ctr --user push and pull against --auth local', { skip: requireTools('
   const ctr = (args: string[]) => cd!.ctr(args);
   const step = <R>(fn: () => Promise<R>) => withLogsOnFailure(() => [...(reg?.logFiles ?? []), ...(cd ? [cd.logFile] : [])], fn);
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-e2e-ctr-auth-'));
-    image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: LAYER, tag: 'v1' });
-    indexDigest = sha256Digest(await readFile(join(image.layoutDir, 'index.json')));
-    await tarOciLayout(image.layoutDir, join(work, 'image.oci.tar'));
-    reg = await startRegistryUnderTest(join(work, 'registry'), { auth: AUTH });
-    ref = `${reg.host}/e2e/ctr-auth:v1`;
-    cd = await startContainerd(join(work, 'containerd'));
-    await ctr(['images', 'import', '--index-name', ref, join(work, 'image.oci.tar')]);
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-e2e-ctr-auth-'));
+      image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: LAYER, tag: 'v1' });
+      indexDigest = sha256Digest(await readFile(join(image.layoutDir, 'index.json')));
+      await tarOciLayout(image.layoutDir, join(work, 'image.oci.tar'));
+      reg = await startRegistryUnderTest(join(work, 'registry'), { auth: AUTH });
+      ref = `${reg.host}/e2e/ctr-auth:v1`;
+      cd = await startContainerd(join(work, 'containerd'));
+      await ctr(['images', 'import', '--index-name', ref, join(work, 'image.oci.tar')]);
+    },
+    { timeout: 180_000 },
+  );
 
   after(async () => {
     try {
@@ -193,7 +232,10 @@ describe('ctr --user push and pull against --auth local', { skip: requireTools('
       await assert.rejects(ctr(['images', 'push', '--plain-http', '--user', `${READER.name}:${READER.password}`, ref]), (err: Error) => /denied|403|forbidden/i.test(err.message));
       await ctr(['images', 'push', '--plain-http', '--user', `${PUSHER.name}:${PUSHER.password}`, ref]);
       const puts = reg!.records.filter((r) => r.method === 'PUT' && r.url.startsWith('/v2/e2e/ctr-auth/manifests/'));
-      assert.ok(puts.some((r) => r.status === 201 && r.url.endsWith('/v1')), 'the tag was pushed');
+      assert.ok(
+        puts.some((r) => r.status === 201 && r.url.endsWith('/v1')),
+        'the tag was pushed',
+      );
     }));
 
   test('after ctr images rm, ctr images pull --user reader:… gets the same index', () =>
@@ -201,6 +243,9 @@ describe('ctr --user push and pull against --auth local', { skip: requireTools('
       await ctr(['images', 'rm', '--sync', ref]);
       await ctr(['images', 'pull', '--plain-http', '--user', `${READER.name}:${READER.password}`, ref]);
       const { stdout } = await ctr(['images', 'ls']);
-      assert.ok(stdout.split('\n').some((l) => l.startsWith(ref) && l.includes(indexDigest)), stdout);
+      assert.ok(
+        stdout.split('\n').some((l) => l.startsWith(ref) && l.includes(indexDigest)),
+        stdout,
+      );
     }));
 });

@@ -42,8 +42,7 @@ describe('containerd (ctr) push and pull', { skip, timeout: 300_000 }, () => {
   let ref = '';
 
   const ctr = (args: string[]) => cd!.ctr(args);
-  const step = <R>(fn: () => Promise<R>) =>
-    withLogsOnFailure(() => [...(reg?.logFiles ?? []), ...(cd ? [cd.logFile] : [])], fn);
+  const step = <R>(fn: () => Promise<R>) => withLogsOnFailure(() => [...(reg?.logFiles ?? []), ...(cd ? [cd.logFile] : [])], fn);
 
   async function images(): Promise<ImageRow[]> {
     const { stdout } = await ctr(['images', 'ls']);
@@ -57,19 +56,27 @@ describe('containerd (ctr) push and pull', { skip, timeout: 300_000 }, () => {
 
   async function contentDigests(): Promise<Set<string>> {
     const { stdout } = await ctr(['content', 'ls', '--quiet']);
-    return new Set(stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+    return new Set(
+      stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
   }
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-e2e-containerd-'));
-    image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
-    // The layout holds exactly one image, so its index.json is the index containerd will push.
-    indexDigest = sha256Digest(await readFile(join(image.layoutDir, 'index.json')));
-    await tarOciLayout(image.layoutDir, join(work, 'image.oci.tar'));
-    reg = await startRegistryUnderTest(join(work, 'registry'));
-    ref = `${reg.host}/${REPO}:v1`;
-    cd = await startContainerd(join(work, 'containerd'));
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-e2e-containerd-'));
+      image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
+      // The layout holds exactly one image, so its index.json is the index containerd will push.
+      indexDigest = sha256Digest(await readFile(join(image.layoutDir, 'index.json')));
+      await tarOciLayout(image.layoutDir, join(work, 'image.oci.tar'));
+      reg = await startRegistryUnderTest(join(work, 'registry'));
+      ref = `${reg.host}/${REPO}:v1`;
+      cd = await startContainerd(join(work, 'containerd'));
+    },
+    { timeout: 180_000 },
+  );
 
   after(async () => {
     try {

@@ -37,18 +37,20 @@ describe('docker push and pull through a private dockerd', { skip, timeout: 420_
 
   const remoteRef = (tag: string) => `${reg!.host}/${REPO}:${tag}`;
   const docker = (args: string[]) => dockerd!.docker(args);
-  const step = <R>(fn: () => Promise<R>) =>
-    withLogsOnFailure(() => [...(reg?.logFiles ?? []), ...(dockerd ? [dockerd.logFile] : [])], fn);
+  const step = <R>(fn: () => Promise<R>) => withLogsOnFailure(() => [...(reg?.logFiles ?? []), ...(dockerd ? [dockerd.logFile] : [])], fn);
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-e2e-docker-'));
-    image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
-    const archive = join(work, 'image.docker.tar');
-    await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL_REF);
-    reg = await startRegistryUnderTest(join(work, 'registry'));
-    dockerd = await startDockerd(join(work, 'dockerd'));
-    await step(() => docker(['load', '-i', archive]));
-  }, { timeout: 240_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-e2e-docker-'));
+      image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
+      const archive = join(work, 'image.docker.tar');
+      await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL_REF);
+      reg = await startRegistryUnderTest(join(work, 'registry'));
+      dockerd = await startDockerd(join(work, 'dockerd'));
+      await step(() => docker(['load', '-i', archive]));
+    },
+    { timeout: 240_000 },
+  );
 
   after(async () => {
     try {
@@ -83,13 +85,8 @@ describe('docker push and pull through a private dockerd', { skip, timeout: 420_
 
       // The wire path this test exists for: streamed PATCH, chunked, no Content-Length/Content-Range.
       const uploads = uploadRequests(reg!.records, REPO);
-      const chunked = uploads.filter(
-        (r) => r.method === 'PATCH' && /chunked/i.test(r.transferEncoding ?? '') && r.contentLength === undefined,
-      );
-      assert.ok(
-        chunked.length >= image.layerDigests.length,
-        `expected a chunked PATCH per layer:\n${describeRecords(uploads)}`,
-      );
+      const chunked = uploads.filter((r) => r.method === 'PATCH' && /chunked/i.test(r.transferEncoding ?? '') && r.contentLength === undefined);
+      assert.ok(chunked.length >= image.layerDigests.length, `expected a chunked PATCH per layer:\n${describeRecords(uploads)}`);
       assert.ok(
         chunked.every((r) => r.status === 202 && r.bodyBytes > 0),
         `chunked PATCHes answered 202:\n${describeRecords(uploads)}`,

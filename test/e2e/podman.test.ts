@@ -9,15 +9,7 @@ import { join } from 'node:path';
 import { run, withLogsOnFailure } from '../helpers/exec.js';
 import { buildTestImage, ociLayoutToDockerArchive, type TestImage } from '../helpers/images.js';
 import { requireRoot, requireTools } from '../helpers/tools.js';
-import {
-  getManifest,
-  LAYER_SIZE,
-  listTags,
-  sha256Digest,
-  removeWorkDir,
-  startRegistryUnderTest,
-  type RegistryUnderTest,
-} from './support.js';
+import { getManifest, LAYER_SIZE, listTags, sha256Digest, removeWorkDir, startRegistryUnderTest, type RegistryUnderTest } from './support.js';
 
 const skip = requireTools('podman', 'skopeo', 'umoci') || requireRoot('podman (rootful, vfs)');
 const REPO = 'e2e/podman';
@@ -34,12 +26,18 @@ describe('podman push and pull', { skip, timeout: 300_000 }, () => {
     run(
       'podman',
       [
-        '--storage-driver', 'vfs',
-        '--root', join(podmanDir, 'root'),
-        '--runroot', join(podmanDir, 'runroot'),
-        '--tmpdir', join(podmanDir, 'tmp'),
-        '--cgroup-manager', 'cgroupfs',
-        '--events-backend', 'file',
+        '--storage-driver',
+        'vfs',
+        '--root',
+        join(podmanDir, 'root'),
+        '--runroot',
+        join(podmanDir, 'runroot'),
+        '--tmpdir',
+        join(podmanDir, 'tmp'),
+        '--cgroup-manager',
+        'cgroupfs',
+        '--events-backend',
+        'file',
         ...args,
       ],
       { timeoutMs: 180_000, env: { ...process.env, REGISTRY_AUTH_FILE: join(podmanDir, 'auth.json') } },
@@ -47,18 +45,21 @@ describe('podman push and pull', { skip, timeout: 300_000 }, () => {
   const remoteRef = (tag: string) => `${reg!.host}/${REPO}:${tag}`;
   const step = <R>(fn: () => Promise<R>) => withLogsOnFailure(() => reg?.logFiles ?? [], fn);
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-e2e-podman-'));
-    podmanDir = join(work, 'podman');
-    await mkdir(join(podmanDir, 'tmp'), { recursive: true });
-    // A private, empty credentials file (podman insists that REGISTRY_AUTH_FILE exists).
-    await writeFile(join(podmanDir, 'auth.json'), '{"auths":{}}\n');
-    image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
-    const archive = join(work, 'image.docker.tar');
-    await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL_REF);
-    await podman(['load', '-i', archive]);
-    reg = await startRegistryUnderTest(join(work, 'registry'));
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-e2e-podman-'));
+      podmanDir = join(work, 'podman');
+      await mkdir(join(podmanDir, 'tmp'), { recursive: true });
+      // A private, empty credentials file (podman insists that REGISTRY_AUTH_FILE exists).
+      await writeFile(join(podmanDir, 'auth.json'), '{"auths":{}}\n');
+      image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
+      const archive = join(work, 'image.docker.tar');
+      await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL_REF);
+      await podman(['load', '-i', archive]);
+      reg = await startRegistryUnderTest(join(work, 'registry'));
+    },
+    { timeout: 180_000 },
+  );
 
   after(async () => {
     await reg?.close();

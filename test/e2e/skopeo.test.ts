@@ -13,17 +13,7 @@ import { join } from 'node:path';
 import { run, withLogsOnFailure } from '../helpers/exec.js';
 import { blobPath, buildTestImage, describeLayoutImage, type TestImage } from '../helpers/images.js';
 import { requireTools } from '../helpers/tools.js';
-import {
-  describeRecords,
-  getManifest,
-  LAYER_SIZE,
-  listTags,
-  sha256Digest,
-  removeWorkDir,
-  startRegistryUnderTest,
-  uploadRequests,
-  type RegistryUnderTest,
-} from './support.js';
+import { describeRecords, getManifest, LAYER_SIZE, listTags, sha256Digest, removeWorkDir, startRegistryUnderTest, uploadRequests, type RegistryUnderTest } from './support.js';
 
 const skip = requireTools('skopeo', 'umoci');
 const REPO = 'e2e/skopeo';
@@ -39,11 +29,14 @@ describe('skopeo push, inspect, list-tags, copy, pull, delete', { skip, timeout:
   const ref = (repo: string, tag: string) => `docker://${reg!.host}/${repo}:${tag}`;
   const step = <R>(fn: () => Promise<R>) => withLogsOnFailure(() => reg?.logFiles ?? [], fn);
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-e2e-skopeo-'));
-    image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
-    reg = await startRegistryUnderTest(join(work, 'registry'));
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-e2e-skopeo-'));
+      image = await buildTestImage(join(work, 'image'), { layers: 3, layerSizeBytes: LAYER_SIZE, tag: 'v1' });
+      reg = await startRegistryUnderTest(join(work, 'registry'));
+    },
+    { timeout: 180_000 },
+  );
 
   after(async () => {
     await reg?.close();
@@ -53,10 +46,7 @@ describe('skopeo push, inspect, list-tags, copy, pull, delete', { skip, timeout:
   test('skopeo copy oci: -> docker:// pushes the image unchanged', () =>
     step(async () => {
       const digestFile = join(work, 'pushed.digest');
-      await skopeo([
-        'copy', '--quiet', '--dest-tls-verify=false', '--digestfile', digestFile,
-        `oci:${image.layoutDir}:${image.tag}`, ref(REPO, 'v1'),
-      ]);
+      await skopeo(['copy', '--quiet', '--dest-tls-verify=false', '--digestfile', digestFile, `oci:${image.layoutDir}:${image.tag}`, ref(REPO, 'v1')]);
       assert.equal((await readFile(digestFile, 'utf8')).trim(), image.manifestDigest, 'digest skopeo reports for the push');
 
       const m = await getManifest(reg!.directUrl, REPO, 'v1');
@@ -69,7 +59,10 @@ describe('skopeo push, inspect, list-tags, copy, pull, delete', { skip, timeout:
       const patches = uploads.filter((r) => r.method === 'PATCH');
       const puts = uploads.filter((r) => r.method === 'PUT');
       assert.ok(patches.length >= image.layerDigests.length, `expected a PATCH per layer:\n${describeRecords(uploads)}`);
-      assert.ok(puts.every((r) => r.status === 201), `every upload PUT answered 201:\n${describeRecords(uploads)}`);
+      assert.ok(
+        puts.every((r) => r.status === 201),
+        `every upload PUT answered 201:\n${describeRecords(uploads)}`,
+      );
     }));
 
   test('skopeo inspect shows the digest and layers', () =>
@@ -116,12 +109,13 @@ describe('skopeo push, inspect, list-tags, copy, pull, delete', { skip, timeout:
       // sees. So: at least one mount, every mount skopeo asks for must succeed with 201 (202 would
       // mean the registry declined and the client has to upload), every layer mounted or uploaded.
       assert.ok(mounts.length >= 1, `skopeo asked to mount layers:\n${describeRecords(uploads)}`);
-      assert.ok(mounts.every((r) => r.status === 201), `each mount answered 201 Created:\n${describeRecords(uploads)}`);
+      assert.ok(
+        mounts.every((r) => r.status === 201),
+        `each mount answered 201 Created:\n${describeRecords(uploads)}`,
+      );
       const mounted = new Set(mounts.map((r) => new URL(r.url, 'http://x').searchParams.get('mount')));
       for (const d of image.layerDigests) {
-        const uploadedHere = uploads.some(
-          (r) => r.method === 'PUT' && r.status === 201 && new URL(r.url, 'http://x').searchParams.get('digest') === d,
-        );
+        const uploadedHere = uploads.some((r) => r.method === 'PUT' && r.status === 201 && new URL(r.url, 'http://x').searchParams.get('digest') === d);
         assert.ok(mounted.has(d) || uploadedHere, `layer ${d} was mounted or uploaded:\n${describeRecords(uploads)}`);
       }
       const uploadedBytes = uploads.filter((r) => r.method === 'PATCH' || r.method === 'PUT').reduce((s, r) => s + r.bodyBytes, 0);

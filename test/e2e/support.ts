@@ -49,10 +49,7 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-async function startRecordingProxy(
-  targetUrl: string,
-  wireLog: string,
-): Promise<{ url: string; host: string; records: WireRecord[]; close(): Promise<void> }> {
+async function startRecordingProxy(targetUrl: string, wireLog: string): Promise<{ url: string; host: string; records: WireRecord[]; close(): Promise<void> }> {
   const target = new URL(targetUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const records: WireRecord[] = [];
@@ -89,27 +86,24 @@ async function startRecordingProxy(
     delete headers.expect; // node's server already answered 100-continue
     delete headers.connection;
     delete headers['keep-alive'];
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
-      (up) => {
-        rec.status = up.statusCode ?? 0;
-        const outHeaders = { ...up.headers };
-        delete outHeaders.connection;
-        delete outHeaders['keep-alive'];
-        // A registry that builds absolute Locations from its own address would send clients around the proxy.
-        const loc = header(up.headers.location);
-        if (loc) {
-          rec.location = loc;
-          if (loc.startsWith(targetUrl)) outHeaders.location = proxyUrl + loc.slice(targetUrl.length);
-        }
-        res.writeHead(rec.status, up.statusMessage, outHeaders);
-        up.pipe(res);
-        up.on('error', (err) => {
-          rec.error = `upstream response: ${err.message}`;
-          res.destroy(err);
-        });
-      },
-    );
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (up) => {
+      rec.status = up.statusCode ?? 0;
+      const outHeaders = { ...up.headers };
+      delete outHeaders.connection;
+      delete outHeaders['keep-alive'];
+      // A registry that builds absolute Locations from its own address would send clients around the proxy.
+      const loc = header(up.headers.location);
+      if (loc) {
+        rec.location = loc;
+        if (loc.startsWith(targetUrl)) outHeaders.location = proxyUrl + loc.slice(targetUrl.length);
+      }
+      res.writeHead(rec.status, up.statusMessage, outHeaders);
+      up.pipe(res);
+      up.on('error', (err) => {
+        rec.error = `upstream response: ${err.message}`;
+        res.destroy(err);
+      });
+    });
     upstream.on('error', (err) => {
       rec.error = `upstream: ${err.message}`;
       if (!res.headersSent) {
@@ -240,11 +234,7 @@ export function uploadRequests(records: readonly WireRecord[], repo: string): Wi
 /** A compact dump of wire records for assertion messages. */
 export function describeRecords(records: readonly WireRecord[]): string {
   return records
-    .map(
-      (r) =>
-        `${r.method} ${r.url} -> ${r.status} (cl=${r.contentLength ?? '-'} te=${r.transferEncoding ?? '-'} ` +
-        `cr=${r.contentRange ?? '-'} body=${r.bodyBytes})`,
-    )
+    .map((r) => `${r.method} ${r.url} -> ${r.status} (cl=${r.contentLength ?? '-'} te=${r.transferEncoding ?? '-'} ` + `cr=${r.contentRange ?? '-'} body=${r.bodyBytes})`)
     .join('\n');
 }
 

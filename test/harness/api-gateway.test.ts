@@ -32,7 +32,11 @@ const ok = (result: unknown): InvokeOutcome => ({ kind: 'result', payload: JSON.
 
 function gateway(options: { authorize?: AuthorizeOption; model?: ApiModel } = {}) {
   const lambda = new StandIn();
-  const gw = new RestApiGateway(options.model ?? api, lambda, { region: names.region, accountId: names.accountId, ...(options.authorize !== undefined && { authorize: options.authorize }) });
+  const gw = new RestApiGateway(options.model ?? api, lambda, {
+    region: names.region,
+    accountId: names.accountId,
+    ...(options.authorize !== undefined && { authorize: options.authorize }),
+  });
   return { gw, lambda };
 }
 
@@ -54,9 +58,14 @@ const h = (r: GatewayResult, name: string) => headerValue(r.headers, name);
 const json = (r: GatewayResult) => JSON.parse(r.body.toString()) as { errors?: { code: string; message: string; detail: { requestId?: string } }[]; message?: string };
 const frontDoor = (extra: HeaderList = []): HeaderList => [['x-api-key', KEY], ['x-stowage-challenge', CHALLENGE], ['Authorization', 'Bearer t'], ...extra];
 
-test('an unmatched path or method gets the template\'s MISSING_AUTHENTICATION_TOKEN response: the spec\'s 404', async () => {
+test("an unmatched path or method gets the template's MISSING_AUTHENTICATION_TOKEN response: the spec's 404", async () => {
   const { gw, lambda } = gateway();
-  for (const [method, path] of [['GET', '/v2/a/b/c/d/e/f/manifests/x'], ['DELETE', '/v2/'], ['PATCH', '/v2/app/manifests/v1'], ['GET', '/nothing']] as const) {
+  for (const [method, path] of [
+    ['GET', '/v2/a/b/c/d/e/f/manifests/x'],
+    ['DELETE', '/v2/'],
+    ['PATCH', '/v2/app/manifests/v1'],
+    ['GET', '/nothing'],
+  ] as const) {
     const r = await call(gw, method, path, { headers: frontDoor() });
     assert.equal(r.status, 404, `${method} ${path}`);
     assert.equal(json(r).errors?.[0]?.code, 'NAME_UNKNOWN');
@@ -78,7 +87,7 @@ test('without the gateway response mapping, API Gateway\'s own 403 "Missing Auth
   assert.equal(h(r, 'content-type'), 'application/json');
 });
 
-test('a wrong stage is API Gateway\'s 403 Forbidden', async () => {
+test("a wrong stage is API Gateway's 403 Forbidden", async () => {
   const { gw } = gateway();
   const r = await call(gw, 'GET', '/v2/', { headers: frontDoor(), stage: 'prod' });
   assert.equal(r.status, 403);
@@ -87,12 +96,28 @@ test('a wrong stage is API Gateway\'s 403 Forbidden', async () => {
 
 test('placeholder authorizer: no Authorization is the 401 with the challenge the front door put in the request; any token passes', async () => {
   const { gw, lambda } = gateway();
-  const r = await call(gw, 'GET', '/v2/', { headers: [['x-api-key', KEY], ['x-stowage-challenge', CHALLENGE]] });
+  const r = await call(gw, 'GET', '/v2/', {
+    headers: [
+      ['x-api-key', KEY],
+      ['x-stowage-challenge', CHALLENGE],
+    ],
+  });
   assert.equal(r.status, 401);
   assert.equal(h(r, 'www-authenticate'), CHALLENGE, 'method.request.header.x-stowage-challenge mapped');
   assert.equal(json(r).errors?.[0]?.code, 'UNAUTHORIZED');
   assert.equal(h(r, 'cache-control'), 'no-store');
-  assert.equal((await call(gw, 'GET', '/v2/', { headers: [['x-api-key', KEY], ['Authorization', '   ']] })).status, 401, 'an empty identity source is missing');
+  assert.equal(
+    (
+      await call(gw, 'GET', '/v2/', {
+        headers: [
+          ['x-api-key', KEY],
+          ['Authorization', '   '],
+        ],
+      })
+    ).status,
+    401,
+    'an empty identity source is missing',
+  );
   assert.equal(lambda.events.length, 0);
   const passed = await call(gw, 'GET', '/v2/', { headers: frontDoor() });
   assert.equal(passed.status, 200);
@@ -106,7 +131,17 @@ test('the authorizer runs before the API key check; the token endpoint has no au
   assert.equal(noKey.status, 403, 'a token but no key: INVALID_API_KEY');
   assert.equal(json(noKey).errors?.[0]?.code, 'DENIED');
   assert.equal(h(noKey, 'x-amzn-errortype'), 'ForbiddenException');
-  assert.equal((await call(gw, 'GET', '/v2/', { headers: [['Authorization', 'Bearer t'], ['x-api-key', 'guessed']] })).status, 403);
+  assert.equal(
+    (
+      await call(gw, 'GET', '/v2/', {
+        headers: [
+          ['Authorization', 'Bearer t'],
+          ['x-api-key', 'guessed'],
+        ],
+      })
+    ).status,
+    403,
+  );
   assert.equal((await call(gw, 'GET', '/token?service=x')).status, 403, 'a direct call to /token without the key');
   assert.equal((await call(gw, 'GET', '/token?service=x', { headers: [['x-api-key', KEY]] })).status, 200);
 });
@@ -146,7 +181,14 @@ test('the event: public path without stage, stage only in requestContext.path, r
   const { gw, lambda } = gateway({ authorize: 'none' });
   const body = Buffer.from([0, 1, 2, 255]);
   await call(gw, 'PATCH', '/v2/team/app/blobs/uploads/u%2D1?a=1&tag=x&tag=y', {
-    headers: frontDoor([['Content-Type', 'application/octet-stream'], ['Content-Length', '4'], ['X-Multi', 'one'], ['X-Multi', 'two'], ['X-Forwarded-For', '198.51.100.7'], ['Connection', 'keep-alive']]),
+    headers: frontDoor([
+      ['Content-Type', 'application/octet-stream'],
+      ['Content-Length', '4'],
+      ['X-Multi', 'one'],
+      ['X-Multi', 'two'],
+      ['X-Forwarded-For', '198.51.100.7'],
+      ['Connection', 'keep-alive'],
+    ]),
     body,
   });
   const e = lambda.events[0]!;
@@ -200,7 +242,7 @@ test('response headers API Gateway renames or drops; its own Content-Length, Con
   assert.equal(h(r, 'x-amzn-remapped-www-authenticate'), 'Bearer realm="x"');
   assert.equal(h(r, 'www-authenticate'), undefined);
   assert.equal(h(r, 'x-amzn-remapped-content-length'), '7143');
-  assert.equal(h(r, 'content-length'), '7', 'API Gateway\'s own, from the decoded body');
+  assert.equal(h(r, 'content-length'), '7', "API Gateway's own, from the decoded body");
   assert.equal(h(r, 'x-amzn-remapped-date'), 'Tue, 01 Oct 2026 00:00:00 GMT');
   assert.notEqual(h(r, 'date'), 'Tue, 01 Oct 2026 00:00:00 GMT');
   for (const name of ['server', 'authorization', 'connection']) assert.ok(h(r, `x-amzn-remapped-${name}`) && h(r, name) === undefined, name);
@@ -214,11 +256,11 @@ test('response headers API Gateway renames or drops; its own Content-Length, Con
 
   lambda.answer = () => ok({ statusCode: 200, multiValueHeaders: { 'content-length': ['42'], 'content-type': ['application/json'] }, body: '' });
   const head = await call(gw, 'HEAD', '/v2/', { headers: frontDoor() });
-  assert.equal(h(head, 'content-length'), '0', 'a HEAD\'s Content-Length is the empty body\'s');
+  assert.equal(h(head, 'content-length'), '0', "a HEAD's Content-Length is the empty body's");
   assert.equal(h(head, 'x-amzn-remapped-content-length'), '42', 'the edge function restores this one');
 });
 
-test('limits: 10 MB at the gateway front (plain text), 6 MB of event (REQUEST_TOO_LARGE: the stack\'s 413 naming the limits)', async () => {
+test("limits: 10 MB at the gateway front (plain text), 6 MB of event (REQUEST_TOO_LARGE: the stack's 413 naming the limits)", async () => {
   const { gw, lambda } = gateway({ authorize: 'none' });
   const huge = await call(gw, 'PATCH', '/v2/app/blobs/uploads/u', { headers: frontDoor(), body: Buffer.alloc(API_BODY_LIMIT + 1) });
   assert.equal(huge.status, 413);

@@ -203,7 +203,12 @@ export class RestApiGateway {
     const payload = JSON.stringify(event);
     if (Buffer.byteLength(payload) > LAMBDA_REQUEST_LIMIT) return fail('REQUEST_TOO_LARGE', match.pathParameters);
 
-    const outcome = await this.runtime.invoke(methodModel.functionId, payload, requestId, Math.min(this.options.integrationTimeoutMs ?? methodModel.integrationTimeoutMs, methodModel.integrationTimeoutMs));
+    const outcome = await this.runtime.invoke(
+      methodModel.functionId,
+      payload,
+      requestId,
+      Math.min(this.options.integrationTimeoutMs ?? methodModel.integrationTimeoutMs, methodModel.integrationTimeoutMs),
+    );
     const result = this.translate(outcome, req.headers);
     if (result === 'timeout') return fail('INTEGRATION_TIMEOUT', match.pathParameters);
     if (result === 'failed') return fail('INTEGRATION_FAILURE', match.pathParameters, { status: 502 });
@@ -219,7 +224,8 @@ export class RestApiGateway {
     const hook = this.options.authorize;
     const authorizer = method.authorizer;
     if (method.authorizationType === 'NONE' || !authorizer || hook === 'none') return { kind: 'allowed' };
-    if (method.authorizationType === 'AWS_IAM') throw new Error(`harness: ${method.httpMethod} ${method.resourcePath} uses AWS_IAM authorization, which the harness does not emulate`);
+    if (method.authorizationType === 'AWS_IAM')
+      throw new Error(`harness: ${method.httpMethod} ${method.resourcePath} uses AWS_IAM authorization, which the harness does not emulate`);
     const identity = authorizer.identitySources.map((source) => {
       const m = /^method\.request\.header\.(.+)$/.exec(source);
       if (!m) throw new Error(`harness: authorizer ${authorizer.name} reads ${source}; only header identity sources are supported`);
@@ -231,7 +237,12 @@ export class RestApiGateway {
     let result: AuthorizerResult;
     try {
       const { body: _body, isBase64Encoded: _b64, ...event } = buildProxyEvent({ ...eventInput, body: Buffer.alloc(0) });
-      result = await hook({ authorizer, method: { httpMethod: method.httpMethod, resourcePath: method.resourcePath, scopes: method.scopes, ...(method.operationName && { operationName: method.operationName }) }, identity, event });
+      result = await hook({
+        authorizer,
+        method: { httpMethod: method.httpMethod, resourcePath: method.resourcePath, scopes: method.scopes, ...(method.operationName && { operationName: method.operationName }) },
+        identity,
+        event,
+      });
     } catch {
       return { kind: 'refused', type: 'AUTHORIZER_FAILURE' };
     }

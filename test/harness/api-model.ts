@@ -104,7 +104,10 @@ export function readApiModel(template: CfnTemplate, names: LocalNames): ApiModel
   const [apiId, api] = only(resourcesOfType(template, 'AWS::ApiGateway::RestApi'), 'AWS::ApiGateway::RestApi');
   const props = api.Properties ?? {};
   const ofApi = (r: CfnResource) => referencedId(r.Properties?.RestApiId) === apiId;
-  const [, stage] = only(resourcesOfType(template, 'AWS::ApiGateway::Stage').filter(([, r]) => ofApi(r)), 'stage of the REST API');
+  const [, stage] = only(
+    resourcesOfType(template, 'AWS::ApiGateway::Stage').filter(([, r]) => ofApi(r)),
+    'stage of the REST API',
+  );
   const stageName = resolveString(stage.Properties?.StageName, names.resolver, 'Stage.StageName');
   const stageLogicalId = resourcesOfType(template, 'AWS::ApiGateway::Stage').find(([, r]) => r === stage)?.[0] as string;
 
@@ -169,7 +172,8 @@ export function readApiModel(template: CfnTemplate, names: LocalNames): ApiModel
     const node = nodes.get(parentKey(p.ResourceId));
     if (!node) throw new Error(`harness: method ${id} is on an unknown resource`);
     const integration = (p.Integration ?? {}) as Record<string, unknown>;
-    if (integration.Type !== 'AWS_PROXY') throw new Error(`harness: method ${p.HttpMethod} ${node.path} has a ${String(integration.Type)} integration; the harness runs AWS_PROXY (Lambda proxy) only`);
+    if (integration.Type !== 'AWS_PROXY')
+      throw new Error(`harness: method ${p.HttpMethod} ${node.path} has a ${String(integration.Type)} integration; the harness runs AWS_PROXY (Lambda proxy) only`);
     const functionId = functionIn(integration.Uri, template);
     if (!functionId) throw new Error(`harness: method ${p.HttpMethod} ${node.path} integrates no Lambda function`);
     const authorizerId = referencedId(p.AuthorizerId);
@@ -204,7 +208,8 @@ export function readApiModel(template: CfnTemplate, names: LocalNames): ApiModel
       headers[m[1] as string] = resolveString(value, names.resolver, `${id}.ResponseParameters.${key}`);
     }
     const templates: Record<string, string> = {};
-    for (const [type, body] of Object.entries((p.ResponseTemplates ?? {}) as Record<string, unknown>)) templates[type] = resolveString(body, names.resolver, `${id}.ResponseTemplates`);
+    for (const [type, body] of Object.entries((p.ResponseTemplates ?? {}) as Record<string, unknown>))
+      templates[type] = resolveString(body, names.resolver, `${id}.ResponseTemplates`);
     gatewayResponses.set(String(p.ResponseType), {
       type: String(p.ResponseType),
       ...(p.StatusCode !== undefined && { statusCode: Number(p.StatusCode) }),

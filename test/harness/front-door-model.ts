@@ -119,10 +119,14 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
       viewerRequestCode = String(fn.Properties?.FunctionCode);
     }
     const edge = (b.LambdaFunctionAssociations ?? []) as Record<string, unknown>[];
-    for (const e of edge) if (e.EventType !== 'origin-response') throw new Error(`harness: behaviour ${pathPattern} has a ${String(e.EventType)} Lambda@Edge function; only the origin-response header restore is emulated`);
+    for (const e of edge)
+      if (e.EventType !== 'origin-response')
+        throw new Error(`harness: behaviour ${pathPattern} has a ${String(e.EventType)} Lambda@Edge function; only the origin-response header restore is emulated`);
     const policyId = String(resolveValue(b.OriginRequestPolicyId ?? '', names.resolver, `${pathPattern}.OriginRequestPolicyId`));
     const cachePolicy = template.Resources[referencedId(b.CachePolicyId) ?? ''];
-    const keyHeaders = (((cachePolicy?.Properties?.CachePolicyConfig as Record<string, unknown> | undefined)?.ParametersInCacheKeyAndForwardedToOrigin as Record<string, unknown> | undefined)?.HeadersConfig ?? {}) as {
+    const keyHeaders = ((
+      (cachePolicy?.Properties?.CachePolicyConfig as Record<string, unknown> | undefined)?.ParametersInCacheKeyAndForwardedToOrigin as Record<string, unknown> | undefined
+    )?.HeadersConfig ?? {}) as {
       HeaderBehavior?: string;
       Headers?: string[];
     };
@@ -148,7 +152,9 @@ function loadBalancerBehind(template: CfnTemplate, vpcOriginId: string): Pick<Ex
   const listeners = resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::Listener').filter(([, r]) => referencedId(r.Properties?.LoadBalancerArn) === lbId);
   if (!lbId || listeners.length !== 1) throw new Error(`harness: VPC origin ${vpcOriginId} should lead to one load balancer listener`);
   const [listenerId, listener] = listeners[0] as [string, { Properties?: Record<string, unknown> }];
-  const fixed = ((listener.Properties?.DefaultActions ?? []) as Record<string, unknown>[]).find((a) => a.Type === 'fixed-response')?.FixedResponseConfig as Record<string, unknown> | undefined;
+  const fixed = ((listener.Properties?.DefaultActions ?? []) as Record<string, unknown>[]).find((a) => a.Type === 'fixed-response')?.FixedResponseConfig as
+    | Record<string, unknown>
+    | undefined;
   if (!fixed) throw new Error('harness: the upload load balancer listener should answer unmatched paths with a fixed response');
   const rules: LoadBalancerRule[] = [];
   let targetGroup: string | undefined;
@@ -165,7 +171,9 @@ function loadBalancerBehind(template: CfnTemplate, vpcOriginId: string): Pick<Ex
   }
   rules.sort((a, b) => a.priority - b.priority);
   const tg = template.Resources[targetGroup ?? ''];
-  const services = resourcesOfType(template, 'AWS::ECS::Service').filter(([, s]) => ((s.Properties?.LoadBalancers ?? []) as Record<string, unknown>[]).some((l) => referencedId(l.TargetGroupArn) === targetGroup));
+  const services = resourcesOfType(template, 'AWS::ECS::Service').filter(([, s]) =>
+    ((s.Properties?.LoadBalancers ?? []) as Record<string, unknown>[]).some((l) => referencedId(l.TargetGroupArn) === targetGroup),
+  );
   if (!tg || services.length !== 1) throw new Error('harness: the upload target group should have one ECS service');
   const [, service] = services[0] as [string, { Properties?: Record<string, unknown> }];
   const binding = ((service.Properties?.LoadBalancers ?? []) as Record<string, unknown>[]).find((l) => referencedId(l.TargetGroupArn) === targetGroup) as Record<string, unknown>;

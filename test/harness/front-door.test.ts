@@ -17,7 +17,10 @@ import type { InvokeOutcome, LambdaInvoker } from './lambda-runtime.js';
 
 const models = stackModels();
 const events: APIGatewayProxyEvent[] = [];
-let answer: () => InvokeOutcome = () => ({ kind: 'result', payload: JSON.stringify({ statusCode: 200, multiValueHeaders: { 'Content-Type': ['application/json'], 'Content-Length': ['2'] }, body: '{}' }) });
+let answer: () => InvokeOutcome = () => ({
+  kind: 'result',
+  payload: JSON.stringify({ statusCode: 200, multiValueHeaders: { 'Content-Type': ['application/json'], 'Content-Length': ['2'] }, body: '{}' }),
+});
 const lambda: LambdaInvoker = {
   async invoke(_id, event) {
     events.push(JSON.parse(event) as APIGatewayProxyEvent);
@@ -64,8 +67,11 @@ test('behaviours: the upload pattern goes to the upload service, everything else
   assert.equal(api.originResponseEdge, true);
   assert.equal(api.originRequestPolicy, 'AllViewerExceptHostHeader');
   assert.equal(api.origin.kind === 'api' && api.origin.originPath, '/registry');
-  assert.equal(api.viewerRequestCode, viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key' }), 'the template holds lib/edge\'s function source');
-  assert.ok(models.frontDoor.behaviors.every((b) => b.forwardsAuthorization), 'both cache policies key on Authorization, so it is forwarded');
+  assert.equal(api.viewerRequestCode, viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key' }), "the template holds lib/edge's function source");
+  assert.ok(
+    models.frontDoor.behaviors.every((b) => b.forwardsAuthorization),
+    'both cache policies key on Authorization, so it is forwarded',
+  );
 });
 
 test('what reaches the Lambda: API key from the origin header, Host of the API, client address, challenge, forwarded-for', async () => {
@@ -74,7 +80,7 @@ test('what reaches the Lambda: API key from the origin header, Host of the API, 
   assert.equal(res.status, 200);
   const e = events[0]!;
   const port = new URL(url).port;
-  assert.equal(e.headers['x-api-key'], [...models.api.apiKeys][0], 'the viewer\'s x-api-key is replaced by the origin header');
+  assert.equal(e.headers['x-api-key'], [...models.api.apiKeys][0], "the viewer's x-api-key is replaced by the origin header");
   assert.equal(e.headers.Host, `${models.api.apiId}.execute-api.eu-west-1.amazonaws.com`);
   assert.equal(e.headers['x-stowage-client-address'], '127.0.0.1', 'set by the function from the viewer address, whatever the viewer sent');
   assert.equal(e.headers['x-stowage-public-host'], `127.0.0.1:${port}`);
@@ -87,12 +93,12 @@ test('what reaches the Lambda: API key from the origin header, Host of the API, 
   assert.ok(res.headers.get('via')?.includes('CloudFront'));
 });
 
-test('the gateway\'s 401 reaches the client with the localized challenge', async () => {
+test("the gateway's 401 reaches the client with the localized challenge", async () => {
   const res = await fetch(`${url}/v2/team/app/manifests/v1`, { method: 'PUT', body: '{}' });
   assert.equal(res.status, 401);
   const port = new URL(url).port;
   assert.equal(res.headers.get('www-authenticate'), `Bearer realm="http://127.0.0.1:${port}/token",service="127.0.0.1:${port}",scope="repository:team/app:pull,push"`);
-  assert.equal((await res.json() as { errors: { code: string }[] }).errors[0]?.code, 'UNAUTHORIZED');
+  assert.equal(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'UNAUTHORIZED');
 });
 
 test('the Lambda@Edge step restores Content-Length on HEAD and WWW-Authenticate; GET keeps the renamed copy', async () => {
@@ -107,7 +113,7 @@ test('the Lambda@Edge step restores Content-Length on HEAD and WWW-Authenticate;
   assert.equal(get.headers.get('x-amzn-remapped-content-length'), '7143');
 });
 
-test('uploads go to the upload service, unrenamed, with the load balancer\'s forwarding headers and no API key', async () => {
+test("uploads go to the upload service, unrenamed, with the load balancer's forwarding headers and no API key", async () => {
   uploads.length = 0;
   const res = await fetch(`${url}/v2/app/blobs/uploads/`, { method: 'POST', headers: { authorization: 'Bearer t' } });
   assert.equal(res.status, 202);
@@ -120,7 +126,10 @@ test('uploads go to the upload service, unrenamed, with the load balancer\'s for
   assert.equal(seen.headers.authorization, 'Bearer t');
   assert.match(String(seen.headers.host), /\.elb\.amazonaws\.com$/);
   const { method, uri, behavior, origin, status } = frontDoor.records.at(-1)!;
-  assert.deepEqual({ method, uri, behavior, origin, status }, { method: 'POST', uri: '/v2/app/blobs/uploads/', behavior: '/v2/*/blobs/uploads/*', origin: 'upload-service', status: 202 });
+  assert.deepEqual(
+    { method, uri, behavior, origin, status },
+    { method: 'POST', uri: '/v2/app/blobs/uploads/', behavior: '/v2/*/blobs/uploads/*', origin: 'upload-service', status: 202 },
+  );
 });
 
 test('a streamed upload body reaches the upload service whole', async () => {
@@ -141,7 +150,7 @@ test('a streamed upload body reaches the upload service whole', async () => {
   assert.equal(frontDoor.records.at(-1)?.chunked, true);
 });
 
-test('an upload service that does not answer within the origin read timeout is CloudFront\'s 504', async () => {
+test("an upload service that does not answer within the origin read timeout is CloudFront's 504", async () => {
   slowUploads = true;
   try {
     const res = await fetch(`${url}/v2/app/blobs/uploads/u1?digest=sha256:x`, { method: 'PUT', body: 'abc' });
@@ -152,7 +161,7 @@ test('an upload service that does not answer within the origin read timeout is C
   }
 });
 
-test('a cache policy that does not key on Authorization means the API never sees it: the gateway\'s 401', async () => {
+test("a cache policy that does not key on Authorization means the API never sees it: the gateway's 401", async () => {
   const model = { behaviors: models.frontDoor.behaviors.map((b) => ({ ...b, forwardsAuthorization: false })) };
   const door = new FrontDoor({ model, originResponse: originResponse as (e: unknown) => Promise<unknown> });
   const base = await door.listen();

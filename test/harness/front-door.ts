@@ -33,7 +33,6 @@ import { localizePublicHost, PUBLIC_HOST_STAND_IN } from './local-names.js';
 
 export const CLOUDFRONT_EDGE_ADDRESS = '192.0.2.1';
 
-
 export type OriginResponseHandler = (event: unknown) => Promise<unknown>;
 
 export interface FrontDoorRecord {
@@ -67,7 +66,13 @@ export interface FrontDoorOrigins {
 /** CloudFront (and ALB) path patterns: `*` any run of characters, `?` one; case-sensitive. */
 export function pathPatternMatches(pattern: string, path: string): boolean {
   const p = pattern.startsWith('/') || pattern === '*' ? pattern : `/${pattern}`;
-  const regex = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const regex = new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
   return regex.test(path);
 }
 
@@ -229,7 +234,8 @@ export class FrontDoor {
       }
       let status = result.status;
       let responseHeaders = result.headers;
-      if (behavior.originResponseEdge) ({ status, headers: responseHeaders } = await this.originResponse(method, uri, query, originHeaders, status, responseHeaders, viewerIp, requestId));
+      if (behavior.originResponseEdge)
+        ({ status, headers: responseHeaders } = await this.originResponse(method, uri, query, originHeaders, status, responseHeaders, viewerIp, requestId));
       record('api', status);
       this.respond(res, status, responseHeaders, requestId, !result.bodyConsumed);
       res.end(result.body);
@@ -279,12 +285,7 @@ export class FrontDoor {
     if (behavior.originRequestPolicy !== 'AllViewer') out = [...withoutHeaders(out, ['host']), ['Host', origin.domainName]];
     const forwardedFor = out.filter(([n]) => n.toLowerCase() === 'x-forwarded-for').map(([, v]) => v);
     out = withoutHeaders(out, ['x-forwarded-for']);
-    out.push(
-      ...origin.customHeaders,
-      ['X-Forwarded-For', [...forwardedFor, viewerIp].join(', ')],
-      ['Via', `1.1 ${this.edgeHost} (CloudFront)`],
-      ['X-Amz-Cf-Id', requestId],
-    );
+    out.push(...origin.customHeaders, ['X-Forwarded-For', [...forwardedFor, viewerIp].join(', ')], ['Via', `1.1 ${this.edgeHost} (CloudFront)`], ['X-Amz-Cf-Id', requestId]);
     return out;
   }
 
@@ -315,7 +316,12 @@ export class FrontDoor {
 
   private respond(res: ServerResponse, status: number, headers: HeaderList, requestId: string, close: boolean): void {
     const out = withoutHeaders(headers, HOP_BY_HOP);
-    out.push(['Via', `1.1 ${this.edgeHost} (CloudFront)`], ['X-Cache', status >= 400 ? 'Error from cloudfront' : 'Miss from cloudfront'], ['X-Amz-Cf-Pop', 'HARNESS1'], ['X-Amz-Cf-Id', requestId]);
+    out.push(
+      ['Via', `1.1 ${this.edgeHost} (CloudFront)`],
+      ['X-Cache', status >= 400 ? 'Error from cloudfront' : 'Miss from cloudfront'],
+      ['X-Amz-Cf-Pop', 'HARNESS1'],
+      ['X-Amz-Cf-Id', requestId],
+    );
     if (close) out.push(['Connection', 'close']);
     res.writeHead(status, toOutgoing(out));
   }
@@ -342,7 +348,17 @@ export class FrontDoor {
     if (!origin.rules.some((r) => r.pathPatterns.some((p) => pathPatternMatches(p, uri)))) {
       const d = origin.defaultResponse;
       record('load-balancer', d.status);
-      this.respond(res, d.status, [['Content-Type', d.contentType], ['Content-Length', String(Buffer.byteLength(d.body))], ['Server', 'awselb/2.0']], requestId, !req.complete);
+      this.respond(
+        res,
+        d.status,
+        [
+          ['Content-Type', d.contentType],
+          ['Content-Length', String(Buffer.byteLength(d.body))],
+          ['Server', 'awselb/2.0'],
+        ],
+        requestId,
+        !req.complete,
+      );
       res.end(d.body);
       req.resume();
       return;

@@ -125,12 +125,7 @@ export function containerEnvironment(
   return env;
 }
 
-function functionSpecs(
-  s: SynthesizedStack,
-  api: ApiModel,
-  resolve: (value: unknown, where: string) => string,
-  overrides: Record<string, string | null>,
-): RuntimeFunctionSpec[] {
+function functionSpecs(s: SynthesizedStack, api: ApiModel, resolve: (value: unknown, where: string) => string, overrides: Record<string, string | null>): RuntimeFunctionSpec[] {
   const ids = [...new Set(api.methods.map((m) => m.functionId))];
   return ids.map((id) => {
     const props = s.template.Resources[id]?.Properties ?? {};
@@ -229,9 +224,14 @@ export async function startLambdaHarness(options: LambdaHarnessOptions = {}): Pr
     cleanups.push(() => stage.close());
     frontDoor.attach({ gateway, ...(upload && { uploadServiceUrl: upload.url }) });
 
-    const apiKey = frontDoorModel.behaviors.map((b) => b.origin).find((o) => o.kind === 'api')?.customHeaders.find(([n]) => n.toLowerCase() === 'x-api-key')?.[1] ?? '';
+    const apiKey =
+      frontDoorModel.behaviors
+        .map((b) => b.origin)
+        .find((o) => o.kind === 'api')
+        ?.customHeaders.find(([n]) => n.toLowerCase() === 'x-api-key')?.[1] ?? '';
     const problems = [...(upload?.problems ?? [])];
-    if (options.authorize === undefined) problems.push('authorizers are PLACEHOLDERS: any non-empty Authorization header passes unverified (pass an `authorize` hook to verify tokens)');
+    if (options.authorize === undefined)
+      problems.push('authorizers are PLACEHOLDERS: any non-empty Authorization header passes unverified (pass an `authorize` hook to verify tokens)');
     for (const p of problems) process.stderr.write(`harness: ${p}\n`);
 
     return {

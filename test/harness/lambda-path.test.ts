@@ -31,7 +31,12 @@ after(async () => {
 });
 
 /** A request whose answer may come before its body is all sent (node's fetch would fail on that). */
-function send(method: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function send(
+  method: string,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((resolve, reject) => {
     const r = request(`${h.url}${path}`, { method, headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length), ...headers } }, (res) => {
       let text = '';
@@ -86,7 +91,7 @@ test('a chunked push in Lambda-sized chunks lands; GET and HEAD of the blob are 
   assert.ok(pulled.equals(data), 'following the redirect gives the bytes');
 });
 
-test('limits: one byte over the Lambda\'s limit is its own 413; a 5 MiB chunk the gateway\'s 413 naming both limits; over 10 MB API Gateway\'s', async () => {
+test("limits: one byte over the Lambda's limit is its own 413; a 5 MiB chunk the gateway's 413 naming both limits; over 10 MB API Gateway's", async () => {
   const repo = 'off/limits';
   const location = await startUpload(repo);
   const lambda413 = await send('PATCH', location, Buffer.alloc(LAMBDA_MAX_BODY_BYTES + 1), { 'content-range': `0-${LAMBDA_MAX_BODY_BYTES}` });
@@ -104,13 +109,18 @@ test('limits: one byte over the Lambda\'s limit is its own 413; a 5 MiB chunk th
   assert.equal(still.headers.get('range'), '0-0');
 });
 
-test('manifests: HEAD carries the manifest\'s size (restored by the edge step); tag pages link from the public path', async () => {
+test("manifests: HEAD carries the manifest's size (restored by the edge step); tag pages link from the public path", async () => {
   const repo = 'off/images';
   const config = Buffer.from('{}');
   const loc = await startUpload(repo);
   assert.equal((await send('PUT', `${loc}?digest=${sha256(config)}`, config)).status, 201);
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length }, layers: [] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [],
+    }),
   );
   for (const tag of ['a', 'b', 'c']) {
     const put = await send('PUT', `/v2/${repo}/manifests/${tag}`, manifest, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });

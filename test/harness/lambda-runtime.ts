@@ -22,10 +22,7 @@ export interface RuntimeFunctionSpec {
   env: Record<string, string>;
 }
 
-export type InvokeOutcome =
-  | { kind: 'result'; payload: string }
-  | { kind: 'error'; errorType: string; errorMessage: string; stack?: string }
-  | { kind: 'timeout' };
+export type InvokeOutcome = { kind: 'result'; payload: string } | { kind: 'error'; errorType: string; errorMessage: string; stack?: string } | { kind: 'timeout' };
 
 /** What API Gateway needs of Lambda: a synchronous invoke (tests substitute their own). */
 export interface LambdaInvoker {
@@ -111,7 +108,11 @@ export class LambdaRuntime implements LambdaInvoker {
       const done = pending.get(msg.invocationId);
       if (!done) return; // timed out already
       pending.delete(msg.invocationId);
-      done(msg.kind === 'result' ? { kind: 'result', payload: msg.payload } : { kind: 'error', errorType: msg.errorType, errorMessage: msg.errorMessage, ...(msg.stack && { stack: msg.stack }) });
+      done(
+        msg.kind === 'result'
+          ? { kind: 'result', payload: msg.payload }
+          : { kind: 'error', errorType: msg.errorType, errorMessage: msg.errorMessage, ...(msg.stack && { stack: msg.stack }) },
+      );
     });
     const fail = (err: Error) => {
       this.containers.delete(key);

@@ -69,7 +69,13 @@ parentPort?.on('message', (msg: ToWorker) => {
       parentPort?.postMessage({ kind: 'result', invocationId: msg.invocationId, payload: JSON.stringify(result ?? null) } satisfies FromWorker);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      parentPort?.postMessage({ kind: 'error', invocationId: msg.invocationId, errorType: e.name, errorMessage: e.message, ...(e.stack && { stack: e.stack }) } satisfies FromWorker);
+      parentPort?.postMessage({
+        kind: 'error',
+        invocationId: msg.invocationId,
+        errorType: e.name,
+        errorMessage: e.message,
+        ...(e.stack && { stack: e.stack }),
+      } satisfies FromWorker);
     }
   })();
 });

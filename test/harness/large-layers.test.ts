@@ -27,20 +27,31 @@ describe('200 MiB layers through the front door land via the upload service', { 
   let dockerd: RunningDockerd | undefined;
   let containerd: RunningContainerd | undefined;
   let image: TestImage;
-  const logs = () => [join(work, 'harness', 'lambda.log'), join(work, 'harness', 'upload-service.log'), ...(dockerd ? [dockerd.logFile] : []), ...(containerd ? [containerd.logFile] : [])];
+  const logs = () => [
+    join(work, 'harness', 'lambda.log'),
+    join(work, 'harness', 'upload-service.log'),
+    ...(dockerd ? [dockerd.logFile] : []),
+    ...(containerd ? [containerd.logFile] : []),
+  ];
   const step = <T>(fn: () => Promise<T>) => withLogsOnFailure(logs, fn);
   const uploads = (repo: string): FrontDoorRecord[] => h.frontDoor.records.filter((r) => r.uri.startsWith(`/v2/${repo}/blobs/uploads/`));
-  const describeUploads = (repo: string) => uploads(repo).map((r) => `${r.method} ${r.uri} -> ${r.origin} ${r.status} (cl=${r.contentLength ?? '-'} chunked=${r.chunked ?? false} bytes=${r.bodyBytes ?? '-'})`).join('\n');
+  const describeUploads = (repo: string) =>
+    uploads(repo)
+      .map((r) => `${r.method} ${r.uri} -> ${r.origin} ${r.status} (cl=${r.contentLength ?? '-'} chunked=${r.chunked ?? false} bytes=${r.bodyBytes ?? '-'})`)
+      .join('\n');
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-large-layers-'));
-    image = await buildTestImage(join(work, 'image'), { layers: 1, layerSizeBytes: LAYER, tag: 'v1' });
-    await ociLayoutToDockerArchive(image.layoutDir, 'v1', join(work, 'image.docker.tar'), 'large/src:v1');
-    await tarOciLayout(image.layoutDir, join(work, 'image.oci.tar'));
-    h = await startLambdaBackend({ dataDir: join(work, 'harness') });
-    dockerd = await startDockerd(join(work, 'dockerd'));
-    containerd = await startContainerd(join(work, 'containerd'));
-  }, { timeout: 420_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-large-layers-'));
+      image = await buildTestImage(join(work, 'image'), { layers: 1, layerSizeBytes: LAYER, tag: 'v1' });
+      await ociLayoutToDockerArchive(image.layoutDir, 'v1', join(work, 'image.docker.tar'), 'large/src:v1');
+      await tarOciLayout(image.layoutDir, join(work, 'image.oci.tar'));
+      h = await startLambdaBackend({ dataDir: join(work, 'harness') });
+      dockerd = await startDockerd(join(work, 'dockerd'));
+      containerd = await startContainerd(join(work, 'containerd'));
+    },
+    { timeout: 420_000 },
+  );
 
   after(async () => {
     try {
@@ -65,7 +76,10 @@ describe('200 MiB layers through the front door land via the upload service', { 
       assert.equal(patches.length, 1, `one streamed PATCH carried the layer:\n${describeUploads('large/docker')}`);
       assert.equal(patches[0]?.origin, 'upload-service');
       assert.equal(patches[0]?.status, 202);
-      assert.ok(uploads('large/docker').every((r) => r.origin === 'upload-service' && r.status < 300), describeUploads('large/docker'));
+      assert.ok(
+        uploads('large/docker').every((r) => r.origin === 'upload-service' && r.status < 300),
+        describeUploads('large/docker'),
+      );
 
       await docker(['rmi', 'large/src:v1', ref]);
       const pulled = await docker(['pull', ref]);

@@ -46,7 +46,13 @@ export function localNames(template: CfnTemplate, region: string): LocalNames {
     const props = r.Properties ?? {};
     switch (r.Type) {
       case 'AWS::S3::Bucket': {
-        const name = typeof props.BucketName === 'string' ? props.BucketName : `harness-${id.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 40)}-${short(id, 6)}`;
+        const name =
+          typeof props.BucketName === 'string'
+            ? props.BucketName
+            : `harness-${id
+                .toLowerCase()
+                .replace(/[^a-z0-9-]/g, '')
+                .slice(0, 40)}-${short(id, 6)}`;
         buckets.set(id, name);
         refs.set(id, name);
         break;

@@ -11,7 +11,7 @@ const route = (path: string) => {
   return m && { resource: m.resource.path, params: m.pathParameters };
 };
 
-test('the tree is the template\'s: every route at depths 1..5, the token endpoint, nothing else', () => {
+test("the tree is the template's: every route at depths 1..5, the token endpoint, nothing else", () => {
   const all = api.methods.map((m) => `${m.httpMethod} ${m.resourcePath}`);
   assert.ok(all.includes('GET /v2'));
   assert.ok(all.includes('HEAD /v2/{n1}/{n2}/{n3}/{n4}/{n5}/manifests/{reference}'));
@@ -53,7 +53,15 @@ test('unroutable paths: deeper than the generated depth, empty segments, unknown
 
 /** A tree with a greedy variable: /files/{proxy+} beside /files/special. */
 function greedyTree(): ResourceNode {
-  const node = (path: string, pathPart: string, extra: Partial<ResourceNode> = {}): ResourceNode => ({ logicalId: path, path, pathPart, literal: new Map(), greedy: false, methods: new Map(), ...extra });
+  const node = (path: string, pathPart: string, extra: Partial<ResourceNode> = {}): ResourceNode => ({
+    logicalId: path,
+    path,
+    pathPart,
+    literal: new Map(),
+    greedy: false,
+    methods: new Map(),
+    ...extra,
+  });
   const root = node('/', '');
   const files = node('/files', 'files');
   const proxy = node('/files/{proxy+}', '{proxy+}', { greedy: true, parameter: 'proxy' });

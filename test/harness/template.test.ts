@@ -14,7 +14,7 @@ import { serveConfigProblem } from './upload-service.js';
 const models = stackModels();
 const { api, names, synthesized } = models;
 
-test('every method integrates a function whose source is its operation\'s lambdas/ entry, compiled in dist/', () => {
+test("every method integrates a function whose source is its operation's lambdas/ entry, compiled in dist/", () => {
   const seen = new Set<string>();
   for (const m of api.methods) {
     const source = synthesized.functionSource(m.functionId);
@@ -26,7 +26,7 @@ test('every method integrates a function whose source is its operation\'s lambda
   assert.equal(seen.size, 17, 'sixteen operations and the token endpoint');
 });
 
-test('a function\'s environment: the template\'s, with the bucket and table the harness creates, and overrides', () => {
+test("a function's environment: the template's, with the bucket and table the harness creates, and overrides", () => {
   const fn = api.methods.find((m) => m.operationName === 'putManifest')!;
   const variables = synthesized.template.Resources[fn.functionId]?.Properties?.Environment as { Variables: Record<string, unknown> };
   const env = containerEnvironment(variables.Variables, { STOWAGE_AUTH: 'none', STOWAGE_POLICY_DOCUMENT: null, EXTRA: '1' }, (v, k) =>
@@ -43,12 +43,17 @@ test('a function\'s environment: the template\'s, with the bucket and table the 
 test('the upload service: the task definition behind the VPC origin, its realm on the front door', () => {
   const origin = models.frontDoor.behaviors.find((b) => b.origin.kind === 'upload-service')?.origin;
   assert.ok(origin?.kind === 'upload-service');
-  assert.deepEqual(origin.rules.map((r) => r.pathPatterns), [['/v2/*/blobs/uploads/*']]);
+  assert.deepEqual(
+    origin.rules.map((r) => r.pathPatterns),
+    [['/v2/*/blobs/uploads/*']],
+  );
   assert.equal(origin.defaultResponse.status, 404);
   assert.equal(origin.service.containerPort, 5000);
   assert.equal(origin.service.healthCheckPath, '/v2/');
   assert.deepEqual(origin.service.healthyCodes, [200, 401]);
-  const env = containerEnvironment(origin.service.environment, {}, (v, k) => localizePublicHost(String(resolveValue(v, names.resolver, k)), { scheme: 'http', hostPort: '127.0.0.1:5050' }));
+  const env = containerEnvironment(origin.service.environment, {}, (v, k) =>
+    localizePublicHost(String(resolveValue(v, names.resolver, k)), { scheme: 'http', hostPort: '127.0.0.1:5050' }),
+  );
   assert.equal(env.STOWAGE_REALM, 'http://127.0.0.1:5050/token', 'https://<distribution>/token, localized');
   assert.equal(env.STOWAGE_STORAGE, 's3');
   assert.equal(serveConfigProblem(env), undefined, 'stowage serve starts with the deployed environment');
@@ -62,8 +67,14 @@ test('an environment stowage serve refuses is reported as the problem it would b
 test('with the upload service off, no VPC origin: every behaviour goes to the API', () => {
   const off = stackModels({ registry: { uploadService: { enabled: false } } });
   assert.ok(off.frontDoor.behaviors.every((b) => b.origin.kind === 'api'));
-  assert.deepEqual(off.frontDoor.behaviors.map((b) => b.pathPattern), ['/v2/*/blobs/uploads/*', '*']);
-  assert.ok(off.frontDoor.behaviors.every((b) => b.originResponseEdge), 'the restore runs on the upload behaviour too');
+  assert.deepEqual(
+    off.frontDoor.behaviors.map((b) => b.pathPattern),
+    ['/v2/*/blobs/uploads/*', '*'],
+  );
+  assert.ok(
+    off.frontDoor.behaviors.every((b) => b.originResponseEdge),
+    'the restore runs on the upload behaviour too',
+  );
 });
 
 test('other props show in the model: maxNameDepth, stage name', () => {
@@ -82,8 +93,18 @@ test('intrinsics: Ref, GetAtt, Join, Select, Split, Sub; secrets; what cannot be
   assert.equal(resolveValue({ 'Fn::Sub': '${A}.${AWS::Region}.${B.Arn}' }, r), 'a.eu-west-1.arn:b');
   assert.equal(resolveValue({ 'Fn::Sub': ['${A}.${AWS::Region}.${B.Arn}.${v}', { v: 'w' }] }, r), 'a.eu-west-1.arn:b.w');
   assert.throws(() => resolveValue({ x: [{ Ref: 'Nope' }] }, r, 'Env'), /cannot resolve Ref Nope at Env\.x\[0\]/);
-  assert.equal(resolveDynamicReferences('k={{resolve:secretsmanager:arn:aws:secretsmanager:r:1:secret:s-1:SecretString:::}}', (id) => (id === 'arn:aws:secretsmanager:r:1:secret:s-1' ? 'v' : undefined), 'w'), 'k=v');
-  assert.equal(localizePublicHost(`Bearer realm="https://${PUBLIC_HOST_STAND_IN}/token",service="${PUBLIC_HOST_STAND_IN}"`, { scheme: 'http', hostPort: 'h:1' }), 'Bearer realm="http://h:1/token",service="h:1"');
+  assert.equal(
+    resolveDynamicReferences(
+      'k={{resolve:secretsmanager:arn:aws:secretsmanager:r:1:secret:s-1:SecretString:::}}',
+      (id) => (id === 'arn:aws:secretsmanager:r:1:secret:s-1' ? 'v' : undefined),
+      'w',
+    ),
+    'k=v',
+  );
+  assert.equal(
+    localizePublicHost(`Bearer realm="https://${PUBLIC_HOST_STAND_IN}/token",service="${PUBLIC_HOST_STAND_IN}"`, { scheme: 'http', hostPort: 'h:1' }),
+    'Bearer realm="http://h:1/token",service="h:1"',
+  );
 });
 
 test('the API key CloudFront sends is one the usage plan admits to the stage', () => {

@@ -6,7 +6,12 @@ export interface CallCounter {
 }
 
 interface ClientWithMiddleware {
-  middlewareStack: { add(mw: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>, options: { step: 'deserialize'; name: string }): void };
+  middlewareStack: {
+    add(
+      mw: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+      options: { step: 'deserialize'; name: string },
+    ): void;
+  };
 }
 
 export function countCalls(client: unknown, name = 'stowageCallCounter'): CallCounter {

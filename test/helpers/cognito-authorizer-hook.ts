@@ -42,8 +42,16 @@ export function cognitoAuthorizeHook(options: CognitoHookOptions): Authorize {
       }),
     },
   );
-  const provider = new CognitoVerifyingProvider({ userPoolId: options.userPoolId, issuer: options.issuer, clientIds: options.clientIds, resourceServer: options.resourceServer ?? 'stowage' });
-  const requestAuthorizer = anonymousPullAuthorizer(() => ({ verifyToken: (t) => provider.verifyToken(t), policy: options.policy }), () => {});
+  const provider = new CognitoVerifyingProvider({
+    userPoolId: options.userPoolId,
+    issuer: options.issuer,
+    clientIds: options.clientIds,
+    resourceServer: options.resourceServer ?? 'stowage',
+  });
+  const requestAuthorizer = anonymousPullAuthorizer(
+    () => ({ verifyToken: (t) => provider.verifyToken(t), policy: options.policy }),
+    () => {},
+  );
   return async ({ authorizer, identity, event }) => {
     if (authorizer.type === 'COGNITO_USER_POOLS') {
       const raw = identity[0] ?? '';

@@ -121,11 +121,13 @@ export async function createTestPool(cognito: CognitoLocal, options: { accessTok
   const { UserPool } = await cognito.client.send(new CreateUserPoolCommand({ PoolName: 'stowage', UsernameAttributes: [], AliasAttributes: ['email'] }));
   const userPoolId = UserPool!.Id!;
   const validity =
-    options.accessTokenValiditySeconds === undefined
-      ? {}
-      : { AccessTokenValidity: options.accessTokenValiditySeconds, TokenValidityUnits: { AccessToken: 'seconds' as const } };
+    options.accessTokenValiditySeconds === undefined ? {} : { AccessTokenValidity: options.accessTokenValiditySeconds, TokenValidityUnits: { AccessToken: 'seconds' as const } };
   const makeClient = async (name: string) =>
-    (await cognito.client.send(new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: name, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], ...validity }))).UserPoolClient!.ClientId!;
+    (
+      await cognito.client.send(
+        new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: name, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], ...validity }),
+      )
+    ).UserPoolClient!.ClientId!;
   const userClientId = await makeClient('people');
   const otherClientId = await makeClient('some-other-app');
   const issuer = `${cognito.endpoint}/${userPoolId}`;

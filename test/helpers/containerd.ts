@@ -56,8 +56,7 @@ export async function startContainerd(baseDir: string, opts: { startTimeoutMs?: 
   delete env.CONTAINERD_NAMESPACE;
   const daemon = await startDaemon('containerd', ['--config', configFile], { logFile, env });
 
-  const ctr = (args: string[], o: { timeoutMs?: number } = {}) =>
-    run('ctr', ['-a', sock, ...args], { env, timeoutMs: o.timeoutMs ?? 180_000 });
+  const ctr = (args: string[], o: { timeoutMs?: number } = {}) => run('ctr', ['-a', sock, ...args], { env, timeoutMs: o.timeoutMs ?? 180_000 });
 
   let stopped: Promise<void> | undefined;
   const stop = () => {

@@ -56,7 +56,7 @@ function configYaml(dataDir: string, port: number): string {
 
 export async function startDistribution(
   baseDir: string,
-  opts: { startTimeoutMs?: number; /** Replaces the default config (e.g. the benchmark's quieter one). */ configYaml?: (dataDir: string, port: number) => string } = {},
+  opts: { startTimeoutMs?: number /** Replaces the default config (e.g. the benchmark's quieter one). */; configYaml?: (dataDir: string, port: number) => string } = {},
 ): Promise<RunningDistribution> {
   const dataDir = join(baseDir, 'data');
   const configFile = join(baseDir, 'config.yml');

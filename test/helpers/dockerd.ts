@@ -76,10 +76,14 @@ export async function startDockerd(baseDir: string, opts: { startTimeoutMs?: num
   const daemon = await startDaemon(
     'dockerd',
     [
-      '--data-root', dataRoot,
-      '--exec-root', execRoot,
-      '-H', host,
-      '--pidfile', join(baseDir, 'docker.pid'),
+      '--data-root',
+      dataRoot,
+      '--exec-root',
+      execRoot,
+      '-H',
+      host,
+      '--pidfile',
+      join(baseDir, 'docker.pid'),
       '--iptables=false',
       '--ip6tables=false',
       '--bridge=none',

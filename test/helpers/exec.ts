@@ -126,11 +126,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
         resolve({ stdout, stderr });
         return;
       }
-      const why = timedOut
-        ? `timed out after ${timeoutMs} ms`
-        : signal
-          ? `killed by ${signal}`
-          : `exited with code ${code}`;
+      const why = timedOut ? `timed out after ${timeoutMs} ms` : signal ? `killed by ${signal}` : `exited with code ${code}`;
       let msg = `${printable}: ${why}`;
       msg += stderr.trim() ? `\n--- stderr ---\n${tail(stderr)}` : '\n--- stderr: (empty) ---';
       if (stdout.trim()) msg += `\n--- stdout ---\n${tail(stdout, 2000)}`;
@@ -156,11 +152,7 @@ export interface Daemon {
  * Starts a long-running program in its own process group with stdout and stderr appended to logFile.
  * The caller must stop() it (normally in an `after` hook).
  */
-export async function startDaemon(
-  cmd: string,
-  args: readonly string[],
-  opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string },
-): Promise<Daemon> {
+export async function startDaemon(cmd: string, args: readonly string[], opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<Daemon> {
   const log = await open(opts.logFile, 'a');
   let child: ChildProcess;
   try {
@@ -226,7 +218,13 @@ export async function withinMs(p: Promise<unknown>, ms: number): Promise<boolean
     timer = setTimeout(() => r(false), ms);
   });
   try {
-    return await Promise.race([p.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -263,9 +261,7 @@ export async function waitForDaemon(
   for (;;) {
     if (daemon && !daemon.isRunning()) {
       const st = await daemon.exited;
-      throw new Error(
-        `${what} exited during startup (code ${st.code}, signal ${st.signal})\n--- ${daemon.logFile} ---\n${await readLogTail(daemon.logFile)}`,
-      );
+      throw new Error(`${what} exited during startup (code ${st.code}, signal ${st.signal})\n--- ${daemon.logFile} ---\n${await readLogTail(daemon.logFile)}`);
     }
     try {
       if (await probe()) return;

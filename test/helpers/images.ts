@@ -88,10 +88,7 @@ export async function describeLayoutImage(layoutDir: string, tag: string): Promi
  * call produces new, unique blobs. umoci: init, new, then per layer a fresh `unpack --rootless`,
  * a new file, `repack`; finally the bundles are removed and the layout garbage-collected.
  */
-export async function buildTestImage(
-  dir: string,
-  opts: { layers: number; layerSizeBytes: number; tag?: string },
-): Promise<TestImage> {
+export async function buildTestImage(dir: string, opts: { layers: number; layerSizeBytes: number; tag?: string }): Promise<TestImage> {
   const tag = opts.tag ?? 'latest';
   if (!Number.isInteger(opts.layers) || opts.layers < 1) throw new Error(`layers must be >= 1, got ${opts.layers}`);
   if (!Number.isInteger(opts.layerSizeBytes) || opts.layerSizeBytes < 0) {
@@ -122,12 +119,7 @@ export async function buildTestImage(
  * Converts the image `tag` of an OCI layout into a `docker load`-able archive whose image is named
  * `imageRef` (e.g. "e2e/src:v1").
  */
-export async function ociLayoutToDockerArchive(
-  layoutDir: string,
-  tag: string,
-  archivePath: string,
-  imageRef: string,
-): Promise<void> {
+export async function ociLayoutToDockerArchive(layoutDir: string, tag: string, archivePath: string, imageRef: string): Promise<void> {
   await mkdir(dirname(archivePath), { recursive: true });
   await rm(archivePath, { force: true });
   await run('skopeo', ['copy', '--quiet', `oci:${layoutDir}:${tag}`, `docker-archive:${archivePath}:${imageRef}`], {

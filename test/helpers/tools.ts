@@ -10,9 +10,13 @@ import { delimiter, isAbsolute, join } from 'node:path';
 
 /** Absolute path of an executable found on PATH (or the argument itself if it is a path), or undefined. */
 export function findExecutable(name: string): string | undefined {
-  const candidates = isAbsolute(name) || name.includes('/')
-    ? [name]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
+  const candidates =
+    isAbsolute(name) || name.includes('/')
+      ? [name]
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, name));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);

@@ -38,7 +38,11 @@ interface Call {
   json: any;
 }
 
-async function call(method: string, path: string, init: { token?: string; basic?: string; headers?: Record<string, string>; body?: string | Uint8Array; address?: string } = {}): Promise<Call> {
+async function call(
+  method: string,
+  path: string,
+  init: { token?: string; basic?: string; headers?: Record<string, string>; body?: string | Uint8Array; address?: string } = {},
+): Promise<Call> {
   const headers: Record<string, string> = { 'x-test-client': init.address ?? nextAddress(), ...init.headers };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   if (init.basic !== undefined) headers.authorization = `Basic ${Buffer.from(init.basic).toString('base64')}`;
@@ -155,7 +159,18 @@ describe('the token endpoint', () => {
 
   test('OAuth2 POST form: password and client_credentials grants; no refresh tokens here', async () => {
     const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const pw = await call('POST', '/token', form({ grant_type: 'password', username: 'alice', password: PASSWORDS.alice, service: reg.auth!.service, scope: 'repository:team-a/app:pull repository:team-a/b:push', client_id: 'containerd' }));
+    const pw = await call(
+      'POST',
+      '/token',
+      form({
+        grant_type: 'password',
+        username: 'alice',
+        password: PASSWORDS.alice,
+        service: reg.auth!.service,
+        scope: 'repository:team-a/app:pull repository:team-a/b:push',
+        client_id: 'containerd',
+      }),
+    );
     assert.equal(pw.status, 200, pw.text);
     assert.deepEqual(claims((pw.json as { token: string }).token).access, [
       { type: 'repository', name: 'team-a/app', actions: ['pull'] },
@@ -219,7 +234,11 @@ describe('bearer tokens that must not work', () => {
   test('a token issued for another service: 401', async () => {
     const settings = reg.auth!.settings;
     const admin = (await settings.provider.authenticate({ kind: 'password', username: 'admin', password: PASSWORDS.admin }, { clientAddress: null }))!;
-    const { token } = await settings.provider.issueToken(admin, { service: 'registry.elsewhere', access: [{ type: 'repository', name: 'team-a/app', actions: ['pull'] }], offline: false });
+    const { token } = await settings.provider.issueToken(admin, {
+      service: 'registry.elsewhere',
+      access: [{ type: 'repository', name: 'team-a/app', actions: ['pull'] }],
+      offline: false,
+    });
     const res = await call('GET', '/v2/team-a/app/tags/list', { token });
     assert.equal(res.status, 401);
   });
@@ -271,7 +290,10 @@ describe('what a caller sees and reaches', () => {
     const all = await call('GET', '/v2/_catalog', { token: alice });
     assert.equal(all.status, 200, all.text);
     const names = (all.json as { repositories: string[] }).repositories;
-    assert.ok(names.every((n) => n.startsWith('team-a/') || n.startsWith('public/')), names.join(' '));
+    assert.ok(
+      names.every((n) => n.startsWith('team-a/') || n.startsWith('public/')),
+      names.join(' '),
+    );
     assert.ok(names.includes('public/c1') && names.includes('team-a/c3'));
     // One name per page, following Link headers: every page full, nothing skipped or repeated.
     const paged: string[] = [];
@@ -333,7 +355,23 @@ describe('audit and abuse', () => {
     assert.match(String(put.clientAddress), /^198\.51\.100\.\d+$/, 'the trusted header, not the socket');
     assert.match(String(put.requestId), /^[0-9a-f-]{36}$/);
     const denied = records.find((r) => r.repository === 'audited/app' && r.status === 403);
-    assert.deepEqual({ ...denied, time: 0, requestId: 0 }, { time: 0, principal: 'bob', principalKind: 'user', claimedPrincipal: null, clientAddress: '203.0.113.9', method: 'POST', operation: 'startUpload', repository: 'audited/app', reference: null, status: 403, error: 'DENIED', requestId: 0 });
+    assert.deepEqual(
+      { ...denied, time: 0, requestId: 0 },
+      {
+        time: 0,
+        principal: 'bob',
+        principalKind: 'user',
+        claimedPrincipal: null,
+        clientAddress: '203.0.113.9',
+        method: 'POST',
+        operation: 'startUpload',
+        repository: 'audited/app',
+        reference: null,
+        status: 403,
+        error: 'DENIED',
+        requestId: 0,
+      },
+    );
     const failedLogin = records.find((r) => r.claimedPrincipal === 'audit-probe');
     assert.ok(failedLogin);
     assert.equal(failedLogin.status, 401);
@@ -341,7 +379,8 @@ describe('audit and abuse', () => {
     assert.equal(failedLogin.clientAddress, '203.0.113.10');
     assert.ok(!records.some((r) => r.operation === 'listTags' && r.status === 200), 'reads are not audited');
     const all = lines.join('\n');
-    for (const secret of ['secret-guess', PASSWORDS.admin, admin, 'Basic ', 'Bearer ', 'authorization']) assert.ok(!all.includes(secret), `audit log holds no ${secret.slice(0, 12)}`);
+    for (const secret of ['secret-guess', PASSWORDS.admin, admin, 'Basic ', 'Bearer ', 'authorization'])
+      assert.ok(!all.includes(secret), `audit log holds no ${secret.slice(0, 12)}`);
   });
 
   test('failed logins per principal: 429 TOOMANYREQUESTS with Retry-After, even with the right password', async () => {

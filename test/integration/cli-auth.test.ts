@@ -76,7 +76,10 @@ test('serve --auth local --policy FILE: challenge with its own realm, a policy-l
   assert.equal((await cli(['user', 'add', 'carol', '--groups', 'readers', '--data-dir', data], 'carol-password\n')).code, 0);
   const policy = join(dir, 'policy.yaml');
   await writeFile(policy, 'version: 1\nrules:\n  - principals:\n      groups: [readers]\n    repositories: ["lib/**"]\n    actions: [pull]\n');
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', data, '--auth', 'local', '--policy', policy], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', data, '--auth', 'local', '--policy', policy], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH },
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';

@@ -48,7 +48,10 @@ test('a tagged push and a delete are written to events.jsonl and POSTed to the w
   assert.equal(put.status, 201);
   assert.equal((await fetch(`${server.url}/v2/team/app/manifests/${sha(manifest)}`, { method: 'DELETE' })).status, 202);
 
-  const lines = (await readFile(join(dataDir, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (await readFile(join(dataDir, 'events.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const details = lines.map((l) => [l.source, l.detail['action-type'], l.detail['repository-name'], l.detail['image-digest'], l.detail['image-tag'] ?? null]);
   assert.deepEqual(details, [
     ['stowage', 'PUSH', 'team/app', sha(manifest), 'v1'],

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
 import { serveChild, type ServedChild } from '../helpers/serve-child.js';
 
-
 let aws: AwsEmulators;
 let home: string;
 before(async () => {
@@ -43,7 +42,7 @@ test('serve --storage s3 --metadata dynamodb --create-resources creates the buck
     assert.equal((await fetch(`${started.url}/v2/`)).status, 200);
     const session = await fetch(`${started.url}/v2/cli/app/blobs/uploads/`, { method: 'POST' });
     assert.equal(session.status, 202);
-    assert.equal(session.headers.get('oci-chunk-min-length'), String(5 * 1024 * 1024), 'the upload service advertises S3\'s part minimum');
+    assert.equal(session.headers.get('oci-chunk-min-length'), String(5 * 1024 * 1024), "the upload service advertises S3's part minimum");
     const blob = Buffer.from('hello from S3');
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
     const push = await fetch(`${started.url}/v2/cli/app/blobs/uploads/?digest=${digest}`, { method: 'POST', body: blob });
@@ -59,7 +58,13 @@ test('serve --storage s3 --metadata dynamodb --create-resources creates the buck
 
 for (const [what, args, env, message, code] of [
   ['a missing bucket', [...AWS_FLAGS, '--s3-bucket', 'absent'], () => aws.env, /S3 bucket absent does not exist \(create it, or pass --create-resources\)/, 1],
-  ['a missing table', ['--storage', 's3', '--s3-force-path-style', '--s3-bucket', 'created', '--metadata', 'dynamodb', '--dynamodb-table', 'absent-table'], () => aws.env, /DynamoDB table absent-table does not exist/, 1],
+  [
+    'a missing table',
+    ['--storage', 's3', '--s3-force-path-style', '--s3-bucket', 'created', '--metadata', 'dynamodb', '--dynamodb-table', 'absent-table'],
+    () => aws.env,
+    /DynamoDB table absent-table does not exist/,
+    1,
+  ],
   ['no credentials', [...AWS_FLAGS, '--s3-bucket', 'created'], () => ({ ...aws.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }), /no AWS credentials found/, 1],
   // A refused configuration is a usage error.
   ['s3 storage without a bucket', ['--storage', 's3'], () => aws.env, /--storage s3 needs --s3-bucket/, 2],
@@ -71,7 +76,13 @@ for (const [what, args, env, message, code] of [
     await started.stop();
     assert.equal(started.url, undefined, 'the server must not start');
     assert.equal(started.code, code);
-    const lines = started.stderr.split('\n').filter((l) => l.trim() && !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings|^\s*$/.test(l));
+    const lines = started.stderr
+      .split('\n')
+      .filter(
+        (l) =>
+          l.trim() &&
+          !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings|^\s*$/.test(l),
+      );
     assert.equal(lines.length, 1, `one line, got:\n${started.stderr}`);
     assert.match(lines[0] ?? '', message);
   });

@@ -71,7 +71,13 @@ function taskEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     STOWAGE_COGNITO_CLIENT_IDS: `${pool.userClientId},ci`,
     STOWAGE_COGNITO_RESOURCE_SERVER: 'stowage',
     STOWAGE_CLIENT_ADDRESS_HEADER: 'x-stowage-client-address',
-    STOWAGE_POLICY_DOCUMENT: JSON.stringify({ version: 1, rules: [{ principals: { groups: ['team-a'] }, repositories: ['team-a/**'], actions: ['pull', 'push'] }, { principals: { clients: ['ci'] }, repositories: ['ci/**'], actions: ['pull', 'push'] }] }),
+    STOWAGE_POLICY_DOCUMENT: JSON.stringify({
+      version: 1,
+      rules: [
+        { principals: { groups: ['team-a'] }, repositories: ['team-a/**'], actions: ['pull', 'push'] },
+        { principals: { clients: ['ci'] }, repositories: ['ci/**'], actions: ['pull', 'push'] },
+      ],
+    }),
     STOWAGE_REALM: `https://${PUBLIC_HOST}/token`,
     STOWAGE_SERVICE: PUBLIC_HOST,
     // cognito-local in place of Cognito:
@@ -112,7 +118,11 @@ test('the upload service verifies Cognito tokens itself and authorizes with the 
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
     const started = await fetch(`${s.url}/v2/team-a/app/blobs/uploads/`, { method: 'POST', headers: alice });
     assert.equal(started.status, 202);
-    const patched = await fetch(new URL(started.headers.get('location')!, s.url), { method: 'PATCH', headers: { ...alice, 'content-type': 'application/octet-stream' }, body: blob });
+    const patched = await fetch(new URL(started.headers.get('location')!, s.url), {
+      method: 'PATCH',
+      headers: { ...alice, 'content-type': 'application/octet-stream' },
+      body: blob,
+    });
     assert.equal(patched.status, 202);
     const put = await fetch(new URL(`${patched.headers.get('location')!}?digest=${digest}`, s.url), { method: 'PUT', headers: alice });
     assert.equal(put.status, 201);
@@ -127,7 +137,11 @@ test('the upload service verifies Cognito tokens itself and authorizes with the 
     assert.match(forged.headers.get('www-authenticate') ?? '', /^Bearer realm="https:\/\/registry\.example\.com\/token"/);
 
     const ciPull = await ciToken('stowage/pull');
-    assert.equal((await fetch(`${s.url}/v2/ci/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${ciPull}` } })).status, 403, 'a pull-scoped machine token cannot upload');
+    assert.equal(
+      (await fetch(`${s.url}/v2/ci/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${ciPull}` } })).status,
+      403,
+      'a pull-scoped machine token cannot upload',
+    );
     const ciPush = await ciToken('stowage/pull stowage/push');
     assert.equal((await fetch(`${s.url}/v2/ci/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${ciPush}` } })).status, 202);
   } finally {
@@ -136,7 +150,9 @@ test('the upload service verifies Cognito tokens itself and authorizes with the 
 });
 
 test('the same server answers /token at Cognito when it has the people client and the OAuth2 endpoint (a container outside the stack)', async () => {
-  const s = await serve(taskEnv({ STOWAGE_COGNITO_USER_CLIENT_ID: pool.userClientId, STOWAGE_COGNITO_OAUTH_TOKEN_URL: oauth.tokenUrl, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint }));
+  const s = await serve(
+    taskEnv({ STOWAGE_COGNITO_USER_CLIENT_ID: pool.userClientId, STOWAGE_COGNITO_OAUTH_TOKEN_URL: oauth.tokenUrl, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint }),
+  );
   try {
     assert.ok(s.url, s.stderr);
     const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
@@ -164,7 +180,11 @@ for (const [what, extra, message] of [
     await s.stop();
     assert.equal(s.url, undefined);
     assert.equal(s.code, 2, 'a refused configuration is a usage error');
-    const lines = s.stderr.split('\n').filter((l) => l.trim() && !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings/.test(l));
+    const lines = s.stderr
+      .split('\n')
+      .filter(
+        (l) => l.trim() && !/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|upgrade to node|More information|trace-warnings/.test(l),
+      );
     assert.equal(lines.length, 1, s.stderr);
     assert.match(lines[0]!, message);
   });

@@ -83,7 +83,7 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
       await rm(dataDir, { recursive: true, force: true });
     });
 
-    test('a second PATCH at the same offset, or a PUT, while a PATCH is being written is refused with 416; the blob holds only the winner\'s bytes', async () => {
+    test("a second PATCH at the same offset, or a PUT, while a PATCH is being written is refused with 416; the blob holds only the winner's bytes", async () => {
       const started = await a.handle(request('POST', '/v2/race/app/blobs/uploads/'));
       assert.equal(started.status, 202);
       const location = started.headers.location as string;
@@ -101,7 +101,9 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
       }
       const winner = a.handle(request('PATCH', location, { headers: { 'content-range': `0-${first.length - 1}`, 'content-length': String(first.length) }, body: slowBody() }));
       await midway;
-      const loser = await b.handle(request('PATCH', location, { headers: { 'content-range': `0-${second.length - 1}`, 'content-length': String(second.length) }, body: once(second) }));
+      const loser = await b.handle(
+        request('PATCH', location, { headers: { 'content-range': `0-${second.length - 1}`, 'content-length': String(second.length) }, body: once(second) }),
+      );
       assert.equal(loser.status, 416, 'the racing PATCH is refused while the first one writes');
       const earlyPut = await b.handle(request('PUT', location, { query: { digest: sha256(first) }, headers: { 'content-length': '0' } }));
       assert.equal(earlyPut.status, 416, 'finishing while a chunk is still being written is refused, not a digest mismatch');
@@ -142,7 +144,7 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
       void dying.handle(request('PATCH', location, { headers: { 'content-range': `1000-2999`, 'content-length': '2000' }, body: hangingBody(tail.subarray(0, 500), sent) }));
       await midway;
       const chunk = { headers: { 'content-range': '1000-2999', 'content-length': '2000' } };
-      assert.equal((await other.handle(request('PATCH', location, { ...chunk, body: once(tail) }))).status, 416, 'refused while the dead writer\'s lease holds');
+      assert.equal((await other.handle(request('PATCH', location, { ...chunk, body: once(tail) }))).status, 416, "refused while the dead writer's lease holds");
       const diedAt = Date.now();
       let status = 416;
       while (status === 416 && Date.now() - diedAt < 5_000) {
@@ -175,7 +177,11 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
       const writing = writer.handle(request('PATCH', location, { headers: { 'content-length': String(data.length) }, body: slow }));
       await midway;
       await sleep(3 * SHORT_LEASE.uploadLease.durationMs);
-      assert.equal((await other.handle(request('PATCH', location, { headers: { 'content-range': '0-9', 'content-length': '10' }, body: once(data.subarray(0, 10)) }))).status, 416, 'still claimed after three lease durations');
+      assert.equal(
+        (await other.handle(request('PATCH', location, { headers: { 'content-range': '0-9', 'content-length': '10' }, body: once(data.subarray(0, 10)) }))).status,
+        416,
+        'still claimed after three lease durations',
+      );
       release();
       const done = await writing;
       assert.equal(done.status, 202);
@@ -187,20 +193,46 @@ for (const backend of ['embedded', 'aws'] as TestBackend[]) {
     test('two clients pushing the same blob and then the same tag at once: both succeed and the tag names one complete manifest', async () => {
       const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
       const pushes = await Promise.all(
-        [a, b].map((r) => r.handle(request('POST', '/v2/race/tag/blobs/uploads/', { query: { digest: sha256(config) }, headers: { 'content-length': String(config.length) }, body: once(config) }))),
+        [a, b].map((r) =>
+          r.handle(request('POST', '/v2/race/tag/blobs/uploads/', { query: { digest: sha256(config) }, headers: { 'content-length': String(config.length) }, body: once(config) })),
+        ),
       );
-      assert.deepEqual(pushes.map((p) => p.status), [201, 201]);
+      assert.deepEqual(
+        pushes.map((p) => p.status),
+        [201, 201],
+      );
       const manifests = ['one', 'two'].map((v) =>
-        Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length }, layers: [], annotations: { v } })),
+        Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+            layers: [],
+            annotations: { v },
+          }),
+        ),
       );
       const puts = await Promise.all(
-        manifests.map((m, i) => [a, b][i]!.handle(request('PUT', '/v2/race/tag/manifests/latest', { headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(m.length) }, body: once(m) }))),
+        manifests.map((m, i) =>
+          [a, b][i]!.handle(
+            request('PUT', '/v2/race/tag/manifests/latest', {
+              headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(m.length) },
+              body: once(m),
+            }),
+          ),
+        ),
       );
-      assert.deepEqual(puts.map((p) => p.status), [201, 201]);
+      assert.deepEqual(
+        puts.map((p) => p.status),
+        [201, 201],
+      );
       const got = await a.handle(request('GET', '/v2/race/tag/manifests/latest'));
       assert.equal(got.status, 200);
       const body = await bodyOf(got);
-      assert.ok(manifests.some((m) => m.equals(body)), 'the tag resolves to one of the two pushed manifests, byte-exact');
+      assert.ok(
+        manifests.some((m) => m.equals(body)),
+        'the tag resolves to one of the two pushed manifests, byte-exact',
+      );
       assert.equal(got.headers['docker-content-digest'], sha256(body));
       for (const m of manifests) assert.equal((await b.handle(request('HEAD', `/v2/race/tag/manifests/${sha256(m)}`))).status, 200, 'both manifests stay pullable by digest');
     });

@@ -169,7 +169,12 @@ describe('the token endpoint (lambdas/token.ts)', () => {
     assert.equal(r.statusCode, 200, r.body);
     const refresh = String(body(r).refresh_token);
     assert.ok(refresh.length > 20);
-    const again = await callToken({ method: 'POST', url: '/token', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, service: HOST }).toString() });
+    const again = await callToken({
+      method: 'POST',
+      url: '/token',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, service: HOST }).toString(),
+    });
     assert.equal(again.statusCode, 200, again.body);
     assert.equal(payloadOf(String(body(again).token)).username, 'alice');
   });
@@ -191,21 +196,30 @@ describe('the token endpoint (lambdas/token.ts)', () => {
       assert.equal(r.multiValueHeaders?.['www-authenticate'], undefined, 'no challenge from a Lambda (API Gateway would rename it)');
     }
     const lines3 = audits().slice(before);
-    assert.deepEqual(lines3.map((a) => [a.claimedPrincipal, a.status, a.error, a.operation, a.clientAddress]), [
-      ['alice', 401, 'UNAUTHORIZED', 'token', '198.51.100.20'],
-      ['nobody', 401, 'UNAUTHORIZED', 'token', '198.51.100.20'],
-      ['ci', 401, 'UNAUTHORIZED', 'token', '198.51.100.20'],
-    ]);
+    assert.deepEqual(
+      lines3.map((a) => [a.claimedPrincipal, a.status, a.error, a.operation, a.clientAddress]),
+      [
+        ['alice', 401, 'UNAUTHORIZED', 'token', '198.51.100.20'],
+        ['nobody', 401, 'UNAUTHORIZED', 'token', '198.51.100.20'],
+        ['ci', 401, 'UNAUTHORIZED', 'token', '198.51.100.20'],
+      ],
+    );
     assert.ok(!lines.join('\n').includes('Not-The-Password-1'), 'no secret in any log line');
   });
 
   test('failed logins are limited across containers in DynamoDB: 429 with Retry-After, per principal and per address', async () => {
     const address = '203.0.113.77';
     for (let i = 0; i < 5; i++) {
-      const r = await token(proxyEvent({ method: 'GET', url: `/token?service=${HOST}`, headers: { ...front(address), Authorization: basic('bob', `Wrong-${i}-Password`) } }), lambdaContext());
+      const r = await token(
+        proxyEvent({ method: 'GET', url: `/token?service=${HOST}`, headers: { ...front(address), Authorization: basic('bob', `Wrong-${i}-Password`) } }),
+        lambdaContext(),
+      );
       assert.equal(r.statusCode, 401);
     }
-    const limited = await token(proxyEvent({ method: 'GET', url: `/token?service=${HOST}`, headers: { ...front('203.0.113.78'), Authorization: basic('bob', PASSWORD) } }), lambdaContext());
+    const limited = await token(
+      proxyEvent({ method: 'GET', url: `/token?service=${HOST}`, headers: { ...front('203.0.113.78'), Authorization: basic('bob', PASSWORD) } }),
+      lambdaContext(),
+    );
     assert.equal(limited.statusCode, 429, 'bob is locked out, even with the right password and from another address');
     assert.deepEqual(codes(limited), ['TOOMANYREQUESTS']);
     assert.ok(Number(limited.multiValueHeaders?.['retry-after']?.[0]) > 0);
@@ -223,11 +237,16 @@ describe('registry Lambdas behind the Cognito authorizer', () => {
     assert.deepEqual(codes(denied), ['DENIED']);
     const missing = await callRegistry('getManifest', { method: 'GET', url: '/v2/team-a/app/manifests/v1' }, { claims });
     assert.equal(missing.statusCode, 404, 'allowed to pull: the manifest is just not there');
-    const lastAudit = audits().filter((a) => a.operation === 'startUpload').slice(-2);
-    assert.deepEqual(lastAudit.map((a) => [a.principal, a.repository, a.status, a.clientAddress]), [
-      ['alice', 'team-a/app', 202, '198.51.100.20'],
-      ['alice', 'team-b/app', 403, '198.51.100.20'],
-    ]);
+    const lastAudit = audits()
+      .filter((a) => a.operation === 'startUpload')
+      .slice(-2);
+    assert.deepEqual(
+      lastAudit.map((a) => [a.principal, a.repository, a.status, a.clientAddress]),
+      [
+        ['alice', 'team-a/app', 202, '198.51.100.20'],
+        ['alice', 'team-b/app', 403, '198.51.100.20'],
+      ],
+    );
   });
 
   test('claims of an app client the registry does not accept: refused (403)', async () => {
@@ -258,7 +277,9 @@ describe('the anonymous-pull REQUEST authorizer (lambdas/anonymous-pull-authoriz
   test('no credential: a pull of a public repository is allowed as anonymous; anything else (the ping too) is 401', async () => {
     const allowed = await authorizer(authorizerEvent('GET', '/v2/public/tools/manifests/latest'));
     assert.equal(allowed.principalId, 'anonymous');
-    assert.deepEqual(allowed.policyDocument.Statement, [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/registry/GET/v2/public/tools/manifests/latest' }]);
+    assert.deepEqual(allowed.policyDocument.Statement, [
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/registry/GET/v2/public/tools/manifests/latest' },
+    ]);
     await assert.rejects(authorizer(authorizerEvent('GET', '/v2/')), /^Error: Unauthorized$/, 'the ping: docker learns the realm from its 401');
     await assert.rejects(authorizer(authorizerEvent('GET', '/v2/team-a/app/manifests/v1')), /Unauthorized/);
     await assert.rejects(authorizer(authorizerEvent('GET', '/v2/public/../team-a/manifests/v1')), /Unauthorized/, 'no path tricks');
@@ -292,7 +313,11 @@ describe('the anonymous-pull REQUEST authorizer (lambdas/anonymous-pull-authoriz
   });
 
   test('a forged authorizer context is not a principal', async () => {
-    const r = await callRegistry('startUpload', { method: 'POST', url: '/v2/team-a/app/blobs/uploads/' }, { principalId: 'x', stowagePrincipal: '{"subject":"root","kind":"user","groups":[],"clientId":null,"scopes":[],"grant":{"kind":"access","access":[]}}' });
+    const r = await callRegistry(
+      'startUpload',
+      { method: 'POST', url: '/v2/team-a/app/blobs/uploads/' },
+      { principalId: 'x', stowagePrincipal: '{"subject":"root","kind":"user","groups":[],"clientId":null,"scopes":[],"grant":{"kind":"access","access":[]}}' },
+    );
     assert.equal(r.statusCode, 403);
   });
 });

@@ -71,41 +71,54 @@ describe('docker login and push through the Lambda harness with Cognito tokens',
     (await readFile(join(harness!.dataDir, 'lambda.log'), 'utf8'))
       .split('\n')
       .filter((l) => l.includes('"audit":"stowage"'))
-      .map((l) => JSON.parse(l.slice(l.indexOf('{'))) as { principal: string | null; operation: string; repository: string | null; status: number; error: string | null; claimedPrincipal: string | null });
+      .map(
+        (l) =>
+          JSON.parse(l.slice(l.indexOf('{'))) as {
+            principal: string | null;
+            operation: string;
+            repository: string | null;
+            status: number;
+            error: string | null;
+            claimedPrincipal: string | null;
+          },
+      );
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'stowage-docker-cognito-'));
-    cognito = await startCognitoLocal();
-    pool = await createTestPool(cognito);
-    await createTestUser(cognito, pool.userPoolId, 'alice', PASSWORD, ['team-a']);
-    await createTestUser(cognito, pool.userPoolId, 'bob', PASSWORD);
-    oauth = await startLocalOAuth2TokenEndpoint({
-      clients: [{ clientId: CI_ID, clientSecret: CI_SECRET, scopes: ['stowage/pull', 'stowage/push', 'stowage/delete'] }],
-      signWith: { privateJwk: COGNITO_LOCAL_PRIVATE_JWK, issuer: pool.issuer },
-    });
-    const clientIds = [pool.userClientId, CI_ID];
-    harness = await startLambdaHarness({
-      registry: { anonymousPull: true, policy: POLICY },
-      dataDir: join(work, 'harness'),
-      authorize: cognitoAuthorizeHook({ userPoolId: pool.userPoolId, issuer: pool.issuer, clientIds, policy: parsePolicyText(POLICY) }),
-      // The template names the stack's pool, clients and Cognito domain; here they are cognito-local's
-      // and the local OAuth2 endpoint's (every other variable is the template's).
-      environment: {
-        STOWAGE_COGNITO_USER_POOL_ID: pool.userPoolId,
-        STOWAGE_COGNITO_CLIENT_IDS: clientIds.join(','),
-        STOWAGE_COGNITO_USER_CLIENT_ID: pool.userClientId,
-        STOWAGE_COGNITO_OAUTH_TOKEN_URL: oauth.tokenUrl,
-        STOWAGE_COGNITO_ISSUER: pool.issuer,
-        STOWAGE_COGNITO_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
-      },
-    });
-    const image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: 6 * 1024 * 1024 + 17, tag: 'v1' });
-    const archive = join(work, 'image.docker.tar');
-    await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL_REF);
-    dockerd = await startDockerd(join(work, 'dockerd'));
-    await step(() => docker(['load', '-i', archive]));
-  }, { timeout: 300_000 });
+  before(
+    async () => {
+      work = await mkdtemp(join(tmpdir(), 'stowage-docker-cognito-'));
+      cognito = await startCognitoLocal();
+      pool = await createTestPool(cognito);
+      await createTestUser(cognito, pool.userPoolId, 'alice', PASSWORD, ['team-a']);
+      await createTestUser(cognito, pool.userPoolId, 'bob', PASSWORD);
+      oauth = await startLocalOAuth2TokenEndpoint({
+        clients: [{ clientId: CI_ID, clientSecret: CI_SECRET, scopes: ['stowage/pull', 'stowage/push', 'stowage/delete'] }],
+        signWith: { privateJwk: COGNITO_LOCAL_PRIVATE_JWK, issuer: pool.issuer },
+      });
+      const clientIds = [pool.userClientId, CI_ID];
+      harness = await startLambdaHarness({
+        registry: { anonymousPull: true, policy: POLICY },
+        dataDir: join(work, 'harness'),
+        authorize: cognitoAuthorizeHook({ userPoolId: pool.userPoolId, issuer: pool.issuer, clientIds, policy: parsePolicyText(POLICY) }),
+        // The template names the stack's pool, clients and Cognito domain; here they are cognito-local's
+        // and the local OAuth2 endpoint's (every other variable is the template's).
+        environment: {
+          STOWAGE_COGNITO_USER_POOL_ID: pool.userPoolId,
+          STOWAGE_COGNITO_CLIENT_IDS: clientIds.join(','),
+          STOWAGE_COGNITO_USER_CLIENT_ID: pool.userClientId,
+          STOWAGE_COGNITO_OAUTH_TOKEN_URL: oauth.tokenUrl,
+          STOWAGE_COGNITO_ISSUER: pool.issuer,
+          STOWAGE_COGNITO_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+        },
+      });
+      const image = await buildTestImage(join(work, 'image'), { layers: 2, layerSizeBytes: 6 * 1024 * 1024 + 17, tag: 'v1' });
+      const archive = join(work, 'image.docker.tar');
+      await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL_REF);
+      dockerd = await startDockerd(join(work, 'dockerd'));
+      await step(() => docker(['load', '-i', archive]));
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     try {
@@ -129,19 +142,34 @@ describe('docker login and push through the Lambda harness with Cognito tokens',
       await docker(['rmi', ref('team-a/app:v1')]);
       await docker(['pull', ref('team-a/app:v1')]);
       const lines = await audits();
-      assert.ok(lines.some((a) => a.operation === 'token' && a.claimedPrincipal === 'alice' && a.status === 401), 'the failed login is audited');
-      assert.ok(lines.some((a) => a.operation === 'putManifest' && a.principal === 'alice' && a.repository === 'team-a/app' && a.status === 201), 'the push ran as alice');
+      assert.ok(
+        lines.some((a) => a.operation === 'token' && a.claimedPrincipal === 'alice' && a.status === 401),
+        'the failed login is audited',
+      );
+      assert.ok(
+        lines.some((a) => a.operation === 'putManifest' && a.principal === 'alice' && a.repository === 'team-a/app' && a.status === 201),
+        'the push ran as alice',
+      );
       // The layers (over the Lambda's 4.5 MiB) went to the upload service, which verified alice's token itself.
-      const uploads = (await readFile(join(harness!.dataDir, 'upload-service', 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { principal: string; operation: string; status: number });
-      assert.ok(uploads.some((a) => a.operation === 'patchUpload' && a.principal === 'alice' && a.status === 202), JSON.stringify(uploads.slice(0, 3)));
+      const uploads = (await readFile(join(harness!.dataDir, 'upload-service', 'audit.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { principal: string; operation: string; status: number });
+      assert.ok(
+        uploads.some((a) => a.operation === 'patchUpload' && a.principal === 'alice' && a.status === 202),
+        JSON.stringify(uploads.slice(0, 3)),
+      );
     }));
 
-  test("a person pushing where the policy does not let them: denied (403 from the core, not a gateway 401); publishing where it does", () =>
+  test('a person pushing where the policy does not let them: denied (403 from the core, not a gateway 401); publishing where it does', () =>
     step(async () => {
       await docker(['tag', LOCAL_REF, ref('team-b/app:v1')]);
       const out = await refused(['push', ref('team-b/app:v1')]);
       assert.match(out, /denied/i);
-      assert.ok((await audits()).some((a) => a.principal === 'alice' && a.repository === 'team-b/app' && a.status === 403 && a.error === 'DENIED'), 'refused by the core: 403 DENIED, audited');
+      assert.ok(
+        (await audits()).some((a) => a.principal === 'alice' && a.repository === 'team-b/app' && a.status === 403 && a.error === 'DENIED'),
+        'refused by the core: 403 DENIED, audited',
+      );
       await docker(['tag', LOCAL_REF, ref('public/base:v1')]);
       await docker(['push', ref('public/base:v1')]);
     }));
@@ -161,7 +189,10 @@ describe('docker login and push through the Lambda harness with Cognito tokens',
       await docker(['tag', LOCAL_REF, ref('team-a/ci-was-here:v1')]);
       assert.match(await refused(['push', ref('team-a/ci-was-here:v1')]), /denied/i);
       const lines = await audits();
-      assert.ok(lines.some((a) => a.operation === 'putManifest' && a.principal === CI_ID && a.repository === 'ci/app' && a.status === 201), 'the push ran as the machine client');
+      assert.ok(
+        lines.some((a) => a.operation === 'putManifest' && a.principal === CI_ID && a.repository === 'ci/app' && a.status === 201),
+        'the push ran as the machine client',
+      );
     }));
 
   test('anonymous, after logout: the public repository can be pulled, a private one cannot', () =>

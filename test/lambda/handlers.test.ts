@@ -63,7 +63,12 @@ async function pushChunked(name: string, data: Buffer, chunkSize: number): Promi
   assert.match(location, new RegExp(`^/v2/${name}/blobs/uploads/[0-9a-f-]+$`), 'relative, from the public path: no stage, no host');
   for (let offset = 0; offset < data.length; offset += chunkSize) {
     const chunk = data.subarray(offset, offset + chunkSize);
-    const patched = await invoke('patchUpload', { method: 'PATCH', url: location, body: chunk, headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${offset + chunk.length - 1}` } });
+    const patched = await invoke('patchUpload', {
+      method: 'PATCH',
+      url: location,
+      body: chunk,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${offset + chunk.length - 1}` },
+    });
     assert.equal(patched.statusCode, 202, patched.body);
     assert.equal(one(patched, 'range'), `0-${offset + chunk.length - 1}`);
     location = one(patched, 'location');
@@ -97,7 +102,12 @@ test('push (chunked blob, monolithic blob, manifest by tag and by digest with ?t
   const layerDigest = await pushChunked(name, layer, 3 * MIB);
   const config = Buffer.from('{"architecture":"arm64","os":"linux"}');
   const configDigest = sha256(config);
-  const mono = await invoke('startUpload', { method: 'POST', url: `/v2/${name}/blobs/uploads/?digest=${configDigest}`, body: config, headers: { 'Content-Type': 'application/octet-stream' } });
+  const mono = await invoke('startUpload', {
+    method: 'POST',
+    url: `/v2/${name}/blobs/uploads/?digest=${configDigest}`,
+    body: config,
+    headers: { 'Content-Type': 'application/octet-stream' },
+  });
   assert.equal(mono.statusCode, 201, mono.body);
 
   const manifest = Buffer.from(
@@ -112,7 +122,12 @@ test('push (chunked blob, monolithic blob, manifest by tag and by digest with ?t
   const byTag = await invoke('putManifest', { method: 'PUT', url: `/v2/${name}/manifests/v1`, body: manifest, headers: { 'Content-Type': MANIFEST } });
   assert.equal(byTag.statusCode, 201, byTag.body);
   assert.equal(one(byTag, 'location'), `/v2/${name}/manifests/${manifestDigest}`);
-  const byDigest = await invoke('putManifest', { method: 'PUT', url: `/v2/${name}/manifests/${manifestDigest}?tag=a&tag=b`, body: manifest, headers: { 'Content-Type': MANIFEST } });
+  const byDigest = await invoke('putManifest', {
+    method: 'PUT',
+    url: `/v2/${name}/manifests/${manifestDigest}?tag=a&tag=b`,
+    body: manifest,
+    headers: { 'Content-Type': MANIFEST },
+  });
   assert.equal(byDigest.statusCode, 201, byDigest.body);
   assert.deepEqual(byDigest.multiValueHeaders?.['oci-tag'], ['a', 'b'], 'OCI-Tag repeats');
 

@@ -118,7 +118,9 @@ test('one JSON log line per request: request ids, method, public path, status, d
 });
 
 test('no 401 ever: a 401 from the core, answered or thrown, becomes 403 DENIED without a challenge', async () => {
-  const answered = setup('getManifest', async () => response(401, { 'www-authenticate': 'Bearer realm="x"', 'content-type': 'application/json' }, '{"errors":[{"code":"UNAUTHORIZED"}]}'));
+  const answered = setup('getManifest', async () =>
+    response(401, { 'www-authenticate': 'Bearer realm="x"', 'content-type': 'application/json' }, '{"errors":[{"code":"UNAUTHORIZED"}]}'),
+  );
   const a = await answered.invoke({ method: 'GET', url: '/v2/app/manifests/v1' });
   assert.equal(a.result.statusCode, 403);
   assert.deepEqual(errorCodes(a.result.body), ['DENIED']);

@@ -40,7 +40,11 @@ test('a base64 body is decoded byte-exact; Content-Length is its real length; an
 });
 
 test('headers: names lower-cased, repeated values joined as node:http joins them', () => {
-  const event = proxyEvent({ method: 'GET', url: '/v2/app/manifests/v1', headers: { Accept: ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json'], 'X-Thing': 'y' } });
+  const event = proxyEvent({
+    method: 'GET',
+    url: '/v2/app/manifests/v1',
+    headers: { Accept: ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json'], 'X-Thing': 'y' },
+  });
   const req = toIncomingRequest(event);
   assert.equal(req.headers.accept, 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json');
   assert.equal(req.headers['x-thing'], 'y');

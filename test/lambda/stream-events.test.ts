@@ -69,7 +69,10 @@ const sent = () => endpoint.requests.flatMap((r) => r.body.Entries);
 const sequenceOf = (event: DynamoDBStreamEvent, i: number) => event.Records[i]!.dynamodb!.SequenceNumber!;
 
 test('every fixture: the outbox events reach the bus, in order, as ECR-shaped entries; no failures', async () => {
-  const names = (await readdir(FIXTURES)).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+  const names = (await readdir(FIXTURES))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
   assert.ok(names.length >= 6);
   for (const name of names) {
     endpoint.requests.length = 0;
@@ -96,7 +99,14 @@ test('every fixture: the outbox events reach the bus, in order, as ECR-shaped en
 test('a refused entry: the batch item failure is the record that event came from', async () => {
   const event = batch(await fixture('push-tagged'), await fixture('delete-by-tag'));
   const expected = outboxEventsOf(event.Records as DynamoDBStreamRecordLike[]);
-  assert.deepEqual(expected.map((e) => [e.action, e.tag]), [['PUSH', 'v1'], ['PUSH', 'latest'], ['DELETE', 'v1']]);
+  assert.deepEqual(
+    expected.map((e) => [e.action, e.tag]),
+    [
+      ['PUSH', 'v1'],
+      ['PUSH', 'latest'],
+      ['DELETE', 'v1'],
+    ],
+  );
   answer = () => ({ refuse: [1] });
   const result = await run(event);
   const latestRecord = event.Records.findIndex((r) => r.dynamodb?.Keys?.PK?.S === `OUTBOX#${expected[1]!.id}`);
@@ -119,14 +129,20 @@ test('more than 10 events: a failed second call stops publishing and names the r
   const outboxRecords = event.Records.flatMap((r, i) => (outboxEventsOf([r as DynamoDBStreamRecordLike]).length ? [i] : []));
   const record = outboxRecords[10]!;
   assert.deepEqual(result, { batchItemFailures: [{ itemIdentifier: sequenceOf(event, record) }] });
-  assert.deepEqual(endpoint.requests.map((r) => r.body.Entries.length), [10, 3]);
+  assert.deepEqual(
+    endpoint.requests.map((r) => r.body.Entries.length),
+    [10, 3],
+  );
 
   // The retry starts at that record: the rest is published, nothing is missing.
   endpoint.requests.length = 0;
   answer = () => ({});
   const retry = { Records: event.Records.slice(record) } as DynamoDBStreamEvent;
   assert.deepEqual(await run(retry), { batchItemFailures: [] });
-  assert.deepEqual(sent().map((e) => JSON.parse(e.Detail)['image-tag']), expected.slice(10).map((e) => e.tag));
+  assert.deepEqual(
+    sent().map((e) => JSON.parse(e.Detail)['image-tag']),
+    expected.slice(10).map((e) => e.tag),
+  );
 });
 
 test('an unreachable bus fails at the first record with events', async () => {
@@ -143,6 +159,9 @@ test('an outbox record that cannot be read stops the batch there: earlier events
   const event = batch(tagged, [broken], await fixture('delete-by-tag'));
   const brokenAt = tagged.length;
   assert.deepEqual(await run(event), { batchItemFailures: [{ itemIdentifier: sequenceOf(event, brokenAt) }] });
-  assert.deepEqual(sent().map((e) => JSON.parse(e.Detail)['image-tag']), ['v1', 'latest']);
+  assert.deepEqual(
+    sent().map((e) => JSON.parse(e.Detail)['image-tag']),
+    ['v1', 'latest'],
+  );
   assert.match(JSON.parse(logLines.at(-1)!).reason, /could not be mapped/);
 });

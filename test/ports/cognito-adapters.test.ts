@@ -16,6 +16,15 @@ after(() => cognito.stop());
 
 identityProviderSuite('Cognito identity provider', async () => {
   const { userPoolId, issuer, jwksUri, userClientId } = pool;
-  const provider = new CognitoIdentityProvider({ userPoolId, issuer, jwksUri, userClientId, clientIds: [userClientId], resourceServer: 'stowage', cognito: cognito.client, log: () => {} });
+  const provider = new CognitoIdentityProvider({
+    userPoolId,
+    issuer,
+    jwksUri,
+    userClientId,
+    clientIds: [userClientId],
+    resourceServer: 'stowage',
+    cognito: cognito.client,
+    log: () => {},
+  });
   return { provider, user, service: 'registry.test' };
 });

@@ -14,14 +14,29 @@ after(() => db.stop());
 
 // Inline manifests, and every manifest in the large-object store (inlineManifestLimit 0).
 // dynalite writes slowly (tens of ms), so the bulk listings hold fewer entries than on SQLite.
-for (const [inlineManifestLimit, bulkEntries] of [[undefined, 150], [0, 40]] as const) {
-  metadataStoreSuite(`DynamoDB metadata store${inlineManifestLimit === 0 ? ' (manifests in the large-object store)' : ''}`, async () => {
-    const tableName = await db.newTable();
-    const store = new DynamoDbMetadataStore({ client: db.client, tableName, largeObjects: new InMemoryLargeObjectStore(), ...(inlineManifestLimit !== undefined && { inlineManifestLimit }) });
-    return { store, leftovers: dynamoDbLeftovers(db.client, tableName) };
-  }, { bulkEntries });
+for (const [inlineManifestLimit, bulkEntries] of [
+  [undefined, 150],
+  [0, 40],
+] as const) {
+  metadataStoreSuite(
+    `DynamoDB metadata store${inlineManifestLimit === 0 ? ' (manifests in the large-object store)' : ''}`,
+    async () => {
+      const tableName = await db.newTable();
+      const store = new DynamoDbMetadataStore({
+        client: db.client,
+        tableName,
+        largeObjects: new InMemoryLargeObjectStore(),
+        ...(inlineManifestLimit !== undefined && { inlineManifestLimit }),
+      });
+      return { store, leftovers: dynamoDbLeftovers(db.client, tableName) };
+    },
+    { bulkEntries },
+  );
 }
 
 loginLimiterSuite('DynamoDB login limiter', async (limits, now) => new DynamoDbLoginLimiter({ client: db.client, tableName: await db.newTable(), limits, now }));
 
-uploadSessionsSuite('DynamoDB upload sessions', async () => new DynamoDbMetadataStore({ client: db.client, tableName: await db.newTable(), largeObjects: new InMemoryLargeObjectStore() }));
+uploadSessionsSuite(
+  'DynamoDB upload sessions',
+  async () => new DynamoDbMetadataStore({ client: db.client, tableName: await db.newTable(), largeObjects: new InMemoryLargeObjectStore() }),
+);

@@ -100,7 +100,11 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       harness = undefined;
       assert.deepEqual(await leftovers(), [], 'the test removed everything it stored');
       const catalog = await store.listRepositories({ limit: 10_000 });
-      assert.deepEqual(catalog.items.filter((r) => !used.has(r)), [], 'the catalog names only repositories this test used');
+      assert.deepEqual(
+        catalog.items.filter((r) => !used.has(r)),
+        [],
+        'the catalog names only repositories this test used',
+      );
     });
 
     test('linkBlob / getBlobLink: a link per repository; linking again is a no-op', async () => {
@@ -388,7 +392,10 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       for (const record of records) await m.putManifest(record, null);
       await inParallel(8, (i) => m.setTag(r, 'latest', records[i]!.digest));
       const winner = await m.resolveTag(r, 'latest');
-      assert.ok(records.some((x) => x.digest === winner), 'the tag names one of the digests');
+      assert.ok(
+        records.some((x) => x.digest === winner),
+        'the tag names one of the digests',
+      );
       assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: ['latest'], more: false }, 'listed once');
       const deleted = await inParallel(8, (i) => m.deleteManifest(r, records[i]!.digest));
       assert.deepEqual(
@@ -427,7 +434,10 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       await m.putManifest(record, null);
       await m.setTag(r, 'v1', record.digest);
       const results = await inParallel(8, () => m.deleteTag(r, 'v1'));
-      assert.deepEqual(results.filter((x) => x !== null), [record.digest]);
+      assert.deepEqual(
+        results.filter((x) => x !== null),
+        [record.digest],
+      );
       assert.deepEqual(await m.deleteManifest(r, record.digest), { tags: [] });
     });
 
@@ -451,7 +461,10 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       await m.putManifest(record, null);
       for (const t of ['a', 'b', 'c']) await m.setTag(r, t, record.digest);
       const results = await inParallel(6, () => m.deleteManifest(r, record.digest));
-      assert.ok(results.some((x) => x !== null), 'one delete found the manifest');
+      assert.ok(
+        results.some((x) => x !== null),
+        'one delete found the manifest',
+      );
       assert.deepEqual(results.flatMap((x) => x?.tags ?? []).sort(), ['a', 'b', 'c'], 'each tag reported by one delete');
       assert.equal(await m.getManifest(r, record.digest), null);
       assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: [], more: false });

@@ -56,7 +56,7 @@ describe('npm run smoke against the harness', { skip, timeout: 900_000 }, () => 
     assert.ok(big.length >= 3, 'skopeo, docker and ctr each sent a layer to the upload service');
   });
 
-  test('an authorizer that refuses every token: the ping\'s challenge passes, the push fails, exit code 1', async () => {
+  test("an authorizer that refuses every token: the ping's challenge passes, the push fails, exit code 1", async () => {
     const { code, stdout } = await smoke([guarded.url, '--clients', 'skopeo']);
     assert.equal(code, 1, stdout);
     assert.match(line(stdout, 'ping'), new RegExp(`PASS +ping +GET /v2/ -> 401, Bearer realm="http://${guarded.host}/token"`));

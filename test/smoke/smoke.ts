@@ -75,7 +75,10 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
   const plainHttp = base.protocol === 'http:';
   const creds = options.user !== undefined && options.password !== undefined ? { user: options.user, password: options.password } : undefined;
   const clients = new Set<Client>(options.clients ?? ['skopeo', 'docker', 'ctr']);
-  const runId = `${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  const runId = `${new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const repo = (client: Client) => `smoke/${runId}-${client}`;
   const log = options.log ?? (() => {});
   const results: SmokeResult[] = [];
@@ -123,7 +126,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
       const header = res.headers.get('www-authenticate');
       if (!header) {
         const renamed = res.headers.get('x-amzn-remapped-www-authenticate');
-        throw new Error(renamed ? `401 without WWW-Authenticate, but x-amzn-Remapped-WWW-Authenticate: ${renamed} (the header restore did not run)` : '401 without WWW-Authenticate: docker cannot learn the realm');
+        throw new Error(
+          renamed
+            ? `401 without WWW-Authenticate, but x-amzn-Remapped-WWW-Authenticate: ${renamed} (the header restore did not run)`
+            : '401 without WWW-Authenticate: docker cannot learn the realm',
+        );
       }
       challenge = parseChallenge(header);
       if (!challenge) throw new Error(`401 with a challenge that is not Bearer realm=...: ${header}`);
@@ -155,7 +162,10 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
       const authfile = join(work, 'skopeo-auth.json');
       const steps: string[] = [];
       if (creds) {
-        await run('skopeo', ['login', '--authfile', authfile, `--tls-verify=${!plainHttp}`, '--username', creds.user, '--password-stdin', host], { input: creds.password, timeoutMs: 60_000 });
+        await run('skopeo', ['login', '--authfile', authfile, `--tls-verify=${!plainHttp}`, '--username', creds.user, '--password-stdin', host], {
+          input: creds.password,
+          timeoutMs: 60_000,
+        });
         steps.push('login');
       }
       const auth = creds ? ['--authfile', authfile] : [];
@@ -189,9 +199,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
       if (res.status !== 200) throw new Error(`HEAD manifest -> ${res.status}`);
       const length = res.headers.get('content-length');
       if (length !== String(img.manifestBytes.length)) {
-        throw new Error(`HEAD manifest Content-Length ${length ?? '(none)'}, expected ${img.manifestBytes.length}${res.headers.get('x-amzn-remapped-content-length') ? ' (x-amzn-Remapped-Content-Length is there: the restore did not run)' : ''}`);
+        throw new Error(
+          `HEAD manifest Content-Length ${length ?? '(none)'}, expected ${img.manifestBytes.length}${res.headers.get('x-amzn-remapped-content-length') ? ' (x-amzn-Remapped-Content-Length is there: the restore did not run)' : ''}`,
+        );
       }
-      if (res.headers.get('docker-content-digest') !== img.manifestDigest) throw new Error(`Docker-Content-Digest ${res.headers.get('docker-content-digest')}, expected ${img.manifestDigest}`);
+      if (res.headers.get('docker-content-digest') !== img.manifestDigest)
+        throw new Error(`Docker-Content-Digest ${res.headers.get('docker-content-digest')}, expected ${img.manifestDigest}`);
       return `HEAD manifest -> 200, Content-Length ${length}, Docker-Content-Digest matches`;
     });
 
@@ -263,7 +276,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
       const done: string[] = [];
       for (const p of pushed) {
         const token = await tokenFor(`repository:${p.repo}:delete`);
-        const res = await fetch(`${origin}/v2/${p.repo}/manifests/${p.digest}`, { method: 'DELETE', headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(30_000) });
+        const res = await fetch(`${origin}/v2/${p.repo}/manifests/${p.digest}`, {
+          method: 'DELETE',
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+          signal: AbortSignal.timeout(30_000),
+        });
         await res.arrayBuffer();
         if (res.status !== 202) throw new Error(`DELETE ${p.repo}@${p.digest} -> ${res.status}`);
         done.push(p.repo);

@@ -32,7 +32,11 @@ test('a machine: the client id as subject and kind client; its scopes are all it
   assert.equal(p.clientId, 'ci');
   assert.deepEqual(p.groups, []);
   assert.deepEqual(p.grant, { kind: 'actions', actions: ['pull', 'catalog', 'push'] });
-  assert.deepEqual(principalFromClaims({ ...machine, scope: 'stowage/delete other/pull' }, options)!.grant, { kind: 'actions', actions: ['delete'] }, 'another resource server grants nothing');
+  assert.deepEqual(
+    principalFromClaims({ ...machine, scope: 'stowage/delete other/pull' }, options)!.grant,
+    { kind: 'actions', actions: ['delete'] },
+    'another resource server grants nothing',
+  );
 });
 
 test('a person with custom scopes and no aws.cognito.signin.user.admin (OAuth2 endpoints) is limited to them', () => {

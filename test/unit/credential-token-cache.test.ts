@@ -11,7 +11,7 @@ import { CredentialTokenCache } from '../../src/adapters/aws/credential-token-ca
 const HOUR = 3_600_000;
 
 test('a hit needs the same identity, secret and scope', () => {
-  let now = 1_000_000;
+  const now = 1_000_000;
   const cache = new CredentialTokenCache({ now: () => now });
   const token = { accessToken: 'tok', expiresAt: now + HOUR, claims: { sub: 'ci' } };
   cache.set('client', 'ci', 's3cret', '*', token);

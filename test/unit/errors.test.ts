@@ -67,7 +67,9 @@ test("each fact becomes its header, and the row's status the response's", () => 
   assert.equal(headersOf(new RegistryError('METHOD_NOT_ALLOWED', undefined, { allowedMethods: ['GET', 'HEAD'] })).allow, 'GET, HEAD');
   assert.equal(headersOf(new RegistryError('TOOMANYREQUESTS', undefined, { retryAfterSeconds: 7 }))['retry-after'], '7');
   assert.equal(
-    headersOf(new RegistryError('UNAUTHORIZED', undefined, { challenge: { realm: 'https://r.example/token', service: 'r.example', scope: 'repository:a:pull' } }))['www-authenticate'],
+    headersOf(new RegistryError('UNAUTHORIZED', undefined, { challenge: { realm: 'https://r.example/token', service: 'r.example', scope: 'repository:a:pull' } }))[
+      'www-authenticate'
+    ],
     'Bearer realm="https://r.example/token",service="r.example",scope="repository:a:pull"',
   );
   const upload = headersOf(new RegistryError('UPLOAD_OUT_OF_ORDER', undefined, { upload: { location: '/v2/a/blobs/uploads/u1', id: 'u1', offset: 5 } }));

@@ -30,7 +30,10 @@ test('image manifest: config and layers must exist, except foreign layers and la
     subject: desc(OCI_MANIFEST, d('f')),
   };
   const parsed = parseManifest(enc(m), OCI_MANIFEST);
-  assert.deepEqual(parsed.blobs.map((b) => b.value), [d('a'), d('b')]);
+  assert.deepEqual(
+    parsed.blobs.map((b) => b.value),
+    [d('a'), d('b')],
+  );
   assert.equal(parsed.subject?.value, d('f'));
   assert.equal(parsed.artifactType, 'application/vnd.oci.image.config.v1+json', 'artifactType falls back to config.mediaType');
 });
@@ -38,30 +41,66 @@ test('image manifest: config and layers must exist, except foreign layers and la
 test('index: children are manifests; artifactType only when declared', () => {
   const parsed = parseManifest(enc({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [desc(OCI_MANIFEST, d('1'))] }), undefined);
   assert.equal(parsed.mediaType, OCI_INDEX);
-  assert.deepEqual(parsed.manifests.map((m) => m.value), [d('1')]);
+  assert.deepEqual(
+    parsed.manifests.map((m) => m.value),
+    [d('1')],
+  );
   assert.equal(parsed.artifactType, null);
 });
 
 test('media type comes from Content-Type, or from the mediaType field, and they must agree', () => {
   const body = { schemaVersion: 2, config: desc('x/y', d('a')), layers: [] };
   assert.equal(parseManifest(enc(body), `${DOCKER_MANIFEST}; charset=utf-8`).mediaType, DOCKER_MANIFEST);
-  assert.equal(errCode(() => parseManifest(enc(body), undefined)), 'MANIFEST_INVALID 400');
-  assert.equal(errCode(() => parseManifest(enc({ ...body, mediaType: OCI_MANIFEST }), DOCKER_MANIFEST)), 'MANIFEST_INVALID 400');
+  assert.equal(
+    errCode(() => parseManifest(enc(body), undefined)),
+    'MANIFEST_INVALID 400',
+  );
+  assert.equal(
+    errCode(() => parseManifest(enc({ ...body, mediaType: OCI_MANIFEST }), DOCKER_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
 });
 
 test('bad manifests get MANIFEST_INVALID; schema1 and unknown types get UNSUPPORTED', () => {
-  assert.equal(errCode(() => parseManifest(Buffer.from('{nope'), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
-  assert.equal(errCode(() => parseManifest(enc([1]), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
-  assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 2, layers: [] }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
-  assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 2, config: desc('x/y', 'sha256:short'), layers: [] }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
-  assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 1, name: 'a', fsLayers: [] }), 'application/vnd.docker.distribution.manifest.v1+prettyjws')), 'UNSUPPORTED 415');
-  assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 2 }), 'application/vnd.example+json')), 'UNSUPPORTED 415');
+  assert.equal(
+    errCode(() => parseManifest(Buffer.from('{nope'), OCI_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
+  assert.equal(
+    errCode(() => parseManifest(enc([1]), OCI_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
+  assert.equal(
+    errCode(() => parseManifest(enc({ schemaVersion: 2, layers: [] }), OCI_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
+  assert.equal(
+    errCode(() => parseManifest(enc({ schemaVersion: 2, config: desc('x/y', 'sha256:short'), layers: [] }), OCI_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
+  assert.equal(
+    errCode(() => parseManifest(enc({ schemaVersion: 1, name: 'a', fsLayers: [] }), 'application/vnd.docker.distribution.manifest.v1+prettyjws')),
+    'UNSUPPORTED 415',
+  );
+  assert.equal(
+    errCode(() => parseManifest(enc({ schemaVersion: 2 }), 'application/vnd.example+json')),
+    'UNSUPPORTED 415',
+  );
 });
 
 test('descriptor media types and artifactType must be RFC 6838 media types of at most 255 characters', () => {
   const m = (extra: object) => enc({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: desc('application/vnd.oci.image.config.v1+json', d('a')), layers: [], ...extra });
   assert.equal(parseManifest(m({ artifactType: 'application/vnd.example.sbom+json' }), OCI_MANIFEST).artifactType, 'application/vnd.example.sbom+json');
-  assert.equal(errCode(() => parseManifest(m({ artifactType: `application/${'x'.repeat(300)}` }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
-  assert.equal(errCode(() => parseManifest(m({ artifactType: 'not a media type' }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
-  assert.equal(errCode(() => parseManifest(enc({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: desc('bad', d('a')), layers: [] }), OCI_MANIFEST)), 'MANIFEST_INVALID 400');
+  assert.equal(
+    errCode(() => parseManifest(m({ artifactType: `application/${'x'.repeat(300)}` }), OCI_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
+  assert.equal(
+    errCode(() => parseManifest(m({ artifactType: 'not a media type' }), OCI_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
+  assert.equal(
+    errCode(() => parseManifest(enc({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: desc('bad', d('a')), layers: [] }), OCI_MANIFEST)),
+    'MANIFEST_INVALID 400',
+  );
 });

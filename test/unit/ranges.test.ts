@@ -21,14 +21,21 @@ test('unsatisfiable, malformed and multi-ranges answer 416 with Content-Range by
       h,
     );
   }
-  assert.throws(() => resolveBlobRange('bytes=0-0', 0), (err: unknown) => err instanceof RegistryError && err.status === 416);
+  assert.throws(
+    () => resolveBlobRange('bytes=0-0', 0),
+    (err: unknown) => err instanceof RegistryError && err.status === 416,
+  );
 });
 
 test('upload Content-Range is START-END, inclusive', () => {
   assert.deepEqual(parseContentRange('0-99'), { start: 0, end: 99 });
   assert.deepEqual(parseContentRange('bytes 100-199/*'), { start: 100, end: 199 });
   for (const h of ['', '5', '9-5', 'a-b', '-5', '0-1-2']) {
-    assert.throws(() => parseContentRange(h), (err: unknown) => err instanceof RegistryError && err.code === 'BLOB_UPLOAD_INVALID', h);
+    assert.throws(
+      () => parseContentRange(h),
+      (err: unknown) => err instanceof RegistryError && err.code === 'BLOB_UPLOAD_INVALID',
+      h,
+    );
   }
 });
 

@@ -29,7 +29,7 @@
  * `verifyToken` ignores `service`: Cognito access tokens carry no audience; what binds them to
  * this registry is the pool (issuer, signing keys) and the accepted app client ids.
  */
-import { CognitoIdentityProviderClient, InitiateAuthCommand, type AuthenticationResultType } from '@aws-sdk/client-cognito-identity-provider';
+import { type CognitoIdentityProviderClient, InitiateAuthCommand, type AuthenticationResultType } from '@aws-sdk/client-cognito-identity-provider';
 import { RegistryError } from '../../core/errors.js';
 import { expandActions } from '../../core/auth/access.js';
 import type { Principal } from '../../core/auth/principal.js';
@@ -62,9 +62,7 @@ export interface CognitoIdentityOptions extends CognitoVerifierOptions {
   log?: (line: string) => void;
 }
 
-type CognitoState =
-  | { kind: 'user'; token: CachedToken }
-  | { kind: 'client'; clientId: string; clientSecret: string; token: CachedToken };
+type CognitoState = { kind: 'user'; token: CachedToken } | { kind: 'client'; clientId: string; clientSecret: string; token: CachedToken };
 
 /** InitiateAuth errors that mean "this credential is wrong", whatever exactly is wrong with it. */
 const BAD_CREDENTIAL_ERRORS = new Set([
@@ -162,7 +160,9 @@ export class CognitoIdentityProvider implements IdentityProvider {
       else for (const a of expandActions(entry.actions)) actions.add(a);
     }
     const has = new Set(listClaim(state.token.claims.scope));
-    const wanted = scopesForActions(actions, this.options.resourceServer).filter((s) => has.has(s)).sort();
+    const wanted = scopesForActions(actions, this.options.resourceServer)
+      .filter((s) => has.has(s))
+      .sort();
     if (wanted.length === 0 || wanted.length === has.size) return state.token;
     const scope = wanted.join(' ');
     const cached = this.cache.get('client', state.clientId, state.clientSecret, scope);
@@ -177,7 +177,8 @@ export class CognitoIdentityProvider implements IdentityProvider {
     if (!this.oauth) throw new Error(`Cognito: machine clients cannot log in here: no OAuth2 token endpoint is configured (${SETTINGS['cognito.oauthTokenUrl'].env})`);
     const result = await this.oauth.requestToken(clientId, clientSecret, scopes);
     if (!result.ok) {
-      if (result.reason === 'unauthorized_client') this.log(JSON.stringify({ level: 'warn', message: 'Cognito: an app client may not use the client-credentials grant', clientId }));
+      if (result.reason === 'unauthorized_client')
+        this.log(JSON.stringify({ level: 'warn', message: 'Cognito: an app client may not use the client-credentials grant', clientId }));
       return null;
     }
     return this.cachedTokenOf(result.accessToken);
@@ -224,7 +225,13 @@ export class CognitoIdentityProvider implements IdentityProvider {
     }
     if (out.ChallengeName) {
       // NEW_PASSWORD_REQUIRED (a temporary password), MFA: docker login cannot answer a challenge.
-      this.log(JSON.stringify({ level: 'warn', message: 'Cognito asked a login for a challenge docker cannot answer; set a permanent password (admin-set-user-password --permanent) or use a user without MFA', challenge: out.ChallengeName }));
+      this.log(
+        JSON.stringify({
+          level: 'warn',
+          message: 'Cognito asked a login for a challenge docker cannot answer; set a permanent password (admin-set-user-password --permanent) or use a user without MFA',
+          challenge: out.ChallengeName,
+        }),
+      );
       return null;
     }
     return out.AuthenticationResult ?? null;

@@ -228,17 +228,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
   async listTags(repository: string, page: PageRequest): Promise<Page<string>> {
     const r = ranges.tags(repository, page.last);
     const items = await this.collect(r, page.limit + 1, { projection: [ATTR.sk] });
-    return toPage(items.map((i) => r.valueOf(String(i[ATTR.sk]))), page.limit);
+    return toPage(
+      items.map((i) => r.valueOf(String(i[ATTR.sk]))),
+      page.limit,
+    );
   }
 
   // -------------------------------------------------------------------------------------------
   // Referrers
 
   async listReferrers(repository: string, subject: string, page: PageRequest & { artifactType?: string }): Promise<Page<ReferrerDescriptor>> {
-    const filter =
-      page.artifactType === undefined
-        ? undefined
-        : { expression: '#at = :at', names: { '#at': ATTR.artifactType }, values: { ':at': page.artifactType } };
+    const filter = page.artifactType === undefined ? undefined : { expression: '#at = :at', names: { '#at': ATTR.artifactType }, values: { ':at': page.artifactType } };
     const items = await this.collect(ranges.referrers(repository, subject, page.last), page.limit + 1, filter ? { filter } : {});
     const descriptors: ReferrerDescriptor[] = [];
     for (const item of items.slice(0, page.limit)) {
@@ -262,7 +262,10 @@ export class DynamoDbMetadataStore implements MetadataStore {
   async listRepositories(page: PageRequest): Promise<Page<string>> {
     const r = ranges.catalog(page.last);
     const items = await this.collect(r, page.limit + 1, { projection: [ATTR.sk] });
-    return toPage(items.map((i) => r.valueOf(String(i[ATTR.sk]))), page.limit);
+    return toPage(
+      items.map((i) => r.valueOf(String(i[ATTR.sk]))),
+      page.limit,
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -357,9 +360,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
   /** DeleteItem; the deleted item, or null when there was none or the condition did not hold. */
   private async delete(key: Key, condition?: Condition): Promise<Item | null> {
     try {
-      const out = await this.client.send(
-        new DeleteItemCommand({ TableName: this.table, Key: marshall(key), ReturnValues: 'ALL_OLD', ...conditionParams(condition) }),
-      );
+      const out = await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: marshall(key), ReturnValues: 'ALL_OLD', ...conditionParams(condition) }));
       return out.Attributes ? unmarshall(out.Attributes) : null;
     } catch (err) {
       if (condition && isConditionalFailure(err)) return null;

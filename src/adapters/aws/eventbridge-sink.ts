@@ -7,7 +7,7 @@
  * Each registry event becomes one entry whose Source, DetailType, Time and Detail come from the
  * same payload the webhook and the event log send (eventPayload).
  */
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_DETAIL_TYPE, eventPayload } from '../../core/event-payload.js';
 import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
 import { log as processLog } from '../../log/logger.js';

@@ -295,7 +295,9 @@ export class S3BlobStore implements BlobStore {
       }
     }
     // The blob is committed; failing the request now would make the client push it again.
-    await this.deleteObjects([...temporary, ...state.leftovers.map((l) => l.key)]).catch((e) => this.log(`S3BlobStore: upload ${uploadId} committed, cleanup left for the lifecycle rule: ${String(e)}`));
+    await this.deleteObjects([...temporary, ...state.leftovers.map((l) => l.key)]).catch((e) =>
+      this.log(`S3BlobStore: upload ${uploadId} committed, cleanup left for the lifecycle rule: ${String(e)}`),
+    );
   }
 
   /**
@@ -326,7 +328,10 @@ export class S3BlobStore implements BlobStore {
 
   private tooLarge(uploadId: string): RegistryError {
     const gib = (this.maxBlobSize / 1024 ** 3).toFixed(2);
-    return new RegistryError('SIZE_INVALID', `upload ${uploadId} needs more than the ${MAX_PARTS} parts S3 allows: a blob streamed in one request can reach ${gib} GiB, one sent in small chunks less`);
+    return new RegistryError(
+      'SIZE_INVALID',
+      `upload ${uploadId} needs more than the ${MAX_PARTS} parts S3 allows: a blob streamed in one request can reach ${gib} GiB, one sent in small chunks less`,
+    );
   }
 
   /** Writes `bytes` as a new leftover; merges all leftovers into one when the list is full. */
@@ -337,7 +342,9 @@ export class S3BlobStore implements BlobStore {
     const head = merge ? await this.readLeftovers(carried) : [];
     const body = Buffer.concat([...head, ...bytes]);
     const key = this.keys.leftover(uploadId, merge ? start - sumSizes(carried) : start, randomUUID());
-    await s3Call('PutObject', key, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: OCTET_STREAM })));
+    await s3Call('PutObject', key, () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: OCTET_STREAM })),
+    );
     const leftover = { key, size: body.length };
     return merge ? [leftover] : [...carried, leftover];
   }
@@ -355,7 +362,9 @@ export class S3BlobStore implements BlobStore {
 
   private async createMultipart(key: string): Promise<string> {
     const res = await s3Call('CreateMultipartUpload', key, () =>
-      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: OCTET_STREAM, ...(this.partChecksums ? { ChecksumAlgorithm: 'CRC32' as const } : {}) })),
+      this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: OCTET_STREAM, ...(this.partChecksums ? { ChecksumAlgorithm: 'CRC32' as const } : {}) }),
+      ),
     );
     if (!res.UploadId) throw new Error(`S3 CreateMultipartUpload ${key} returned no UploadId`);
     return res.UploadId;
@@ -416,7 +425,9 @@ export class S3BlobStore implements BlobStore {
       await s3Call('CopyObject', key, () => this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource: copySource })));
     } else {
       const body = Buffer.concat(await this.readLeftovers(state.leftovers));
-      await s3Call('PutObject', key, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: OCTET_STREAM })));
+      await s3Call('PutObject', key, () =>
+        this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: OCTET_STREAM })),
+      );
     }
   }
 

@@ -16,9 +16,11 @@ export class JsonLinesAuditSink implements AuditSink {
 
   record(entry: AuditRecord): Promise<void> {
     // Chained, so lines land in the order requests finished even when appends overlap.
-    this.queue = this.queue.then(() => appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 })).catch((err: Error) => {
-      this.log(`audit log ${this.path}: ${err.message}`);
-    });
+    this.queue = this.queue
+      .then(() => appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 }))
+      .catch((err: Error) => {
+        this.log(`audit log ${this.path}: ${err.message}`);
+      });
     return this.queue;
   }
 }

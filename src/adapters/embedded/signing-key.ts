@@ -31,6 +31,9 @@ export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> 
     throw new Error(`${path} is not a P-256 private key; remove it to have a new one made (outstanding tokens become invalid)`);
   }
   const publicKey = createPublicKey(privateKey);
-  const kid = createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('base64url').slice(0, 16);
+  const kid = createHash('sha256')
+    .update(publicKey.export({ format: 'der', type: 'spki' }))
+    .digest('base64url')
+    .slice(0, 16);
   return { privateKey, publicKey, kid };
 }

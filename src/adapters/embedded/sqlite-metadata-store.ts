@@ -3,14 +3,7 @@
  * statement or a transaction, so every step the core takes is atomic on its own.
  */
 import Database from 'better-sqlite3';
-import type {
-  ManifestRecord,
-  MetadataStore,
-  Page,
-  PageRequest,
-  ReferrerDescriptor,
-  UploadSession,
-} from '../../ports/metadata-store.js';
+import type { ManifestRecord, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
 
 const SCHEMA = `
@@ -117,9 +110,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async linkBlob(repository: string, digest: string, size: number): Promise<void> {
     this.db.transaction(() => {
       this.touchRepository(repository);
-      this.db
-        .prepare('INSERT OR IGNORE INTO blob_links (repository, digest, size, created_at) VALUES (?, ?, ?, ?)')
-        .run(repository, digest, size, new Date().toISOString());
+      this.db.prepare('INSERT OR IGNORE INTO blob_links (repository, digest, size, created_at) VALUES (?, ?, ?, ?)').run(repository, digest, size, new Date().toISOString());
     })();
   }
 
@@ -204,7 +195,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.transaction(() => {
       this.touchRepository(repository);
       this.db
-        .prepare('INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at')
+        .prepare(
+          'INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at',
+        )
         .run(repository, tag, digest, new Date().toISOString());
     })();
   }
@@ -220,10 +213,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listTags(repository: string, page: PageRequest): Promise<Page<string>> {
-    const rows = this.db
-      .prepare('SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?')
-      .all(repository, page.last ?? '', page.limit + 1) as { tag: string }[];
-    return toPage(rows.map((r) => r.tag), page.limit);
+    const rows = this.db.prepare('SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?').all(repository, page.last ?? '', page.limit + 1) as {
+      tag: string;
+    }[];
+    return toPage(
+      rows.map((r) => r.tag),
+      page.limit,
+    );
   }
 
   async listReferrers(repository: string, subject: string, page: PageRequest & { artifactType?: string }): Promise<Page<ReferrerDescriptor>> {
@@ -249,14 +245,29 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async listRepositories(page: PageRequest): Promise<Page<string>> {
     const rows = this.sql('SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?').all(page.last ?? '', page.limit + 1) as { name: string }[];
-    return toPage(rows.map((r) => r.name), page.limit);
+    return toPage(
+      rows.map((r) => r.name),
+      page.limit,
+    );
   }
 
   async createUpload(s: UploadSession): Promise<void> {
     this.sql(
       `INSERT INTO uploads (id, repository, offset, started_at, algorithm, hash_state, digest_so_far, storage_state, lease_owner, lease_expires_at, version)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(s.id, s.repository, s.offset, s.startedAt, s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.lease?.owner ?? null, s.lease?.expiresAt ?? null, s.version);
+    ).run(
+      s.id,
+      s.repository,
+      s.offset,
+      s.startedAt,
+      s.algorithm,
+      s.hashState,
+      s.digestSoFar,
+      JSON.stringify(s.storageState ?? null),
+      s.lease?.owner ?? null,
+      s.lease?.expiresAt ?? null,
+      s.version,
+    );
   }
 
   async getUpload(id: string): Promise<UploadSession | null> {
@@ -287,9 +298,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {
     const result =
-      expectedVersion === undefined
-        ? this.sql('DELETE FROM uploads WHERE id = ?').run(id)
-        : this.sql('DELETE FROM uploads WHERE id = ? AND version = ?').run(id, expectedVersion);
+      expectedVersion === undefined ? this.sql('DELETE FROM uploads WHERE id = ?').run(id) : this.sql('DELETE FROM uploads WHERE id = ? AND version = ?').run(id, expectedVersion);
     return result.changes === 1;
   }
 }

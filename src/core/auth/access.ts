@@ -77,7 +77,5 @@ export function expandActions(words: readonly string[]): Set<Action> {
 
 /** The resource an action on a repository is asked for with, as an access entry. */
 export function accessFor(repository: string | null, action: Action): AccessEntry {
-  return action === 'catalog' || repository === null
-    ? { type: 'registry', name: 'catalog', actions: ['*'] }
-    : { type: 'repository', name: repository, actions: [action] };
+  return action === 'catalog' || repository === null ? { type: 'registry', name: 'catalog', actions: ['*'] } : { type: 'repository', name: repository, actions: [action] };
 }

@@ -29,7 +29,9 @@ export function bearerChallenge(params: ChallengeParams, scope: string | null): 
 export function unauthorized(params: ChallengeParams, scope: string | null, message = 'authentication required: log in (docker login) and retry'): RegistryError {
   return new RegistryError('UNAUTHORIZED', message, {
     challenge: { realm: params.realm, service: params.service, scope },
-    ...(scope ? { detail: [{ Type: scope.split(':')[0], Name: scope.slice(scope.indexOf(':') + 1, scope.lastIndexOf(':')), Action: scope.slice(scope.lastIndexOf(':') + 1) }] } : {}),
+    ...(scope
+      ? { detail: [{ Type: scope.split(':')[0], Name: scope.slice(scope.indexOf(':') + 1, scope.lastIndexOf(':')), Action: scope.slice(scope.lastIndexOf(':') + 1) }] }
+      : {}),
   });
 }
 

@@ -12,7 +12,7 @@
  * on every registry call and a password on every request log of every proxy in between.
  * A shell whose gateway already verified the token (the Lambda authorizer) passes the principal.
  */
-import { RegistryError } from '../errors.js';
+import type { RegistryError } from '../errors.js';
 import { validateName } from '../names.js';
 import type { Route } from '../routes.js';
 import { challengeScope, denied, unauthorized } from './challenge.js';

@@ -40,14 +40,13 @@ const PolicyDocument = strictObject({
   version: literal(1),
   anonymous: strictObject({ pull: array(Pattern).default([]) }).default({ pull: [] }),
   rules: array(
-      strictObject({
-        description: string().optional(),
-        principals: strictObject({ users: Names, groups: Names, clients: Names, authenticated: boolean().default(false) }),
-        repositories: array(Pattern).min(1),
-        actions: array(zodEnum([...ACTIONS, '*'])).min(1),
-      }),
-    )
-    .default([]),
+    strictObject({
+      description: string().optional(),
+      principals: strictObject({ users: Names, groups: Names, clients: Names, authenticated: boolean().default(false) }),
+      repositories: array(Pattern).min(1),
+      actions: array(zodEnum([...ACTIONS, '*'])).min(1),
+    }),
+  ).default([]),
 });
 
 export type PolicyDocument = ZodInput<typeof PolicyDocument>;
@@ -105,10 +104,7 @@ export class Policy {
     if (action === 'pull' && repository !== null && this.anonymousMayPull(repository)) return true;
     if (principal.kind === 'anonymous') return false;
     return this.rules.some(
-      (r) =>
-        r.actions.has(action) &&
-        matchesPrincipal(r, principal) &&
-        (action === 'catalog' || (repository !== null && r.repositories.some((p) => p.matches(repository)))),
+      (r) => r.actions.has(action) && matchesPrincipal(r, principal) && (action === 'catalog' || (repository !== null && r.repositories.some((p) => p.matches(repository)))),
     );
   }
 }

@@ -54,10 +54,7 @@ export interface TokenOutcome {
 const MAX_FORM_BYTES = 16 * 1024;
 const BAD_CREDENTIALS = 'invalid username or password';
 
-type Login =
-  | { kind: 'anonymous' }
-  | { kind: 'credentials'; credentials: Credentials; claimed: string }
-  | { kind: 'refresh'; refreshToken: string };
+type Login = { kind: 'anonymous' } | { kind: 'credentials'; credentials: Credentials; claimed: string } | { kind: 'refresh'; refreshToken: string };
 
 function basicCredentials(header: string | undefined): { user: string; secret: string } | null | undefined {
   if (header === undefined) return undefined;
@@ -84,7 +81,9 @@ async function parseRequest(input: TokenRequestInput): Promise<{ login: Login; p
   const basic = basicCredentials(input.headers.authorization);
   if (basic === null) throw badCredentials();
   if (input.method === 'GET') {
-    const login: Login = basic ? { kind: 'credentials', credentials: { kind: 'password', username: basic.user, password: basic.secret }, claimed: basic.user } : { kind: 'anonymous' };
+    const login: Login = basic
+      ? { kind: 'credentials', credentials: { kind: 'password', username: basic.user, password: basic.secret }, claimed: basic.user }
+      : { kind: 'anonymous' };
     return { login, params: input.query, scopes: input.query.getAll('scope') };
   }
   const form = await readForm(input);
@@ -94,7 +93,11 @@ async function parseRequest(input: TokenRequestInput): Promise<{ login: Login; p
   switch (grant) {
     case 'password':
       if (!form.get('username')) throw badRequest('grant_type=password needs username and password');
-      return { login: { kind: 'credentials', credentials: { kind: 'password', username: field('username'), password: field('password') }, claimed: field('username') }, params: form, scopes };
+      return {
+        login: { kind: 'credentials', credentials: { kind: 'password', username: field('username'), password: field('password') }, claimed: field('username') },
+        params: form,
+        scopes,
+      };
     case 'client_credentials': {
       const clientId = form.get('client_id') ?? basic?.user ?? '';
       const clientSecret = form.get('client_secret') ?? basic?.secret ?? '';
@@ -141,7 +144,9 @@ export async function tokenEndpoint(settings: TokenSettings, input: TokenRequest
     const { login, params, scopes } = await parseRequest(input);
     const service = params.get('service') ?? settings.service;
     if (service !== settings.service) {
-      throw badRequest(`this registry's token service is "${settings.service}", not "${service.slice(0, 100)}": ask for service=${settings.service}, as the registry's WWW-Authenticate challenge says`);
+      throw badRequest(
+        `this registry's token service is "${settings.service}", not "${service.slice(0, 100)}": ask for service=${settings.service}, as the registry's WWW-Authenticate challenge says`,
+      );
     }
     const offline = params.get('offline_token') === 'true' || params.get('access_type') === 'offline';
 

@@ -65,6 +65,16 @@ export async function deleteBlob(ctx: RegistryContext, name: string, req: Regist
 }
 
 // Registrations (../operation.ts): one descriptor per route-table operation of this module.
-export const getBlobOperation: RegistryOperation = { kind: 'registry', operation: 'getBlob', ports: ['metadata', 'blobs'], run: (ctx, name, req) => getBlob(ctx, name, req, false) };
-export const headBlobOperation: RegistryOperation = { kind: 'registry', operation: 'headBlob', ports: ['metadata', 'blobs'], run: (ctx, name, req) => getBlob(ctx, name, req, true) };
+export const getBlobOperation: RegistryOperation = {
+  kind: 'registry',
+  operation: 'getBlob',
+  ports: ['metadata', 'blobs'],
+  run: (ctx, name, req) => getBlob(ctx, name, req, false),
+};
+export const headBlobOperation: RegistryOperation = {
+  kind: 'registry',
+  operation: 'headBlob',
+  ports: ['metadata', 'blobs'],
+  run: (ctx, name, req) => getBlob(ctx, name, req, true),
+};
 export const deleteBlobOperation: RegistryOperation = { kind: 'registry', operation: 'deleteBlob', ports: ['metadata'], run: deleteBlob };

@@ -20,7 +20,12 @@ export async function listTags(ctx: RegistryContext, name: string, req: Registry
 
 export async function catalog(ctx: RegistryContext, req: RegistryRequest): Promise<RegistryResponse> {
   const params = parsePageParams(req.query);
-  const page = params.n === 0 ? { items: [], more: false } : req.listable ? await pullablePage(ctx, req.listable, params) : await ctx.metadata.listRepositories({ limit: params.n, ...(params.last !== undefined && { last: params.last }) });
+  const page =
+    params.n === 0
+      ? { items: [], more: false }
+      : req.listable
+        ? await pullablePage(ctx, req.listable, params)
+        : await ctx.metadata.listRepositories({ limit: params.n, ...(params.last !== undefined && { last: params.last }) });
   const link = nextLink('/v2/_catalog', params, page, (r) => r);
   return jsonResponse(200, { repositories: page.items }, link ? { link } : {});
 }

@@ -55,8 +55,7 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   for (const t of req.query.getAll('tag')) if (!tags.includes(t)) tags.push(validateTag(t));
 
   const limit = ctx.limits.maxManifestBytes;
-  const tooLarge = () =>
-    new RegistryError('TOO_LARGE', `manifest is larger than the ${limit}-byte limit`, { detail: { limit } });
+  const tooLarge = () => new RegistryError('TOO_LARGE', `manifest is larger than the ${limit}-byte limit`, { detail: { limit } });
   const length = req.headers['content-length'];
   if (length !== undefined && Number(length) > limit) throw tooLarge();
   const content = await readAll(req.body, limit, tooLarge);
@@ -103,7 +102,15 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   );
   for (const tag of tags) await ctx.metadata.setTag(name, tag, digest, req.actor ?? null);
 
-  const eventFields = { action: 'PUSH' as const, repository: name, digest, mediaType: parsed.mediaType, artifactType: parsed.artifactType, size: content.byteLength, actor: req.actor ?? null };
+  const eventFields = {
+    action: 'PUSH' as const,
+    repository: name,
+    digest,
+    mediaType: parsed.mediaType,
+    artifactType: parsed.artifactType,
+    size: content.byteLength,
+    actor: req.actor ?? null,
+  };
   await ctx.emit(tags.length ? tags.map((tag) => makeEvent({ ...eventFields, tag })) : [makeEvent({ ...eventFields, tag: null })]);
 
   const headers: Record<string, string | string[]> = {
@@ -127,7 +134,18 @@ export async function deleteManifest(ctx: RegistryContext, name: string, req: Re
     const digest = await ctx.metadata.deleteTag(name, ref.tag);
     if (!digest) throw manifestUnknown(name, raw);
     const record = await ctx.metadata.getManifest(name, digest);
-    events.push(makeEvent({ action: 'DELETE', repository: name, digest, tag: ref.tag, mediaType: record?.mediaType ?? null, artifactType: record?.artifactType ?? null, size: record?.content.byteLength ?? null, actor }));
+    events.push(
+      makeEvent({
+        action: 'DELETE',
+        repository: name,
+        digest,
+        tag: ref.tag,
+        mediaType: record?.mediaType ?? null,
+        artifactType: record?.artifactType ?? null,
+        size: record?.content.byteLength ?? null,
+        actor,
+      }),
+    );
   } else {
     const digest = parseDigest(ref.digest.value).value;
     const record = await ctx.metadata.getManifest(name, digest);
@@ -142,7 +160,17 @@ export async function deleteManifest(ctx: RegistryContext, name: string, req: Re
 }
 
 // Registrations (../operation.ts): one descriptor per route-table operation of this module.
-export const getManifestOperation: RegistryOperation = { kind: 'registry', operation: 'getManifest', ports: ['metadata'], run: (ctx, name, req) => getManifest(ctx, name, req, false) };
-export const headManifestOperation: RegistryOperation = { kind: 'registry', operation: 'headManifest', ports: ['metadata'], run: (ctx, name, req) => getManifest(ctx, name, req, true) };
+export const getManifestOperation: RegistryOperation = {
+  kind: 'registry',
+  operation: 'getManifest',
+  ports: ['metadata'],
+  run: (ctx, name, req) => getManifest(ctx, name, req, false),
+};
+export const headManifestOperation: RegistryOperation = {
+  kind: 'registry',
+  operation: 'headManifest',
+  ports: ['metadata'],
+  run: (ctx, name, req) => getManifest(ctx, name, req, true),
+};
 export const putManifestOperation: RegistryOperation = { kind: 'registry', operation: 'putManifest', ports: ['metadata', 'events'], run: putManifest };
 export const deleteManifestOperation: RegistryOperation = { kind: 'registry', operation: 'deleteManifest', ports: ['metadata', 'events'], run: deleteManifest };

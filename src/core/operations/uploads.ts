@@ -36,7 +36,10 @@ function blobCreated(name: string, digest: string): RegistryResponse {
 }
 
 function uploadUnknown(id: string): RegistryError {
-  return new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id.slice(0, 100)} is unknown: it was finished, cancelled or never started; start a new one with POST /v2/<name>/blobs/uploads/`);
+  return new RegistryError(
+    'BLOB_UPLOAD_UNKNOWN',
+    `upload ${id.slice(0, 100)} is unknown: it was finished, cancelled or never started; start a new one with POST /v2/<name>/blobs/uploads/`,
+  );
 }
 
 /** How many holders of a blob a mount without `from` considers when the caller's access must be checked. */
@@ -111,7 +114,12 @@ async function monolithicUpload(ctx: RegistryContext, name: string, digest: Dige
   try {
     const hasher = new NativeHasher(digest.algorithm);
     const expected = declaredLength(req.headers);
-    const written = await ctx.blobs.writeUpload(id, state, 0, tap(req.body, (c) => hasher.update(c), expected));
+    const written = await ctx.blobs.writeUpload(
+      id,
+      state,
+      0,
+      tap(req.body, (c) => hasher.update(c), expected),
+    );
     state = written.state;
     size = written.written;
     checkLength(expected, size);
@@ -244,10 +252,14 @@ function planWrite(session: UploadSession, req: RegistryRequest): WritePlan {
   if (rangeHeader === undefined) return { expected: contentLength, chunked: false };
   const range = parseContentRange(rangeHeader);
   if (range.start !== session.offset) {
-    throw new RegistryError('UPLOAD_OUT_OF_ORDER', `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
-      upload: { location: uploadPath(session.repository, session.id), id: session.id, offset: session.offset },
-      detail: { offset: session.offset, rangeStart: range.start },
-    });
+    throw new RegistryError(
+      'UPLOAD_OUT_OF_ORDER',
+      `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`,
+      {
+        upload: { location: uploadPath(session.repository, session.id), id: session.id, offset: session.offset },
+        detail: { offset: session.offset, rangeStart: range.start },
+      },
+    );
   }
   const expected = range.end - range.start + 1;
   if (contentLength !== undefined && contentLength !== expected) {
@@ -322,7 +334,10 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
 async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: UploadSession, hasher: H): Promise<H> {
   if (!ctx.blobs.uploadsReadable) {
     // Only reachable when the client finishes with another algorithm than it started with.
-    throw new RegistryError('DIGEST_INVALID', `this upload was hashed with ${session.algorithm}: finish it with a ${session.algorithm} digest, or start it with ?digest-algorithm=<algorithm>`);
+    throw new RegistryError(
+      'DIGEST_INVALID',
+      `this upload was hashed with ${session.algorithm}: finish it with a ${session.algorithm} digest, or start it with ?digest-algorithm=<algorithm>`,
+    );
   }
   for await (const chunk of ctx.blobs.readUpload(session.id, session.storageState, session.offset)) hasher.update(chunk);
   return hasher;

@@ -86,8 +86,7 @@ const STARTING = new RegistryError('UNAVAILABLE', 'the registry is starting: ret
 /** Starts the registry on the given ports (the embedded default's when none are given). */
 export async function startServer(options: ServerOptions, ports?: RegistryPorts & { close?(): void }): Promise<RunningServer> {
   const webhooks = options.webhooks ?? [];
-  const resolvedPorts =
-    ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
+  const resolvedPorts = ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
   let handler: ReturnType<typeof createRequestHandler> | undefined;
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
     if (handler) void handler(req, res);

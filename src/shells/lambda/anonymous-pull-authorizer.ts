@@ -88,7 +88,15 @@ export function anonymousPullAuthorizer(setup: () => AuthorizerSetup, log: (line
       reason = token ? 'invalid, expired or foreign token' : 'not a Bearer token';
     }
     if (!principal) {
-      log(JSON.stringify({ message: 'authorizer: refused (401 with the challenge)', reason, method: event.httpMethod, path: String(event.path ?? '').slice(0, 300), apiRequestId: event.requestContext?.requestId ?? null }));
+      log(
+        JSON.stringify({
+          message: 'authorizer: refused (401 with the challenge)',
+          reason,
+          method: event.httpMethod,
+          path: String(event.path ?? '').slice(0, 300),
+          apiRequestId: event.requestContext?.requestId ?? null,
+        }),
+      );
       throw new Error('Unauthorized');
     }
     return allow(event, principal);

@@ -65,7 +65,15 @@ export function streamConsumer(options: StreamConsumerOptions): StreamHandler {
       return { batchItemFailures: [] };
     }
     const sequenceNumber = records[failedRecord]?.dynamodb?.SequenceNumber;
-    log(JSON.stringify({ ...line, published: failure ? failure.index : events.length, failedRecord: records[failedRecord]?.eventID ?? null, sequenceNumber: sequenceNumber ?? null, reason }));
+    log(
+      JSON.stringify({
+        ...line,
+        published: failure ? failure.index : events.length,
+        failedRecord: records[failedRecord]?.eventID ?? null,
+        sequenceNumber: sequenceNumber ?? null,
+        reason,
+      }),
+    );
     // Without a sequence number the failure cannot be named: failing the whole batch retries it all.
     if (!sequenceNumber) throw new Error(`stream batch not fully published and record ${failedRecord} has no SequenceNumber: ${reason}`);
     return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };

@@ -17,7 +17,10 @@ export function noUnauthorized(): MiddlewareLikeObj<Event, APIGatewayProxyResult
   const rewrite = (request: MiddyLikeRequest<Event, APIGatewayProxyResult>): void => {
     if (request.response?.statusCode !== 401) return;
     const head = request.event.httpMethod?.toUpperCase() === 'HEAD';
-    const denied = new RegistryError('DENIED', 'requested access to the resource is denied (authentication is checked by the API authorizer; this credential may not do this here)');
+    const denied = new RegistryError(
+      'DENIED',
+      'requested access to the resource is denied (authentication is checked by the API authorizer; this credential may not do this here)',
+    );
     request.response = toProxyResult(errorResponse(denied, head), head);
   };
   return { after: rewrite, onError: rewrite };
