@@ -46,20 +46,31 @@ export function parseHtpasswd(text: string): { entries: HtpasswdEntry[]; problem
   const entries: HtpasswdEntry[] = [];
   const problems: HtpasswdProblem[] = [];
   const seen = new Set<string>();
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const lines = text.split(/\r?\n/);
+  for (const [i, raw] of lines.entries()) {
     const line = i + 1;
     const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
     const colon = trimmed.indexOf(':');
-    if (colon <= 0) return problems.push({ line, reason: 'not NAME:HASH' });
-    const name = trimmed.slice(0, colon);
+    const name = trimmed.slice(0, Math.max(colon, 0));
     const hash = trimmed.slice(colon + 1).split(':')[0]!; // Apache allows trailing fields
-    if (RESERVED.has(name)) return problems.push({ line, reason: `"${name}" is reserved` });
-    if (!BCRYPT.test(hash)) return problems.push({ line, reason: `${kindOf(hash)}: ${SUPPORTED_FORMAT}` });
-    if (seen.has(name)) return problems.push({ line, reason: `${name.slice(0, 64)} appears twice` });
+    const reason =
+      colon <= 0
+        ? 'not NAME:HASH'
+        : RESERVED.has(name)
+          ? `"${name}" is reserved`
+          : !BCRYPT.test(hash)
+            ? `${kindOf(hash)}: ${SUPPORTED_FORMAT}`
+            : seen.has(name)
+              ? `${name.slice(0, 64)} appears twice`
+              : null;
+    if (reason) {
+      problems.push({ line, reason });
+      continue;
+    }
     seen.add(name);
     entries.push({ line, name, hash });
-  });
+  }
   return { entries, problems };
 }
 
