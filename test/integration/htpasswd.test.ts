@@ -3,7 +3,7 @@
  * CLI process, with htpasswd files made by Apache's `htpasswd -B` (apache2-utils): logins through
  * the token endpoint, the users file winning on a name in both (with a warning at start), the
  * file re-read when it changes, non-bcrypt entries refused at start naming the line, the import
- * keeping bcrypt hashes, and skopeo --creds through the whole token flow.
+ * keeping bcrypt hashes, and docker login and skopeo --creds through the whole token flow.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { run } from '../helpers/exec.js';
 import { buildTestImage } from '../helpers/images.js';
-import { requireTools } from '../helpers/tools.js';
+import { startDockerd } from '../helpers/dockerd.js';
+import { requireRoot, requireTools } from '../helpers/tools.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
 let dir = '';
@@ -178,6 +179,30 @@ describe('skopeo --creds through the token flow against --htpasswd', { skip: req
         'a push without credentials is asked to log in (401), never denied (403)',
       );
     } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('docker login against --htpasswd', { skip: requireTools('htpasswd', 'dockerd', 'docker') || requireRoot('dockerd'), timeout: 240_000 }, () => {
+  test('docker login as an htpasswd user succeeds through the token flow; a wrong password fails', async () => {
+    const work = join(dir, 'docker');
+    const file = join(dir, 'docker.htpasswd');
+    await htpasswd(['-B', '-c', '-b', file, 'dockeruser', 'docker-password-1']);
+    const s = await serve(['--data-dir', join(work, 'data'), '--auth', 'local', '--htpasswd', file]);
+    const dockerd = await startDockerd(join(work, 'dockerd')).catch(async (err) => {
+      await s.stop();
+      throw err;
+    });
+    try {
+      await assert.rejects(
+        dockerd.docker(['login', '-u', 'dockeruser', '--password-stdin', s.host], { input: 'not-the-password\n' }),
+        /unauthorized|invalid username or password/i,
+      );
+      const { stdout } = await dockerd.docker(['login', '-u', 'dockeruser', '--password-stdin', s.host], { input: 'docker-password-1\n' });
+      assert.match(stdout, /Login Succeeded/);
+    } finally {
+      await dockerd.stop();
       await s.stop();
     }
   });
