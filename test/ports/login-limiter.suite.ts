@@ -26,7 +26,8 @@ export function loginLimiterSuite(name: string, setup: (limits: LoginLimits, now
     const start = async () => {
       now = T0;
       forgotten = [];
-      return (limiter = await setup(LIMITS, () => now));
+      limiter = await setup(LIMITS, () => now);
+      return limiter;
     };
     const id = randomUUID().slice(0, 8);
     const principal = (n: string) => `principal:${n}-${id}-${randomUUID().slice(0, 4)}`;
