@@ -95,7 +95,8 @@ export function createLogger(options: LoggerOptions = {}): Logger & ProcessLogge
   if (options.write) sink.write = options.write;
   const logger = new JsonLogger(sink, {});
   return Object.assign(logger, {
-    setLevel: (level: LogLevel) => sink.setLogLevel(level),
+    // Powertools' setLogLevel takes the upper-case names only (its constructor takes both).
+    setLevel: (level: LogLevel) => sink.setLogLevel(level.toUpperCase() as Uppercase<LogLevel>),
     setWriter: (write: LineWriter | undefined) => {
       sink.write = write ?? options.write ?? toStdout;
     },

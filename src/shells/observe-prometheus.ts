@@ -32,7 +32,12 @@ export class PrometheusObserver implements RequestObserver {
 
   constructor() {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'stowage_http_requests_total', help: 'HTTP requests answered, by operation, status and method', labelNames: ['operation', 'status', 'method'], registers });
+    this.requests = new Counter({
+      name: 'stowage_http_requests_total',
+      help: 'HTTP requests answered, by operation, status and method',
+      labelNames: ['operation', 'status', 'method'],
+      registers,
+    });
     this.duration = new Histogram({
       name: 'stowage_http_request_duration_seconds',
       help: 'Time from request arrival to the end of the response, by operation',

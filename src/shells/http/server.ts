@@ -69,12 +69,16 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Regis
     res.end(body);
     return;
   }
-  await pipeline(body instanceof Readable ? body : Readable.from(body), async function* (chunks: AsyncIterable<Uint8Array>) {
-    for await (const chunk of chunks) {
-      sent.bytes += chunk.byteLength;
-      yield chunk;
-    }
-  }, res);
+  await pipeline(
+    body instanceof Readable ? body : Readable.from(body),
+    async function* (chunks: AsyncIterable<Uint8Array>) {
+      for await (const chunk of chunks) {
+        sent.bytes += chunk.byteLength;
+        yield chunk;
+      }
+    },
+    res,
+  );
 }
 
 /**
