@@ -76,7 +76,7 @@ function records(lines: string[]): Record<string, unknown>[] {
       try {
         return JSON.parse(l) as Record<string, unknown>;
       } catch {
-        assert.fail(`a stdout line is not JSON: ${l}`);
+        return assert.fail(`a stdout line is not JSON: ${l}`);
       }
     });
 }

@@ -137,7 +137,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   const resolvedPorts = ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
   let handler: ReturnType<typeof createRequestHandler> | undefined;
   const prometheus = options.metrics === false ? undefined : new PrometheusObserver();
-  const metricsOnMainPort = prometheus && !(options.metrics && options.metrics.listen) ? prometheus : undefined;
+  const metricsOnMainPort = prometheus && !(options.metrics && options.metrics.listen !== undefined) ? prometheus : undefined;
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
     // Not a /v2 route: no token, no access line; see ./metrics-listener.ts.
     if (metricsOnMainPort && isMetricsRequest(req)) void serveMetrics(metricsOnMainPort, req, res);
