@@ -135,12 +135,13 @@ export function mergeAccess(all: readonly DataAccess[]): DataAccess {
   let blobIndexQuery = false;
   let listBucket = false;
   for (const a of all) {
-    a.table.forEach((t) => table.add(t));
+    for (const t of a.table) table.add(t);
     blobIndexQuery ||= a.blobIndexQuery ?? false;
     listBucket ||= a.listBucket ?? false;
     for (const [area, actions] of Object.entries(a.objects) as [S3Area, readonly S3ObjectAction[]][]) {
-      const set = (objects[area] ??= new Set());
-      actions.forEach((x) => set.add(x));
+      const set = objects[area] ?? new Set();
+      objects[area] = set;
+      for (const x of actions) set.add(x);
     }
   }
   return {

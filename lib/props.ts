@@ -11,7 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { checkSetting, SETTINGS } from '../src/config/settings.js';
+import { checkSetting, SETTINGS, type SettingValue } from '../src/config/settings.js';
 import { Policy } from '../src/core/auth/policy.js';
 import { readPolicyDocument } from '../src/core/auth/policy-file.js';
 
@@ -125,6 +125,12 @@ export interface StowageRegistryProps {
    */
   readonly tracing?: boolean;
   /**
+   * Least severe log lines the Lambdas and the upload service write (setting logLevel,
+   * src/config/settings.ts): `info` adds one access line per request; `warn` keeps failures only.
+   * @default 'info'
+   */
+  readonly logLevel?: SettingValue<'logLevel'>;
+  /**
    * Pull methods (and the ping) use a Lambda REQUEST authorizer (lambdas/anonymous-pull-
    * authorizer.ts) instead of the Cognito authorizer, so that the anonymous token the token
    * endpoint gives callers without credentials is accepted there. It verifies Cognito tokens as
@@ -214,6 +220,7 @@ export interface ResolvedProps {
   readonly logRetention: logs.RetentionDays;
   readonly functionMemoryMiB: number;
   readonly tracing: boolean;
+  readonly logLevel: SettingValue<'logLevel'>;
   readonly anonymousPull: boolean;
   /** The policy as compact JSON; undefined: the default policy. */
   readonly policyDocument: string | undefined;
@@ -286,6 +293,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     functionMemoryMiB: props.functionMemoryMiB ?? 1024,
     tracing: props.tracing ?? false,
+    logLevel: props.logLevel ?? SETTINGS.logLevel.default,
     anonymousPull: props.anonymousPull ?? false,
     policyDocument: typeof policy === 'object' ? policy.json : undefined,
     policyHasAnonymousPull: typeof policy === 'object' && policy.anonymousPull,
@@ -325,6 +333,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     );
   }
   need(checkSetting(SETTINGS.s3PresignExpires, r.presignExpiresSeconds).ok, `presignExpiresSeconds must be ${SETTINGS.s3PresignExpires.allowed} (got ${r.presignExpiresSeconds})`);
+  need(checkSetting(SETTINGS.logLevel, r.logLevel).ok, `logLevel must be ${SETTINGS.logLevel.allowed}`);
   need(Object.values(logs.RetentionDays).includes(r.logRetention) && r.logRetention !== logs.RetentionDays.INFINITE, 'logRetention must be a finite logs.RetentionDays value');
   need(
     isInt(r.functionMemoryMiB) && r.functionMemoryMiB >= 256 && r.functionMemoryMiB <= 10_240,

@@ -20,6 +20,7 @@ import { Annotations, Aspects, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../src/config/settings.js';
 import { RegistryAlarms } from './alarms.js';
+import { RegistryDashboard } from './dashboard.js';
 import { RegistryApi } from './api.js';
 import { RegistryAuth } from './auth.js';
 import { authEnvironment, loginLimiterStatement, tokenEnvironment, type AuthEnvironmentProps } from './auth-environment.js';
@@ -67,6 +68,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
   readonly frontDoor: FrontDoor;
   readonly uploadService: UploadService | undefined;
   readonly alarms: RegistryAlarms;
+  readonly dashboard: RegistryDashboard;
 
   constructor(scope: Construct, id: string, props: StowageRegistryProps = {}) {
     super(scope, id);
@@ -189,6 +191,14 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       ...(this.uploadService && { uploadTargetGroup: this.uploadService.targetGroup }),
       ...(p.alarmTopic && { topic: p.alarmTopic }),
     });
+
+    this.dashboard = new RegistryDashboard(this, 'Dashboard', { operations: [...OPERATIONS, 'token'] });
+    // The request-serving Lambdas (their request-log middleware reads it) and the upload service log at the logLevel prop's level.
+    const logLevel = settingsEnvironment({ logLevel: p.logLevel });
+    for (const fn of [...this.functions.byOperation.values(), tokenFunction]) {
+      for (const [name, value] of Object.entries(logLevel)) fn.addEnvironment(name, value);
+    }
+    for (const [name, value] of Object.entries(logLevel)) this.uploadService?.taskDefinition.defaultContainer?.addEnvironment(name, value);
 
     // CDK's own provider functions (default security group, cross-region references) get retention too.
     Aspects.of(Stack.of(this)).add(new ProviderLogRetention(p.logRetention));

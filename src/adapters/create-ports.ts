@@ -91,6 +91,8 @@ export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
     blobs,
     metadata,
     events: sinks.length === 1 ? (sinks[0] as EventSink) : new FanOutEventSink(sinks),
-    close: () => closers.forEach((c) => c()),
+    close: () => {
+      for (const c of closers) c();
+    },
   };
 }

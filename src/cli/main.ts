@@ -11,7 +11,7 @@ import type { AuthSettings } from '../core/auth/settings.js';
 import { JsonLinesAuditSink } from '../adapters/embedded/audit-sink.js';
 import { DataPaths } from '../adapters/embedded/paths.js';
 import { SETTINGS } from '../config/settings.js';
-import { log } from '../log/logger.js';
+import { log, setLogLevel } from '../log/logger.js';
 import { isLoopback, parseServeConfig } from './serve-config.js';
 import { MAIN_USAGE, SERVE_USAGE } from './usage.js';
 import { prepareDataDir } from './data-dir.js';
@@ -26,6 +26,7 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(SERVE_USAGE);
     return;
   }
+  setLogLevel(config.logLevel);
   if (!isLoopback(config.host) && config.auth === 'none') {
     log.warn(`--insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
   }
@@ -39,6 +40,7 @@ async function serve(argv: string[]): Promise<void> {
       dataDir: config.dataDir,
       host: config.host,
       port: config.port,
+      metrics: config.metricsAddr ? { listen: config.metricsAddr } : {},
       security: async ({ url, host, port }) => {
         const urlHost = host.includes(':') ? `[${host}]` : host;
         const realm = config.realm ?? `${url}/token`;
@@ -77,7 +79,8 @@ async function serve(argv: string[]): Promise<void> {
     config.auth !== 'none'
       ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : config.environment[SETTINGS.policyDocument.env] && config.auth === 'cognito' ? `policy from ${SETTINGS.policyDocument.env}` : 'every authenticated user may do everything'}`
       : 'no authentication';
-  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security})`);
+  const metrics = `metrics on ${server.metricsUrl ?? `${server.url}/metrics`}`;
+  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security}; ${metrics})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

@@ -9,7 +9,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ALL_SETTINGS, checkSetting, fromText, SETTINGS, settingName, toText, type Setting, type SettingKey, type SettingValue } from '../config/settings.js';
+import { ALL_SETTINGS, checkSetting, fromText, LISTEN_ADDRESS, SETTINGS, settingName, toText, type Setting, type SettingKey, type SettingValue } from '../config/settings.js';
 import { argsError, ConfigError } from './config-error.js';
 import { readConfigFile } from './config-file.js';
 
@@ -40,6 +40,9 @@ export interface ServeConfig {
   realm?: string;
   insecureNoAuth: boolean;
   clientAddressHeader?: string;
+  logLevel: V<'logLevel'>;
+  /** --metrics-addr, parsed. */
+  metricsAddr?: { host: string; port: number };
   /**
    * The environment the settings without a flag (the cognito section, the policy document) are
    * read from: the config file's values, overridden by the process environment.
@@ -181,12 +184,23 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ...opt('service'),
     ...opt('realm'),
     ...opt('clientAddressHeader'),
+    logLevel: must('logLevel'),
+    ...metricsAddrOf(get('metricsAddr')),
     ...opt('htpasswdFile'),
     // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
     environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
   };
   checkCombinations(c);
   return c;
+}
+
+/** --metrics-addr HOST:PORT as a listen address (the setting's schema has checked the shape). */
+function metricsAddrOf(text: string | undefined): { metricsAddr?: { host: string; port: number } } {
+  const m = text === undefined ? null : LISTEN_ADDRESS.exec(text);
+  if (!m) return {};
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError(`${settingName(SETTINGS.metricsAddr)}: port ${port} is not allowed; expected a port from 0 to 65535`);
+  return { metricsAddr: { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port } };
 }
 
 /** The rules that involve more than one setting. */

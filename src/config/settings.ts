@@ -73,6 +73,11 @@ export const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local)_[A-Za-z0-9]+$/;
 
 export const EVENT_SINKS = ['log', 'webhook', 'eventbridge'] as const;
 
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/** `HOST:PORT` of a listener: a name or IPv4 address, or an IPv6 address in brackets; group 1 the host, 2 the port. */
+export const LISTEN_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
 type Spec<T> = Omit<Setting<T>, keyof Type<T> | 'default'> & { type: Type<T> };
 
 /** A setting from its declaration; one with a default is typed so that its default is never undefined. */
@@ -379,6 +384,28 @@ export const SETTINGS = {
     defaultText: '<issuer>/.well-known/jwks.json',
     group: 'cognito',
     description: 'key set override, for emulators (needs cognito.issuer)',
+  }),
+
+  // Logs and metrics (issue 11, items 1 and 2).
+  logLevel: setting({
+    key: 'logLevel',
+    env: 'STOWAGE_LOG_LEVEL',
+    flag: 'log-level',
+    flagArg: 'LEVEL',
+    type: choice(LOG_LEVELS),
+    default: 'info',
+    group: 'server',
+    description: 'least severe log lines written: error, warn, info (adds one access line per request) or debug (CDK prop logLevel for the Lambdas and the upload service)',
+  }),
+  metricsAddr: setting({
+    key: 'metricsAddr',
+    env: 'STOWAGE_METRICS_ADDR',
+    flag: 'metrics-addr',
+    flagArg: 'HOST:PORT',
+    type: text('HOST:PORT (an IPv6 host in brackets)', z.regex(LISTEN_ADDRESS)),
+    defaultText: '/metrics on the registry port',
+    group: 'server',
+    description: 'serve the Prometheus /metrics (no token) only on this separate address; keep it private',
   }),
 
   // authops (issue 11 item 6)

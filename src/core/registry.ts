@@ -64,6 +64,24 @@ export interface RegistryOptions {
   tokenService?: (headers: Record<string, string | undefined>) => string;
 }
 
+/**
+ * What Registry.handle learned about a request, for the shells' access log and metrics
+ * (src/shells/observe.ts): decided here once, so no shell re-derives them.
+ */
+export interface RequestFacts {
+  requestId: string;
+  clientAddress: string | null;
+  /** The route's operation; null when no route matched (404, 405). */
+  operation: string | null;
+  /** The route's repository name as the client sent it (at most 256 characters); null without one. */
+  repository: string | null;
+  /** The verified principal's subject, else the event actor; null when nobody was identified. */
+  user: string | null;
+}
+
+/** A response with the facts of the request it answers. */
+export type HandledResponse = RegistryResponse & { readonly facts: RequestFacts };
+
 /** What a Registry is built with besides its ports and limits. */
 export interface RegistrySetup extends RegistryOptions {
   /** The operations served; any other route is the spec's 404. */
@@ -92,7 +110,7 @@ export class Registry {
    * Routes, authenticates, authorizes and runs a request, and writes its audit line. Never
    * throws for bad input: every failure is a response.
    */
-  async handle(req: IncomingRequest): Promise<RegistryResponse> {
+  async handle(req: IncomingRequest): Promise<HandledResponse> {
     const head = req.method === 'HEAD';
     const requestId = req.requestId ?? randomUUID();
     const clientAddress = clientAddressOf(req.headers, req.remoteAddress, this.options.clientAddressHeader);
@@ -158,7 +176,14 @@ export class Registry {
       res = errorResponse(err, head);
     }
     await this.audit(req, { route, params, status: res.status, error, principal, claimed, clientAddress, requestId });
-    return res;
+    const facts: RequestFacts = {
+      requestId,
+      clientAddress,
+      operation: route?.operation ?? null,
+      repository: params.name?.slice(0, 256) ?? null,
+      user: principal?.subject ?? req.actor ?? null,
+    };
+    return { ...res, facts };
   }
 
   private async audit(

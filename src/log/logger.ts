@@ -12,10 +12,23 @@
  * Level: `setLogLevel` (the CLI's --log-level), else POWERTOOLS_LOG_LEVEL / AWS_LAMBDA_LOG_LEVEL
  * as Powertools reads them, else info.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogFields, Logger, LogLevel } from '../ports/logger.js';
 
 export type LineWriter = (line: string) => void;
+
+/**
+ * Fields of the request being served (its id), added to every record written while it runs,
+ * whichever logger writes it: an adapter's warning carries the id of the request it happened in
+ * without the id being passed down to it. Set by the shells' observer (src/shells/observe.ts).
+ */
+const requestScope = new AsyncLocalStorage<LogFields>();
+
+/** Runs `fn` with `fields` added to every log record written until it settles (its async work included). */
+export function withLogFields<T>(fields: LogFields, fn: () => T): T {
+  return requestScope.run(fields, fn);
+}
 
 const toStdout: LineWriter = (line) => {
   process.stdout.write(`${line}\n`);
@@ -55,7 +68,7 @@ class JsonLogger implements Logger {
 
   private emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
     try {
-      this.sink[level](message, { ...this.fields, ...fields });
+      this.sink[level](message, { ...requestScope.getStore(), ...this.fields, ...fields });
     } catch {
       // a log call must not fail the request it describes (see ports/logger.ts)
     }
@@ -82,7 +95,8 @@ export function createLogger(options: LoggerOptions = {}): Logger & ProcessLogge
   if (options.write) sink.write = options.write;
   const logger = new JsonLogger(sink, {});
   return Object.assign(logger, {
-    setLevel: (level: LogLevel) => sink.setLogLevel(level),
+    // Powertools' setLogLevel takes the upper-case names only (its constructor takes both).
+    setLevel: (level: LogLevel) => sink.setLogLevel(level.toUpperCase() as Uppercase<LogLevel>),
     setWriter: (write: LineWriter | undefined) => {
       sink.write = write ?? options.write ?? toStdout;
     },

@@ -99,7 +99,7 @@ async function signWithPoolKey(claims: Record<string, unknown>, options: { exp?:
     .sign(await importJWK(key, options.alg ?? 'RS256'));
 }
 
-async function userToken(username = 'alice', clientId = pool.userClientId, p = pool) {
+async function userToken(username = 'alice', clientId = pool.userClientId) {
   const out = await cognito.client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD } }));
   return out.AuthenticationResult!;
 }
@@ -171,7 +171,7 @@ describe('token verification (aws-jwt-verify against the pool JWKS)', () => {
       ['expired', await signWithPoolKey(claims, { exp: Math.floor(Date.now() / 1000) - 60 })],
       ['ID token instead of access token', good.IdToken!],
       ['token of another app client of the pool', (await userToken('alice', pool.otherClientId)).AccessToken!],
-      ['token of another pool (issuer)', (await userToken('alice', otherPool.userClientId, otherPool)).AccessToken!],
+      ['token of another pool (issuer)', (await userToken('alice', otherPool.userClientId)).AccessToken!],
       ['issuer of another pool, signed with the same key', await signWithPoolKey(claims, { issuer: otherPool.issuer })],
       ['token_use id claim on a token without aud', await signWithPoolKey({ ...claims, token_use: 'id' })],
     ];

@@ -39,7 +39,7 @@ export class StreamRecorder {
             return await next(args);
           } finally {
             const afterImages = await Promise.all(keys.map((k) => this.read(k)));
-            keys.forEach((k, i) => this.emit(k, before[i] ?? null, afterImages[i] ?? null));
+            for (const [i, k] of keys.entries()) this.emit(k, before[i] ?? null, afterImages[i] ?? null);
           }
         });
         this.tail = run.catch(() => undefined);

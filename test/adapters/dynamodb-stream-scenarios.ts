@@ -209,7 +209,11 @@ const SETUP_EVENTS: Record<string, RegistryEvent[]> = { 'outbox-expiry': [coreEv
 /** A clock that moves one second per reading, from 2026-01-01T00:00:00Z. */
 export function tickingClock(): () => Date {
   let t = Date.parse('2026-01-01T00:00:00.000Z');
-  return () => new Date((t += 1000) - 1000);
+  return () => {
+    const reading = new Date(t);
+    t += 1000;
+    return reading;
+  };
 }
 
 /** Runs a scenario on a fresh table and returns the stream records its `run` produced. */

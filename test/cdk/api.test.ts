@@ -166,8 +166,8 @@ test('gateway responses: spec JSON bodies, the API version header, and the chall
     assert.equal(body.errors[0].code, code, type);
     assert.equal(typeof body.errors[0].message, 'string');
   }
-  const tooLarge = JSON.parse((responses.get('REQUEST_TOO_LARGE')?.ResponseTemplates as Record<string, string>)['application/json'] as string);
+  const tooLarge = JSON.parse((responses.get('REQUEST_TOO_LARGE')!.ResponseTemplates as Record<string, string>)['application/json'] as string);
   assert.match(tooLarge.errors[0].message, /10 MB/, 'the 413 names the limit');
-  const notFound = JSON.parse((responses.get('MISSING_AUTHENTICATION_TOKEN')?.ResponseTemplates as Record<string, string>)['application/json'] as string);
+  const notFound = JSON.parse((responses.get('MISSING_AUTHENTICATION_TOKEN')!.ResponseTemplates as Record<string, string>)['application/json'] as string);
   assert.match(notFound.errors[0].message, /at most 5 components/);
 });

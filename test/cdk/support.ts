@@ -68,10 +68,10 @@ export function logicalIdByPath(s: Synthesized, suffix: string): string {
 export function roleStatements(s: Synthesized, functionPathSuffix: string): { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown }[] {
   const fnId = logicalIdByPath(s, `${functionPathSuffix}/Resource`);
   const fn = s.json.Resources[fnId];
-  const roleRef = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const roleRef = (fn!.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   return Object.values(s.json.Resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties?.Roles as { Ref: string }[]).some((x) => x.Ref === roleRef))
-    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: never[] }).Statement);
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === roleRef))
+    .flatMap((r) => (r.Properties!.PolicyDocument as { Statement: never[] }).Statement);
 }
 
 export function actionsOf(statements: { Action: string | string[] }[]): string[] {

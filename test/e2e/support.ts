@@ -157,7 +157,7 @@ export async function startRegistryUnderTest(workDir: string, options: { auth?: 
     direct = { url: s.url.replace(/\/+$/, ''), close: s.close };
   }
   const wireLog = join(workDir, 'wire.log');
-  let proxy;
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
   try {
     proxy = await startRecordingProxy(direct.url, wireLog);
   } catch (err) {

@@ -59,7 +59,7 @@ export type AuthorizeOption = Authorize | 'none' | undefined;
  */
 export function cognitoScopesAllow(methodScopes: readonly string[], claims: Record<string, string> | undefined): boolean {
   if (methodScopes.length === 0) return true;
-  if (!claims || claims.token_use !== 'access') return false;
+  if (claims?.token_use !== 'access') return false;
   const granted = new Set((claims.scope ?? '').split(/\s+/).filter(Boolean));
   return methodScopes.some((s) => granted.has(s));
 }

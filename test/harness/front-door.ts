@@ -117,7 +117,11 @@ function fromFunctionHeaders(headers: CfFunctionRequest['headers']): HeaderList 
 
 function toEdgeHeaders(headers: HeaderList): CloudFrontHeaders {
   const out: CloudFrontHeaders = {};
-  for (const [name, value] of headers) (out[name.toLowerCase()] ??= []).push({ key: name, value });
+  for (const [name, value] of headers) {
+    const key = name.toLowerCase();
+    out[key] ??= [];
+    out[key].push({ key: name, value });
+  }
   return out;
 }
 

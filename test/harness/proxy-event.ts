@@ -60,10 +60,16 @@ function requestTime(epoch: number): string {
 
 export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
-  for (const [name, value] of input.headers) (multiValueHeaders[name] ??= []).push(value);
+  for (const [name, value] of input.headers) {
+    multiValueHeaders[name] ??= [];
+    multiValueHeaders[name].push(value);
+  }
   const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v[v.length - 1] as string]));
   const multiQuery: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(input.query)) (multiQuery[k] ??= []).push(v);
+  for (const [k, v] of new URLSearchParams(input.query)) {
+    multiQuery[k] ??= [];
+    multiQuery[k].push(v);
+  }
   const hasQuery = Object.keys(multiQuery).length > 0;
   const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
   const binary = isBinary(contentType, input.binaryMediaTypes);

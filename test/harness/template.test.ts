@@ -90,7 +90,9 @@ test('intrinsics: Ref, GetAtt, Join, Select, Split, Sub; secrets; what cannot be
   const r: Resolver = { ref: (id) => ({ A: 'a', 'AWS::Region': 'eu-west-1' })[id], getAtt: (id, at) => (id === 'B' && at === 'Arn' ? 'arn:b' : undefined) };
   assert.equal(resolveValue({ 'Fn::Join': ['-', [{ Ref: 'A' }, { 'Fn::GetAtt': ['B', 'Arn'] }]] }, r), 'a-arn:b');
   assert.equal(resolveValue({ 'Fn::Select': [1, { 'Fn::Split': ['/', 'x/y/z'] }] }, r), 'y');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, `${...}` is its syntax
   assert.equal(resolveValue({ 'Fn::Sub': '${A}.${AWS::Region}.${B.Arn}' }, r), 'a.eu-west-1.arn:b');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, `${...}` is its syntax
   assert.equal(resolveValue({ 'Fn::Sub': ['${A}.${AWS::Region}.${B.Arn}.${v}', { v: 'w' }] }, r), 'a.eu-west-1.arn:b.w');
   assert.throws(() => resolveValue({ x: [{ Ref: 'Nope' }] }, r, 'Env'), /cannot resolve Ref Nope at Env\.x\[0\]/);
   assert.equal(

@@ -35,20 +35,22 @@ process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
 /** Resolves modules the way cognito-local does (its logger, pino, is its own dependency). */
 const fromCognitoLocal = createRequire(require.resolve('cognito-local'));
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- cognito-local is CommonJS with loose types */
-const services = require('cognito-local/lib/services/index.js') as any;
-const { CognitoServiceFactoryImpl } = require('cognito-local/lib/services/cognitoService.js') as any;
-const { CryptoService } = require('cognito-local/lib/services/crypto.js') as any;
-const { StormDBDataStoreFactory } = require('cognito-local/lib/services/dataStore/stormDb.js') as any;
-const { ConsoleMessageSender } = require('cognito-local/lib/services/messageDelivery/consoleMessageSender.js') as any;
-const { MessageDeliveryService } = require('cognito-local/lib/services/messageDelivery/messageDelivery.js') as any;
-const { otp } = require('cognito-local/lib/services/otp.js') as any;
-const { JwtTokenGenerator } = require('cognito-local/lib/services/tokenGenerator.js') as any;
-const { UserPoolServiceFactoryImpl } = require('cognito-local/lib/services/userPoolService.js') as any;
-const { DefaultConfig } = require('cognito-local/lib/server/config.js') as any;
-const { Router } = require('cognito-local/lib/server/Router.js') as any;
+// cognito-local is CommonJS and exports these parts only from its lib/ files: require them, typed by their own .d.ts.
+const services = require('cognito-local/lib/services/index.js') as typeof import('cognito-local/lib/services/index.js');
+const { CognitoServiceFactoryImpl } = require('cognito-local/lib/services/cognitoService.js') as typeof import('cognito-local/lib/services/cognitoService.js');
+const { CryptoService } = require('cognito-local/lib/services/crypto.js') as typeof import('cognito-local/lib/services/crypto.js');
+const { StormDBDataStoreFactory } = require('cognito-local/lib/services/dataStore/stormDb.js') as typeof import('cognito-local/lib/services/dataStore/stormDb.js');
+const { ConsoleMessageSender } =
+  require('cognito-local/lib/services/messageDelivery/consoleMessageSender.js') as typeof import('cognito-local/lib/services/messageDelivery/consoleMessageSender.js');
+const { MessageDeliveryService } =
+  require('cognito-local/lib/services/messageDelivery/messageDelivery.js') as typeof import('cognito-local/lib/services/messageDelivery/messageDelivery.js');
+const { otp } = require('cognito-local/lib/services/otp.js') as typeof import('cognito-local/lib/services/otp.js');
+const { JwtTokenGenerator } = require('cognito-local/lib/services/tokenGenerator.js') as typeof import('cognito-local/lib/services/tokenGenerator.js');
+const { UserPoolServiceFactoryImpl } = require('cognito-local/lib/services/userPoolService.js') as typeof import('cognito-local/lib/services/userPoolService.js');
+const { DefaultConfig } = require('cognito-local/lib/server/config.js') as typeof import('cognito-local/lib/server/config.js');
+const { Router } = require('cognito-local/lib/server/Router.js') as typeof import('cognito-local/lib/server/Router.js');
 const { createServer } = require('cognito-local') as { createServer: (router: unknown, logger: unknown, options: unknown, services: unknown) => { start(): Promise<Server> } };
-const pino = fromCognitoLocal('pino') as (options: { level: string }) => any;
+const pino = fromCognitoLocal('pino') as (options: { level: string }) => import('cognito-local/lib/services/LogService.js').LogService;
 
 export const COGNITO_TEST_REGION = 'us-east-1';
 
@@ -77,8 +79,9 @@ export async function startCognitoLocal(): Promise<CognitoLocal> {
   const dataStoreFactory = new StormDBDataStoreFactory(join(dir, 'db'));
   const cognitoFactory = new CognitoServiceFactoryImpl(join(dir, 'db'), dataStoreFactory, new UserPoolServiceFactoryImpl(clock, dataStoreFactory));
   const cognito = await cognitoFactory.create(ctx, config.UserPoolDefaults);
-  // No Lambda triggers are configured, so the Lambda client is never called.
-  const lambda = new services.LambdaService({}, { invoke: () => Promise.reject(new Error('no Lambda triggers in tests')) });
+  // No Lambda triggers are configured, so the Lambda client is never called (hence a stub, not an SDK v2 client).
+  const neverCalledLambdaClient = { invoke: () => Promise.reject(new Error('no Lambda triggers in tests')) } as unknown as ConstructorParameters<typeof services.LambdaService>[1];
+  const lambda = new services.LambdaService({}, neverCalledLambdaClient);
   const triggers = new services.TriggersService(clock, cognito, lambda, new CryptoService({}));
   const all = {
     clock,
@@ -104,7 +107,6 @@ export async function startCognitoLocal(): Promise<CognitoLocal> {
     },
   };
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export interface TestPool {
   userPoolId: string;

@@ -25,7 +25,10 @@ export function proxyEvent(init: ProxyEventInit): APIGatewayProxyEvent {
   const path = q === -1 ? init.url : init.url.slice(0, q);
   const search = new URLSearchParams(q === -1 ? '' : init.url.slice(q + 1));
   const multiQuery: Record<string, string[]> = {};
-  for (const [k, v] of search) (multiQuery[k] ??= []).push(v);
+  for (const [k, v] of search) {
+    multiQuery[k] ??= [];
+    multiQuery[k].push(v);
+  }
   const multiHeaders: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(init.headers ?? {})) multiHeaders[k] = Array.isArray(v) ? v : [v];
   const bytes = init.body === undefined ? undefined : typeof init.body === 'string' ? Buffer.from(init.body) : Buffer.from(init.body);

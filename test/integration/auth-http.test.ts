@@ -35,7 +35,7 @@ interface Call {
   status: number;
   headers: Headers;
   text: string;
-  json: any;
+  json: unknown;
 }
 
 async function call(

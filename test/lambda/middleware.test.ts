@@ -53,10 +53,10 @@ test('an unexpected error is a 500 with the spec JSON body (UNKNOWN) and the API
   assert.deepEqual(header(result, 'content-type'), ['application/json']);
   assert.equal(errors.length, 1);
   const logged = JSON.parse(errors[0]!);
-  assert.equal(logged.requestId, 'req-500');
+  assert.equal(logged.requestId, event.requestContext.requestId);
   assert.match(logged.error, /TypeError: boom/);
   assert.equal(JSON.parse(logs[0]!).status, 500, 'the request log sees the mapped status');
-  assert.equal(JSON.parse(logs[0]!).apiRequestId, event.requestContext.requestId);
+  assert.equal(JSON.parse(logs[0]!).requestId, event.requestContext.requestId, 'one id in every line of the request');
 
   const head = setup('headManifest', async () => {
     throw new Error('boom');
@@ -103,18 +103,29 @@ test('a body over the limit is 413 SIZE_INVALID naming the limit, before the cor
   assert.deepEqual(header(over.result, 'docker-distribution-api-version'), ['registry/2.0']);
 });
 
-test('one JSON log line per request: request ids, method, public path, status, duration', async () => {
-  const { invoke, logs } = setup('listTags', async () => jsonResponse(200, { name: 'app', tags: [] }));
-  const { event } = await invoke({ method: 'GET', url: '/v2/team/app/tags/list?n=5', stage: 'prod' }, 'lambda-req-42');
+test('one access line per request, with the fields of the node server and the id of X-Request-Id or API Gateway', async () => {
+  const { invoke, logs } = setup('listTags', async () => jsonResponse(200, { name: 'team/app', tags: [] }));
+  const { event, result } = await invoke({ method: 'GET', url: '/v2/team/app/tags/list?n=5', stage: 'prod' }, 'lambda-req-42');
   assert.equal(logs.length, 1);
   const line = JSON.parse(logs[0]!);
-  assert.deepEqual(Object.keys(line), ['requestId', 'apiRequestId', 'method', 'path', 'status', 'durationMs']);
-  assert.equal(line.requestId, 'lambda-req-42');
-  assert.equal(line.apiRequestId, event.requestContext.requestId);
+  assert.equal(line.message, 'request');
+  assert.equal(line.level, 'INFO');
+  assert.equal(line.requestId, event.requestContext.requestId, "API Gateway's request id, what its own access log shows");
+  assert.deepEqual(header(result, 'x-request-id'), [event.requestContext.requestId]);
   assert.equal(line.method, 'GET');
-  assert.equal(line.path, '/v2/team/app/tags/list');
+  assert.equal(line.operation, 'listTags');
+  assert.equal(line.repository, 'team/app');
   assert.equal(line.status, 200);
+  assert.equal(line.bytesIn, 0);
+  assert.equal(line.bytesOut, Buffer.byteLength(result.body));
   assert.equal(typeof line.durationMs, 'number');
+  assert.equal(typeof line.timestamp, 'string');
+
+  const own = await invoke({ method: 'GET', url: '/v2/team/app/tags/list', headers: { 'X-Request-Id': 'client-chosen-1' } });
+  assert.deepEqual(header(own.result, 'x-request-id'), ['client-chosen-1']);
+  assert.equal(JSON.parse(logs[1]!).requestId, 'client-chosen-1');
+  const hostile = await invoke({ method: 'GET', url: '/v2/team/app/tags/list', headers: { 'X-Request-Id': 'a "quoted" id' } });
+  assert.deepEqual(header(hostile.result, 'x-request-id'), [hostile.event.requestContext.requestId]);
 });
 
 test('no 401 ever: a 401 from the core, answered or thrown, becomes 403 DENIED without a challenge', async () => {

@@ -70,7 +70,7 @@ export function identityProviderSuite(name: string, setup: () => Promise<Identit
 
     test('issueToken for an anonymous principal: a token, or AnonymousTokensUnsupported', async () => {
       const h = await setup();
-      let issued;
+      let issued: Awaited<ReturnType<IdentityProvider['issueToken']>>;
       try {
         issued = await h.provider.issueToken({ principal: ANONYMOUS }, { service: h.service, access: [], offline: false });
       } catch (err) {

@@ -92,7 +92,10 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
     };
     /** A repository name of this test (`suffix` lets names sort next to each other). */
     const prefix = () => `t${randomUUID().slice(0, 8)}`;
-    const repo = (name = prefix()) => (used.add(name), name);
+    const repo = (name = prefix()) => {
+      used.add(name);
+      return name;
+    };
 
     afterEach(async () => {
       if (!harness) return;

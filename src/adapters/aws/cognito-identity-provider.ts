@@ -29,7 +29,7 @@
  * `verifyToken` ignores `service`: Cognito access tokens carry no audience; what binds them to
  * this registry is the pool (issuer, signing keys) and the accepted app client ids.
  */
-import { type CognitoIdentityProviderClient, InitiateAuthCommand, type AuthenticationResultType } from '@aws-sdk/client-cognito-identity-provider';
+import { type CognitoIdentityProviderClient, InitiateAuthCommand, type InitiateAuthCommandOutput, type AuthenticationResultType } from '@aws-sdk/client-cognito-identity-provider';
 import { RegistryError } from '../../core/errors.js';
 import { expandActions } from '../../core/auth/access.js';
 import type { Principal } from '../../core/auth/principal.js';
@@ -212,7 +212,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
 
   /** InitiateAuth; null for a wrong credential or a challenge docker cannot answer. */
   private async initiateAuth(input: ConstructorParameters<typeof InitiateAuthCommand>[0]): Promise<AuthenticationResultType | null> {
-    let out;
+    let out: InitiateAuthCommandOutput;
     try {
       out = await this.options.cognito.send(new InitiateAuthCommand(input));
     } catch (err) {

@@ -4,7 +4,7 @@
  * or not at all, and finalising costs no copy whatever the size.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange } from '../../ports/blob-store.js';
 import { DataPaths } from './paths.js';
@@ -38,7 +38,7 @@ export class FsBlobStore implements BlobStore {
   async open(digest: string, range?: ByteRange): Promise<BlobContent | null> {
     const path = this.paths.blob(digest);
     // Open first so a missing blob is a clean null rather than a stream error mid-response.
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (err) {

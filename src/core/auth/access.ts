@@ -69,7 +69,7 @@ export function mergeAccess(entries: readonly AccessEntry[]): AccessEntry[] {
 export function expandActions(words: readonly string[]): Set<Action> {
   const out = new Set<Action>();
   for (const w of words) {
-    if (w === '*') ['pull', 'push', 'delete'].forEach((a) => out.add(a as Action));
+    if (w === '*') for (const a of ['pull', 'push', 'delete'] as const) out.add(a);
     else if (w === 'pull' || w === 'push' || w === 'delete') out.add(w);
   }
   return out;

@@ -173,7 +173,7 @@ export async function tokenEndpoint(settings: TokenSettings, input: TokenRequest
     }
 
     const access = grantableAccess(settings.policy, authenticated.principal, parseScopes(scopes));
-    let issued;
+    let issued: Awaited<ReturnType<TokenIssuer['issueToken']>>;
     try {
       issued = await settings.provider.issueToken(authenticated, { service: settings.service, access, offline });
     } catch (err) {

@@ -6,14 +6,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Registry, type RegistryOptions } from '../../core/registry.js';
+import { Registry, type HandledResponse, type RegistryOptions } from '../../core/registry.js';
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import type { RegistryResponse } from '../../core/messages.js';
 import { RegistryError } from '../../core/errors.js';
 import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
 import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
-import { log as processLog } from '../../log/logger.js';
+import { log as processLog, withLogFields } from '../../log/logger.js';
+import { accessLog, startRequest, type RequestObserver } from '../observe.js';
+import { PrometheusObserver } from '../observe-prometheus.js';
+import { isMetricsRequest, listenForMetrics, serveMetrics, type MetricsListener } from './metrics-listener.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -25,12 +28,19 @@ export interface ServerOptions {
    * and service name the port, which is known only then, e.g. with port 0).
    */
   security?: (listening: { url: string; host: string; port: number }) => RegistryOptions | Promise<RegistryOptions>;
+  /**
+   * Prometheus metrics (GET /metrics, no registry token): on the main port by default; with
+   * `listen`, only on that separate address (keep it private); `false`: none.
+   */
+  metrics?: { listen?: { host: string; port: number } } | false;
 }
 
 export interface RunningServer {
   url: string;
   host: string;
   port: number;
+  /** Where /metrics is served when it has its own listener. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -40,7 +50,12 @@ function headersOf(req: IncomingMessage): Record<string, string | undefined> {
   return out;
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, r: RegistryResponse, head: boolean): Promise<void> {
+/** Body bytes written so far: the access log's bytes out, right even when writing fails half-way. */
+interface Sent {
+  bytes: number;
+}
+
+async function writeResponse(req: IncomingMessage, res: ServerResponse, r: RegistryResponse, head: boolean, sent: Sent = { bytes: 0 }): Promise<void> {
   // A response sent before the request body was read to its end (an oversize manifest, a bad
   // chunk) closes the connection: the rest of the body must not be taken for the next request.
   res.writeHead(r.status, req.complete ? r.headers : { ...r.headers, connection: 'close' });
@@ -50,34 +65,67 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, r: Regis
     return;
   }
   if (typeof body === 'string' || body instanceof Uint8Array) {
+    sent.bytes += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     res.end(body);
     return;
   }
-  await pipeline(body instanceof Readable ? body : Readable.from(body), res);
+  await pipeline(
+    body instanceof Readable ? body : Readable.from(body),
+    async function* (chunks: AsyncIterable<Uint8Array>) {
+      for await (const chunk of chunks) {
+        sent.bytes += chunk.byteLength;
+        yield chunk;
+      }
+    },
+    res,
+  );
 }
 
-export function createRequestHandler(registry: Registry, log: (m: string, e?: unknown) => void = (m, e) => processLog.error(m, { error: e })) {
+/**
+ * The node request handler: each request observed (./../observe.ts: its id, the access line,
+ * metrics) around Registry.handle, its id in every log line written while it runs.
+ */
+export function createRequestHandler(
+  registry: Registry,
+  log: (m: string, e?: unknown) => void = (m, e) => processLog.error(m, { error: e }),
+  observers: readonly RequestObserver[] = [accessLog(processLog)],
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     const method = req.method ?? 'GET';
-    try {
-      // destroyOnReturn: false, so a core that stops reading early does not tear down the socket
-      // before its error response is written.
-      const body = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
-      const response = await registry.handle({ method, path, query, headers: headersOf(req), body, remoteAddress: req.socket.remoteAddress ?? null });
-      await writeResponse(req, res, response, method === 'HEAD');
-    } catch (err) {
-      if (req.destroyed || res.destroyed) return; // the client went away mid-request
-      log(`${method} ${path.slice(0, 200)} failed`, err);
-      if (!res.headersSent) {
-        await writeResponse(req, res, internalErrorResponse(method === 'HEAD'), method === 'HEAD');
-      } else {
-        res.destroy();
+    const head = method === 'HEAD';
+    const headers = headersOf(req);
+    const remoteAddress = req.socket.remoteAddress ?? null;
+    const observed = startRequest(observers, { method, path, headers, remoteAddress });
+    const { requestId } = observed;
+    const sent: Sent = { bytes: 0 };
+    let status = 500;
+    let facts: HandledResponse['facts'] | undefined;
+    await withLogFields({ requestId }, async () => {
+      try {
+        // destroyOnReturn: false, so a core that stops reading early does not tear down the socket
+        // before its error response is written.
+        const body = observed.countedBody({ [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) });
+        const response = await registry.handle({ method, path, query, headers, body, remoteAddress, requestId });
+        ({ status, facts } = response);
+        await writeResponse(req, res, observed.tagged(response), head, sent);
+      } catch (err) {
+        if (req.destroyed || res.destroyed) return; // the client went away mid-request
+        log(`${method} ${path.slice(0, 200)} failed`, err);
+        if (!res.headersSent) {
+          const internal = internalErrorResponse(head);
+          status = internal.status;
+          await writeResponse(req, res, observed.tagged(internal), head, sent);
+        } else {
+          res.destroy();
+        }
+      } finally {
+        observed.finish({ status, bytesOut: sent.bytes, ...(facts && { facts }) });
       }
-    }
+    });
   };
 }
 
@@ -88,8 +136,12 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   const webhooks = options.webhooks ?? [];
   const resolvedPorts = ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
   let handler: ReturnType<typeof createRequestHandler> | undefined;
+  const prometheus = options.metrics === false ? undefined : new PrometheusObserver();
+  const metricsOnMainPort = prometheus && !(options.metrics && options.metrics.listen !== undefined) ? prometheus : undefined;
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
-    if (handler) void handler(req, res);
+    // Not a /v2 route: no token, no access line; see ./metrics-listener.ts.
+    if (metricsOnMainPort && isMetricsRequest(req)) void serveMetrics(metricsOnMainPort, req, res);
+    else if (handler) void handler(req, res);
     // Only between listen() and the registry's construction.
     else void writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
   });
@@ -103,22 +155,28 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
+  let metricsListener: MetricsListener | undefined;
   try {
+    const metricsAddress = options.metrics ? options.metrics.listen : undefined;
+    if (prometheus && metricsAddress) metricsListener = await listenForMetrics(prometheus, metricsAddress);
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
     const limits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
-    handler = createRequestHandler(new Registry(resolvedPorts, limits, { ...registryOptions, operations: ALL_OPERATIONS }));
+    const observers = [accessLog(processLog), ...(prometheus ? [prometheus] : [])];
+    handler = createRequestHandler(new Registry(resolvedPorts, limits, { ...registryOptions, operations: ALL_OPERATIONS }), undefined, observers);
   } catch (err) {
     server.close();
+    await metricsListener?.close();
     throw err;
   }
   return {
     url,
     host,
     port,
+    ...(metricsListener && { metricsUrl: metricsListener.url }),
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), metricsListener?.close()]);
       resolvedPorts.close?.();
     },
   };

@@ -22,7 +22,7 @@ import type { OperationDescriptor } from '../../core/operation.js';
 import type { RegistryPorts } from '../../core/context.js';
 import { toIncomingRequest, type ProxyEventLike } from './request.js';
 import { toProxyResult } from './response.js';
-import { requestLog } from './middleware/request-log.js';
+import { observedHandle, requestLog } from './middleware/request-log.js';
 import { noUnauthorized } from './middleware/no-unauthorized.js';
 import { errorMapping } from './middleware/error-mapping.js';
 import { inputLimits } from './middleware/input-limits.js';
@@ -47,13 +47,14 @@ export function operationHandler(
     const req = toIncomingRequest(event);
     const claims = auth();
     const principal = claims ? (authorizerPrincipal(event, claims) ?? undefined) : undefined;
-    const requestId = event.requestContext?.requestId ?? context?.awsRequestId;
-    const res = await registry().handle({
-      ...req,
-      ...(principal && { principal }),
-      remoteAddress: event.requestContext?.identity?.sourceIp ?? null,
-      ...(requestId && { requestId }),
-    });
+    const res = await observedHandle(event, context, (requestId) =>
+      registry().handle({
+        ...req,
+        ...(principal && { principal }),
+        remoteAddress: event.requestContext?.identity?.sourceIp ?? null,
+        ...(requestId && { requestId }),
+      }),
+    );
     return toProxyResult(res, req.method === 'HEAD');
   };
 }

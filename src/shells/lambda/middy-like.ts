@@ -29,7 +29,8 @@ type Cleanup = (request: MiddyLikeRequest<never, never>) => void | Promise<void>
 
 /** Registers `cleanup` to run once when the request ends, whichever way it ends. */
 export function registerCleanup<TEvent, TResult>(request: MiddyLikeRequest<TEvent, TResult>, cleanup: (request: MiddyLikeRequest<TEvent, TResult>) => void | Promise<void>): void {
-  const list = (request.internal[CLEANUPS] ??= []) as Cleanup[];
+  request.internal[CLEANUPS] ??= [];
+  const list = request.internal[CLEANUPS] as Cleanup[];
   list.push(cleanup as Cleanup);
 }
 

@@ -11,7 +11,7 @@ export interface Res {
   headers: Headers;
   body: Buffer;
   text: string;
-  json<T = any>(): T;
+  json<T = unknown>(): T;
 }
 
 export interface ReqOptions {

@@ -10,6 +10,7 @@ import { errorResponse, internalErrorResponse } from '../../../core/error-respon
 import { toProxyResult } from '../response.js';
 import type { MiddlewareLikeObj } from '../middy-like.js';
 import { jsonRecordsTo, log as processLog } from '../../../log/logger.js';
+import { observedRequestId } from './request-log.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>;
 
@@ -31,7 +32,7 @@ export function errorMapping(options: ErrorMappingOptions = {}): MiddlewareLikeO
       log(
         JSON.stringify({
           level: 'error',
-          requestId: request.context?.awsRequestId ?? null,
+          requestId: observedRequestId(request.event) ?? request.context?.awsRequestId ?? null,
           method: request.event.httpMethod,
           path: String(request.event.path ?? '').slice(0, 300),
           error: err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err),

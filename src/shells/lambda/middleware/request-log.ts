@@ -1,46 +1,128 @@
 /**
- * Request logging: one JSON line per request on its way out, however it ends (a result, an
- * error mapped to a result, an early answer from another middleware), with the Lambda request
- * id and API Gateway's own request id, so a client's report can be found in CloudWatch:
+ * The Lambda's place in the request observer chain (../../observe.ts), the same one the node
+ * server uses: one access line per request on its way out, however it ends (a result, an error
+ * mapped to a result, an early answer from another middleware), with the fields and the request
+ * id of the node server's, the X-Request-Id response header, and the request's figures as
+ * CloudWatch embedded metrics (../../observe-emf.ts).
  *
- *   {"requestId":"…","apiRequestId":"…","method":"PUT","path":"/v2/app/manifests/v1","status":201,"durationMs":41}
+ *   {"timestamp":"…","level":"INFO","requestId":"…","message":"request","service":"stowage",
+ *    "clientAddress":"…","user":"alice","method":"PUT","operation":"putManifest","repository":"app",
+ *    "status":201,"bytesIn":1234,"bytesOut":0,"durationMs":41}
+ *
+ * The request id is the client's X-Request-Id when it is safe, else API Gateway's request id
+ * (what its access log and a client's support request show), else the Lambda's. The bare handler
+ * calls Registry.handle through `observedHandle`, so the core's audit line carries the same id,
+ * every log line written meanwhile carries it, and the access line gets the core's facts (user,
+ * operation, repository).
+ *
+ * The log level comes from STOWAGE_LOG_LEVEL (the stack's logLevel prop) when it is set.
  *
  * Register it first: its cleanup then sees the final status.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { registerCleanup, runCleanups, type MiddlewareLikeObj, type MiddyLikeRequest } from '../middy-like.js';
-import { jsonRecordsTo, log as processLog } from '../../../log/logger.js';
+import { createLogger, log as processLog, setLogLevel, withLogFields } from '../../../log/logger.js';
+import type { HandledResponse } from '../../../core/registry.js';
+import { checkSetting, SETTINGS } from '../../../config/settings.js';
+import { accessLog, REQUEST_ID_HEADER, startRequest, type ObservedRequest, type RequestObserver } from '../../observe.js';
+import { emfMetrics } from '../../observe-emf.js';
+import { bodyLength } from '../request.js';
 
-type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'> & { requestContext?: { requestId?: string } };
+type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'body' | 'isBase64Encoded'> &
+  Partial<Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>> & {
+    requestContext?: { requestId?: string; identity?: { sourceIp?: string | null } } | null;
+  };
 
 export interface RequestLogOptions {
-  /** Where the line goes. @default the process logger (src/log: stdout, i.e. CloudWatch Logs) */
+  /** Where the access line goes, as one JSON line. @default the process logger (src/log: stdout, i.e. CloudWatch Logs) */
   log?: (line: string) => void;
+  /** The metrics observer. @default CloudWatch embedded metrics on stdout */
+  metrics?: RequestObserver;
   /** @default performance.now */
   now?: () => number;
 }
 
+/** The request each event is being observed as, for the bare handler (middy passes it the same event object). */
+const OBSERVED = new WeakMap<object, ObservedRequest>();
+
 export function requestLog(options: RequestLogOptions = {}): MiddlewareLikeObj<Event, APIGatewayProxyResult> {
-  const log = options.log ?? jsonRecordsTo(processLog, 'info', 'request');
-  const now = options.now ?? (() => performance.now());
+  applyLogLevel();
+  const log = options.log ? createLogger({ write: options.log }) : processLog;
+  const observers = [accessLog(log), options.metrics ?? emfMetrics()];
   const flush = (request: MiddyLikeRequest<Event, APIGatewayProxyResult>) => runCleanups(request);
   return {
     before(request) {
-      const started = now();
+      const event = request.event;
+      const observed = startRequest(
+        observers,
+        {
+          method: event.httpMethod?.toUpperCase() ?? 'GET',
+          path: String(event.path ?? ''),
+          headers: { [REQUEST_ID_HEADER]: headerOf(event, REQUEST_ID_HEADER) },
+          remoteAddress: event.requestContext?.identity?.sourceIp ?? null,
+          ...platformRequestId(event, request.context),
+        },
+        options.now,
+      );
+      observed.addBytesIn(bodyLength(event));
+      OBSERVED.set(event, observed);
       registerCleanup(request, (done) => {
-        log(
-          JSON.stringify({
-            requestId: done.context?.awsRequestId ?? null,
-            apiRequestId: done.event.requestContext?.requestId ?? null,
-            method: done.event.httpMethod,
-            path: String(done.event.path ?? '').slice(0, 300),
-            status: done.response?.statusCode ?? null,
-            durationMs: Math.round(now() - started),
-          }),
-        );
+        const response = done.response;
+        if (response) {
+          response.multiValueHeaders = { ...response.multiValueHeaders, [REQUEST_ID_HEADER]: [observed.requestId] };
+        }
+        observed.finish({ status: response?.statusCode ?? 500, bytesOut: response ? resultBodyLength(response) : 0 });
       });
     },
     after: flush,
     onError: flush,
   };
+}
+
+/**
+ * Runs the core for an event under its request id: the one the middleware chose (or the
+ * platform's, without the middleware), in every log line meanwhile; the core's facts go to the
+ * access line.
+ */
+export async function observedHandle(
+  event: object & Pick<Event, 'requestContext'>,
+  context: { awsRequestId?: string } | undefined,
+  handle: (requestId: string | undefined) => Promise<HandledResponse>,
+): Promise<HandledResponse> {
+  const observed = OBSERVED.get(event);
+  const requestId = observed?.requestId ?? platformRequestId(event, context).platformRequestId;
+  const res = requestId === undefined ? await handle(undefined) : await withLogFields({ requestId }, () => handle(requestId));
+  observed?.noteFacts(res.facts);
+  return res;
+}
+
+/** The id the middleware gave this event's request, for lines written outside the core (the error mapping's). */
+export function observedRequestId(event: object): string | undefined {
+  return OBSERVED.get(event)?.requestId;
+}
+
+/** The request id when the client sends none: API Gateway's, else the Lambda's. */
+function platformRequestId(event: Pick<Event, 'requestContext'>, context: { awsRequestId?: string } | undefined): { platformRequestId?: string } {
+  const id = event.requestContext?.requestId ?? context?.awsRequestId;
+  return id ? { platformRequestId: id } : {};
+}
+
+function headerOf(event: Event, name: string): string | undefined {
+  for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) if (key.toLowerCase() === name && values?.length) return values.join(', ');
+  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name && value !== undefined) return value;
+  return undefined;
+}
+
+function resultBodyLength(result: APIGatewayProxyResult): number {
+  if (!result.body) return 0;
+  return Buffer.byteLength(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/** STOWAGE_LOG_LEVEL when set and valid; otherwise Powertools' own (AWS_LAMBDA_LOG_LEVEL, POWERTOOLS_LOG_LEVEL, info). */
+function applyLogLevel(): void {
+  const raw = process.env[SETTINGS.logLevel.env];
+  if (!raw) return;
+  const checked = checkSetting(SETTINGS.logLevel, raw);
+  if (checked.ok) setLogLevel(checked.value);
+  else processLog.warn(`${SETTINGS.logLevel.env} must be ${checked.allowed}, not "${raw.slice(0, 20)}": keeping the default level`);
 }

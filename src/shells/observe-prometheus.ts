@@ -1,0 +1,72 @@
+/**
+ * Prometheus metrics of the node server (`GET /metrics`), fed by the request observer chain
+ * (./observe.ts). Node only: prom-client never reaches a Lambda bundle (Lambdas publish the same
+ * figures as CloudWatch embedded metrics, ./observe-emf.ts).
+ *
+ *   stowage_http_requests_total{operation,status,method}    counter
+ *   stowage_http_request_duration_seconds{operation}        histogram
+ *   stowage_http_request_bytes_total{operation}             counter, request body bytes read
+ *   stowage_http_response_bytes_total{operation}            counter, response body bytes written
+ *   stowage_uploads_in_flight                               gauge, upload requests being served
+ *   + prom-client's default process metrics (stowage_process_*, stowage_nodejs_*)
+ *
+ * Not exported, for want of a source: storage bytes (no port reports a store's size without
+ * listing it) and garbage-collection runs (there is no collector yet).
+ *
+ * Labels take bounded values only: operation comes from the route table (or `none`), status is
+ * the response's, method is folded to the methods the API uses (others become `OTHER`).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AccessRecord, RequestObserver, RequestStart } from './observe.js';
+
+const UPLOAD_OPERATIONS = new Set(['startUpload', 'patchUpload', 'putUpload']);
+const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export class PrometheusObserver implements RequestObserver {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'operation' | 'status' | 'method'>;
+  private readonly duration: Histogram<'operation'>;
+  private readonly bytesIn: Counter<'operation'>;
+  private readonly bytesOut: Counter<'operation'>;
+  private readonly uploadsInFlight: Gauge;
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'stowage_http_requests_total',
+      help: 'HTTP requests answered, by operation, status and method',
+      labelNames: ['operation', 'status', 'method'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'stowage_http_request_duration_seconds',
+      help: 'Time from request arrival to the end of the response, by operation',
+      labelNames: ['operation'],
+      // From a cached manifest HEAD (ms) to a large blob moved through the server (minutes).
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.bytesIn = new Counter({ name: 'stowage_http_request_bytes_total', help: 'Request body bytes read, by operation', labelNames: ['operation'], registers });
+    this.bytesOut = new Counter({ name: 'stowage_http_response_bytes_total', help: 'Response body bytes written, by operation', labelNames: ['operation'], registers });
+    this.uploadsInFlight = new Gauge({ name: 'stowage_uploads_in_flight', help: 'Blob upload requests (POST, PATCH, PUT) being served', registers });
+    collectDefaultMetrics({ register: this.registry, prefix: 'stowage_' });
+  }
+
+  started(start: RequestStart): void {
+    if (UPLOAD_OPERATIONS.has(start.operation)) this.uploadsInFlight.inc();
+  }
+
+  finished(record: AccessRecord, start: RequestStart): void {
+    if (UPLOAD_OPERATIONS.has(start.operation)) this.uploadsInFlight.dec();
+    const operation = record.operation;
+    this.requests.inc({ operation, status: String(record.status), method: METHODS.has(record.method) ? record.method : 'OTHER' });
+    this.duration.observe({ operation }, record.durationMs / 1000);
+    if (record.bytesIn > 0) this.bytesIn.inc({ operation }, record.bytesIn);
+    if (record.bytesOut > 0) this.bytesOut.inc({ operation }, record.bytesOut);
+  }
+
+  /** The exposition text and its content type, for `GET /metrics`. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
