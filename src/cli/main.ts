@@ -13,10 +13,12 @@ import { DataPaths } from '../adapters/embedded/paths.js';
 import { SETTINGS } from '../config/settings.js';
 import { log, setLogLevel } from '../log/logger.js';
 import { isLoopback, parseServeConfig } from './serve-config.js';
-import { SERVE_USAGE } from './usage.js';
+import { MAIN_USAGE, SERVE_USAGE } from './usage.js';
+import { prepareDataDir } from './data-dir.js';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
 import { startServer } from '../shells/http/server.js';
-import { USER_USAGE, userCommand } from './user-command.js';
+import { userCommand } from './user-command.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -28,6 +30,7 @@ async function serve(argv: string[]): Promise<void> {
   if (!isLoopback(config.host) && config.auth === 'none') {
     log.warn(`--insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
   }
+  await prepareDataDir(config.dataDir);
   const ports = await createPorts(config);
   const paths = new DataPaths(config.dataDir);
   // The audit log and, with --auth local, the users file and signing key live in the data dir.
@@ -50,6 +53,7 @@ async function serve(argv: string[]): Promise<void> {
             service,
             tokenTtlSeconds: config.tokenTtl,
             ...(config.policyFile && { policyFile: config.policyFile }),
+            ...(config.htpasswdFile && { htpasswdFile: config.htpasswdFile }),
           });
         } else if (config.auth === 'cognito') {
           // Loaded only when configured, like the other AWS adapters.
@@ -93,6 +97,14 @@ function cognitoSettings<T>(read: () => T): T {
   }
 }
 
+/** The version of the package this CLI belongs to (package.json, read once when asked). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const COMMAND_NAMES = 'serve, user, help, version';
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -102,14 +114,22 @@ export async function main(argv: string[]): Promise<void> {
     case 'user':
       await userCommand(rest);
       break;
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`stowage ${version()}\n`);
+      break;
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(`${SERVE_USAGE}\n${USER_USAGE}`);
+      process.stdout.write(MAIN_USAGE);
       break;
     default:
-      process.stderr.write(`stowage: unknown command "${command}"\n${SERVE_USAGE}\n${USER_USAGE}`);
-      process.exitCode = 2;
+      throw new ConfigError(
+        command.startsWith('-')
+          ? `unknown option "${command.slice(0, 60)}": use --help, --version or a command (${COMMAND_NAMES})`
+          : `unknown command "${command.slice(0, 60)}": use ${COMMAND_NAMES} (stowage --help lists them)`,
+      );
   }
 }

@@ -10,7 +10,7 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ALL_SETTINGS, checkSetting, fromText, LISTEN_ADDRESS, SETTINGS, settingName, toText, type Setting, type SettingKey, type SettingValue } from '../config/settings.js';
-import { ConfigError } from './config-error.js';
+import { argsError, ConfigError } from './config-error.js';
 import { readConfigFile } from './config-file.js';
 
 type V<K extends SettingKey> = SettingValue<K>;
@@ -34,6 +34,7 @@ export interface ServeConfig {
   createResources: boolean;
   auth: V<'auth'>;
   policyFile?: string;
+  htpasswdFile?: string;
   tokenTtl: number;
   service?: string;
   realm?: string;
@@ -137,7 +138,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   try {
     ({ values } = parseArgs({ args: argv, strict: true, options: flagOptions(ALL_SETTINGS) }));
   } catch (err) {
-    throw new ConfigError((err as Error).message);
+    throw argsError(err, 'serve', ['the flags of the settings', '--config FILE', '--help']);
   }
   if (values.help) return 'help';
   const file = configFileOf(values);
@@ -185,6 +186,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ...opt('clientAddressHeader'),
     logLevel: must('logLevel'),
     ...metricsAddrOf(get('metricsAddr')),
+    ...opt('htpasswdFile'),
     // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
     environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
   };
@@ -214,6 +216,7 @@ function checkCombinations(c: ServeConfig): void {
   need(!c.events.includes('webhook') || c.webhooks.length > 0, `${flag(S.events)} webhook needs at least one ${flag(S.webhooks)} URL (${S.webhooks.env})`);
   need(c.auth !== 'none' || c.policyFile === undefined, `${flag(S.policyFile)} takes effect only with ${flag(S.auth)} local or cognito`);
   need(c.auth !== 'none' || (c.realm === undefined && c.service === undefined), `${flag(S.realm)} and ${flag(S.service)} take effect only with ${flag(S.auth)} local or cognito`);
+  need(c.auth === 'local' || c.htpasswdFile === undefined, `${flag(S.htpasswdFile)} takes effect only with ${flag(S.auth)} local`);
   need(c.auth === 'none' || !c.insecureNoAuth, `${flag(S.insecureNoAuth)} contradicts ${flag(S.auth)} ${c.auth}`);
   need(
     c.auth === 'none' || isLoopback(c.host) || !isWildcard(c.host) || c.realm !== undefined,

@@ -53,3 +53,22 @@ ${(Object.keys(GROUPS) as SettingGroup[])
 AWS endpoints, region and credentials come from the AWS SDK's standard configuration
 (AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, AWS_PROFILE, ...).
 `;
+
+/** Every command, one line each: what `stowage --help` prints. */
+export const COMMANDS: readonly (readonly [string, string])[] = [
+  ['serve [options]', 'run the registry (stowage serve --help lists every setting)'],
+  ['user add NAME [--update]', 'add a local user for --auth local, password from stdin; --update replaces one'],
+  ['user list', 'list the local users and their groups'],
+  ['user remove NAME', 'remove a local user'],
+  ['user import-htpasswd FILE', 'copy the bcrypt users of an Apache htpasswd file into the users file'],
+  ['help', 'this list (also --help, -h)'],
+  ['version', 'the version (also --version, -v)'],
+];
+
+export const MAIN_USAGE = `usage: stowage COMMAND [options]
+
+Commands:
+${COMMANDS.map(([c, what]) => `  ${c.padEnd(WIDTH)}${what}`).join('\n')}
+
+stowage COMMAND --help shows the options of a command.
+`;

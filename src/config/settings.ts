@@ -407,6 +407,19 @@ export const SETTINGS = {
     group: 'server',
     description: 'serve the Prometheus /metrics (no token) only on this separate address; keep it private',
   }),
+
+  // authops (issue 11 item 6)
+  htpasswdFile: setting({
+    key: 'htpasswdFile',
+    env: 'STOWAGE_HTPASSWD',
+    flag: 'htpasswd',
+    flagArg: 'FILE',
+    type: path,
+    defaultText: 'none',
+    group: 'auth',
+    description:
+      'an Apache htpasswd file of bcrypt entries (htpasswd -B), with auth local: its users log in besides those of the users file, which wins on a name in both; re-read when it changes',
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -130,22 +130,20 @@ test('password hashes are salted argon2id; a malformed stored hash never verifie
   assert.ok(!(await verifyPassword('pw-123456', 'plaintext')));
 });
 
-test('login limiter: a key over its limit waits until failures age out; success clears the principal', async () => {
+test('login limiter (in memory): the address window slides; the number of pairs kept is bounded, the stalest dropped', async () => {
   let now = 1_000_000;
-  const limiter = new MemoryLoginLimiter({ perPrincipal: 2, perAddress: 3, windowSeconds: 60 }, () => now);
-  const keys = ['principal:bob', 'address:10.0.0.1'];
-  assert.deepEqual(await limiter.check(keys), { allowed: true });
-  await limiter.recordFailure(keys);
+  const limits = { freeFailures: 2, backoffSeconds: 1, maxBackoffSeconds: 60, pairMemorySeconds: 600, perAddress: 3, windowSeconds: 60 };
+  const limiter = new MemoryLoginLimiter(limits, () => now, 2);
+  const at = (principal: string) => ({ principal, address: '10.0.0.1' });
+  await limiter.recordFailure(at('bob'));
   now += 10_000;
-  await limiter.recordFailure(keys);
-  assert.deepEqual(await limiter.check(keys), { allowed: false, retryAfterSeconds: 50 });
-  assert.deepEqual(await limiter.check(['principal:carol', 'address:10.0.0.1']), { allowed: true }, 'the address has room for one more');
-  await limiter.recordFailure(['principal:carol', 'address:10.0.0.1']);
-  assert.deepEqual(await limiter.check(['principal:dave', 'address:10.0.0.1']), { allowed: false, retryAfterSeconds: 50 });
-  now += 51_000;
-  assert.deepEqual(await limiter.check(['principal:bob']), { allowed: true });
-  await limiter.recordFailure(['principal:erin']);
-  await limiter.recordFailure(['principal:erin']);
-  await limiter.recordSuccess(['principal:erin']);
-  assert.deepEqual(await limiter.check(['principal:erin']), { allowed: true });
+  await limiter.recordFailure(at('carol'));
+  await limiter.recordFailure(at('dave'));
+  assert.deepEqual(await limiter.check(at('erin')), { allowed: false, retryAfterSeconds: 50 }, 'until the oldest failure leaves the window');
+  now += 50_000;
+  assert.deepEqual(await limiter.check(at('erin')), { allowed: true });
+  const alone = (principal: string) => ({ principal, address: null });
+  for (const name of ['p1', 'p2', 'p3']) for (let i = 0; i < 2; i++) await limiter.recordFailure(alone(name));
+  assert.deepEqual(await limiter.check(alone('p1')), { allowed: true }, 'p1 was dropped to keep two pairs');
+  assert.equal((await limiter.check(alone('p3'))).allowed, false);
 });

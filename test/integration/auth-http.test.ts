@@ -97,7 +97,7 @@ before(async () => {
         { name: 'dave', password: PASSWORDS.dave },
       ],
       policy: POLICY,
-      loginLimits: { perPrincipal: 3, perAddress: 4, windowSeconds: 60 },
+      loginLimits: { freeFailures: 3, backoffSeconds: 30, maxBackoffSeconds: 120, pairMemorySeconds: 600, perAddress: 4, windowSeconds: 60 },
       clientAddressHeader: 'x-test-client',
       now: () => Date.now() + clockOffset,
     },
@@ -330,9 +330,34 @@ describe('what a caller sees and reaches', () => {
     const token = (anon.json as { token: string }).token;
     assert.deepEqual(claims(token).access, [{ type: 'repository', name: 'public/base', actions: ['pull'] }]);
     assert.equal((await call('GET', '/v2/public/base/manifests/v1', { token })).status, 200);
-    const denied = await call('GET', '/v2/team-a/private/manifests/v1', { token });
-    assert.equal(denied.status, 403);
+    const refused = await call('GET', '/v2/team-a/private/manifests/v1', { token });
+    assert.equal(refused.status, 401, 'an anonymous token beyond its grant: log in, never 403');
+    assert.match(String(refused.headers.get('www-authenticate')), /scope="repository:team-a\/private:pull"/);
     assert.equal((await call('GET', '/v2/public/base/manifests/v1', { token: 'forged' })).status, 401, 'a bad token is not taken for no token');
+  });
+});
+
+describe('a push without credentials: 401 with the challenge, never 403', () => {
+  test("no Authorization header, and docker's anonymous token, on every push route", async () => {
+    const anon = await call('GET', tokenPath(['repository:public/base:pull,push']));
+    assert.equal(anon.status, 200, anon.text);
+    const anonToken = (anon.json as { token: string }).token;
+    const routes: [string, string][] = [
+      ['POST', '/v2/public/base/blobs/uploads/'],
+      ['POST', '/v2/team-a/app/blobs/uploads/'],
+      ['PATCH', '/v2/public/base/blobs/uploads/0f9f3c1e-1111-4111-8111-111111111111'],
+      ['PUT', '/v2/public/base/manifests/v9'],
+      ['DELETE', '/v2/public/base/manifests/v9'],
+    ];
+    for (const [method, path] of routes) {
+      for (const token of [undefined, anonToken]) {
+        const res = await call(method, path, { ...(token && { token }), body: '{}', headers: { 'content-type': MT.ociManifest } });
+        const what = `${method} ${path} ${token ? 'with the anonymous token' : 'without credentials'}`;
+        assert.equal(res.status, 401, `${what}: ${res.text}`);
+        assert.equal(errorCode(res), 'UNAUTHORIZED', what);
+        assert.match(String(res.headers.get('www-authenticate')), /^Bearer realm="[^"]+\/token",service="[^"]+",scope="repository:[a-z/-]+:(pull,push|delete)"$/, what);
+      }
+    }
   });
 });
 
@@ -383,17 +408,22 @@ describe('audit and abuse', () => {
       assert.ok(!all.includes(secret), `audit log holds no ${secret.slice(0, 12)}`);
   });
 
-  test('failed logins per principal: 429 TOOMANYREQUESTS with Retry-After, even with the right password', async () => {
-    for (let i = 0; i < 3; i++) assert.equal((await call('GET', tokenPath([]), { basic: 'dave:wrong' })).status, 401);
-    const blocked = await call('GET', tokenPath([]), { basic: 'dave:wrong' });
+  test('failed logins per user and address: backoff (429, Retry-After) there, even with the right password; the user elsewhere is not locked out', async () => {
+    const [attacker, owner] = ['192.0.2.10', '192.0.2.11'];
+    for (let i = 0; i < 3; i++) assert.equal((await call('GET', tokenPath([]), { basic: 'dave:wrong', address: attacker })).status, 401);
+    const blocked = await call('GET', tokenPath([]), { basic: 'dave:wrong', address: attacker });
     assert.equal(blocked.status, 429);
     assert.equal(errorCode(blocked), 'TOOMANYREQUESTS');
-    const retryAfter = Number(blocked.headers.get('retry-after'));
-    assert.ok(retryAfter > 0 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-    assert.equal((await call('GET', tokenPath([]), { basic: `dave:${PASSWORDS.dave}` })).status, 429, 'blocked before the password is checked');
-    clockOffset = 61_000;
+    assert.equal(Number(blocked.headers.get('retry-after')), 30, 'the first wait of the backoff');
+    assert.equal((await call('GET', tokenPath([]), { basic: `dave:${PASSWORDS.dave}`, address: attacker })).status, 429, 'blocked before the password is checked');
+    assert.equal((await call('GET', tokenPath([]), { basic: `dave:${PASSWORDS.dave}`, address: owner })).status, 200, 'dave at his own address logs in');
+    clockOffset = 31_000;
     try {
-      assert.equal((await call('GET', tokenPath([]), { basic: `dave:${PASSWORDS.dave}` })).status, 200, 'allowed again once the window has passed');
+      assert.equal((await call('GET', tokenPath([]), { basic: 'dave:wrong', address: attacker })).status, 401, 'one more guess once the wait is over');
+      assert.equal(Number((await call('GET', tokenPath([]), { basic: 'dave:wrong', address: attacker })).headers.get('retry-after')), 60, 'doubled');
+      clockOffset = 92_000;
+      assert.equal((await call('GET', tokenPath([]), { basic: `dave:${PASSWORDS.dave}`, address: attacker })).status, 200, 'allowed again once the wait is over');
+      assert.equal((await call('GET', tokenPath([]), { basic: 'dave:wrong', address: attacker })).status, 401, 'the success reset the pair');
     } finally {
       clockOffset = 0;
     }

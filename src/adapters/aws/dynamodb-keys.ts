@@ -13,8 +13,10 @@
  *   REPO#<name>        TAG#<tag>                   tag                                 tag -> digest (+ event fields)
  *   REPO#<name>        TAGOF#<digest>#<tag>        tagof                               "tag was pointed at digest"
  *   UPLOAD#<id>        UPLOAD                      upload                              upload session, versioned
- *   LOGINFAIL#<hash>   WINDOW#<start ms>           (none)                              failed logins of one limiter key
+ *   LOGINFAIL#<hash>   WINDOW#<start ms>           (none)                              failed logins of one client address
  *                                                                                      in one window (TTL; the token Lambda)
+ *   LOGINFAIL#<hash>   BACKOFF                     (none)                              failed logins of one (user, address)
+ *                                                                                      pair and the last one's time (TTL)
  *   OUTBOX#<event id>  EVENT                       outbox                              one registry event, written once (TTL);
  *                                                                                      its stream INSERT is relayed to EventBridge
  *
@@ -70,6 +72,8 @@ export const ATTR = {
   expiresAt: 'expiresAt',
   /** Failed logins counted in a login-failure window (DynamoDbLoginLimiter). */
   failures: 'failures',
+  /** Epoch ms of a (user, address) pair's last failed login (DynamoDbLoginLimiter's backoff). */
+  lastFailureAt: 'lastFailureAt',
 } as const;
 
 export const GSI1 = 'GSI1';
@@ -93,6 +97,7 @@ const P = {
   uploadPk: 'UPLOAD#',
   loginFailuresPk: 'LOGINFAIL#',
   loginWindow: 'WINDOW#',
+  loginBackoff: 'BACKOFF',
   outboxPk: 'OUTBOX#',
 } as const;
 const UPLOAD_SK = 'UPLOAD';
@@ -114,6 +119,8 @@ export const keys = {
   upload: (id: string): Key => ({ PK: `${P.uploadPk}${id}`, SK: UPLOAD_SK }),
   /** `keyHash`: a hash of the limiter key (a claimed user name is attacker-chosen text; it is not stored). */
   loginFailures: (keyHash: string, windowStart: number): Key => ({ PK: `${P.loginFailuresPk}${keyHash}`, SK: `${P.loginWindow}${windowStart}` }),
+  /** The backoff counter of one (user, address) pair; `keyHash` as above. */
+  loginBackoff: (keyHash: string): Key => ({ PK: `${P.loginFailuresPk}${keyHash}`, SK: P.loginBackoff }),
   /** One item per event: its own partition, so outbox writes spread over the table. */
   outbox: (eventId: string): Key => ({ PK: `${P.outboxPk}${eventId}`, SK: OUTBOX_SK }),
 } as const;

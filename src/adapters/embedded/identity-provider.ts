@@ -1,5 +1,7 @@
 /**
- * The embedded IdentityProvider: local users (./users-file.ts, argon2id hashes) and short-lived
+ * The embedded IdentityProvider: local users (./users-file.ts, argon2id or bcrypt hashes; then,
+ * with `--htpasswd`, an Apache htpasswd file, ./htpasswd.ts: the users file wins for a name in
+ * both, so `stowage user add --update` can take a user over from the htpasswd file) and short-lived
  * ES256 JWTs signed with the data directory's key (./signing-key.ts), shaped like distribution's
  * registry tokens:
  *
@@ -24,8 +26,9 @@ import type { AccessEntry } from '../../core/auth/access.js';
 import { ANONYMOUS, type Principal } from '../../core/auth/principal.js';
 import type { Authenticated, Credentials, IdentityProvider, IssuedToken, TokenRequest } from '../../ports/identity-provider.js';
 import { verifyPassword, verifyUnknownUser } from './password-hash.js';
+import type { HtpasswdFile } from './htpasswd.js';
 import type { SigningKey } from './signing-key.js';
-import type { UsersFile } from './users-file.js';
+import type { UserRecord, UsersFile } from './users-file.js';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 300;
 const ALGORITHM = 'ES256';
@@ -41,6 +44,8 @@ const Claims = z.object({
 
 export interface EmbeddedIdentityOptions {
   users: UsersFile;
+  /** Users of an htpasswd file, consulted for names the users file does not have. */
+  htpasswd?: HtpasswdFile;
   key: SigningKey;
   /** The `iss` claim, checked on verification (the token endpoint's URL). */
   issuer: string;
@@ -61,13 +66,21 @@ export class EmbeddedIdentityProvider implements IdentityProvider {
 
   async authenticate(credentials: Credentials): Promise<Authenticated | null> {
     const [name, secret] = credentials.kind === 'password' ? [credentials.username, credentials.password] : [credentials.clientId, credentials.clientSecret];
-    const user = await this.options.users.get(name);
+    const user = await this.userNamed(name);
     // Unknown users cost one hash too, so response time says nothing about which names exist.
     if (!user) return verifyUnknownUser(secret).then(() => null);
     if (!(await verifyPassword(secret, user.passwordHash))) return null;
     return {
       principal: { subject: name, kind: 'user', groups: user.groups, clientId: null, scopes: [], grant: { kind: 'unrestricted' } },
     };
+  }
+
+  /** The users file's record of a name, else the htpasswd file's (no groups there). */
+  private async userNamed(name: string): Promise<Pick<UserRecord, 'passwordHash' | 'groups'> | undefined> {
+    const user = await this.options.users.get(name);
+    if (user || !this.options.htpasswd) return user;
+    const hash = await this.options.htpasswd.hashOf(name);
+    return hash === undefined ? undefined : { passwordHash: hash, groups: [] };
   }
 
   async issueToken(authenticated: Authenticated, request: TokenRequest): Promise<IssuedToken> {

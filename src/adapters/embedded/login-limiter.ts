@@ -1,26 +1,30 @@
 /**
- * In-memory LoginLimiter for the embedded server: per key, the times of recent failures within
- * a sliding window. A key with `maxFailures` failures in the window is refused until the oldest
- * of them leaves it (Retry-After says when). Defaults: 5 failures per principal and 20 per
- * client address in 5 minutes. The per-principal limit also lets a stranger lock a known user
- * name out for a few minutes; that is the usual price of stopping password guessing, and the
- * window keeps it short. Memory is bounded: at most `maxKeys` keys, the stalest dropped first.
+ * In-memory LoginLimiter for the embedded server (the contract is in src/ports/login-limiter.ts):
+ * per (principal, address) pair the failure count and the time of the last failure, for the
+ * exponential backoff; per address the times of recent failures within a sliding window.
+ * Memory is bounded: at most `maxKeys` entries of each kind, the stalest dropped first.
  */
-import type { LimitDecision, LoginLimiter } from '../../ports/login-limiter.js';
+import {
+  addressKey,
+  backoffSeconds,
+  DEFAULT_LOGIN_LIMITS,
+  type LimitDecision,
+  type LoginAttempt,
+  type LoginLimiter,
+  type LoginLimits,
+  pairKey,
+} from '../../ports/login-limiter.js';
 
-export interface LoginLimits {
-  /** Failures allowed per principal key (`principal:…`) in the window. @default 5 */
-  perPrincipal: number;
-  /** Failures allowed per client-address key (`address:…`) in the window. @default 20 */
-  perAddress: number;
-  /** @default 300 */
-  windowSeconds: number;
+export { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../../ports/login-limiter.js';
+
+interface PairFailures {
+  failures: number;
+  lastAt: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perPrincipal: 5, perAddress: 20, windowSeconds: 300 };
-
 export class MemoryLoginLimiter implements LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
+  private readonly pairs = new Map<string, PairFailures>();
+  private readonly addresses = new Map<string, number[]>();
 
   constructor(
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
@@ -28,43 +32,64 @@ export class MemoryLoginLimiter implements LoginLimiter {
     private readonly maxKeys = 100_000,
   ) {}
 
-  private limitOf(key: string): number {
-    return key.startsWith('address:') ? this.limits.perAddress : this.limits.perPrincipal;
+  private pair(key: string): PairFailures | undefined {
+    const entry = this.pairs.get(key);
+    if (entry && entry.lastAt + this.limits.pairMemorySeconds * 1000 <= this.now()) {
+      this.pairs.delete(key);
+      return undefined;
+    }
+    return entry;
   }
 
   private recent(key: string): number[] {
     const since = this.now() - this.limits.windowSeconds * 1000;
-    const times = (this.failures.get(key) ?? []).filter((t) => t > since);
-    if (times.length === 0) this.failures.delete(key);
-    else this.failures.set(key, times);
+    const times = (this.addresses.get(key) ?? []).filter((t) => t > since);
+    if (times.length === 0) this.addresses.delete(key);
+    else this.addresses.set(key, times);
     return times;
   }
 
-  async check(keys: readonly string[]): Promise<LimitDecision> {
-    let wait = 0;
-    for (const key of keys) {
-      const times = this.recent(key);
-      const limit = this.limitOf(key);
-      if (times.length >= limit) {
+  async check(attempt: LoginAttempt): Promise<LimitDecision> {
+    let waitMs = 0;
+    const pk = pairKey(attempt);
+    const pair = pk === null ? undefined : this.pair(pk);
+    if (pair) waitMs = pair.lastAt + backoffSeconds(this.limits, pair.failures) * 1000 - this.now();
+    const ak = addressKey(attempt);
+    if (ak !== null) {
+      const times = this.recent(ak);
+      if (times.length >= this.limits.perAddress) {
         // Allowed again once enough failures have aged out to leave room for one more.
-        const freeing = times[times.length - limit]!;
-        wait = Math.max(wait, Math.ceil((freeing + this.limits.windowSeconds * 1000 - this.now()) / 1000));
+        const freeing = times[times.length - this.limits.perAddress]!;
+        waitMs = Math.max(waitMs, freeing + this.limits.windowSeconds * 1000 - this.now());
       }
     }
-    return wait > 0 ? { allowed: false, retryAfterSeconds: wait } : { allowed: true };
+    return waitMs > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) } : { allowed: true };
   }
 
-  async recordFailure(keys: readonly string[]): Promise<void> {
-    for (const key of keys) {
-      const times = this.recent(key);
-      times.push(this.now());
-      this.failures.delete(key); // re-insert: Map order is then least recently failed first
-      this.failures.set(key, times.slice(-Math.max(this.limits.perAddress, this.limits.perPrincipal)));
+  async recordFailure(attempt: LoginAttempt): Promise<void> {
+    const pk = pairKey(attempt);
+    if (pk !== null) {
+      const failures = (this.pair(pk)?.failures ?? 0) + 1;
+      this.pairs.delete(pk); // re-insert: Map order is then least recently failed first
+      this.pairs.set(pk, { failures, lastAt: this.now() });
+      bound(this.pairs, this.maxKeys);
     }
-    while (this.failures.size > this.maxKeys) this.failures.delete(this.failures.keys().next().value!);
+    const ak = addressKey(attempt);
+    if (ak !== null) {
+      const times = this.recent(ak);
+      times.push(this.now());
+      this.addresses.delete(ak);
+      this.addresses.set(ak, times.slice(-this.limits.perAddress));
+      bound(this.addresses, this.maxKeys);
+    }
   }
 
-  async recordSuccess(keys: readonly string[]): Promise<void> {
-    for (const key of keys) this.failures.delete(key);
+  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+    const pk = pairKey(attempt);
+    if (pk !== null) this.pairs.delete(pk);
   }
+}
+
+function bound(map: Map<string, unknown>, max: number): void {
+  while (map.size > max) map.delete(map.keys().next().value!);
 }

@@ -3,6 +3,9 @@
  *
  *   {"version":1,"users":{"alice":{"passwordHash":"$argon2id$...","groups":["team-a"],"createdAt":"..."}}}
  *
+ * A password hash is argon2id, or bcrypt for users imported from an htpasswd file (their hashes
+ * are kept as they are; ./password-hash.ts verifies both).
+ *
  * Written whole to a temporary file and renamed over the old one, so a reader (the running
  * server reads it at every login, so `stowage user add` takes effect at once) never sees half
  * a file. Names follow the Docker/Unix user name shape; `anonymous` is reserved for callers
@@ -63,15 +66,38 @@ export class UsersFile {
     await rename(tmp, this.path);
   }
 
-  /** Adds or replaces a user (replacing keeps createdAt). */
-  async put(name: string, passwordHash: string, groups: string[]): Promise<'added' | 'updated'> {
-    const problem = usernameProblem(name) ?? groups.map(groupProblem).find((p) => p !== null) ?? null;
-    if (problem) throw new Error(problem);
+  /**
+   * Adds a user, or replaces one when `replace` (keeping createdAt); an existing user without
+   * `replace` is refused, so a typo in a name never resets someone else's password.
+   */
+  async put(name: string, passwordHash: string, groups: string[], replace = false): Promise<'added' | 'updated'> {
+    const { added, existing } = await this.putMany([{ name, passwordHash, groups }], replace);
+    if (existing.length > 0) throw new Error(`user ${name} exists: add --update to replace its password and groups`);
+    return added.length > 0 ? 'added' : 'updated';
+  }
+
+  /** Adds several users in one write (an import); existing names are replaced only when `replace`. */
+  async putMany(
+    entries: readonly { name: string; passwordHash: string; groups: string[] }[],
+    replace: boolean,
+  ): Promise<{ added: string[]; updated: string[]; existing: string[] }> {
+    for (const { name, groups } of entries) {
+      const problem = usernameProblem(name) ?? groups.map(groupProblem).find((p) => p !== null) ?? null;
+      if (problem) throw new Error(problem);
+    }
     const users = await this.read();
-    const existing = users.get(name);
-    users.set(name, { passwordHash, groups: [...new Set(groups)], createdAt: existing?.createdAt ?? new Date().toISOString() });
-    await this.write(users);
-    return existing ? 'updated' : 'added';
+    const result = { added: [] as string[], updated: [] as string[], existing: [] as string[] };
+    for (const { name, passwordHash, groups } of entries) {
+      const old = users.get(name);
+      if (old && !replace) {
+        result.existing.push(name);
+        continue;
+      }
+      users.set(name, { passwordHash, groups: [...new Set(groups)], createdAt: old?.createdAt ?? new Date().toISOString() });
+      (old ? result.updated : result.added).push(name);
+    }
+    if (result.added.length + result.updated.length > 0) await this.write(users);
+    return result;
   }
 
   async remove(name: string): Promise<boolean> {

@@ -35,10 +35,10 @@ export function unauthorized(params: ChallengeParams, scope: string | null, mess
   });
 }
 
-export function denied(repository: string | null, action: Action, anonymous = false): RegistryError {
+/** A refusal for an authenticated caller (an anonymous one gets `unauthorized`: it may still log in). */
+export function denied(repository: string | null, action: Action): RegistryError {
   const what = action === 'catalog' ? 'list the catalog' : `${action} ${repository ?? ''}`;
-  const who = anonymous ? 'anonymous access may not' : 'this credential may not';
-  return new RegistryError('DENIED', `requested access to the resource is denied: ${who} ${what}${anonymous ? ' (log in)' : ''}`, {
+  return new RegistryError('DENIED', `requested access to the resource is denied: this credential may not ${what}`, {
     detail: action === 'catalog' ? null : { name: repository, action },
   });
 }

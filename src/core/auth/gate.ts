@@ -5,7 +5,10 @@
  * - no credential: anonymous, if the route is a pull the policy lets anyone make; otherwise 401
  *   with the Bearer challenge (GET /v2/ included: that is how docker learns the token realm);
  * - a bearer token the provider does not accept (forged, expired, another service): 401;
- * - a valid token whose principal may not do the route's action here: 403 DENIED.
+ * - an anonymous token (docker fetches one when not logged in) that does not cover the action:
+ *   401 with the challenge too, never 403: the caller has no credentials yet, and a 401 is what
+ *   makes docker say "log in" instead of "denied";
+ * - a valid user or client token whose principal may not do the route's action here: 403 DENIED.
  *
  * Only `Authorization: Bearer` is read on /v2/: Basic credentials go to the token endpoint,
  * which rate-limits failures. Accepting them on every request would put a slow password hash
@@ -58,6 +61,16 @@ export async function gate(
     }
   }
   if (action === null || (action !== 'catalog' && name === null)) return { ok: true, principal };
-  if (!isAllowed(settings.policy, principal, name, action)) return { ok: false, principal, error: denied(name, action, principal.kind === 'anonymous') };
+  if (!isAllowed(settings.policy, principal, name, action)) {
+    if (principal.kind === 'anonymous') {
+      const what = action === 'catalog' ? 'list the catalog' : `${action} ${name ?? ''}`;
+      return {
+        ok: false,
+        principal,
+        error: unauthorized(settings, challengeScope(name, action), `authentication required: anonymous access may not ${what}; log in (docker login) and retry`),
+      };
+    }
+    return { ok: false, principal, error: denied(name, action) };
+  }
   return { ok: true, principal };
 }

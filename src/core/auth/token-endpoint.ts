@@ -16,8 +16,10 @@
  *   would never verify here, and saying so at once beats a confusing 401 on the next request.
  * - Wrong credentials: 401 UNAUTHORIZED with one message whatever was wrong (unknown user, wrong
  *   password, bad client secret); the provider makes the timing equal.
- * - Failed logins are counted per principal and per client address; a key over its limit gets
- *   429 TOOMANYREQUESTS with Retry-After before any password hash is computed.
+ * - Failed logins are counted per (principal, client address) pair, with exponential backoff,
+ *   and per client address across names (src/ports/login-limiter.ts): a throttled attempt gets
+ *   429 TOOMANYREQUESTS with Retry-After before any password hash is computed. Failures at one
+ *   address never throttle the same user at another.
  */
 import { readAll } from '../body.js';
 import { RegistryError } from '../errors.js';
@@ -26,6 +28,7 @@ import { jsonResponse, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
 import type { Authenticated, Credentials, TokenIssuer } from '../../ports/token-issuer.js';
 import { AnonymousTokensUnsupported } from '../../ports/token-issuer.js';
+import type { LoginAttempt } from '../../ports/login-limiter.js';
 import { expandActions, parseScopes, type AccessEntry } from './access.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
@@ -133,11 +136,6 @@ export function grantableAccess(policy: Policy, principal: Principal, requested:
   return granted;
 }
 
-function limiterKeys(claimed: string | null, clientAddress: string | null): { principal: string[]; all: string[] } {
-  const principal = claimed !== null ? [`principal:${claimed.slice(0, 256)}`] : [];
-  return { principal, all: [...principal, ...(clientAddress ? [`address:${clientAddress}`] : [])] };
-}
-
 export async function tokenEndpoint(settings: TokenSettings, input: TokenRequestInput): Promise<TokenOutcome> {
   let claimed: string | null = null;
   try {
@@ -154,24 +152,24 @@ export async function tokenEndpoint(settings: TokenSettings, input: TokenRequest
     if (login.kind === 'anonymous') {
       authenticated = { principal: ANONYMOUS };
     } else if (login.kind === 'refresh') {
-      const keys = limiterKeys(null, input.clientAddress);
-      await checkLimit(settings, keys.all);
+      const attempt: LoginAttempt = { principal: null, address: input.clientAddress };
+      await checkLimit(settings, attempt);
       if (!settings.provider.refresh) throw badRequest('this registry issues no refresh tokens: log in with a password or client secret');
       authenticated = await settings.provider.refresh(login.refreshToken, settings.service);
       if (!authenticated) {
-        await settings.limiter.recordFailure(keys.all);
+        await settings.limiter.recordFailure(attempt);
         throw new RegistryError('UNAUTHORIZED', 'the refresh token is invalid or expired: log in again');
       }
     } else {
       claimed = login.claimed;
-      const keys = limiterKeys(claimed, input.clientAddress);
-      await checkLimit(settings, keys.all);
+      const attempt: LoginAttempt = { principal: claimed, address: input.clientAddress };
+      await checkLimit(settings, attempt);
       authenticated = await settings.provider.authenticate(login.credentials, { clientAddress: input.clientAddress });
       if (!authenticated) {
-        await settings.limiter.recordFailure(keys.all);
+        await settings.limiter.recordFailure(attempt);
         throw badCredentials();
       }
-      await settings.limiter.recordSuccess(keys.principal);
+      await settings.limiter.recordSuccess(attempt);
     }
 
     const access = grantableAccess(settings.policy, authenticated.principal, parseScopes(scopes));
@@ -201,8 +199,8 @@ export async function tokenEndpoint(settings: TokenSettings, input: TokenRequest
   }
 }
 
-async function checkLimit(settings: TokenSettings, keys: string[]): Promise<void> {
-  const decision = await settings.limiter.check(keys);
+async function checkLimit(settings: TokenSettings, attempt: LoginAttempt): Promise<void> {
+  const decision = await settings.limiter.check(attempt);
   if (!decision.allowed) {
     throw new RegistryError('TOOMANYREQUESTS', `too many failed logins: wait ${decision.retryAfterSeconds} s before trying again`, {
       retryAfterSeconds: decision.retryAfterSeconds,
