@@ -2,7 +2,8 @@
  * The node:http shell: turns HTTP requests into core calls and writes the core's responses.
  * It decides nothing about the registry; it only translates transport.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +15,8 @@ import { errorResponse, internalErrorResponse } from '../../core/error-response.
 import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 import { log as processLog } from '../../log/logger.js';
+import { healthResponse } from './health.js';
+import { checkedTlsPair, type TlsPair } from './tls.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -25,13 +28,29 @@ export interface ServerOptions {
    * and service name the port, which is known only then, e.g. with port 0).
    */
   security?: (listening: { url: string; host: string; port: number }) => RegistryOptions | Promise<RegistryOptions>;
+  /** Serve HTTPS (HTTP/1.1) with this certificate and key instead of plain HTTP. */
+  tls?: TlsPair;
+}
+
+/** How a graceful shutdown ended: requests still running at the timeout were cut. */
+export interface DrainResult {
+  cut: number;
 }
 
 export interface RunningServer {
   url: string;
   host: string;
   port: number;
+  /** Closes at once: every connection, in flight or not, then the stores. */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown: stops accepting connections, closes idle keep-alive connections at once,
+   * lets requests in flight finish for up to `timeoutMs` (each connection closes after its
+   * response), cuts what still runs then, and closes the stores.
+   */
+  drain(timeoutMs: number): Promise<DrainResult>;
+  /** Serves this certificate and key to new connections (HTTPS only; throws on a bad pair). */
+  setTls(pair: TlsPair): void;
 }
 
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
@@ -88,11 +107,30 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   const webhooks = options.webhooks ?? [];
   const resolvedPorts = ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
   let handler: ReturnType<typeof createRequestHandler> | undefined;
-  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
-    if (handler) void handler(req, res);
-    // Only between listen() and the registry's construction.
-    else void writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
-  });
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const health = { metadata: resolvedPorts.metadata, blobs: resolvedPorts.blobs, draining: () => draining };
+  const listener: RequestListener = (req, res) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      // While draining, a connection whose last request ended is idle: close it now.
+      if (draining) {
+        setImmediate(() => server.closeIdleConnections());
+        if (inFlight === 0) idle?.();
+      }
+    });
+    // A request that arrives on a kept-alive connection while draining is its last one.
+    if (draining) res.setHeader('connection', 'close');
+    void serveHealthOr(req, res, health, () => {
+      if (handler) return handler(req, res);
+      // Only between listen() and the registry's construction.
+      return writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
+    });
+  };
+  const serverOptions = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 };
+  const server: Server = options.tls ? createTlsServer({ ...serverOptions, ...checkedTlsPair(options.tls) }, listener) : createServer(serverOptions, listener);
   // Clients such as skopeo try TLS first on a plain-HTTP port; that is noise, not an error.
   server.on('clientError', (_err, socket) => socket.destroy());
   const host = options.host ?? '127.0.0.1';
@@ -102,7 +140,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`;
   try {
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
@@ -121,5 +159,36 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       resolvedPorts.close?.();
     },
+    async drain(timeoutMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const finished =
+        inFlight === 0
+          ? 'done'
+          : await Promise.race([
+              new Promise<'done'>((resolve) => (idle = () => resolve('done'))),
+              new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
+            ]);
+      clearTimeout(timer);
+      const cut = finished === 'timeout' ? inFlight : 0;
+      server.closeAllConnections();
+      await closed;
+      resolvedPorts.close?.();
+      return { cut };
+    },
+    setTls(pair) {
+      if (!('setSecureContext' in server)) throw new Error('the server serves plain HTTP: start it with a certificate to reload one');
+      (server as import('node:https').Server).setSecureContext(checkedTlsPair(pair));
+    },
   };
+}
+
+/** Answers the health paths (health.ts) itself, and hands every other request to `next`. */
+async function serveHealthOr(req: IncomingMessage, res: ServerResponse, state: Parameters<typeof healthResponse>[2], next: () => Promise<void>): Promise<void> {
+  const method = req.method ?? 'GET';
+  const response = await healthResponse(method, req.url ?? '/', state).catch(() => undefined);
+  if (response) await writeResponse(req, res, response, method === 'HEAD');
+  else await next();
 }

@@ -1,0 +1,57 @@
+/**
+ * Health endpoints of the node server, outside /v2 and outside the registry (no token, no
+ * access-log noise from probes):
+ *
+ *   GET /healthz   200 while the process serves requests (liveness: restart me when this fails)
+ *   GET /readyz    200 when the metadata store and blob storage answer their check(), else 503
+ *                  naming the failing check (readiness: send me no traffic meanwhile)
+ *
+ * Body: {"status":"ok"|"unavailable","checks":{"metadata":"ok","blobs":"error: ..."}}.
+ */
+import type { RegistryResponse } from '../../core/messages.js';
+import type { BlobStore } from '../../ports/blob-store.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
+
+/** A check slower than this counts as failed: a probe must answer within its own timeout. */
+const CHECK_TIMEOUT_MS = 3000;
+
+export interface HealthState {
+  metadata: Pick<MetadataStore, 'check'>;
+  blobs: Pick<BlobStore, 'check'>;
+  /** True once shutdown began: readiness fails so that no new work is sent here. */
+  draining(): boolean;
+}
+
+async function outcome(check: () => Promise<void>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return 'ok';
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return `error: ${message.replace(/\s+/g, ' ').slice(0, 300)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function json(status: number, body: unknown): RegistryResponse {
+  return { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: `${JSON.stringify(body)}\n` };
+}
+
+/** The response of a health path, or undefined when the request is not for one. */
+export async function healthResponse(method: string, url: string, state: HealthState): Promise<RegistryResponse | undefined> {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path === '/healthz') return json(200, { status: 'ok' });
+  if (path !== '/readyz') return undefined;
+  const [metadata, blobs] = await Promise.all([outcome(() => state.metadata.check()), outcome(() => state.blobs.check())]);
+  const checks: Record<string, string> = { metadata, blobs };
+  if (state.draining()) checks.server = 'error: shutting down';
+  const ready = Object.values(checks).every((c) => c === 'ok');
+  return json(ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', checks });
+}
