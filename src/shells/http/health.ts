@@ -12,6 +12,10 @@ import type { RegistryResponse } from '../../core/messages.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 
+/** The paths, for the deployments that probe them (lib/upload-service.ts). */
+export const LIVENESS_PATH = '/healthz';
+export const READINESS_PATH = '/readyz';
+
 /** A check slower than this counts as failed: a probe must answer within its own timeout. */
 const CHECK_TIMEOUT_MS = 3000;
 
@@ -47,8 +51,8 @@ export async function healthResponse(method: string, url: string, state: HealthS
   if (method !== 'GET' && method !== 'HEAD') return undefined;
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  if (path === '/healthz') return json(200, { status: 'ok' });
-  if (path !== '/readyz') return undefined;
+  if (path === LIVENESS_PATH) return json(200, { status: 'ok' });
+  if (path !== READINESS_PATH) return undefined;
   const [metadata, blobs] = await Promise.all([outcome(() => state.metadata.check()), outcome(() => state.blobs.check())]);
   const checks: Record<string, string> = { metadata, blobs };
   if (state.draining()) checks.server = 'error: shutting down';
