@@ -93,7 +93,7 @@ function streamingPatch(location: string) {
   return { req, response };
 }
 
-describe('health endpoints', () => {
+describe('health endpoints', { timeout: 60_000 }, () => {
   test('/healthz answers 200 and /readyz names the failing store, without a token', async () => {
     const dataDir = await tempDir();
     const server = await serve(['--data-dir', dataDir, '--auth', 'local']);
@@ -130,7 +130,7 @@ describe('health endpoints', () => {
   });
 });
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: 120_000 }, () => {
   test('SIGTERM: a PATCH in flight completes and is acknowledged, new connections are refused, idle ones closed, exit 0', async () => {
     const server = await serve(['--data-dir', await tempDir()]);
     const port = Number(new URL(server.url).port);
@@ -251,7 +251,7 @@ function servedFingerprint(port: number, ca: Buffer): Promise<string> {
   });
 }
 
-describe('TLS', { skip: requireTools('openssl', 'curl') }, () => {
+describe('TLS', { skip: requireTools('openssl', 'curl'), timeout: 180_000 }, () => {
   test('--tls-cert/--tls-key serve HTTPS to curl --cacert; SIGHUP reloads, a bad pair keeps the old one', async () => {
     const dir = await tempDir();
     const first = await makeCertificate(dir, 'first');
