@@ -22,8 +22,11 @@ const CHECK_TIMEOUT_MS = 3000;
 export interface HealthState {
   metadata: Pick<MetadataStore, 'check'>;
   blobs: Pick<BlobStore, 'check'>;
-  /** True once shutdown began: readiness fails so that no new work is sent here. */
-  draining(): boolean;
+  /**
+   * Why the server takes no new work although its stores answer ('starting', 'shutting down'),
+   * or undefined while it serves: readiness then fails so that nothing is sent here.
+   */
+  notServing(): string | undefined;
 }
 
 async function outcome(check: () => Promise<void>): Promise<string> {
@@ -55,7 +58,8 @@ export async function healthResponse(method: string, url: string, state: HealthS
   if (path !== READINESS_PATH) return undefined;
   const [metadata, blobs] = await Promise.all([outcome(() => state.metadata.check()), outcome(() => state.blobs.check())]);
   const checks: Record<string, string> = { metadata, blobs };
-  if (state.draining()) checks.server = 'error: shutting down';
+  const notServing = state.notServing();
+  if (notServing) checks.server = `error: ${notServing}`;
   const ready = Object.values(checks).every((c) => c === 'ok');
   return json(ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', checks });
 }

@@ -3,7 +3,7 @@
  * It decides nothing about the registry; it only translates transport.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -110,7 +110,11 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
-  const health = { metadata: resolvedPorts.metadata, blobs: resolvedPorts.blobs, draining: () => draining };
+  const health = {
+    metadata: resolvedPorts.metadata,
+    blobs: resolvedPorts.blobs,
+    notServing: () => (draining ? 'shutting down' : handler ? undefined : 'starting'),
+  };
   const listener: RequestListener = (req, res) => {
     inFlight += 1;
     res.once('close', () => {
@@ -123,11 +127,11 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     });
     // A request that arrives on a kept-alive connection while draining is its last one.
     if (draining) res.setHeader('connection', 'close');
-    void serveHealthOr(req, res, health, () => {
+    serveHealthOr(req, res, health, () => {
       if (handler) return handler(req, res);
       // Only between listen() and the registry's construction.
       return writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
-    });
+    }).catch(() => res.destroy());
   };
   const serverOptions = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 };
   const server: Server = options.tls ? createTlsServer({ ...serverOptions, ...checkedTlsPair(options.tls) }, listener) : createServer(serverOptions, listener);
@@ -179,8 +183,8 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
       return { cut };
     },
     setTls(pair) {
-      if (!('setSecureContext' in server)) throw new Error('the server serves plain HTTP: start it with a certificate to reload one');
-      (server as import('node:https').Server).setSecureContext(checkedTlsPair(pair));
+      if (!options.tls) throw new Error('the server serves plain HTTP: start it with a certificate to reload one');
+      (server as TlsServer).setSecureContext(checkedTlsPair(pair));
     },
   };
 }
