@@ -31,8 +31,11 @@ COPY bin/stowage.js ./bin/stowage.js
 RUN mkdir -p /var/lib/stowage && chown node:node /var/lib/stowage
 USER node
 EXPOSE 5000
-# Healthy while the server answers /v2/ below 500 (401 once authentication is on).
+# Alive while /healthz answers 200 (no token needed; over HTTPS when a certificate is configured,
+# unverified: it is the container asking itself). Readiness (/readyz) is the orchestrator's probe.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:5000/v2/').then((r) => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const h = require(process.env.STOWAGE_TLS_CERT ? 'node:https' : 'node:http'); h.get({ host: '127.0.0.1', port: process.env.STOWAGE_PORT || 5000, path: '/healthz', rejectUnauthorized: false }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
+# Exec form, so node is PID 1 with no shell in between: SIGTERM from `docker stop`, ECS or
+# Kubernetes reaches the server's own handler, which drains (STOWAGE_SHUTDOWN_TIMEOUT) and exits.
 ENTRYPOINT ["node", "bin/stowage.js"]
 CMD ["serve"]

@@ -115,7 +115,8 @@ export const UPLOAD_OPERATIONS: readonly Operation[] = ['startUpload', 'getUploa
 
 /**
  * What the upload service's task may do: the union of the upload operations, plus the checks
- * `stowage serve` makes before it listens (HeadBucket is s3:ListBucket; DescribeTable).
+ * `stowage serve` makes before it listens (HeadBucket is s3:ListBucket; DescribeTable). Its
+ * readiness checks (/readyz: HeadBucket, one GetItem) need nothing beyond these.
  */
 export function uploadServiceAccess(): DataAccess {
   return mergeAccess([...UPLOAD_OPERATIONS.map((op) => OPERATION_ACCESS[op]), { table: ['dynamodb:DescribeTable'], objects: {}, listBucket: true }]);

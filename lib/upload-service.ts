@@ -25,6 +25,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { IgnoreMode } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../src/config/settings.js';
+import { LIVENESS_PATH, READINESS_PATH } from '../src/shells/http/health.js';
 import { logGroupDefaults } from './defaults.js';
 import { UPLOAD_PATH_PATTERN } from './front-door.js';
 import { uploadServiceAccess } from './permissions.js';
@@ -33,6 +34,13 @@ import type { RegistryTable } from './table.js';
 
 export const CONTAINER_PORT = 5000;
 const DATA_DIR = '/var/lib/stowage';
+/**
+ * Fargate's longest stop timeout: SIGTERM comes after the load balancer's deregistration delay
+ * has drained the task, then this long before SIGKILL.
+ */
+const STOP_TIMEOUT_SECONDS = 120;
+/** The server's own drain limit, inside the stop timeout so that it exits with its log line. */
+const SHUTDOWN_TIMEOUT_SECONDS = STOP_TIMEOUT_SECONDS - 10;
 
 export interface UploadServiceConstructProps {
   readonly projectRoot: string;
@@ -105,16 +113,19 @@ export class UploadService extends Construct {
           dynamodbTable: props.table.table.tableName,
           // Events come from the table's stream; the service only logs its own.
           events: ['log'],
+          shutdownTimeout: SHUTDOWN_TIMEOUT_SECONDS,
         }),
         AWS_REGION: Stack.of(this).region,
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) }),
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP }],
       readonlyRootFilesystem: true,
-      // Let uploads in flight finish when a task is replaced.
-      stopTimeout: Duration.seconds(120),
+      // Let uploads in flight finish when a task is replaced (the server drains on SIGTERM).
+      stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
+      // Liveness only: a store outage is the target group's business (readiness), not a reason
+      // to replace the task.
       healthCheck: {
-        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}/v2/').then((r) => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))`],
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}${LIVENESS_PATH}').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))`],
         interval: Duration.seconds(15),
         timeout: Duration.seconds(5),
         retries: 3,
@@ -177,7 +188,8 @@ export class UploadService extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
       deregistrationDelay: Duration.seconds(120),
-      healthCheck: { path: '/v2/', healthyHttpCodes: '200,401', interval: Duration.seconds(15), healthyThresholdCount: 2 },
+      // Readiness: S3 and DynamoDB answer this task's checks (503 naming the failing one otherwise).
+      healthCheck: { path: READINESS_PATH, healthyHttpCodes: '200', interval: Duration.seconds(15), healthyThresholdCount: 2 },
     });
   }
 }

@@ -17,7 +17,8 @@ import { MAIN_USAGE, SERVE_USAGE } from './usage.js';
 import { prepareDataDir } from './data-dir.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
-import { startServer } from '../shells/http/server.js';
+import { type RunningServer, startServer } from '../shells/http/server.js';
+import { readTlsPair, type TlsPair } from '../shells/http/tls.js';
 import { userCommand } from './user-command.js';
 
 async function serve(argv: string[]): Promise<void> {
@@ -31,6 +32,7 @@ async function serve(argv: string[]): Promise<void> {
     log.warn(`--insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
   }
   await prepareDataDir(config.dataDir);
+  const tls = config.tlsCert && config.tlsKey ? await tlsPairOrConfigError(config.tlsCert, config.tlsKey) : undefined;
   const ports = await createPorts(config);
   const paths = new DataPaths(config.dataDir);
   // The audit log and, with --auth local, the users file and signing key live in the data dir.
@@ -41,6 +43,7 @@ async function serve(argv: string[]): Promise<void> {
       host: config.host,
       port: config.port,
       metrics: config.metricsAddr ? { listen: config.metricsAddr } : {},
+      ...(tls && { tls }),
       security: async ({ url, host, port }) => {
         const urlHost = host.includes(':') ? `[${host}]` : host;
         const realm = config.realm ?? `${url}/token`;
@@ -81,11 +84,57 @@ async function serve(argv: string[]): Promise<void> {
       : 'no authentication';
   const metrics = `metrics on ${server.metricsUrl ?? `${server.url}/metrics`}`;
   console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security}; ${metrics})`);
-  const stop = () => {
-    void server.close().then(() => process.exit(0));
+  handleSignals(server, config.shutdownTimeout, config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined);
+}
+
+async function tlsPairOrConfigError(certFile: string, keyFile: string): Promise<TlsPair> {
+  try {
+    return await readTlsPair(certFile, keyFile);
+  } catch (err) {
+    throw new ConfigError(`--${SETTINGS.tlsCert.flag} ${certFile} / --${SETTINGS.tlsKey.flag} ${keyFile}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * SIGTERM/SIGINT: graceful shutdown (exit 0, or 1 when requests had to be cut at the timeout; a
+ * second signal cuts at once). SIGHUP: reload the TLS files; a bad pair keeps the one in service.
+ */
+function handleSignals(server: RunningServer, shutdownTimeoutSeconds: number, tlsFiles: { cert: string; key: string } | undefined): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn(`${signal} again: cutting the requests in flight now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: shutting down; requests in flight have ${shutdownTimeoutSeconds} s to finish`);
+    server.drain(shutdownTimeoutSeconds * 1000).then(
+      ({ cut }) => {
+        if (cut > 0) log.error(`shutdown timeout (${shutdownTimeoutSeconds} s) reached: ${cut} request(s) in flight were cut`, { cut });
+        else log.info('shut down: every request in flight finished');
+        process.exit(cut > 0 ? 1 : 0);
+      },
+      (err: unknown) => {
+        log.error('shutdown failed', { error: err });
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => {
+    if (!tlsFiles) {
+      log.info('SIGHUP: nothing to reload (no TLS certificate configured)');
+      return;
+    }
+    readTlsPair(tlsFiles.cert, tlsFiles.key).then(
+      (pair) => {
+        server.setTls(pair);
+        log.info(`SIGHUP: reloaded the TLS certificate ${tlsFiles.cert} and key ${tlsFiles.key}`);
+      },
+      (err: unknown) => log.error(`SIGHUP: kept the TLS certificate in service: ${(err as Error).message}`),
+    );
+  });
 }
 
 /** The Cognito settings, whose refusal is a configuration error like any other (exit status 2). */

@@ -43,6 +43,9 @@ export interface ServeConfig {
   logLevel: V<'logLevel'>;
   /** --metrics-addr, parsed. */
   metricsAddr?: { host: string; port: number };
+  shutdownTimeout: number;
+  tlsCert?: string;
+  tlsKey?: string;
   /**
    * The environment the settings without a flag (the cognito section, the policy document) are
    * read from: the config file's values, overridden by the process environment.
@@ -187,6 +190,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     logLevel: must('logLevel'),
     ...metricsAddrOf(get('metricsAddr')),
     ...opt('htpasswdFile'),
+    shutdownTimeout: must('shutdownTimeout'),
+    ...opt('tlsCert'),
+    ...opt('tlsKey'),
     // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
     environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
   };
@@ -226,5 +232,6 @@ function checkCombinations(c: ServeConfig): void {
     c.auth !== 'none' || isLoopback(c.host) || c.insecureNoAuth,
     `listening on ${c.host} needs ${flag(S.auth)} local or cognito (anyone who can reach the port could push, overwrite and delete images); ${flag(S.insecureNoAuth)} runs without it, for a registry behind an authenticating proxy`,
   );
+  need((c.tlsCert === undefined) === (c.tlsKey === undefined), `${flag(S.tlsCert)} and ${flag(S.tlsKey)} go together: give both files (HTTPS) or neither (HTTP)`);
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
 }

@@ -65,6 +65,18 @@ const choice = <const V extends readonly [string, ...string[]]>(values: V): Type
 });
 const list = <T>(item: Type<T>, allowed: string): Type<T[]> => ({ kind: 'list', schema: z.array(item.schema), allowed });
 const httpUrl: Type<string> = { kind: 'text', schema: z.url({ protocol: /^https?$/ }), allowed: 'an http or https URL' };
+/** Seconds, written `30` or `30s` (a config file may also give the number). */
+const seconds = (max: number): Type<number> => ({
+  kind: 'text',
+  schema: z.pipe(
+    z.pipe(
+      z.union([z.number(), z.string().check(z.regex(/^\s*\d{1,6}(\.\d{1,3})?\s*s?\s*$/))]),
+      z.transform((v: number | string) => (typeof v === 'number' ? v : Number.parseFloat(v))),
+    ),
+    z.number().check(z.gte(0), z.lte(max)),
+  ) as unknown as z.ZodMiniType<number>,
+  allowed: `a duration in seconds from 0 to ${max} (30 or 30s)`,
+});
 const headerName = text('a header name (letters, digits and hyphens, at most 100)', z.regex(/^[A-Za-z0-9-]{1,100}$/));
 const clientId = text('an app client id (letters, digits, _ and +, at most 128)', z.regex(/^[A-Za-z0-9_+]{1,128}$/));
 
@@ -419,6 +431,38 @@ export const SETTINGS = {
     group: 'auth',
     description:
       'an Apache htpasswd file of bcrypt entries (htpasswd -B), with auth local: its users log in besides those of the users file, which wins on a name in both; re-read when it changes',
+  }),
+
+  // Lifecycle: graceful shutdown and TLS (issue 11 items 4 and 5).
+  shutdownTimeout: setting({
+    key: 'shutdownTimeout',
+    env: 'STOWAGE_SHUTDOWN_TIMEOUT',
+    flag: 'shutdown-timeout',
+    flagArg: 'SECONDS',
+    type: seconds(3600),
+    default: 30,
+    group: 'server',
+    description: 'on SIGTERM or SIGINT, how long requests in flight may run before they are cut (exit status 1 then)',
+  }),
+  tlsCert: setting({
+    key: 'tlsCert',
+    env: 'STOWAGE_TLS_CERT',
+    flag: 'tls-cert',
+    flagArg: 'FILE',
+    type: path,
+    defaultText: 'plain HTTP',
+    group: 'server',
+    description: 'serve HTTPS with this PEM certificate chain (with tlsKey); SIGHUP reloads both files',
+  }),
+  tlsKey: setting({
+    key: 'tlsKey',
+    env: 'STOWAGE_TLS_KEY',
+    flag: 'tls-key',
+    flagArg: 'FILE',
+    type: path,
+    defaultText: 'plain HTTP',
+    group: 'server',
+    description: "the certificate's PEM private key (with tlsCert)",
   }),
 } as const;
 

@@ -34,6 +34,13 @@ export interface BlobStore {
    */
   readonly minChunkLength?: number;
 
+  /**
+   * Readiness: resolves when the store can be used now, else throws an error whose message says
+   * what is wrong. Cheap enough to run on every probe (no write, no listing): the orchestrator
+   * calls it every few seconds through /readyz.
+   */
+  check(): Promise<void>;
+
   /** Size of the committed blob with this digest, or null when the store does not hold it. */
   stat(digest: string): Promise<{ size: number } | null>;
 

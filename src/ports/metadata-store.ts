@@ -84,6 +84,12 @@ export interface UploadSession {
 }
 
 export interface MetadataStore {
+  /**
+   * Readiness: resolves when the store can be used now, else throws an error whose message says
+   * what is wrong. Cheap enough to run on every probe (one trivial read, no write).
+   */
+  check(): Promise<void>;
+
   /** Records that `repository` may serve blob `digest` (idempotent). */
   linkBlob(repository: string, digest: string, size: number): Promise<void>;
   /** The link, or null when the repository does not hold this blob. */

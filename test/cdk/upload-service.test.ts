@@ -37,7 +37,17 @@ test('on by default: Fargate arm64 running stowage serve on S3 + DynamoDB, inter
   s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
     Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: [UPLOAD_PATH_PATTERN] } }],
   });
-  s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/v2/', Matcher: { HttpCode: '200,401' } });
+  // Readiness from the load balancer, liveness from ECS, and a drain that fits the stop timeout.
+  s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/readyz', Matcher: { HttpCode: '200' } });
+  s.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+    ContainerDefinitions: [
+      Match.objectLike({
+        StopTimeout: 120,
+        HealthCheck: Match.objectLike({ Command: Match.arrayWith([Match.stringLikeRegexp('/healthz')]) }),
+        Environment: Match.arrayWith([{ Name: 'STOWAGE_SHUTDOWN_TIMEOUT', Value: '110' }]),
+      }),
+    ],
+  });
   s.template.resourceCountIs('AWS::EC2::VPCGatewayAttachment', 1);
   s.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2, LaunchType: 'FARGATE' });
 });

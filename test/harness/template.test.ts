@@ -49,8 +49,8 @@ test('the upload service: the task definition behind the VPC origin, its realm o
   );
   assert.equal(origin.defaultResponse.status, 404);
   assert.equal(origin.service.containerPort, 5000);
-  assert.equal(origin.service.healthCheckPath, '/v2/');
-  assert.deepEqual(origin.service.healthyCodes, [200, 401]);
+  assert.equal(origin.service.healthCheckPath, '/readyz');
+  assert.deepEqual(origin.service.healthyCodes, [200]);
   const env = containerEnvironment(origin.service.environment, {}, (v, k) =>
     localizePublicHost(String(resolveValue(v, names.resolver, k)), { scheme: 'http', hostPort: '127.0.0.1:5050' }),
   );

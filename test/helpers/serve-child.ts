@@ -2,7 +2,7 @@
  * Runs `stowage serve` as a child process, as an operator would (flags and environment), until it
  * says where it listens or exits. For tests of configuration and start-up failures.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
@@ -13,6 +13,9 @@ export interface ServedChild {
   /** Exit code when it exited instead of listening. */
   code?: number | null;
   stderr: string;
+  /** The process itself (signals, exit code), and everything it wrote so far (stdout + stderr). */
+  child: ChildProcess;
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -21,26 +24,32 @@ export function serveChild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 2
     const child = spawn(process.execPath, [CLI, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let output = '';
     const stop = async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
     };
-    const timer = setTimeout(() => resolve({ stderr: `${stderr}\n(timed out)`, stop }), timeoutMs);
+    const common = { child, output: () => output, stop };
+    const timer = setTimeout(() => resolve({ stderr: `${stderr}\n(timed out)`, ...common }), timeoutMs);
     child.stdout.on('data', (c) => {
       stdout += c;
-      const m = /listening on http:\/\/(\S+):(\d+)/.exec(stdout);
+      output += c;
+      const m = /listening on (https?):\/\/(\S+):(\d+)/.exec(stdout);
       if (m) {
         clearTimeout(timer);
-        const host = m[1] === '0.0.0.0' || m[1] === '[::]' ? '127.0.0.1' : m[1];
-        resolve({ url: `http://${host}:${m[2]}`, stderr, stop });
+        const host = m[2] === '0.0.0.0' || m[2] === '[::]' ? '127.0.0.1' : m[2];
+        resolve({ url: `${m[1]}://${host}:${m[3]}`, stderr, ...common });
       }
     });
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      output += c;
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr, stop });
+      resolve({ code, stderr, ...common });
     });
   });
 }

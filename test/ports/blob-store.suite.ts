@@ -236,4 +236,14 @@ export function blobStoreSuite(name: string, setup: () => Promise<BlobStoreHarne
       await store.deleteUpload(empty, await store.createUpload(empty));
     });
   });
+
+  // Readiness (/readyz): the probe an orchestrator runs every few seconds.
+  describe(`${name}: check()`, () => {
+    test('check() resolves on a usable store and leaves nothing behind', async () => {
+      const { store, leftovers } = await setup();
+      await store.check();
+      await store.check();
+      assert.deepEqual(await leftovers(), [], 'a probe writes nothing');
+    });
+  });
 }

@@ -473,4 +473,16 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: [], more: false });
     });
   });
+
+  // Readiness (/readyz): the probe an orchestrator runs every few seconds.
+  describe(`${name}: check()`, () => {
+    test('check() resolves on a usable store and stores nothing', async () => {
+      const { store, leftovers } = await setup();
+      const before = await store.listRepositories({ limit: 10_000 });
+      await store.check();
+      await store.check();
+      assert.deepEqual(await leftovers(), [], 'a probe writes nothing');
+      assert.deepEqual(await store.listRepositories({ limit: 10_000 }), before, 'nor a catalog entry');
+    });
+  });
 }

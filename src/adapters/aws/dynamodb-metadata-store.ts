@@ -76,6 +76,9 @@ const BATCH_WRITE_MAX = 25;
 /** Repositories this process has already put into the catalog (bounded; a miss costs one write). */
 const KNOWN_REPOSITORIES_MAX = 10_000;
 
+/** An upload id no session ever has (session ids are UUIDs): the readiness probe's key. */
+const READINESS_PROBE_ID = 'readiness-probe';
+
 const MARSHALL = { removeUndefinedValues: true } as const;
 
 /** STYLE habit 8: the SDK's conditional failure becomes a value at this boundary. */
@@ -107,6 +110,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
     this.inlineLimit = options.inlineManifestLimit ?? DEFAULT_INLINE_MANIFEST_LIMIT;
     this.now = options.now ?? (() => new Date());
     if (!Number.isInteger(this.inlineLimit) || this.inlineLimit < 0) throw new Error('inlineManifestLimit must be a non-negative integer');
+  }
+
+  /**
+   * One eventually consistent GetItem of an upload key no session has (ids are UUIDs): proves
+   * the table answers and these credentials may read it, with the GetItem every upload route
+   * already needs (cheaper than DescribeTable's control-plane quota, and the permission used).
+   */
+  async check(): Promise<void> {
+    await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: marshall(keys.upload(READINESS_PROBE_ID)), ProjectionExpression: '#pk', ExpressionAttributeNames: { '#pk': ATTR.pk } }),
+    );
   }
 
   // -------------------------------------------------------------------------------------------

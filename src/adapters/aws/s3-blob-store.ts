@@ -20,6 +20,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -123,6 +124,11 @@ export class S3BlobStore implements BlobStore {
 
   // -------------------------------------------------------------------------------------------
   // Committed blobs: everything goes through the pointer.
+
+  /** HeadBucket: the bucket exists and these credentials may list it (s3:ListBucket), no object touched. */
+  async check(): Promise<void> {
+    await s3Call('HeadBucket', this.bucket, () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+  }
 
   async stat(digest: string): Promise<{ size: number } | null> {
     const pointer = await this.readPointer(this.keys.blobPointer(digest));

@@ -3,8 +3,8 @@
  * renames it atomically into its content-addressed place, so a blob is either wholly visible
  * or not at all, and finalising costs no copy whatever the size.
  */
-import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange } from '../../ports/blob-store.js';
 import { DataPaths } from './paths.js';
@@ -24,6 +24,18 @@ export class FsBlobStore implements BlobStore {
   async init(): Promise<void> {
     await mkdir(this.paths.blobsDir, { recursive: true });
     await mkdir(this.paths.uploadsDir, { recursive: true });
+  }
+
+  /** Both directories exist and are writable (a removed or read-only volume fails); writes nothing. */
+  async check(): Promise<void> {
+    for (const dir of [this.paths.blobsDir, this.paths.uploadsDir]) {
+      try {
+        if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+        await access(dir, constants.W_OK);
+      } catch (err) {
+        throw new Error(`${dir} is not a writable directory: ${(err as Error).message}`);
+      }
+    }
   }
 
   async stat(digest: string): Promise<{ size: number } | null> {

@@ -2,6 +2,7 @@
  * SQLite MetadataStore (better-sqlite3, WAL). One process owns the database; each method is a
  * statement or a transaction, so every step the core takes is atomic on its own.
  */
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { ManifestRecord, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
@@ -74,9 +75,14 @@ function toPage<T>(rows: T[], limit: number): Page<T> {
 
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
+  private readonly path: string;
+  /** The database file's inode when opened: a file removed or replaced under us is not ready. */
+  private readonly inode: number | undefined;
 
   constructor(path: string) {
     this.db = new Database(path);
+    this.path = path;
+    this.inode = path === ':memory:' ? undefined : statSync(path).ino;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -101,6 +107,22 @@ export class SqliteMetadataStore implements MetadataStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * A trivial read through the open connection, and the file at the path still the one open:
+   * SQLite keeps writing into a deleted file, and those writes vanish at the next start.
+   */
+  async check(): Promise<void> {
+    this.sql('SELECT 1 FROM repositories LIMIT 1').get();
+    if (this.inode === undefined) return;
+    let ino: number;
+    try {
+      ino = statSync(this.path).ino;
+    } catch (err) {
+      throw new Error(`${this.path}: ${(err as Error).message}`);
+    }
+    if (ino !== this.inode) throw new Error(`${this.path} was replaced since it was opened`);
   }
 
   private touchRepository(name: string): void {

@@ -2,7 +2,8 @@
  * The node:http shell: turns HTTP requests into core calls and writes the core's responses.
  * It decides nothing about the registry; it only translates transport.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +18,8 @@ import { log as processLog, withLogFields } from '../../log/logger.js';
 import { accessLog, startRequest, type RequestObserver } from '../observe.js';
 import { PrometheusObserver } from '../observe-prometheus.js';
 import { isMetricsRequest, listenForMetrics, serveMetrics, type MetricsListener } from './metrics-listener.js';
+import { healthResponse } from './health.js';
+import { checkedTlsPair, type TlsPair } from './tls.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -33,6 +36,13 @@ export interface ServerOptions {
    * `listen`, only on that separate address (keep it private); `false`: none.
    */
   metrics?: { listen?: { host: string; port: number } } | false;
+  /** Serve HTTPS (HTTP/1.1) with this certificate and key instead of plain HTTP. */
+  tls?: TlsPair;
+}
+
+/** How a graceful shutdown ended: requests still running at the timeout were cut. */
+export interface DrainResult {
+  cut: number;
 }
 
 export interface RunningServer {
@@ -41,7 +51,16 @@ export interface RunningServer {
   port: number;
   /** Where /metrics is served when it has its own listener. */
   metricsUrl?: string;
+  /** Closes at once: every connection, in flight or not, then the stores. */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown: stops accepting connections, closes idle keep-alive connections at once,
+   * lets requests in flight finish for up to `timeoutMs` (each connection closes after its
+   * response), cuts what still runs then, and closes the stores.
+   */
+  drain(timeoutMs: number): Promise<DrainResult>;
+  /** Serves this certificate and key to new connections (HTTPS only; throws on a bad pair). */
+  setTls(pair: TlsPair): void;
 }
 
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
@@ -138,13 +157,39 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   let handler: ReturnType<typeof createRequestHandler> | undefined;
   const prometheus = options.metrics === false ? undefined : new PrometheusObserver();
   const metricsOnMainPort = prometheus && !(options.metrics && options.metrics.listen !== undefined) ? prometheus : undefined;
-  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
-    // Not a /v2 route: no token, no access line; see ./metrics-listener.ts.
-    if (metricsOnMainPort && isMetricsRequest(req)) void serveMetrics(metricsOnMainPort, req, res);
-    else if (handler) void handler(req, res);
-    // Only between listen() and the registry's construction.
-    else void writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
-  });
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const health = {
+    metadata: resolvedPorts.metadata,
+    blobs: resolvedPorts.blobs,
+    notServing: () => (draining ? 'shutting down' : handler ? undefined : 'starting'),
+  };
+  const listener: RequestListener = (req, res) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      // While draining, a connection whose last request ended is idle: close it now.
+      if (draining) {
+        setImmediate(() => server.closeIdleConnections());
+        if (inFlight === 0) idle?.();
+      }
+    });
+    // A request that arrives on a kept-alive connection while draining is its last one.
+    if (draining) res.setHeader('connection', 'close');
+    // Not /v2 routes: no token, no access line (./metrics-listener.ts, ./health.ts).
+    if (metricsOnMainPort && isMetricsRequest(req)) {
+      void serveMetrics(metricsOnMainPort, req, res);
+      return;
+    }
+    serveHealthOr(req, res, health, () => {
+      if (handler) return handler(req, res);
+      // Only between listen() and the registry's construction.
+      return writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
+    }).catch(() => res.destroy());
+  };
+  const serverOptions = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 };
+  const server: Server = options.tls ? createTlsServer({ ...serverOptions, ...checkedTlsPair(options.tls) }, listener) : createServer(serverOptions, listener);
   // Clients such as skopeo try TLS first on a plain-HTTP port; that is noise, not an error.
   server.on('clientError', (_err, socket) => socket.destroy());
   const host = options.host ?? '127.0.0.1';
@@ -154,7 +199,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`;
   let metricsListener: MetricsListener | undefined;
   try {
     const metricsAddress = options.metrics ? options.metrics.listen : undefined;
@@ -179,5 +224,37 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
       await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), metricsListener?.close()]);
       resolvedPorts.close?.();
     },
+    async drain(timeoutMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const metricsClosed = metricsListener?.close();
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const finished =
+        inFlight === 0
+          ? 'done'
+          : await Promise.race([
+              new Promise<'done'>((resolve) => (idle = () => resolve('done'))),
+              new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
+            ]);
+      clearTimeout(timer);
+      const cut = finished === 'timeout' ? inFlight : 0;
+      server.closeAllConnections();
+      await Promise.all([closed, metricsClosed]);
+      resolvedPorts.close?.();
+      return { cut };
+    },
+    setTls(pair) {
+      if (!options.tls) throw new Error('the server serves plain HTTP: start it with a certificate to reload one');
+      (server as TlsServer).setSecureContext(checkedTlsPair(pair));
+    },
   };
+}
+
+/** Answers the health paths (health.ts) itself, and hands every other request to `next`. */
+async function serveHealthOr(req: IncomingMessage, res: ServerResponse, state: Parameters<typeof healthResponse>[2], next: () => Promise<void>): Promise<void> {
+  const method = req.method ?? 'GET';
+  const response = await healthResponse(method, req.url ?? '/', state).catch(() => undefined);
+  if (response) await writeResponse(req, res, response, method === 'HEAD');
+  else await next();
 }
