@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { UPLOAD_TTL_SECONDS } from '../src/adapters/aws/dynamodb-items.js';
+import { LAMBDA_ESBUILD_OPTIONS } from './lambda-bundling.js';
 
 /** Days after which S3 aborts a multipart upload nobody completed (issue 4: 7 days). */
 export const ABORT_INCOMPLETE_MULTIPART_DAYS = 7;
@@ -68,11 +69,11 @@ export function logGroupDefaults(retention: logs.RetentionDays): logs.LogGroupPr
 }
 
 /**
- * Node.js Lambda functions: Node.js 22 on arm64, esbuild bundles (ESM, minified, source maps,
- * the AWS SDK bundled and tree-shaken rather than taken from the runtime), JSON logs into a log
- * group with a retention. In this repository `projectRoot` is the package root and its
- * package-lock.json pins what esbuild bundles; installed as a dependency (npm publishes no
- * lockfile) both are left to NodejsFunction, which finds the app's own lockfile.
+ * Node.js Lambda functions: Node.js 22 on arm64, esbuild bundles (./lambda-bundling.ts: ESM,
+ * minified, source maps, the AWS SDK bundled and tree-shaken, its credential chain reduced to the
+ * environment), JSON logs into a log group with a retention. In this repository `projectRoot` is
+ * the package root and its package-lock.json pins what esbuild bundles; installed as a dependency
+ * (npm publishes no lockfile) both are left to NodejsFunction, which finds the app's own lockfile.
  */
 export function functionDefaults(options: {
   /** Root and lockfile; undefined: NodejsFunction looks upward from the working directory. */
@@ -96,17 +97,17 @@ export function functionDefaults(options: {
     ...(options.lock && { projectRoot: options.lock.projectRoot, depsLockFilePath: options.lock.depsLockFilePath }),
     environment: { NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
+      // The one statement of the options is ./lambda-bundling.ts (scripts/lambda-bundles.mjs measures with it too).
       format: nodejs.OutputFormat.ESM,
-      target: 'node22',
-      platform: 'node',
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      // Bundle the AWS SDK too: pinned by package-lock.json, tree-shaken, one less cold-start lookup.
-      externalModules: [],
-      // ESM bundles that contain CommonJS dependencies need a `require`.
-      banner: "import { createRequire as __stowageCreateRequire } from 'node:module'; const require = __stowageCreateRequire(import.meta.url);",
+      target: LAMBDA_ESBUILD_OPTIONS.target,
+      platform: LAMBDA_ESBUILD_OPTIONS.platform,
+      minify: LAMBDA_ESBUILD_OPTIONS.minify,
+      sourceMap: LAMBDA_ESBUILD_OPTIONS.sourcemap,
+      sourcesContent: LAMBDA_ESBUILD_OPTIONS.sourcesContent,
+      mainFields: [...LAMBDA_ESBUILD_OPTIONS.mainFields],
+      externalModules: LAMBDA_ESBUILD_OPTIONS.external,
+      banner: LAMBDA_ESBUILD_OPTIONS.banner.js,
+      esbuildArgs: { '--alias': Object.entries(LAMBDA_ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`) },
     },
   };
 }
