@@ -52,7 +52,12 @@ const NO_LOGINS: LoginLimiter = {
  * (STOWAGE_AUTH=none). With them but no auth set the container refuses to start: a missing set
  * must never mean an open registry.
  */
-export function lambdaRegistryOptions(config: LambdaConfig, cognito: CognitoConfig | undefined, auth: LambdaAuth | undefined, env: NodeJS.ProcessEnv = process.env): RegistryOptions {
+export function lambdaRegistryOptions(
+  config: LambdaConfig,
+  cognito: CognitoConfig | undefined,
+  auth: LambdaAuth | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): RegistryOptions {
   const common = config.clientAddressHeader ? { clientAddressHeader: config.clientAddressHeader } : {};
   if (!cognito) return common;
   if (!auth) throw new Error('STOWAGE_AUTH=cognito, but this Lambda entry wires no auth set (src/shells/lambda/auth/)');
