@@ -29,9 +29,9 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
 /** The esbuild options of every Lambda bundle, minus entry point and output. */
 export const LAMBDA_ESBUILD_OPTIONS = {
   bundle: true,
-  platform: 'node',
+  platform: 'node' as const,
   target: 'node22',
-  format: 'esm',
+  format: 'esm' as const,
   minify: true,
   treeShaking: true,
   sourcemap: true,
@@ -40,4 +40,4 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   external: [] as string[],
   banner: { js: REQUIRE_BANNER },
   alias: LAMBDA_ALIASES,
-} as const;
+};
