@@ -52,23 +52,30 @@ test('the ping bundle is at most 50 KB: no AWS client, no policy parser, no JWT 
   assert.ok(ping.bytes <= BUDGET.pingBytes, `ping is ${ping.bytes} bytes (budget ${BUDGET.pingBytes})`);
 });
 
-test('the median bundle is at most 250 KB', {
-  todo:
-    'not met: about 496 KB (the smallest S3 bundle). Ten of the nineteen bundles carry an S3 client (about 185 KB with its schemas, ' +
-    'endpoint rules, checksums and XML) on top of the DynamoDB client (about 200 KB with @smithy/core); the DynamoDB-only ones are about 310 KB',
-}, () => {
+const MEDIAN_TODO =
+  'not met: 494,309 bytes (cancelUpload, the smallest of the ten S3 bundles; measured 2026-12-02). Ten of the nineteen bundles ' +
+  'carry an S3 client (about 185 KB: its 66 KiB schema table, endpoint rules, checksums, XML) on top of the DynamoDB client and ' +
+  '@smithy/core (about 200 KB); the DynamoDB-only bundles are 309-311 KB';
+
+test('the median bundle is at most 250 KB', { todo: MEDIAN_TODO }, () => {
   const mid = median(rows.map((r) => r.bytes));
   assert.ok(mid <= BUDGET.medianBytes, `the median bundle is ${mid} bytes (budget ${BUDGET.medianBytes})`);
 });
 
-test('no bundle is above 400 KB', { todo: 'not met: the ten S3 bundles are 490-560 KB (S3 and DynamoDB clients together); every other bundle is within it' }, () => {
+const MAX_TODO =
+  'not met: the ten S3 bundles are 494,309-560,821 bytes (S3 and DynamoDB clients together; the manifest ones also carry ' +
+  "zod's classic API through src/core/manifest-parse.ts, 78 KB, though only putManifest parses); every other bundle is within it";
+
+test('no bundle is above 400 KB', { todo: MAX_TODO }, () => {
   const over = rows.filter((r) => r.bytes > BUDGET.maxBytes).map((r) => `${r.name} ${r.bytes}`);
   assert.deepEqual(over, [], `bundles above ${BUDGET.maxBytes} bytes`);
 });
 
-test('every bundle starts cold (import + first invocation) in at most 150 ms', {
-  todo: 'not met on every run: the S3 bundles measure 130-190 ms here (import 70-120 ms of about 500 KB of code), the others 20-140 ms',
-}, () => {
+const COLD_START_TODO =
+  'not met on a loaded machine: medians of 5 runs at load 5 on 2 cores were 21 ms (ping), 77 ms (stream-events), 119-137 ms ' +
+  '(DynamoDB-only bundles), 106-236 ms (S3 bundles, import 80-160 ms); the figures swing by 50% between runs here';
+
+test('every bundle starts cold (import + first invocation) in at most 150 ms', { todo: COLD_START_TODO }, () => {
   const slow = rows.filter((r) => r.coldStartMs !== null && r.coldStartMs > BUDGET.coldStartMs).map((r) => `${r.name} ${r.coldStartMs} ms`);
   assert.deepEqual(slow, [], `bundles slower than ${BUDGET.coldStartMs} ms`);
 });
