@@ -1,6 +1,7 @@
 /** DELETE /v2/<name>/blobs/uploads/<uuid>: see ./README.md. */
 import { cancelUploadOperation } from '../src/core/operations/uploads.js';
+import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
 import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler(cancelUploadOperation, { ports: tableAndBlobsPorts });
+export const handler = lambdaHandler(cancelUploadOperation, { ports: tableAndBlobsPorts, auth: repositoryAuth });

@@ -1,6 +1,7 @@
 /** DELETE /v2/<name>/blobs/<digest>: see ./README.md. */
 import { deleteBlobOperation } from '../src/core/operations/blobs.js';
+import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
 import { tablePorts } from '../src/shells/lambda/ports/table.js';
 
-export const handler = lambdaHandler(deleteBlobOperation, { ports: tablePorts });
+export const handler = lambdaHandler(deleteBlobOperation, { ports: tablePorts, auth: repositoryAuth });

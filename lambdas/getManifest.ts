@@ -1,6 +1,7 @@
 /** GET /v2/<name>/manifests/<reference>: see ./README.md. */
 import { getManifestOperation } from '../src/core/operations/manifests.js';
+import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
 import { tableAndManifestsPorts } from '../src/shells/lambda/ports/table-and-manifests.js';
 
-export const handler = lambdaHandler(getManifestOperation, { ports: tableAndManifestsPorts });
+export const handler = lambdaHandler(getManifestOperation, { ports: tableAndManifestsPorts, auth: repositoryAuth });

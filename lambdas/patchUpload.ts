@@ -1,6 +1,7 @@
 /** PATCH /v2/<name>/blobs/uploads/<uuid>: see ./README.md. */
 import { patchUploadOperation } from '../src/core/operations/uploads.js';
+import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
 import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler(patchUploadOperation, { ports: tableAndBlobsPorts });
+export const handler = lambdaHandler(patchUploadOperation, { ports: tableAndBlobsPorts, auth: repositoryAuth });

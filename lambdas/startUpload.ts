@@ -1,6 +1,7 @@
 /** POST /v2/<name>/blobs/uploads/: see ./README.md. */
 import { startUploadOperation } from '../src/core/operations/uploads.js';
+import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
 import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler(startUploadOperation, { ports: tableAndBlobsPorts });
+export const handler = lambdaHandler(startUploadOperation, { ports: tableAndBlobsPorts, auth: repositoryAuth });

@@ -14,6 +14,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { UPLOAD_TTL_SECONDS } from '../src/adapters/aws/dynamodb-items.js';
+import { LAMBDA_ESBUILD_OPTIONS, LAMBDA_RUNTIME_NAME } from './lambda-bundling.js';
 
 /** Days after which S3 aborts a multipart upload nobody completed (issue 4: 7 days). */
 export const ABORT_INCOMPLETE_MULTIPART_DAYS = 7;
@@ -66,18 +67,17 @@ export function logGroupDefaults(retention: logs.RetentionDays): logs.LogGroupPr
 
 /**
  * The Node.js runtime of the regional Lambda functions: the newest Lambda offers (nodejs24.x is
- * supported until 2028-04-30), and the esbuild target that matches it, derived so the two cannot
- * drift. scripts/lambda-bundles.mjs bundles with the same target.
+ * supported until 2028-04-30), named once in ./lambda-bundling.ts beside the esbuild target
+ * derived from it, so the two cannot drift.
  */
-export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
-export const LAMBDA_ESBUILD_TARGET = LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1');
+export const LAMBDA_RUNTIME = new lambda.Runtime(LAMBDA_RUNTIME_NAME, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
 
 /**
- * Node.js Lambda functions: LAMBDA_RUNTIME on arm64, esbuild bundles (ESM, minified, source maps,
- * the AWS SDK bundled and tree-shaken rather than taken from the runtime), JSON logs into a log
- * group with a retention. In this repository `projectRoot` is the package root and its
- * package-lock.json pins what esbuild bundles; installed as a dependency (npm publishes no
- * lockfile) both are left to NodejsFunction, which finds the app's own lockfile.
+ * Node.js Lambda functions: LAMBDA_RUNTIME on arm64, esbuild bundles (./lambda-bundling.ts: ESM,
+ * minified, source maps, the AWS SDK bundled and tree-shaken, its credential chain reduced to the
+ * environment), JSON logs into a log group with a retention. In this repository `projectRoot` is
+ * the package root and its package-lock.json pins what esbuild bundles; installed as a dependency
+ * (npm publishes no lockfile) both are left to NodejsFunction, which finds the app's own lockfile.
  */
 export function functionDefaults(options: {
   /** Root and lockfile; undefined: NodejsFunction looks upward from the working directory. */
@@ -101,17 +101,17 @@ export function functionDefaults(options: {
     ...(options.lock && { projectRoot: options.lock.projectRoot, depsLockFilePath: options.lock.depsLockFilePath }),
     environment: { NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
+      // The one statement of the options is ./lambda-bundling.ts (scripts/lambda-bundles.mjs measures with it too).
       format: nodejs.OutputFormat.ESM,
-      target: LAMBDA_ESBUILD_TARGET,
-      platform: 'node',
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      // Bundle the AWS SDK too: pinned by package-lock.json, tree-shaken, one less cold-start lookup.
-      externalModules: [],
-      // ESM bundles that contain CommonJS dependencies need a `require`.
-      banner: "import { createRequire as __stowageCreateRequire } from 'node:module'; const require = __stowageCreateRequire(import.meta.url);",
+      target: LAMBDA_ESBUILD_OPTIONS.target,
+      platform: LAMBDA_ESBUILD_OPTIONS.platform,
+      minify: LAMBDA_ESBUILD_OPTIONS.minify,
+      sourceMap: LAMBDA_ESBUILD_OPTIONS.sourcemap,
+      sourcesContent: LAMBDA_ESBUILD_OPTIONS.sourcesContent,
+      mainFields: [...LAMBDA_ESBUILD_OPTIONS.mainFields],
+      externalModules: LAMBDA_ESBUILD_OPTIONS.external,
+      banner: LAMBDA_ESBUILD_OPTIONS.banner.js,
+      esbuildArgs: { '--alias': Object.entries(LAMBDA_ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`) },
     },
   };
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Bundles every Lambda entry (lambdas/*.ts) with esbuild as the CDK stack's NodejsFunction does
- * (lib/defaults.ts: platform node, target node22, ESM with a `require` banner, minified,
- * tree-shaken, mainFields module,main, source maps, the AWS SDK v3 bundled in) into a temp dir,
+ * Bundles every Lambda entry (lambdas/*.ts) with esbuild as the CDK stack's NodejsFunction does,
+ * with the very options object the stack uses (lib/lambda-bundling.ts: the runtime's node target, ESM with a
+ * `require` banner, minified, tree-shaken, source maps, the AWS SDK bundled in, its credential
+ * chain aliased to the environment provider) into a temp dir,
  * and prints each bundle's size and a locally measured cold init: a fresh `node` process per
  * sample imports the bundle (import time) and calls its handler once (first-call time) with a
  * HEAD-style event of its route, against S3/DynamoDB emulators started here (and a local
@@ -15,14 +16,18 @@
  *
  *   node scripts/lambda-bundles.mjs [--format esm|cjs] [--runs N] [--no-sourcemap]
  *                                   [--enable-source-maps] [--only NAME,...] [--keep] [--json]
+ *                                   [--analyze]
  *
  * --json prints one JSON array of {name, bytes, coldStartMs} and nothing else on stdout
  * (test/lambda/bundle-budget.test.ts reads it): bytes is the minified bundle, coldStartMs the
  * median import + first invocation (null for entries without an API route to call).
  *
+ * --analyze prints esbuild's analysis of each bundle's metafile (what takes the bytes, and which
+ * import brought it in) on stderr.
+ *
  * --enable-source-maps runs the samples with NODE_OPTIONS=--enable-source-maps, as the stack sets it.
  */
-import { build } from 'esbuild';
+import { analyzeMetafile, build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -42,6 +47,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    analyze: { type: 'boolean', default: false },
   },
 });
 const format = args.format === 'cjs' ? 'cjs' : 'esm';
@@ -49,13 +55,21 @@ const runs = Math.max(1, Number(args.runs) || 1);
 const sourcemap = !args['no-sourcemap'];
 
 const dist = join(root, 'dist');
-for (const needed of ['test/helpers/aws-emulators.js', 'test/helpers/eventbridge-endpoint.js', 'src/adapters/aws/dynamodb-metadata-store.js', 'src/core/routes.js']) {
+for (const needed of [
+  'lib/lambda-bundling.js',
+  'test/helpers/aws-emulators.js',
+  'test/helpers/eventbridge-endpoint.js',
+  'src/adapters/aws/dynamodb-metadata-store.js',
+  'src/core/routes.js',
+]) {
   if (!existsSync(join(dist, needed))) {
     console.error(`lambda-bundles: dist/${needed} is missing; run \`npx tsc -p .\` first`);
     process.exit(1);
   }
 }
 const { ROUTES } = await import(join(dist, 'src/core/routes.js'));
+// The stack's own esbuild options (lib/defaults.ts reads the same object).
+const { LAMBDA_ESBUILD_OPTIONS } = await import(join(dist, 'lib/lambda-bundling.js'));
 const { startAwsEmulators } = await import(join(dist, 'test/helpers/aws-emulators.js'));
 const { startRecordingEventBridgeEndpoint } = await import(join(dist, 'test/helpers/eventbridge-endpoint.js'));
 const { createTable } = await import(join(dist, 'src/adapters/aws/dynamodb-metadata-store.js'));
@@ -74,24 +88,16 @@ const extension = format === 'esm' ? 'mjs' : 'js';
 
 async function bundle(name) {
   const outfile = join(out, name, `index.${extension}`);
-  await build({
+  const result = await build({
+    ...LAMBDA_ESBUILD_OPTIONS,
+    ...(format === 'cjs' && { format: 'cjs', banner: {} }),
+    sourcemap,
     entryPoints: [join(root, 'lambdas', `${name}.ts`)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: (await import(join(dist, 'lib/defaults.js'))).LAMBDA_ESBUILD_TARGET, // the stack's target, one definition
-    format,
-    minify: true,
-    treeShaking: true,
-    mainFields: ['module', 'main'],
-    sourcemap,
-    sourcesContent: false,
-    external: [],
+    metafile: args.analyze,
     logLevel: 'warning',
-    ...(format === 'esm' && {
-      banner: { js: "import { createRequire as __stowageCreateRequire } from 'node:module'; const require = __stowageCreateRequire(import.meta.url);" },
-    }),
   });
+  if (args.analyze) console.error(`\n${name}\n${await analyzeMetafile(result.metafile)}`);
   const code = await readFile(outfile);
   return { name, outfile, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, map: sourcemap ? (await stat(`${outfile}.map`)).size : 0 };
 }
@@ -232,7 +238,7 @@ try {
     const kib = (n) => (n / 1024).toFixed(0);
     const ms = (n) => n.toFixed(1);
     console.log(
-      `Lambda bundles (${format}, node22, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`,
+      `Lambda bundles (${format}, ${LAMBDA_ESBUILD_OPTIONS.target}, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`,
     );
     console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | 2nd call ms | process ms |');
     console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|');

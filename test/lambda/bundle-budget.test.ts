@@ -1,16 +1,17 @@
 /**
  * The Lambda bundle budget of issue 9, on the bundles the stack deploys (scripts/lambda-bundles.mjs
- * bundles every lambdas/*.ts with lib/defaults.ts's esbuild options and measures each cold start
- * locally: a fresh node imports the bundle and calls its handler once, against emulators):
+ * bundles every lambdas/*.ts with the stack's own esbuild options, lib/lambda-bundling.ts, and
+ * measures each cold start locally: a fresh node imports the bundle and calls its handler once,
+ * against emulators):
  *
  *   ping <= 50 KB minified; the median bundle <= 250 KB; none above 400 KB;
  *   cold start (import + first invocation) <= 150 ms for every bundle.
  *
- * Registered as `todo` while the budget is not met (node:test reports a failing todo without
- * failing the run): the figures it prints are the ones to bring down. Drop `todo` once it passes,
- * and it guards the budget from then on.
+ * One test per number, so that each one met is guarded and each one missed is visible by name.
+ * A number not met yet is registered as `todo` (node:test reports a failing todo without failing
+ * the run) with the last measured figure and the reason; drop `todo` once it passes.
  */
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -32,21 +33,49 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-test('Lambda bundles stay within the size and cold-start budget', {
-  todo: 'issue 9 item 2: not met yet (zod in the auth path, the AWS SDK credential chain)',
-  timeout: 600_000,
-}, async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'scripts/lambda-bundles.mjs'), '--json', '--runs', '3'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-  const rows = JSON.parse(stdout.trim().split('\n').at(-1)!) as Row[];
-  const ping = rows.find((r) => r.name === 'ping');
-  assert.ok(ping, 'the ping bundle is measured');
-  const problems: string[] = [];
-  if (ping.bytes > BUDGET.pingBytes) problems.push(`ping is ${ping.bytes} bytes (budget ${BUDGET.pingBytes})`);
+let rows: Row[] = [];
+
+before(
+  async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'scripts/lambda-bundles.mjs'), '--json', '--runs', '3'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    rows = JSON.parse(stdout.trim().split('\n').at(-1)!) as Row[];
+    assert.ok(
+      rows.some((r) => r.name === 'ping'),
+      'the ping bundle is measured',
+    );
+  },
+  { timeout: 600_000 },
+);
+
+test('the ping bundle is at most 50 KB: no AWS client, no policy parser, no JWT library', () => {
+  const ping = rows.find((r) => r.name === 'ping')!;
+  assert.ok(ping.bytes <= BUDGET.pingBytes, `ping is ${ping.bytes} bytes (budget ${BUDGET.pingBytes})`);
+});
+
+const MEDIAN_TODO =
+  'not met: 494,309 bytes (cancelUpload, the smallest of the ten S3 bundles; measured 2026-12-02). Ten of the nineteen bundles ' +
+  'carry an S3 client (about 185 KB: its 66 KiB schema table, endpoint rules, checksums, XML) on top of the DynamoDB client and ' +
+  '@smithy/core (about 200 KB); the DynamoDB-only bundles are 309-311 KB';
+
+test('the median bundle is at most 250 KB', { todo: MEDIAN_TODO }, () => {
   const mid = median(rows.map((r) => r.bytes));
-  if (mid > BUDGET.medianBytes) problems.push(`the median bundle is ${mid} bytes (budget ${BUDGET.medianBytes})`);
-  for (const r of rows) {
-    if (r.bytes > BUDGET.maxBytes) problems.push(`${r.name} is ${r.bytes} bytes (budget ${BUDGET.maxBytes})`);
-    if (r.coldStartMs !== null && r.coldStartMs > BUDGET.coldStartMs) problems.push(`${r.name} starts cold in ${r.coldStartMs} ms (budget ${BUDGET.coldStartMs})`);
-  }
-  assert.deepEqual(problems, []);
+  assert.ok(mid <= BUDGET.medianBytes, `the median bundle is ${mid} bytes (budget ${BUDGET.medianBytes})`);
+});
+
+const MAX_TODO =
+  'not met: the ten S3 bundles are 494,309-560,821 bytes (S3 and DynamoDB clients together; the manifest ones also carry ' +
+  "zod's classic API through src/core/manifest-parse.ts, 78 KB, though only putManifest parses); every other bundle is within it";
+
+test('no bundle is above 400 KB', { todo: MAX_TODO }, () => {
+  const over = rows.filter((r) => r.bytes > BUDGET.maxBytes).map((r) => `${r.name} ${r.bytes}`);
+  assert.deepEqual(over, [], `bundles above ${BUDGET.maxBytes} bytes`);
+});
+
+const COLD_START_TODO =
+  'not met on a loaded machine: medians of 5 runs at load 5 on 2 cores were 21 ms (ping), 77 ms (stream-events), 119-137 ms ' +
+  '(DynamoDB-only bundles), 106-236 ms (S3 bundles, import 80-160 ms); the figures swing by 50% between runs here';
+
+test('every bundle starts cold (import + first invocation) in at most 150 ms', { todo: COLD_START_TODO }, () => {
+  const slow = rows.filter((r) => r.coldStartMs !== null && r.coldStartMs > BUDGET.coldStartMs).map((r) => `${r.name} ${r.coldStartMs} ms`);
+  assert.deepEqual(slow, [], `bundles slower than ${BUDGET.coldStartMs} ms`);
 });

@@ -8,7 +8,7 @@
  */
 import type { Action } from '../routes.js';
 import { expandActions } from './access.js';
-import type { Policy } from './policy.js';
+import type { AccessPolicy } from './settings.js';
 import type { Principal, TokenGrant } from './principal.js';
 
 /** Whether a token's grant covers the action (the policy is checked separately). */
@@ -27,7 +27,7 @@ export function grantCovers(grant: TokenGrant, repository: string | null, action
   }
 }
 
-export function isAllowed(policy: Policy, principal: Principal, repository: string | null, action: Action): boolean {
+export function isAllowed(policy: AccessPolicy, principal: Principal, repository: string | null, action: Action): boolean {
   if (action === 'pull' && repository !== null && policy.anonymousMayPull(repository)) return true;
   return policy.allows(principal, repository, action) && grantCovers(principal.grant, repository, action);
 }

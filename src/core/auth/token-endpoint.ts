@@ -31,7 +31,7 @@ import { AnonymousTokensUnsupported } from '../../ports/token-issuer.js';
 import type { LoginAttempt } from '../../ports/login-limiter.js';
 import { expandActions, parseScopes, type AccessEntry } from './access.js';
 import { ANONYMOUS, type Principal } from './principal.js';
-import type { Policy } from './policy.js';
+import type { AccessPolicy } from './settings.js';
 import type { AuthSettings } from './settings.js';
 
 /** What the token endpoint needs: the auth settings, of whose provider only the login half (TokenIssuer). */
@@ -116,7 +116,7 @@ async function parseRequest(input: TokenRequestInput): Promise<{ login: Login; p
 }
 
 /** The part of the requested access the policy allows this principal; possibly nothing. */
-export function grantableAccess(policy: Policy, principal: Principal, requested: readonly AccessEntry[]): AccessEntry[] {
+export function grantableAccess(policy: AccessPolicy, principal: Principal, requested: readonly AccessEntry[]): AccessEntry[] {
   const granted: AccessEntry[] = [];
   for (const entry of requested) {
     if (entry.type === 'registry' && entry.name === 'catalog') {

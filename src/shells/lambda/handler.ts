@@ -12,8 +12,9 @@
  * loosely than the route table) gets the spec's 404, as an unknown path does on the node server.
  *
  * With auth on (STOWAGE_AUTH=cognito) the request carries the principal API Gateway's authorizer
- * verified (./authorizer-principal.ts): the core's gate decides per repository (403 DENIED) and
- * writes the audit line. With auth off the gate simply allows and the gateway alone decides.
+ * verified (./authorizer-principal.ts): the core's gate decides per repository (403 DENIED) with
+ * the entry's auth set (./auth/) and writes the audit line. With auth off the gate simply allows
+ * and the gateway alone decides.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -26,7 +27,7 @@ import { observedHandle, requestLog } from './middleware/request-log.js';
 import { noUnauthorized } from './middleware/no-unauthorized.js';
 import { errorMapping } from './middleware/error-mapping.js';
 import { inputLimits } from './middleware/input-limits.js';
-import { registryContainer, type LambdaContainer } from './registry.js';
+import { registryContainer, type LambdaAuth, type LambdaContainer } from './registry.js';
 import { authorizerPrincipal } from './authorizer-principal.js';
 import type { ClaimsOptions } from '../../adapters/aws/cognito-claims.js';
 import type { LambdaConfig } from './config.js';
@@ -41,11 +42,11 @@ type AuthEventParts = {
 /** The bare handler: event in, result out; the core answers every RegistryError, anything else throws. */
 export function operationHandler(
   registry: () => Registry,
-  auth: () => ClaimsOptions | undefined = () => undefined,
+  claimsOptions: () => ClaimsOptions | undefined = () => undefined,
 ): (event: ProxyEventLike & AuthEventParts, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyResult> {
   return async (event, context) => {
     const req = toIncomingRequest(event);
-    const claims = auth();
+    const claims = claimsOptions();
     const principal = claims ? (authorizerPrincipal(event, claims) ?? undefined) : undefined;
     const res = await observedHandle(event, context, (requestId) =>
       registry().handle({
@@ -66,14 +67,20 @@ export interface LambdaHandlerOptions {
   /** The ports the operation needs. @default none (the ping) */
   ports?: LambdaPorts;
   /**
+   * What the core's gate uses with STOWAGE_AUTH=cognito (./auth/): `repositoryAuth` for an
+   * operation with a repository action, `gatewayOnlyAuth` for the ping.
+   * @default none: with STOWAGE_AUTH=cognito the container refuses to start
+   */
+  auth?: LambdaAuth;
+  /**
    * The registry and claims settings, built once per container on the first invocation.
    * @default a registry of this operation alone, from the environment (./registry.ts)
    */
   container?: () => LambdaContainer;
-  /** A ready registry (tests); auth claims are then not read unless `auth` is given. */
+  /** A ready registry (tests); auth claims are then not read unless `claims` is given. */
   registry?: () => Registry;
   /** How the authorizer's claims are read when the core authorizes. @default the container's */
-  auth?: () => ClaimsOptions | undefined;
+  claims?: () => ClaimsOptions | undefined;
   /**
    * Turn 401s into 403 DENIED (./middleware/no-unauthorized.ts). Off for the token endpoint,
    * whose 401 for a bad credential carries no challenge and must stay a 401.
@@ -95,10 +102,10 @@ export interface LambdaHandlerOptions {
  */
 export function lambdaHandler(operation: OperationDescriptor, options: LambdaHandlerOptions = {}): ProxyHandler {
   let built: LambdaContainer | undefined;
-  const container = () => (built ??= options.container ? options.container() : registryContainer(operation, options.ports ?? (() => ({}))));
+  const container = () => (built ??= options.container ? options.container() : registryContainer(operation, options.ports ?? (() => ({})), options.auth));
   const registry = options.registry ?? (() => container().registry);
-  const auth = options.auth ?? (options.registry ? () => undefined : () => container().cognito);
-  const handler = middy(operationHandler(registry, auth)).use([
+  const claims = options.claims ?? (options.registry ? () => undefined : () => container().cognito);
+  const handler = middy(operationHandler(registry, claims)).use([
     requestLog(options.log ? { log: options.log } : {}),
     ...(options.rewriteUnauthorized === false ? [] : [noUnauthorized()]),
     errorMapping(options.logError ? { log: options.logError } : {}),

@@ -12,18 +12,18 @@
  * consumer relays them to EventBridge.
  *
  * With STOWAGE_AUTH=cognito the registry authorizes every request in the core, from the
- * principal API Gateway's authorizer verified (./authorizer-principal.ts) and the policy, and
- * writes audit lines to the log. The realm and service of its challenges never reach a client:
+ * principal API Gateway's authorizer verified (./authorizer-principal.ts) and the entry's auth
+ * set (./auth/: the policy and a token verifier, or nothing for the ping), and writes audit
+ * lines to the log. The realm and service of its challenges never reach a client:
  * a Lambda's 401 becomes 403 (middleware/no-unauthorized.ts); the gateway's own 401 carries the
  * challenge.
  */
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import type { OperationDescriptor } from '../../core/operation.js';
 import { Registry, type RegistryOptions } from '../../core/registry.js';
-import { MemoryLoginLimiter } from '../../adapters/embedded/login-limiter.js';
+import type { AuthSettings } from '../../core/auth/settings.js';
+import type { LoginLimiter } from '../../ports/login-limiter.js';
 import { cognitoConfigFromEnv, type CognitoConfig } from '../../adapters/aws/cognito-config.js';
-import { CognitoVerifyingProvider } from '../../adapters/aws/cognito-token-verifier.js';
-import { policyFromEnv } from '../../adapters/aws/policy-document.js';
 import { lambdaConfigFromEnv, type LambdaConfig } from './config.js';
 import { LogAuditSink } from './audit-log.js';
 
@@ -34,17 +34,38 @@ export interface LambdaContainer {
   cognito?: CognitoConfig;
 }
 
-/** Auth, audit and client address for a registry Lambda; none of it without Cognito settings (STOWAGE_AUTH=none). */
-export function lambdaRegistryOptions(config: LambdaConfig, cognito: CognitoConfig | undefined, env: NodeJS.ProcessEnv = process.env): RegistryOptions {
+/**
+ * The token verifier and policy the core's gate uses with STOWAGE_AUTH=cognito, chosen by the
+ * entry as it chooses its ports (./auth/): only what its operation's gate consults is bundled.
+ */
+export type LambdaAuth = (cognito: CognitoConfig, env: NodeJS.ProcessEnv) => Pick<AuthSettings, 'provider' | 'policy'>;
+
+/** The token endpoint is not served by a registry Lambda: nothing logs in, the limiter is never asked. */
+const NO_LOGINS: LoginLimiter = {
+  check: async () => ({ allowed: true }),
+  recordFailure: async () => {},
+  recordSuccess: async () => {},
+};
+
+/**
+ * Auth, audit and client address for a registry Lambda; none of it without Cognito settings
+ * (STOWAGE_AUTH=none). With them but no auth set the container refuses to start: a missing set
+ * must never mean an open registry.
+ */
+export function lambdaRegistryOptions(
+  config: LambdaConfig,
+  cognito: CognitoConfig | undefined,
+  auth: LambdaAuth | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): RegistryOptions {
   const common = config.clientAddressHeader ? { clientAddressHeader: config.clientAddressHeader } : {};
   if (!cognito) return common;
+  if (!auth) throw new Error('STOWAGE_AUTH=cognito, but this Lambda entry wires no auth set (src/shells/lambda/auth/)');
   return {
     ...common,
     auth: {
-      provider: new CognitoVerifyingProvider(cognito),
-      policy: policyFromEnv(env),
-      // The token endpoint is not served here: nothing logs in, the limiter is never asked.
-      limiter: new MemoryLoginLimiter(),
+      ...auth(cognito, env),
+      limiter: NO_LOGINS,
       realm: 'https://registry.invalid/token',
       service: 'registry',
     },
@@ -58,9 +79,9 @@ export function createLambdaRegistry(operation: OperationDescriptor, ports: Part
 }
 
 /** The container of a registry Lambda, built from process.env. */
-export function registryContainer(operation: OperationDescriptor, ports: (config: LambdaConfig) => Partial<RegistryPorts>): LambdaContainer {
+export function registryContainer(operation: OperationDescriptor, ports: (config: LambdaConfig) => Partial<RegistryPorts>, auth?: LambdaAuth): LambdaContainer {
   const config = lambdaConfigFromEnv();
   const cognito = config.auth === 'cognito' ? cognitoConfigFromEnv() : undefined;
-  const registry = createLambdaRegistry(operation, ports(config), lambdaRegistryOptions(config, cognito));
+  const registry = createLambdaRegistry(operation, ports(config), lambdaRegistryOptions(config, cognito, auth));
   return { registry, ...(cognito && { cognito }) };
 }
