@@ -90,6 +90,13 @@ export interface MetadataStore {
    */
   check(): Promise<void>;
 
+  /**
+   * Bytes the registry stores, for the storage gauge of `/metrics`: every blob linked to any
+   * repository counted once (content is shared) plus every stored manifest's bytes counted once.
+   * null when the store cannot tell without scanning a table that may be large (DynamoDB).
+   */
+  storedBytes(): Promise<number | null>;
+
   /** Records that `repository` may serve blob `digest` (idempotent). */
   linkBlob(repository: string, digest: string, size: number): Promise<void>;
   /** The link, or null when the repository does not hold this blob. */

@@ -8,10 +8,13 @@
  *   stowage_http_request_bytes_total{operation}             counter, request body bytes read
  *   stowage_http_response_bytes_total{operation}            counter, response body bytes written
  *   stowage_uploads_in_flight                               gauge, upload requests being served
+ *   stowage_storage_bytes                                   gauge, read on scrape: each linked blob
+ *                                                           and manifest once (absent where the
+ *                                                           metadata store cannot tell: DynamoDB)
  *   + prom-client's default process metrics (stowage_process_*, stowage_nodejs_*)
  *
- * Not exported, for want of a source: storage bytes (no port reports a store's size without
- * listing it) and garbage-collection runs (there is no collector yet).
+ * Not exported yet: garbage-collection runs (there is no collector yet; it comes with the data
+ * lifecycle work and counts its runs here).
  *
  * Labels take bounded values only: operation comes from the route table (or `none`), status is
  * the response's, method is folded to the methods the API uses (others become `OTHER`).
@@ -30,7 +33,8 @@ export class PrometheusObserver implements RequestObserver {
   private readonly bytesOut: Counter<'operation'>;
   private readonly uploadsInFlight: Gauge;
 
-  constructor() {
+  /** @param storedBytes the metadata store's figure (MetadataStore.storedBytes), read on each scrape */
+  constructor(storedBytes?: () => Promise<number | null>) {
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'stowage_http_requests_total',
@@ -49,6 +53,17 @@ export class PrometheusObserver implements RequestObserver {
     this.bytesIn = new Counter({ name: 'stowage_http_request_bytes_total', help: 'Request body bytes read, by operation', labelNames: ['operation'], registers });
     this.bytesOut = new Counter({ name: 'stowage_http_response_bytes_total', help: 'Response body bytes written, by operation', labelNames: ['operation'], registers });
     this.uploadsInFlight = new Gauge({ name: 'stowage_uploads_in_flight', help: 'Blob upload requests (POST, PATCH, PUT) being served', registers });
+    if (storedBytes) {
+      new Gauge({
+        name: 'stowage_storage_bytes',
+        help: 'Bytes stored: every blob linked to a repository and every manifest, each counted once',
+        registers,
+        async collect() {
+          const bytes = await storedBytes();
+          if (bytes !== null) this.set(bytes);
+        },
+      });
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'stowage_' });
   }
 

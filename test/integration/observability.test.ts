@@ -96,7 +96,8 @@ async function waitForAccessLines(lines: string[], count: number): Promise<Recor
 const sha256 = (b: Uint8Array | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** A push (config blob, layer blob, manifest) and a pull (manifest, layer), as plain HTTP requests; returns each response. */
-async function pushAndPull(base: string, repo: string): Promise<{ method: string; status: number; requestId: string | null }[]> {
+/** The requests made, and the bytes the push stored (its two blobs and its manifest). */
+async function pushAndPull(base: string, repo: string): Promise<{ method: string; status: number; requestId: string | null }[] & { stored: number }> {
   const done: { method: string; status: number; requestId: string | null }[] = [];
   const call = async (method: string, path: string, init: RequestInit = {}) => {
     const res = await fetch(`${base}${path}`, { method, redirect: 'manual', ...init });
@@ -124,7 +125,7 @@ async function pushAndPull(base: string, repo: string): Promise<{ method: string
   assert.equal(put.status, 201);
   assert.equal((await call('GET', `/v2/${repo}/manifests/v1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).status, 200);
   assert.equal((await call('GET', `/v2/${repo}/blobs/${sha256(layer)}`)).status, 200);
-  return done;
+  return Object.assign(done, { stored: config.length + layer.length + Buffer.byteLength(manifest) });
 }
 
 /** Prometheus text format, the parts a test reads: `name{labels} value` per sample. */
@@ -234,6 +235,7 @@ test('/metrics: Prometheus text whose counters move by exactly the requests made
     assert.equal(moved('stowage_http_response_bytes_total', { operation: 'getBlob' }), 'layer bytes '.length * 100);
     assert.ok(moved('stowage_http_request_bytes_total', { operation: 'putUpload' }) >= 'layer bytes '.length * 100);
     assert.equal(total(now, 'stowage_uploads_in_flight'), 0);
+    assert.equal(moved('stowage_storage_bytes'), made.stored, 'the storage gauge grew by the blobs and the manifest pushed');
     assert.ok(total(now, 'stowage_process_resident_memory_bytes') > 0 || total(now, 'stowage_nodejs_heap_size_used_bytes') > 0, 'default process metrics');
   } finally {
     await s.stop();

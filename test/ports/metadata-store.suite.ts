@@ -474,6 +474,30 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
     });
   });
 
+  // The storage gauge of /metrics: shared content counted once, or null where unknown.
+  describe(`${name}: storedBytes()`, () => {
+    test('storedBytes() counts each linked blob and each manifest once, and drops what is unlinked', async () => {
+      const { store: m, leftovers } = await setup();
+      const base = await m.storedBytes();
+      if (base === null) return; // this store does not keep the figure (documented on the port)
+      const [a, b] = [`s${randomUUID().slice(0, 8)}`, `s${randomUUID().slice(0, 8)}`];
+      await m.linkBlob(a, digestOf(`${a} shared`), 1000);
+      await m.linkBlob(b, digestOf(`${a} shared`), 1000);
+      await m.linkBlob(b, digestOf(`${b} own`), 24);
+      const record = manifest(a, digestOf(`${a} manifest`));
+      await m.putManifest(record, null);
+      await m.putManifest({ ...record, repository: b }, null);
+      assert.equal(await m.storedBytes(), base + 1000 + 24 + record.content.byteLength);
+      await m.unlinkBlob(b, digestOf(`${b} own`));
+      await m.unlinkBlob(a, digestOf(`${a} shared`));
+      await m.unlinkBlob(b, digestOf(`${a} shared`));
+      await m.deleteManifest(a, record.digest);
+      await m.deleteManifest(b, record.digest);
+      assert.equal(await m.storedBytes(), base);
+      assert.deepEqual(await leftovers(), []);
+    });
+  });
+
   // Readiness (/readyz): the probe an orchestrator runs every few seconds.
   describe(`${name}: check()`, () => {
     test('check() resolves on a usable store and stores nothing', async () => {

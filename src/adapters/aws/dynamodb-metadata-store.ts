@@ -117,6 +117,11 @@ export class DynamoDbMetadataStore implements MetadataStore {
    * the table answers and these credentials may read it, with the GetItem every upload route
    * already needs (cheaper than DescribeTable's control-plane quota, and the permission used).
    */
+  /** Unknown: the total needs a Scan of the whole table, which no scrape should pay for. */
+  async storedBytes(): Promise<null> {
+    return null;
+  }
+
   async check(): Promise<void> {
     await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: marshall(keys.upload(READINESS_PROBE_ID)), ProjectionExpression: '#pk', ExpressionAttributeNames: { '#pk': ATTR.pk } }),

@@ -109,6 +109,15 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.close();
   }
 
+  /** One pass over the link and manifest tables (an index-only scan of blob links per digest). */
+  async storedBytes(): Promise<number> {
+    const row = this.sql(
+      `SELECT (SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM blob_links GROUP BY digest))
+            + (SELECT COALESCE(SUM(bytes), 0) FROM (SELECT MAX(LENGTH(content)) AS bytes FROM manifests GROUP BY digest)) AS total`,
+    ).get() as { total: number };
+    return row.total;
+  }
+
   /**
    * A trivial read through the open connection, and the file at the path still the one open:
    * SQLite keeps writing into a deleted file, and those writes vanish at the next start.

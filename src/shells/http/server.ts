@@ -155,7 +155,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   const webhooks = options.webhooks ?? [];
   const resolvedPorts = ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
   let handler: ReturnType<typeof createRequestHandler> | undefined;
-  const prometheus = options.metrics === false ? undefined : new PrometheusObserver();
+  const prometheus = options.metrics === false ? undefined : new PrometheusObserver(() => resolvedPorts.metadata.storedBytes());
   const metricsOnMainPort = prometheus && !(options.metrics && options.metrics.listen !== undefined) ? prometheus : undefined;
   let draining = false;
   let inFlight = 0;
