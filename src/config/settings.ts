@@ -1,20 +1,30 @@
 /**
  * Every runtime setting of Stowage, declared once: its key (the config file's key path), its
- * environment variable (named in ./setting-env.ts, by key), its `stowage serve` flag, its type and allowed values (a zod schema),
+ * environment variable, its `stowage serve` flag, its type and allowed values (a zod schema),
  * its default and what it does. Everything else is derived from this table: the CLI's flags,
  * config file and usage text (src/cli/), the Lambda environment readers
  * (src/shells/lambda/config.ts, src/adapters/aws/cognito-config.ts), the environments the CDK
  * stack writes (lib/), and the README's settings table (`npm run docs:settings`).
  *
- * No STOWAGE_* name is written here or anywhere but ./setting-env.ts
- * (test/unit/settings-names.test.ts checks it).
+ * No STOWAGE_* name is written anywhere else but in ./setting-env.ts, which names the few
+ * settings the ping Lambda reads without this table (test/unit/settings-names.test.ts checks it).
  *
- * Imported by every Lambda but the ping (which reads ./setting-env.ts alone): no node-only imports
- * here, and zod/mini (tree-shakable, about 20 KB minified for what this table uses) rather than
- * the full zod.
+ * Imported by every Lambda but the ping: no node-only imports here, and zod/mini (tree-shakable,
+ * about 20 KB minified for what this table uses) rather than the full zod.
  */
 import * as z from 'zod/mini';
-import { AUTH_MODES, DEFAULT_AUTH, DEFAULT_RESOURCE_SERVER, LOG_LEVELS, SETTING_ENV, type SettingEnvKey } from './setting-env.js';
+import {
+  AUTH_ENV,
+  AUTH_MODES,
+  CLIENT_ADDRESS_HEADER_ENV,
+  COGNITO_CLIENT_IDS_ENV,
+  COGNITO_RESOURCE_SERVER_ENV,
+  COGNITO_USER_CLIENT_ID_ENV,
+  DEFAULT_AUTH,
+  DEFAULT_RESOURCE_SERVER,
+  LOG_LEVEL_ENV,
+  LOG_LEVELS,
+} from './setting-env.js';
 
 export { LOG_LEVELS };
 
@@ -93,20 +103,21 @@ export const EVENT_SINKS = ['log', 'webhook', 'eventbridge'] as const;
 /** `HOST:PORT` of a listener: a name or IPv4 address, or an IPv6 address in brackets; group 1 the host, 2 the port. */
 export const LISTEN_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
-type Spec<T> = Omit<Setting<T>, keyof Type<T> | 'default' | 'key' | 'env'> & { key: SettingEnvKey; type: Type<T> };
+type Spec<T> = Omit<Setting<T>, keyof Type<T> | 'default'> & { type: Type<T> };
 
 /** A setting from its declaration; one with a default is typed so that its default is never undefined. */
 function setting<T>(s: Spec<T> & { default: NoInfer<T> }): Setting<T> & { readonly default: T };
 function setting<T>(s: Spec<T>): Setting<T>;
 function setting<T>(s: Spec<T> & { default?: T }): Setting<T> {
   const { type, ...rest } = s;
-  return { ...rest, env: SETTING_ENV[s.key], ...type };
+  return { ...rest, ...type };
 }
 
 /** The settings by key. Property names are the config file's key paths. */
 export const SETTINGS = {
   host: setting({
     key: 'host',
+    env: 'STOWAGE_HOST',
     flag: 'host',
     flagArg: 'HOST',
     type: text(),
@@ -114,9 +125,10 @@ export const SETTINGS = {
     group: 'server',
     description: 'address to listen on; beyond loopback it needs auth local or cognito (or insecureNoAuth)',
   }),
-  port: setting({ key: 'port', flag: 'port', flagArg: 'PORT', type: integer(0, 65535), default: 5000, group: 'server', description: 'port to listen on' }),
+  port: setting({ key: 'port', env: 'STOWAGE_PORT', flag: 'port', flagArg: 'PORT', type: integer(0, 65535), default: 5000, group: 'server', description: 'port to listen on' }),
   dataDir: setting({
     key: 'dataDir',
+    env: 'STOWAGE_DATA_DIR',
     flag: 'data-dir',
     flagArg: 'DIR',
     type: path,
@@ -126,6 +138,7 @@ export const SETTINGS = {
   }),
   clientAddressHeader: setting({
     key: 'clientAddressHeader',
+    env: CLIENT_ADDRESS_HEADER_ENV,
     flag: 'client-address-header',
     flagArg: 'H',
     type: headerName,
@@ -135,6 +148,7 @@ export const SETTINGS = {
   }),
   publicHostHeader: setting({
     key: 'publicHostHeader',
+    env: 'STOWAGE_PUBLIC_HOST_HEADER',
     type: headerName,
     default: 'host',
     group: 'server',
@@ -143,6 +157,7 @@ export const SETTINGS = {
 
   storage: setting({
     key: 'storage',
+    env: 'STOWAGE_STORAGE',
     flag: 'storage',
     flagArg: 'fs|s3',
     type: choice(['fs', 's3']),
@@ -152,6 +167,7 @@ export const SETTINGS = {
   }),
   s3Bucket: setting({
     key: 's3Bucket',
+    env: 'STOWAGE_S3_BUCKET',
     flag: 's3-bucket',
     flagArg: 'NAME',
     type: text(),
@@ -160,6 +176,7 @@ export const SETTINGS = {
   }),
   s3Prefix: setting({
     key: 's3Prefix',
+    env: 'STOWAGE_S3_PREFIX',
     flag: 's3-prefix',
     flagArg: 'PREFIX',
     type: { ...text('a key prefix'), schema: z.string() },
@@ -169,6 +186,7 @@ export const SETTINGS = {
   }),
   s3ForcePathStyle: setting({
     key: 's3ForcePathStyle',
+    env: 'STOWAGE_S3_FORCE_PATH_STYLE',
     flag: 's3-force-path-style',
     type: boolean,
     default: false,
@@ -177,6 +195,7 @@ export const SETTINGS = {
   }),
   s3ServeBlobs: setting({
     key: 's3ServeBlobs',
+    env: 'STOWAGE_S3_SERVE_BLOBS',
     flag: 's3-serve-blobs',
     flagArg: 'MODE',
     type: choice(['redirect', 'stream']),
@@ -186,6 +205,7 @@ export const SETTINGS = {
   }),
   s3PresignExpires: setting({
     key: 's3PresignExpires',
+    env: 'STOWAGE_S3_PRESIGN_EXPIRES',
     flag: 's3-presign-expires',
     flagArg: 'S',
     type: integer(1, 7 * 24 * 3600),
@@ -195,6 +215,7 @@ export const SETTINGS = {
   }),
   metadata: setting({
     key: 'metadata',
+    env: 'STOWAGE_METADATA',
     flag: 'metadata',
     flagArg: 'sqlite|dynamodb',
     type: choice(['sqlite', 'dynamodb']),
@@ -204,6 +225,7 @@ export const SETTINGS = {
   }),
   dynamodbTable: setting({
     key: 'dynamodbTable',
+    env: 'STOWAGE_DYNAMODB_TABLE',
     flag: 'dynamodb-table',
     flagArg: 'NAME',
     type: text('a table name of at least 3 characters', z.minLength(3)),
@@ -212,6 +234,7 @@ export const SETTINGS = {
   }),
   createResources: setting({
     key: 'createResources',
+    env: 'STOWAGE_CREATE_RESOURCES',
     flag: 'create-resources',
     type: boolean,
     default: false,
@@ -221,6 +244,7 @@ export const SETTINGS = {
 
   events: setting({
     key: 'events',
+    env: 'STOWAGE_EVENTS',
     flag: 'events',
     flagArg: 'LIST',
     type: list(choice(EVENT_SINKS), `a list of ${EVENT_SINKS.join(', ')}`),
@@ -230,6 +254,7 @@ export const SETTINGS = {
   }),
   webhooks: setting({
     key: 'webhooks',
+    env: 'STOWAGE_WEBHOOKS',
     flag: 'webhook',
     flagArg: 'URL',
     repeatable: true,
@@ -240,6 +265,7 @@ export const SETTINGS = {
   }),
   eventBus: setting({
     key: 'eventBus',
+    env: 'STOWAGE_EVENT_BUS',
     flag: 'event-bus',
     flagArg: 'NAME',
     type: text(),
@@ -248,6 +274,7 @@ export const SETTINGS = {
   }),
   eventDetailType: setting({
     key: 'eventDetailType',
+    env: 'STOWAGE_EVENT_DETAIL_TYPE',
     flag: 'event-detail-type',
     flagArg: 'T',
     type: text(),
@@ -257,6 +284,7 @@ export const SETTINGS = {
 
   auth: setting({
     key: 'auth',
+    env: AUTH_ENV,
     flag: 'auth',
     flagArg: 'none|local|cognito',
     type: choice(AUTH_MODES),
@@ -266,6 +294,7 @@ export const SETTINGS = {
   }),
   policyFile: setting({
     key: 'policyFile',
+    env: 'STOWAGE_POLICY',
     flag: 'policy',
     flagArg: 'FILE',
     type: path,
@@ -275,6 +304,7 @@ export const SETTINGS = {
   }),
   policyDocument: setting({
     key: 'policyDocument',
+    env: 'STOWAGE_POLICY_DOCUMENT',
     type: text('a policy as JSON or YAML'),
     defaultText: 'every authenticated user may do everything',
     group: 'auth',
@@ -282,6 +312,7 @@ export const SETTINGS = {
   }),
   tokenTtl: setting({
     key: 'tokenTtl',
+    env: 'STOWAGE_TOKEN_TTL',
     flag: 'token-ttl',
     flagArg: 'SECONDS',
     type: integer(60, 24 * 3600),
@@ -291,6 +322,7 @@ export const SETTINGS = {
   }),
   service: setting({
     key: 'service',
+    env: 'STOWAGE_SERVICE',
     flag: 'service',
     flagArg: 'NAME',
     type: text('a name of 1 to 255 characters', z.maxLength(255)),
@@ -300,6 +332,7 @@ export const SETTINGS = {
   }),
   realm: setting({
     key: 'realm',
+    env: 'STOWAGE_REALM',
     flag: 'realm',
     flagArg: 'URL',
     type: httpUrl,
@@ -309,6 +342,7 @@ export const SETTINGS = {
   }),
   insecureNoAuth: setting({
     key: 'insecureNoAuth',
+    env: 'STOWAGE_INSECURE_NO_AUTH',
     flag: 'insecure-no-auth',
     type: boolean,
     default: false,
@@ -318,30 +352,35 @@ export const SETTINGS = {
 
   'cognito.userPoolId': setting({
     key: 'cognito.userPoolId',
+    env: 'STOWAGE_COGNITO_USER_POOL_ID',
     type: text('a user pool id, <region>_<id>', z.regex(USER_POOL_ID)),
     group: 'cognito',
     description: 'the user pool (required with auth cognito)',
   }),
   'cognito.clientIds': setting({
     key: 'cognito.clientIds',
+    env: COGNITO_CLIENT_IDS_ENV,
     type: list(clientId, 'a list of app client ids'),
     group: 'cognito',
     description: 'app clients whose access tokens are accepted, comma-separated (required; the user client is added)',
   }),
   'cognito.userClientId': setting({
     key: 'cognito.userClientId',
+    env: COGNITO_USER_CLIENT_ID_ENV,
     type: clientId,
     group: 'cognito',
     description: "the people's app client, for their logins at /token (USER_PASSWORD_AUTH, no secret)",
   }),
   'cognito.oauthTokenUrl': setting({
     key: 'cognito.oauthTokenUrl',
+    env: 'STOWAGE_COGNITO_OAUTH_TOKEN_URL',
     type: httpUrl,
     group: 'cognito',
     description: "the pool domain's /oauth2/token, for machine clients (token endpoint)",
   }),
   'cognito.resourceServer': setting({
     key: 'cognito.resourceServer',
+    env: COGNITO_RESOURCE_SERVER_ENV,
     type: text(),
     default: DEFAULT_RESOURCE_SERVER,
     group: 'cognito',
@@ -349,6 +388,7 @@ export const SETTINGS = {
   }),
   'cognito.region': setting({
     key: 'cognito.region',
+    env: 'STOWAGE_COGNITO_REGION',
     type: text(),
     defaultText: "the pool id's region",
     group: 'cognito',
@@ -356,6 +396,7 @@ export const SETTINGS = {
   }),
   'cognito.issuer': setting({
     key: 'cognito.issuer',
+    env: 'STOWAGE_COGNITO_ISSUER',
     type: httpUrl,
     defaultText: "Cognito's issuer of the pool",
     group: 'cognito',
@@ -363,6 +404,7 @@ export const SETTINGS = {
   }),
   'cognito.jwksUri': setting({
     key: 'cognito.jwksUri',
+    env: 'STOWAGE_COGNITO_JWKS_URI',
     type: httpUrl,
     defaultText: '<issuer>/.well-known/jwks.json',
     group: 'cognito',
@@ -372,6 +414,7 @@ export const SETTINGS = {
   // Logs and metrics (issue 11, items 1 and 2).
   logLevel: setting({
     key: 'logLevel',
+    env: LOG_LEVEL_ENV,
     flag: 'log-level',
     flagArg: 'LEVEL',
     type: choice(LOG_LEVELS),
@@ -381,6 +424,7 @@ export const SETTINGS = {
   }),
   metricsAddr: setting({
     key: 'metricsAddr',
+    env: 'STOWAGE_METRICS_ADDR',
     flag: 'metrics-addr',
     flagArg: 'HOST:PORT',
     type: text('HOST:PORT (an IPv6 host in brackets)', z.regex(LISTEN_ADDRESS)),
@@ -392,6 +436,7 @@ export const SETTINGS = {
   // authops (issue 11 item 6)
   htpasswdFile: setting({
     key: 'htpasswdFile',
+    env: 'STOWAGE_HTPASSWD',
     flag: 'htpasswd',
     flagArg: 'FILE',
     type: path,
@@ -404,6 +449,7 @@ export const SETTINGS = {
   // Lifecycle: graceful shutdown and TLS (issue 11 items 4 and 5).
   shutdownTimeout: setting({
     key: 'shutdownTimeout',
+    env: 'STOWAGE_SHUTDOWN_TIMEOUT',
     flag: 'shutdown-timeout',
     flagArg: 'SECONDS',
     type: seconds(3600),
@@ -413,6 +459,7 @@ export const SETTINGS = {
   }),
   tlsCert: setting({
     key: 'tlsCert',
+    env: 'STOWAGE_TLS_CERT',
     flag: 'tls-cert',
     flagArg: 'FILE',
     type: path,
@@ -422,6 +469,7 @@ export const SETTINGS = {
   }),
   tlsKey: setting({
     key: 'tlsKey',
+    env: 'STOWAGE_TLS_KEY',
     flag: 'tls-key',
     flagArg: 'FILE',
     type: path,

@@ -91,6 +91,10 @@ export interface LambdaHandlerOptions {
   maxBodyBytes?: number;
 }
 
+const noContainer = (): never => {
+  throw new Error('lambdaHandler: pass a container (or a registry)');
+};
+
 /**
  * The handler a `lambdas/<operation>.ts` entry exports. Middleware order matters: the log comes
  * first so it sees the final status; the 401 rewrite sits before the error mapping so that its
@@ -98,13 +102,7 @@ export interface LambdaHandlerOptions {
  */
 export function lambdaHandler(operation: OperationDescriptor, options: LambdaHandlerOptions = {}): ProxyHandler {
   let built: LambdaContainer | undefined;
-  const container = () => {
-    if (!built) {
-      if (!options.container) throw new Error(`lambdaHandler(${operation.operation}): no container`);
-      built = options.container(operation);
-    }
-    return built;
-  };
+  const container = () => (built ??= (options.container ?? noContainer)(operation));
   const registry = options.registry ?? (() => container().registry);
   const claims = options.claims ?? (options.registry ? () => undefined : () => container().cognito);
   const handler = middy(operationHandler(registry, claims)).use([
