@@ -2,6 +2,8 @@
 import { cancelUploadOperation } from '../src/core/operations/uploads.js';
 import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { registryContainer } from '../src/shells/lambda/registry-container.js';
+import { emfMetrics } from '../src/shells/observe-emf.js';
 import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler(cancelUploadOperation, { ports: tableAndBlobsPorts, auth: repositoryAuth });
+export const handler = lambdaHandler(cancelUploadOperation, { container: registryContainer(tableAndBlobsPorts, repositoryAuth), metrics: emfMetrics });

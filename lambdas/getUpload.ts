@@ -2,6 +2,8 @@
 import { getUploadOperation } from '../src/core/operations/uploads.js';
 import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { registryContainer } from '../src/shells/lambda/registry-container.js';
+import { emfMetrics } from '../src/shells/observe-emf.js';
 import { tablePorts } from '../src/shells/lambda/ports/table.js';
 
-export const handler = lambdaHandler(getUploadOperation, { ports: tablePorts, auth: repositoryAuth });
+export const handler = lambdaHandler(getUploadOperation, { container: registryContainer(tablePorts, repositoryAuth), metrics: emfMetrics });

@@ -2,6 +2,8 @@
 import { startUploadOperation } from '../src/core/operations/uploads.js';
 import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
 import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { registryContainer } from '../src/shells/lambda/registry-container.js';
+import { emfMetrics } from '../src/shells/observe-emf.js';
 import { tableAndBlobsPorts } from '../src/shells/lambda/ports/table-and-blobs.js';
 
-export const handler = lambdaHandler(startUploadOperation, { ports: tableAndBlobsPorts, auth: repositoryAuth });
+export const handler = lambdaHandler(startUploadOperation, { container: registryContainer(tableAndBlobsPorts, repositoryAuth), metrics: emfMetrics });

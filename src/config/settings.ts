@@ -6,12 +6,27 @@
  * (src/shells/lambda/config.ts, src/adapters/aws/cognito-config.ts), the environments the CDK
  * stack writes (lib/), and the README's settings table (`npm run docs:settings`).
  *
- * No STOWAGE_* name is written anywhere else (test/unit/settings-names.test.ts checks it).
+ * No STOWAGE_* name is written anywhere else but in ./setting-env.ts, which names the few
+ * settings the ping Lambda reads without this table (test/unit/settings-names.test.ts checks it).
  *
- * Imported by every Lambda: no node-only imports here, and zod/mini (tree-shakable, about
- * 20 KB minified for what this table uses) rather than the full zod.
+ * Imported by every Lambda but the ping: no node-only imports here, and zod/mini (tree-shakable,
+ * about 20 KB minified for what this table uses) rather than the full zod.
  */
 import * as z from 'zod/mini';
+import {
+  AUTH_ENV,
+  AUTH_MODES,
+  CLIENT_ADDRESS_HEADER_ENV,
+  COGNITO_CLIENT_IDS_ENV,
+  COGNITO_RESOURCE_SERVER_ENV,
+  COGNITO_USER_CLIENT_ID_ENV,
+  DEFAULT_AUTH,
+  DEFAULT_RESOURCE_SERVER,
+  LOG_LEVEL_ENV,
+  LOG_LEVELS,
+} from './setting-env.js';
+
+export { LOG_LEVELS };
 
 /** How a value is written in a flag or environment variable (always text) and in a config file. */
 export type SettingKind = 'text' | 'path' | 'integer' | 'boolean' | 'choice' | 'list';
@@ -85,8 +100,6 @@ export const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local)_[A-Za-z0-9]+$/;
 
 export const EVENT_SINKS = ['log', 'webhook', 'eventbridge'] as const;
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-
 /** `HOST:PORT` of a listener: a name or IPv4 address, or an IPv6 address in brackets; group 1 the host, 2 the port. */
 export const LISTEN_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -125,7 +138,7 @@ export const SETTINGS = {
   }),
   clientAddressHeader: setting({
     key: 'clientAddressHeader',
-    env: 'STOWAGE_CLIENT_ADDRESS_HEADER',
+    env: CLIENT_ADDRESS_HEADER_ENV,
     flag: 'client-address-header',
     flagArg: 'H',
     type: headerName,
@@ -271,11 +284,11 @@ export const SETTINGS = {
 
   auth: setting({
     key: 'auth',
-    env: 'STOWAGE_AUTH',
+    env: AUTH_ENV,
     flag: 'auth',
     flagArg: 'none|local|cognito',
-    type: choice(['none', 'local', 'cognito']),
-    default: 'none',
+    type: choice(AUTH_MODES),
+    default: DEFAULT_AUTH,
     group: 'auth',
     description: 'none (loopback only), local users (`stowage user add`) and signed tokens, or an Amazon Cognito user pool (the cognito settings)',
   }),
@@ -346,14 +359,14 @@ export const SETTINGS = {
   }),
   'cognito.clientIds': setting({
     key: 'cognito.clientIds',
-    env: 'STOWAGE_COGNITO_CLIENT_IDS',
+    env: COGNITO_CLIENT_IDS_ENV,
     type: list(clientId, 'a list of app client ids'),
     group: 'cognito',
     description: 'app clients whose access tokens are accepted, comma-separated (required; the user client is added)',
   }),
   'cognito.userClientId': setting({
     key: 'cognito.userClientId',
-    env: 'STOWAGE_COGNITO_USER_CLIENT_ID',
+    env: COGNITO_USER_CLIENT_ID_ENV,
     type: clientId,
     group: 'cognito',
     description: "the people's app client, for their logins at /token (USER_PASSWORD_AUTH, no secret)",
@@ -367,9 +380,9 @@ export const SETTINGS = {
   }),
   'cognito.resourceServer': setting({
     key: 'cognito.resourceServer',
-    env: 'STOWAGE_COGNITO_RESOURCE_SERVER',
+    env: COGNITO_RESOURCE_SERVER_ENV,
     type: text(),
-    default: 'stowage',
+    default: DEFAULT_RESOURCE_SERVER,
     group: 'cognito',
     description: 'resource server identifier of the scopes (`<id>/pull`, `/push`, `/delete`)',
   }),
@@ -401,7 +414,7 @@ export const SETTINGS = {
   // Logs and metrics (issue 11, items 1 and 2).
   logLevel: setting({
     key: 'logLevel',
-    env: 'STOWAGE_LOG_LEVEL',
+    env: LOG_LEVEL_ENV,
     flag: 'log-level',
     flagArg: 'LEVEL',
     type: choice(LOG_LEVELS),

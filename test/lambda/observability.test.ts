@@ -1,8 +1,10 @@
 /**
  * A Lambda invocation's logs and metrics, as CloudWatch receives them on stdout: one access line
  * with the node server's fields, and one embedded-metrics (EMF) blob in namespace Stowage with
- * the metric names the dashboard reads (src/shells/observe-metric-names.ts); STOWAGE_LOG_LEVEL
- * (the stack's logLevel prop) silences the access line but not the metrics.
+ * the metric names the dashboard reads (src/shells/observe-metric-names.ts), for an entry that
+ * passes the EMF observer (every registry entry but the ping's, whose calls API Gateway's own
+ * metrics count); STOWAGE_LOG_LEVEL (the stack's logLevel prop) silences the access line but not
+ * the metrics.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,8 @@ import { Registry } from '../../src/core/registry.js';
 import { SETTINGS } from '../../src/config/settings.js';
 import { setLogLevel } from '../../src/log/logger.js';
 import { lambdaHandler } from '../../src/shells/lambda/handler.js';
+import { emfMetrics } from '../../src/shells/observe-emf.js';
+import { handler as pingEntry } from '../../lambdas/ping.js';
 import { LAMBDA_METRICS, METRICS_NAMESPACE, OPERATION_DIMENSION } from '../../src/shells/observe-metric-names.js';
 import { lambdaContext, proxyEvent } from '../helpers/proxy-event.js';
 
@@ -38,7 +42,7 @@ type Emf = { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[
 
 function pingHandler() {
   const registry = new Registry({}, undefined, { operations: [pingOperation] });
-  return lambdaHandler(pingOperation, { registry: () => registry });
+  return lambdaHandler(pingOperation, { registry: () => registry, metrics: emfMetrics });
 }
 
 test('an invocation writes one access line with its fields and one EMF blob with the metric names', async () => {
@@ -91,4 +95,13 @@ test('STOWAGE_LOG_LEVEL=warn silences the access line, not the metrics', async (
     delete process.env[SETTINGS.logLevel.env];
     setLogLevel('info');
   }
+});
+
+test('the ping entry writes its access line and no EMF blob', async () => {
+  const lines = await stdoutOf(() => pingEntry(proxyEvent({ method: 'GET', url: '/v2/' }), lambdaContext('aws-req-3')));
+  assert.equal(lines.filter((l) => l.message === 'request' && l.operation === 'ping' && l.status === 200).length, 1, JSON.stringify(lines));
+  assert.deepEqual(
+    lines.filter((l) => '_aws' in l),
+    [],
+  );
 });

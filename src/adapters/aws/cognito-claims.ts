@@ -39,6 +39,11 @@ export interface ClaimsOptions {
   clientIds: readonly string[];
 }
 
+/** The app clients whose tokens are accepted: the configured ones, and the people's client (it logs people in). */
+export function acceptedClientIds(clientIds: readonly string[], userClientId: string | undefined): string[] {
+  return [...new Set([...clientIds, ...(userClientId ? [userClientId] : [])])];
+}
+
 const MAX_NAME = 256;
 
 function text(value: unknown): string | null {

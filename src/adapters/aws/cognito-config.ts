@@ -10,6 +10,7 @@
  */
 import { SETTINGS, USER_POOL_ID } from '../../config/settings.js';
 import { EnvReader } from '../../config/env-reader.js';
+import { acceptedClientIds } from './cognito-claims.js';
 
 export interface CognitoConfig {
   userPoolId: string;
@@ -27,7 +28,7 @@ export function cognitoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cogn
   const S = SETTINGS;
   const userPoolId = read.required(S['cognito.userPoolId']) ?? '';
   const userClientId = read.optional(S['cognito.userClientId']);
-  const clientIds = [...new Set([...(read.optional(S['cognito.clientIds']) ?? []), ...(userClientId ? [userClientId] : [])])];
+  const clientIds = acceptedClientIds(read.optional(S['cognito.clientIds']) ?? [], userClientId);
   if (clientIds.length === 0 && !read.problems.some((p) => p.startsWith(S['cognito.clientIds'].env))) {
     read.problems.push(`${S['cognito.clientIds'].env} is not set (the app clients whose tokens the registry accepts)`);
   }

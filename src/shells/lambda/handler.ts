@@ -20,17 +20,16 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Registry } from '../../core/registry.js';
 import type { OperationDescriptor } from '../../core/operation.js';
-import type { RegistryPorts } from '../../core/context.js';
 import { toIncomingRequest, type ProxyEventLike } from './request.js';
 import { toProxyResult } from './response.js';
 import { observedHandle, requestLog } from './middleware/request-log.js';
 import { noUnauthorized } from './middleware/no-unauthorized.js';
 import { errorMapping } from './middleware/error-mapping.js';
 import { inputLimits } from './middleware/input-limits.js';
-import { registryContainer, type LambdaAuth, type LambdaContainer } from './registry.js';
+import type { LambdaContainer } from './registry.js';
 import { authorizerPrincipal } from './authorizer-principal.js';
 import type { ClaimsOptions } from '../../adapters/aws/cognito-claims.js';
-import type { LambdaConfig } from './config.js';
+import type { RequestObserver } from '../observe.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -60,23 +59,20 @@ export function operationHandler(
   };
 }
 
-/** The ports an operation needs, built from the Lambda's configuration (see ./ports/). */
-export type LambdaPorts = (config: LambdaConfig) => Partial<RegistryPorts>;
-
 export interface LambdaHandlerOptions {
-  /** The ports the operation needs. @default none (the ping) */
-  ports?: LambdaPorts;
   /**
-   * What the core's gate uses with STOWAGE_AUTH=cognito (./auth/): `repositoryAuth` for an
-   * operation with a repository action, `gatewayOnlyAuth` for the ping.
-   * @default none: with STOWAGE_AUTH=cognito the container refuses to start
+   * The registry and claims settings, built once per container on the first invocation, chosen
+   * by the entry as its ports and auth set are: `registryContainer(ports, auth)`
+   * (./registry-container.ts: the whole Lambda configuration), `pingContainer`
+   * (./ping-container.ts: the few settings the ping reads), `tokenContainer`. Required unless
+   * `registry` is given.
    */
-  auth?: LambdaAuth;
+  container?: (operation: OperationDescriptor) => LambdaContainer;
   /**
-   * The registry and claims settings, built once per container on the first invocation.
-   * @default a registry of this operation alone, from the environment (./registry.ts)
+   * The request metrics, chosen by the entry (CloudWatch embedded metrics: `emfMetrics`,
+   * ../observe-emf.ts). @default none: the ping publishes none (API Gateway counts its calls)
    */
-  container?: () => LambdaContainer;
+  metrics?: () => RequestObserver;
   /** A ready registry (tests); auth claims are then not read unless `claims` is given. */
   registry?: () => Registry;
   /** How the authorizer's claims are read when the core authorizes. @default the container's */
@@ -95,6 +91,10 @@ export interface LambdaHandlerOptions {
   maxBodyBytes?: number;
 }
 
+const noContainer = (): never => {
+  throw new Error('lambdaHandler: pass a container (or a registry)');
+};
+
 /**
  * The handler a `lambdas/<operation>.ts` entry exports. Middleware order matters: the log comes
  * first so it sees the final status; the 401 rewrite sits before the error mapping so that its
@@ -102,11 +102,11 @@ export interface LambdaHandlerOptions {
  */
 export function lambdaHandler(operation: OperationDescriptor, options: LambdaHandlerOptions = {}): ProxyHandler {
   let built: LambdaContainer | undefined;
-  const container = () => (built ??= options.container ? options.container() : registryContainer(operation, options.ports ?? (() => ({})), options.auth));
+  const container = () => (built ??= (options.container ?? noContainer)(operation));
   const registry = options.registry ?? (() => container().registry);
   const claims = options.claims ?? (options.registry ? () => undefined : () => container().cognito);
   const handler = middy(operationHandler(registry, claims)).use([
-    requestLog(options.log ? { log: options.log } : {}),
+    requestLog({ ...(options.log && { log: options.log }), ...(options.metrics && { metrics: options.metrics() }) }),
     ...(options.rewriteUnauthorized === false ? [] : [noUnauthorized()]),
     errorMapping(options.logError ? { log: options.logError } : {}),
     inputLimits(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),

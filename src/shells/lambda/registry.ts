@@ -1,7 +1,9 @@
 /**
  * The registry a Lambda container serves: one operation, built once per container on the first
- * invocation (an import creates nothing), from the environment (./config.ts), which every
- * registry Lambda needs, the ping's included. The ports come from the entry (./ports/*): only
+ * invocation (an import creates nothing), from the environment: the whole Lambda configuration
+ * (./config.ts, ./registry-container.ts), or for the ping only what it reads
+ * (./ping-container.ts). This module reads no environment itself, so that the ping's bundle
+ * carries no settings table. The ports come from the entry (./ports/*): only
  * those its operation uses, so a Lambda creates only the AWS SDK clients it calls, once, reused
  * by every invocation; building them does no I/O, and nothing is checked at cold start: the
  * stack guarantees the bucket and table exist.
@@ -23,22 +25,24 @@ import type { OperationDescriptor } from '../../core/operation.js';
 import { Registry, type RegistryOptions } from '../../core/registry.js';
 import type { AuthSettings } from '../../core/auth/settings.js';
 import type { LoginLimiter } from '../../ports/login-limiter.js';
-import { cognitoConfigFromEnv, type CognitoConfig } from '../../adapters/aws/cognito-config.js';
-import { lambdaConfigFromEnv, type LambdaConfig } from './config.js';
+import type { CognitoConfig } from '../../adapters/aws/cognito-config.js';
+import type { ClaimsOptions } from '../../adapters/aws/cognito-claims.js';
+import type { LambdaConfig } from './config.js';
 import { LogAuditSink } from './audit-log.js';
+import { AUTH_ENV } from '../../config/setting-env.js';
 
 /** What a Lambda's handler works with, built once per container. */
 export interface LambdaContainer {
   registry: Registry;
   /** Set with STOWAGE_AUTH=cognito: how the authorizer's claims are read. */
-  cognito?: CognitoConfig;
+  cognito?: ClaimsOptions;
 }
 
 /**
  * The token verifier and policy the core's gate uses with STOWAGE_AUTH=cognito, chosen by the
  * entry as it chooses its ports (./auth/): only what its operation's gate consults is bundled.
  */
-export type LambdaAuth = (cognito: CognitoConfig, env: NodeJS.ProcessEnv) => Pick<AuthSettings, 'provider' | 'policy'>;
+export type LambdaAuth<Cognito = CognitoConfig> = (cognito: Cognito, env: NodeJS.ProcessEnv) => Pick<AuthSettings, 'provider' | 'policy'>;
 
 /** The token endpoint is not served by a registry Lambda: nothing logs in, the limiter is never asked. */
 const NO_LOGINS: LoginLimiter = {
@@ -52,15 +56,15 @@ const NO_LOGINS: LoginLimiter = {
  * (STOWAGE_AUTH=none). With them but no auth set the container refuses to start: a missing set
  * must never mean an open registry.
  */
-export function lambdaRegistryOptions(
-  config: LambdaConfig,
-  cognito: CognitoConfig | undefined,
-  auth: LambdaAuth | undefined,
+export function lambdaRegistryOptions<Cognito>(
+  config: Pick<LambdaConfig, 'clientAddressHeader'>,
+  cognito: Cognito | undefined,
+  auth: LambdaAuth<Cognito> | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): RegistryOptions {
   const common = config.clientAddressHeader ? { clientAddressHeader: config.clientAddressHeader } : {};
   if (!cognito) return common;
-  if (!auth) throw new Error('STOWAGE_AUTH=cognito, but this Lambda entry wires no auth set (src/shells/lambda/auth/)');
+  if (!auth) throw new Error(`${AUTH_ENV}=cognito, but this Lambda entry wires no auth set (src/shells/lambda/auth/)`);
   return {
     ...common,
     auth: {
@@ -76,12 +80,4 @@ export function lambdaRegistryOptions(
 /** A registry serving `operation` alone, with the given ports and the Lambda's limits. */
 export function createLambdaRegistry(operation: OperationDescriptor, ports: Partial<RegistryPorts>, options: RegistryOptions = {}): Registry {
   return new Registry(ports, { ...DEFAULT_LIMITS, redirectBlobHead: true }, { ...options, operations: [operation] });
-}
-
-/** The container of a registry Lambda, built from process.env. */
-export function registryContainer(operation: OperationDescriptor, ports: (config: LambdaConfig) => Partial<RegistryPorts>, auth?: LambdaAuth): LambdaContainer {
-  const config = lambdaConfigFromEnv();
-  const cognito = config.auth === 'cognito' ? cognitoConfigFromEnv() : undefined;
-  const registry = createLambdaRegistry(operation, ports(config), lambdaRegistryOptions(config, cognito, auth));
-  return { registry, ...(cognito && { cognito }) };
 }

@@ -36,6 +36,7 @@ import { LogAuditSink } from './audit-log.js';
 import { tokenLambdaConfigFromEnv } from './config.js';
 import type { LambdaHandlerOptions } from './handler.js';
 import type { LambdaContainer } from './registry.js';
+import { emfMetrics } from '../observe-emf.js';
 
 const HOST = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$/;
 
@@ -67,5 +68,5 @@ export function tokenContainer(env: NodeJS.ProcessEnv = process.env): LambdaCont
   return { registry };
 }
 
-/** What `lambdas/token.ts` passes to lambdaHandler: its container, its 401s kept, a small body limit. */
-export const TOKEN_LAMBDA_OPTIONS: LambdaHandlerOptions = { container: () => tokenContainer(), rewriteUnauthorized: false, maxBodyBytes: 64 * 1024 };
+/** What `lambdas/token.ts` passes to lambdaHandler: its container, its metrics, its 401s kept, a small body limit. */
+export const TOKEN_LAMBDA_OPTIONS: LambdaHandlerOptions = { container: () => tokenContainer(), metrics: emfMetrics, rewriteUnauthorized: false, maxBodyBytes: 64 * 1024 };

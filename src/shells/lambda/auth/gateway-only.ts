@@ -20,7 +20,7 @@ const GATEWAY_VERIFIES: IdentityProvider = {
   verifyToken: async () => null,
 };
 
-export const gatewayOnlyAuth: LambdaAuth = () => ({
+export const gatewayOnlyAuth: LambdaAuth<unknown> = () => ({
   provider: GATEWAY_VERIFIES,
   // Asked only for routes with an action, and this Lambda serves none: it allows nothing.
   policy: { allows: () => false, anonymousMayPull: () => false },

@@ -2,8 +2,9 @@
  * The Lambda's place in the request observer chain (../../observe.ts), the same one the node
  * server uses: one access line per request on its way out, however it ends (a result, an error
  * mapped to a result, an early answer from another middleware), with the fields and the request
- * id of the node server's, the X-Request-Id response header, and the request's figures as
- * CloudWatch embedded metrics (../../observe-emf.ts).
+ * id of the node server's, the X-Request-Id response header, and the request's figures to the
+ * metrics observer the entry chose (CloudWatch embedded metrics, ../../observe-emf.ts; none for
+ * the ping).
  *
  *   {"timestamp":"…","level":"INFO","requestId":"…","message":"request","service":"stowage",
  *    "clientAddress":"…","user":"alice","method":"PUT","operation":"putManifest","repository":"app",
@@ -15,7 +16,8 @@
  * every log line written meanwhile carries it, and the access line gets the core's facts (user,
  * operation, repository).
  *
- * The log level comes from STOWAGE_LOG_LEVEL (the stack's logLevel prop) when it is set.
+ * The log level comes from STOWAGE_LOG_LEVEL (the stack's logLevel prop) when it is set, read
+ * through src/config/setting-env.ts (no settings table: the ping bundles this module too).
  *
  * Register it first: its cleanup then sees the final status.
  */
@@ -23,9 +25,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { registerCleanup, runCleanups, type MiddlewareLikeObj, type MiddyLikeRequest } from '../middy-like.js';
 import { createLogger, log as processLog, setLogLevel, withLogFields } from '../../../log/logger.js';
 import type { HandledResponse } from '../../../core/registry.js';
-import { checkSetting, SETTINGS } from '../../../config/settings.js';
+import { envChoice, LOG_LEVEL_ENV, LOG_LEVELS } from '../../../config/setting-env.js';
 import { accessLog, REQUEST_ID_HEADER, startRequest, type ObservedRequest, type RequestObserver } from '../../observe.js';
-import { emfMetrics } from '../../observe-emf.js';
 import { bodyLength } from '../request.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'body' | 'isBase64Encoded'> &
@@ -36,7 +37,7 @@ type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'body' | 'isBase
 export interface RequestLogOptions {
   /** Where the access line goes, as one JSON line. @default the process logger (src/log: stdout, i.e. CloudWatch Logs) */
   log?: (line: string) => void;
-  /** The metrics observer. @default CloudWatch embedded metrics on stdout */
+  /** The metrics observer (CloudWatch embedded metrics: ../../observe-emf.ts). @default none */
   metrics?: RequestObserver;
   /** @default performance.now */
   now?: () => number;
@@ -48,7 +49,7 @@ const OBSERVED = new WeakMap<object, ObservedRequest>();
 export function requestLog(options: RequestLogOptions = {}): MiddlewareLikeObj<Event, APIGatewayProxyResult> {
   applyLogLevel();
   const log = options.log ? createLogger({ write: options.log }) : processLog;
-  const observers = [accessLog(log), options.metrics ?? emfMetrics()];
+  const observers = [accessLog(log), ...(options.metrics ? [options.metrics] : [])];
   const flush = (request: MiddyLikeRequest<Event, APIGatewayProxyResult>) => runCleanups(request);
   return {
     before(request) {
@@ -120,9 +121,7 @@ function resultBodyLength(result: APIGatewayProxyResult): number {
 
 /** STOWAGE_LOG_LEVEL when set and valid; otherwise Powertools' own (AWS_LAMBDA_LOG_LEVEL, POWERTOOLS_LOG_LEVEL, info). */
 function applyLogLevel(): void {
-  const raw = process.env[SETTINGS.logLevel.env];
-  if (!raw) return;
-  const checked = checkSetting(SETTINGS.logLevel, raw);
-  if (checked.ok) setLogLevel(checked.value);
-  else processLog.warn(`${SETTINGS.logLevel.env} must be ${checked.allowed}, not "${raw.slice(0, 20)}": keeping the default level`);
+  const { value, problem } = envChoice(process.env, LOG_LEVEL_ENV, LOG_LEVELS);
+  if (value) setLogLevel(value);
+  else if (problem) processLog.warn(`${problem}: keeping the default level`);
 }
