@@ -13,18 +13,7 @@
  * about 20 KB minified for what this table uses) rather than the full zod.
  */
 import * as z from 'zod/mini';
-import {
-  AUTH_ENV,
-  AUTH_MODES,
-  CLIENT_ADDRESS_HEADER_ENV,
-  COGNITO_CLIENT_IDS_ENV,
-  COGNITO_RESOURCE_SERVER_ENV,
-  COGNITO_USER_CLIENT_ID_ENV,
-  DEFAULT_AUTH,
-  DEFAULT_RESOURCE_SERVER,
-  LOG_LEVEL_ENV,
-  LOG_LEVELS,
-} from './setting-env.js';
+import { AUTH_ENV, AUTH_MODES, CLIENT_ADDRESS_HEADER_ENV, LOG_LEVEL_ENV, LOG_LEVELS } from './setting-env.js';
 
 export { LOG_LEVELS };
 
@@ -288,7 +277,7 @@ export const SETTINGS = {
     flag: 'auth',
     flagArg: 'none|local|cognito',
     type: choice(AUTH_MODES),
-    default: DEFAULT_AUTH,
+    default: 'none',
     group: 'auth',
     description: 'none (loopback only), local users (`stowage user add`) and signed tokens, or an Amazon Cognito user pool (the cognito settings)',
   }),
@@ -359,14 +348,14 @@ export const SETTINGS = {
   }),
   'cognito.clientIds': setting({
     key: 'cognito.clientIds',
-    env: COGNITO_CLIENT_IDS_ENV,
+    env: 'STOWAGE_COGNITO_CLIENT_IDS',
     type: list(clientId, 'a list of app client ids'),
     group: 'cognito',
     description: 'app clients whose access tokens are accepted, comma-separated (required; the user client is added)',
   }),
   'cognito.userClientId': setting({
     key: 'cognito.userClientId',
-    env: COGNITO_USER_CLIENT_ID_ENV,
+    env: 'STOWAGE_COGNITO_USER_CLIENT_ID',
     type: clientId,
     group: 'cognito',
     description: "the people's app client, for their logins at /token (USER_PASSWORD_AUTH, no secret)",
@@ -380,9 +369,9 @@ export const SETTINGS = {
   }),
   'cognito.resourceServer': setting({
     key: 'cognito.resourceServer',
-    env: COGNITO_RESOURCE_SERVER_ENV,
+    env: 'STOWAGE_COGNITO_RESOURCE_SERVER',
     type: text(),
-    default: DEFAULT_RESOURCE_SERVER,
+    default: 'stowage',
     group: 'cognito',
     description: 'resource server identifier of the scopes (`<id>/pull`, `/push`, `/delete`)',
   }),

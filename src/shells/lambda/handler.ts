@@ -27,8 +27,7 @@ import { noUnauthorized } from './middleware/no-unauthorized.js';
 import { errorMapping } from './middleware/error-mapping.js';
 import { inputLimits } from './middleware/input-limits.js';
 import type { LambdaContainer } from './registry.js';
-import { authorizerPrincipal } from './authorizer-principal.js';
-import type { ClaimsOptions } from '../../adapters/aws/cognito-claims.js';
+import type { Principal } from '../../ports/principal.js';
 import type { RequestObserver } from '../observe.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -41,12 +40,11 @@ type AuthEventParts = {
 /** The bare handler: event in, result out; the core answers every RegistryError, anything else throws. */
 export function operationHandler(
   registry: () => Registry,
-  claimsOptions: () => ClaimsOptions | undefined = () => undefined,
+  principalOf: () => ((event: AuthEventParts) => Principal | undefined) | undefined = () => undefined,
 ): (event: ProxyEventLike & AuthEventParts, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyResult> {
   return async (event, context) => {
     const req = toIncomingRequest(event);
-    const claims = claimsOptions();
-    const principal = claims ? (authorizerPrincipal(event, claims) ?? undefined) : undefined;
+    const principal = principalOf()?.(event);
     const res = await observedHandle(event, context, (requestId) =>
       registry().handle({
         ...req,
@@ -75,8 +73,8 @@ export interface LambdaHandlerOptions {
   metrics?: () => RequestObserver;
   /** A ready registry (tests); auth claims are then not read unless `claims` is given. */
   registry?: () => Registry;
-  /** How the authorizer's claims are read when the core authorizes. @default the container's */
-  claims?: () => ClaimsOptions | undefined;
+  /** How the authorizer's principal is read when the core authorizes. @default the container's */
+  principalOf?: () => ((event: AuthEventParts) => Principal | undefined) | undefined;
   /**
    * Turn 401s into 403 DENIED (./middleware/no-unauthorized.ts). Off for the token endpoint,
    * whose 401 for a bad credential carries no challenge and must stay a 401.
@@ -104,8 +102,8 @@ export function lambdaHandler(operation: OperationDescriptor, options: LambdaHan
   let built: LambdaContainer | undefined;
   const container = () => (built ??= (options.container ?? noContainer)(operation));
   const registry = options.registry ?? (() => container().registry);
-  const claims = options.claims ?? (options.registry ? () => undefined : () => container().cognito);
-  const handler = middy(operationHandler(registry, claims)).use([
+  const principalOf = options.principalOf ?? (options.registry ? () => undefined : () => container().principalOf);
+  const handler = middy(operationHandler(registry, principalOf)).use([
     requestLog({ ...(options.log && { log: options.log }), ...(options.metrics && { metrics: options.metrics() }) }),
     ...(options.rewriteUnauthorized === false ? [] : [noUnauthorized()]),
     errorMapping(options.logError ? { log: options.logError } : {}),

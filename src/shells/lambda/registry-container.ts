@@ -9,6 +9,7 @@ import type { RegistryPorts } from '../../core/context.js';
 import type { OperationDescriptor } from '../../core/operation.js';
 import { cognitoConfigFromEnv } from '../../adapters/aws/cognito-config.js';
 import { lambdaConfigFromEnv, type LambdaConfig } from './config.js';
+import { authorizerPrincipal } from './authorizer-principal.js';
 import { createLambdaRegistry, lambdaRegistryOptions, type LambdaAuth, type LambdaContainer } from './registry.js';
 
 /** The ports an operation needs, built from the Lambda's configuration (see ./ports/). */
@@ -23,6 +24,7 @@ export function registryContainer(ports: LambdaPorts, auth: LambdaAuth): (operat
     const config = lambdaConfigFromEnv();
     const cognito = config.auth === 'cognito' ? cognitoConfigFromEnv() : undefined;
     const registry = createLambdaRegistry(operation, ports(config), lambdaRegistryOptions(config, cognito, auth));
-    return { registry, ...(cognito && { cognito }) };
+    // With auth on, the core's gate decides from the principal API Gateway's authorizer verified.
+    return { registry, ...(cognito && { principalOf: (event) => authorizerPrincipal(event, cognito) ?? undefined }) };
   };
 }

@@ -26,7 +26,8 @@ import { Registry, type RegistryOptions } from '../../core/registry.js';
 import type { AuthSettings } from '../../core/auth/settings.js';
 import type { LoginLimiter } from '../../ports/login-limiter.js';
 import type { CognitoConfig } from '../../adapters/aws/cognito-config.js';
-import type { ClaimsOptions } from '../../adapters/aws/cognito-claims.js';
+import type { Principal } from '../../ports/principal.js';
+import type { AuthorizerContextLike } from './authorizer-principal.js';
 import type { LambdaConfig } from './config.js';
 import { LogAuditSink } from './audit-log.js';
 import { AUTH_ENV } from '../../config/setting-env.js';
@@ -34,8 +35,11 @@ import { AUTH_ENV } from '../../config/setting-env.js';
 /** What a Lambda's handler works with, built once per container. */
 export interface LambdaContainer {
   registry: Registry;
-  /** Set with STOWAGE_AUTH=cognito: how the authorizer's claims are read. */
-  cognito?: ClaimsOptions;
+  /**
+   * Set with STOWAGE_AUTH=cognito where the core authorizes: the principal API Gateway's
+   * authorizer verified, read from the event (./authorizer-principal.ts).
+   */
+  principalOf?: (event: AuthorizerContextLike) => Principal | undefined;
 }
 
 /**
