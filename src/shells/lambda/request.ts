@@ -37,8 +37,8 @@ export function toIncomingRequest(event: ProxyEventLike): IncomingRequest {
   };
 }
 
-/** The decoded body's size without decoding it (for limits checked before the handler runs). */
-export function bodyLength(event: Pick<ProxyEventLike, 'body' | 'isBase64Encoded'>): number {
+/** The decoded body's size without decoding it (a request's, for limits checked before the handler runs, or a result's). */
+export function bodyLength(event: { body?: string | null; isBase64Encoded?: boolean }): number {
   if (!event.body) return 0;
   return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
@@ -48,7 +48,9 @@ export function bodyBytes(event: Pick<ProxyEventLike, 'body' | 'isBase64Encoded'
   return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
-function headersOf(event: ProxyEventLike): Record<string, string | undefined> {
+type HeaderMaps = Partial<Pick<ProxyEventLike, 'headers' | 'multiValueHeaders'>>;
+
+function headersOf(event: HeaderMaps): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   const multi = event.multiValueHeaders ?? {};
   for (const [name, values] of Object.entries(multi)) {
@@ -60,6 +62,11 @@ function headersOf(event: ProxyEventLike): Record<string, string | undefined> {
     if (value !== undefined && out[key] === undefined) out[key] = value;
   }
   return out;
+}
+
+/** One request header (`name` lower-case), read as toIncomingRequest reads them all. */
+export function headerOf(event: HeaderMaps, name: string): string | undefined {
+  return headersOf(event)[name];
 }
 
 function queryOf(event: ProxyEventLike): URLSearchParams {

@@ -27,7 +27,7 @@ import { createLogger, log as processLog, setLogLevel, withLogFields } from '../
 import type { HandledResponse } from '../../../core/registry.js';
 import { envChoice, LOG_LEVEL_ENV, LOG_LEVELS } from '../../../config/setting-env.js';
 import { accessLog, REQUEST_ID_HEADER, startRequest, type ObservedRequest, type RequestObserver } from '../../observe.js';
-import { bodyLength } from '../request.js';
+import { bodyLength, headerOf } from '../request.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'body' | 'isBase64Encoded'> &
   Partial<Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>> & {
@@ -72,7 +72,7 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareLikeObj<E
         if (response) {
           response.multiValueHeaders = { ...response.multiValueHeaders, [REQUEST_ID_HEADER]: [observed.requestId] };
         }
-        observed.finish({ status: response?.statusCode ?? 500, bytesOut: response ? resultBodyLength(response) : 0 });
+        observed.finish({ status: response?.statusCode ?? 500, bytesOut: response ? bodyLength(response) : 0 });
       });
     },
     after: flush,
@@ -106,17 +106,6 @@ export function observedRequestId(event: object): string | undefined {
 function platformRequestId(event: Pick<Event, 'requestContext'>, context: { awsRequestId?: string } | undefined): { platformRequestId?: string } {
   const id = event.requestContext?.requestId ?? context?.awsRequestId;
   return id ? { platformRequestId: id } : {};
-}
-
-function headerOf(event: Event, name: string): string | undefined {
-  for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) if (key.toLowerCase() === name && values?.length) return values.join(', ');
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name && value !== undefined) return value;
-  return undefined;
-}
-
-function resultBodyLength(result: APIGatewayProxyResult): number {
-  if (!result.body) return 0;
-  return Buffer.byteLength(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
 }
 
 /** STOWAGE_LOG_LEVEL when set and valid; otherwise Powertools' own (AWS_LAMBDA_LOG_LEVEL, POWERTOOLS_LOG_LEVEL, info). */
