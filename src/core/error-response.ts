@@ -8,6 +8,11 @@ import { RegistryError, errorBody, type ErrorFacts } from './errors.js';
 import { response, type RegistryResponse } from './messages.js';
 import { uploadRangeHeader } from './ranges.js';
 
+/** Where an upload stands, as every answer about it says so (202s, 204s and the 416 out of order). */
+export function uploadStateHeaders(upload: { location: string; id: string; offset: number }): Record<string, string> {
+  return { location: upload.location, range: uploadRangeHeader(upload.offset), 'docker-upload-uuid': upload.id };
+}
+
 /** The headers an error's facts call for (never Content-Type or Content-Length: see errorResponse). */
 export function errorHeaders(facts: ErrorFacts): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -15,11 +20,7 @@ export function errorHeaders(facts: ErrorFacts): Record<string, string> {
   if (facts.allowedMethods !== undefined) headers.allow = facts.allowedMethods.join(', ');
   if (facts.retryAfterSeconds !== undefined) headers['retry-after'] = String(facts.retryAfterSeconds);
   if (facts.challenge !== undefined) headers['www-authenticate'] = bearerChallenge(facts.challenge, facts.challenge.scope);
-  if (facts.upload !== undefined) {
-    headers.location = facts.upload.location;
-    headers.range = uploadRangeHeader(facts.upload.offset);
-    headers['docker-upload-uuid'] = facts.upload.id;
-  }
+  if (facts.upload !== undefined) Object.assign(headers, uploadStateHeaders(facts.upload));
   return headers;
 }
 

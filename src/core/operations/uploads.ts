@@ -14,18 +14,20 @@ import type { RegistryContext } from '../context.js';
 import { claimUpload, DEFAULT_UPLOAD_LEASE, hasLiveLease, type UploadClaim } from '../upload-claim.js';
 import { permits, response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
-import { parseContentRange, uploadRangeHeader } from '../ranges.js';
+import { parseContentRange } from '../ranges.js';
+import { uploadStateHeaders } from '../error-response.js';
 import type { UploadSession } from '../../ports/metadata-store.js';
 import type { RegistryOperation } from '../operation.js';
 
 const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 const blobPath = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;
 
+/** Where the upload stands, as its 202s, its 204 and its out-of-order 416 say. */
+const uploadState = (session: UploadSession) => ({ location: uploadPath(session.repository, session.id), id: session.id, offset: session.offset });
+
 function sessionHeaders(session: UploadSession, chunkMinLength?: number): Record<string, string> {
   return {
-    location: uploadPath(session.repository, session.id),
-    range: uploadRangeHeader(session.offset),
-    'docker-upload-uuid': session.id,
+    ...uploadStateHeaders(uploadState(session)),
     'content-length': '0',
     ...(chunkMinLength !== undefined && { 'oci-chunk-min-length': String(chunkMinLength) }),
   };
@@ -256,7 +258,7 @@ function planWrite(session: UploadSession, req: RegistryRequest): WritePlan {
       'UPLOAD_OUT_OF_ORDER',
       `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`,
       {
-        upload: { location: uploadPath(session.repository, session.id), id: session.id, offset: session.offset },
+        upload: uploadState(session),
         detail: { offset: session.offset, rangeStart: range.start },
       },
     );
