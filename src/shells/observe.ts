@@ -93,7 +93,8 @@ export interface RequestEnd {
 /** One request on its way through a shell: its id, its byte counts, its end. */
 export class ObservedRequest {
   readonly requestId: string;
-  private readonly start: RequestStart;
+  /** Matched from the route table only when an observer or the access line needs it before the core's facts. */
+  private start: RequestStart | undefined;
   private readonly startedAt: number;
   private bytesIn = 0;
   private facts: RequestFacts | undefined;
@@ -105,10 +106,21 @@ export class ObservedRequest {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.requestId = acceptedRequestId(arrival.headers[REQUEST_ID_HEADER]) ?? arrival.platformRequestId ?? randomUUID();
-    const match = matchRoute(arrival.method, arrival.path);
-    this.start = { requestId: this.requestId, method: arrival.method, operation: match.kind === 'match' ? match.route.operation : 'none' };
     this.startedAt = this.now();
-    for (const o of observers) safely(() => o.started?.(this.start));
+    // The core matches the route again and reports it in its facts; match here only for observers
+    // that count requests as they start (the node server's in-flight gauge), not on every Lambda call.
+    if (observers.some((o) => o.started)) {
+      const start = this.matchedStart();
+      for (const o of observers) safely(() => o.started?.(start));
+    }
+  }
+
+  private matchedStart(): RequestStart {
+    if (!this.start) {
+      const match = matchRoute(this.arrival.method, this.arrival.path);
+      this.start = { requestId: this.requestId, method: this.arrival.method, operation: match.kind === 'match' ? match.route.operation : 'none' };
+    }
+    return this.start;
   }
 
   /** The request body, counted as the core reads it. */
@@ -149,14 +161,15 @@ export class ObservedRequest {
       clientAddress: f?.clientAddress ?? this.arrival.remoteAddress ?? null,
       user: f?.user ?? null,
       method: this.arrival.method,
-      operation: f ? (f.operation ?? 'none') : this.start.operation,
+      operation: f ? (f.operation ?? 'none') : this.matchedStart().operation,
       repository: f?.repository ?? null,
       status: end.status,
       bytesIn: this.bytesIn,
       bytesOut: end.bytesOut,
       durationMs: Math.round((this.now() - this.startedAt) * 10) / 10,
     };
-    for (const o of this.observers) safely(() => o.finished(record, this.start));
+    const start = this.start ?? { requestId: this.requestId, method: record.method, operation: record.operation };
+    for (const o of this.observers) safely(() => o.finished(record, start));
   }
 }
 
