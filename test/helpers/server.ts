@@ -13,7 +13,7 @@ import { startLambdaBackend } from './lambda-backend.js';
 import { createPorts, EMBEDDED_DEFAULTS, type ClosablePorts } from '../../src/adapters/create-ports.js';
 import { createEmbeddedAuth } from '../../src/adapters/embedded/auth.js';
 import { JsonLinesAuditSink } from '../../src/adapters/embedded/audit-sink.js';
-import type { LoginLimits } from '../../src/adapters/embedded/login-limiter.js';
+import type { LoginLimits } from '../../src/ports/login-limiter.js';
 import { hashPassword } from '../../src/adapters/embedded/password-hash.js';
 import { DataPaths } from '../../src/adapters/embedded/paths.js';
 import { UsersFile } from '../../src/adapters/embedded/users-file.js';

@@ -15,8 +15,6 @@ import {
   pairKey,
 } from '../../ports/login-limiter.js';
 
-export { DEFAULT_LOGIN_LIMITS, type LoginLimits } from '../../ports/login-limiter.js';
-
 interface PairFailures {
   failures: number;
   lastAt: number;
