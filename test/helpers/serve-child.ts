@@ -53,3 +53,32 @@ export function serveChild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 2
     });
   });
 }
+
+/** What one `stowage` command run printed, how it exited and how long it took. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs one `stowage` command to its end, `input` on its stdin (a password, say), with only PATH in
+ * its environment; a run that outlives `timeoutMs` is killed, so a hang fails its test.
+ */
+export function runCli(args: string[], input = '', timeoutMs = 20_000): Promise<CliRun> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
+    child.stdin.end(input);
+  });
+}

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseServeConfig } from '../../src/cli/serve-config.js';
+import { runCli } from '../helpers/serve-child.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
 let dir = '';
@@ -19,18 +20,6 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stowage-cli-auth-'));
 });
 after(() => rm(dir, { recursive: true, force: true }));
-
-function cli(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 test('serve refuses an address beyond loopback without auth, unless told --insecure-no-auth', () => {
   assert.throws(() => parseServeConfig(['--host', '0.0.0.0'], {}), /needs --auth local/);
@@ -48,7 +37,7 @@ test('serve refuses an address beyond loopback without auth, unless told --insec
 
 test('user add reads the password from stdin, keeps an owner-only file, never takes it as an argument', async () => {
   const data = join(dir, 'data');
-  const added = await cli(['user', 'add', 'alice', '--groups', 'team-a,ops', '--data-dir', data], 'alice-password\n');
+  const added = await runCli(['user', 'add', 'alice', '--groups', 'team-a,ops', '--data-dir', data], 'alice-password\n');
   assert.equal(added.code, 0, added.stderr);
   assert.match(added.stdout, /user alice added \(groups: team-a, ops\)/);
   const file = join(data, 'users.json');
@@ -56,24 +45,24 @@ test('user add reads the password from stdin, keeps an owner-only file, never ta
   const text = await readFile(file, 'utf8');
   assert.ok(!text.includes('alice-password'));
   assert.match(text, /\$argon2id\$/);
-  const asArgument = await cli(['user', 'add', 'bob', 'bob-password', '--data-dir', data], '');
+  const asArgument = await runCli(['user', 'add', 'bob', 'bob-password', '--data-dir', data], '');
   assert.notEqual(asArgument.code, 0);
   assert.match(asArgument.stderr, /never an argument/);
-  const short = await cli(['user', 'add', 'bob', '--data-dir', data], 'short\n');
+  const short = await runCli(['user', 'add', 'bob', '--data-dir', data], 'short\n');
   assert.notEqual(short.code, 0);
   assert.match(short.stderr, /8 to 1024 characters/);
-  const reserved = await cli(['user', 'add', 'anonymous', '--data-dir', data], 'long-enough-pw\n');
+  const reserved = await runCli(['user', 'add', 'anonymous', '--data-dir', data], 'long-enough-pw\n');
   assert.match(reserved.stderr, /reserved/);
-  await cli(['user', 'add', 'bob', '--data-dir', data], 'bob-password\n');
-  assert.equal((await cli(['user', 'list', '--data-dir', data])).stdout, 'alice\tteam-a,ops\nbob\t\n');
-  assert.equal((await cli(['user', 'remove', 'bob', '--data-dir', data])).code, 0);
-  assert.equal((await cli(['user', 'list', '--data-dir', data])).stdout, 'alice\tteam-a,ops\n');
-  assert.notEqual((await cli(['user', 'remove', 'bob', '--data-dir', data])).code, 0);
+  await runCli(['user', 'add', 'bob', '--data-dir', data], 'bob-password\n');
+  assert.equal((await runCli(['user', 'list', '--data-dir', data])).stdout, 'alice\tteam-a,ops\nbob\t\n');
+  assert.equal((await runCli(['user', 'remove', 'bob', '--data-dir', data])).code, 0);
+  assert.equal((await runCli(['user', 'list', '--data-dir', data])).stdout, 'alice\tteam-a,ops\n');
+  assert.notEqual((await runCli(['user', 'remove', 'bob', '--data-dir', data])).code, 0);
 });
 
 test('serve --auth local --policy FILE: challenge with its own realm, a policy-limited token, a signing key made 0600', async () => {
   const data = join(dir, 'serve');
-  assert.equal((await cli(['user', 'add', 'carol', '--groups', 'readers', '--data-dir', data], 'carol-password\n')).code, 0);
+  assert.equal((await runCli(['user', 'add', 'carol', '--groups', 'readers', '--data-dir', data], 'carol-password\n')).code, 0);
   const policy = join(dir, 'policy.yaml');
   await writeFile(policy, 'version: 1\nrules:\n  - principals:\n      groups: [readers]\n    repositories: ["lib/**"]\n    actions: [pull]\n');
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', data, '--auth', 'local', '--policy', policy], {

@@ -6,13 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/serve-child.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
 let dir = '';
 
@@ -21,48 +20,24 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function cli(args: string[], input = ''): Promise<Ran> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
-    child.stdin.end(input);
-  });
-}
-
 test('--version and -v print the version of package.json', async () => {
   const { version } = JSON.parse(await readFile(PACKAGE, 'utf8')) as { version: string };
   for (const flag of ['--version', '-v', 'version']) {
-    const r = await cli([flag]);
+    const r = await runCli([flag]);
     assert.equal(r.code, 0, flag);
     assert.equal(r.stdout, `stowage ${version}\n`, flag);
   }
 });
 
 test('--help lists every command, one line each, exit 0', async () => {
-  const r = await cli(['--help']);
+  const r = await runCli(['--help']);
   assert.equal(r.code, 0);
   for (const command of ['serve', 'user add NAME', 'user list', 'user remove NAME', 'user import-htpasswd FILE', 'help', 'version']) {
     const lines = r.stdout.split('\n').filter((l) => l.startsWith(`  ${command} `));
     assert.equal(lines.length, 1, `one line for ${command}:\n${r.stdout}`);
     assert.ok(lines[0]!.slice(`  ${command}`.length).trim().length > 10, `${command} says what it does`);
   }
-  assert.equal((await cli(['-h'])).stdout, r.stdout);
+  assert.equal((await runCli(['-h'])).stdout, r.stdout);
 });
 
 test('an unknown command or flag: one line naming it and what is allowed, exit 2', async () => {
@@ -75,7 +50,7 @@ test('an unknown command or flag: one line naming it and what is allowed, exit 2
     [['user', 'frob'], /^stowage: unknown user command "frob": use add, remove, list or import-htpasswd/],
   ];
   for (const [args, expected] of cases) {
-    const r = await cli(args);
+    const r = await runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '', args.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}:\n${r.stderr}`);
@@ -86,14 +61,14 @@ test('an unknown command or flag: one line naming it and what is allowed, exit 2
 test('a data directory that cannot be created or written: one line and exit 1 within a second (beyond the process start)', async () => {
   const file = join(dir, 'a-file');
   await writeFile(file, '');
-  const baseline = (await cli(['--version'])).ms; // starting node and loading the CLI, on this machine now
+  const baseline = (await runCli(['--version'])).ms; // starting node and loading the CLI, on this machine now
   const cases: [string[], RegExp][] = [
     [['serve', '--port', '0', '--data-dir', '/proc/nope'], /the data directory \/proc\/nope cannot be created \(mkdir \/proc\/nope: ENOENT\)/],
     [['serve', '--port', '0', '--data-dir', join(file, 'data')], /cannot be created \(.*a-file\/data: ENOTDIR\)/],
     [['user', 'add', 'alice', '--data-dir', '/proc/nope'], /the data directory \/proc\/nope cannot be created/],
   ];
   for (const [args, expected] of cases) {
-    const r = await cli(args, 'alice-password\n');
+    const r = await runCli(args, 'alice-password\n');
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, expected);
@@ -104,16 +79,16 @@ test('a data directory that cannot be created or written: one line and exit 1 wi
 
 test('user add refuses to overwrite an existing user unless --update (before reading a password)', async () => {
   const data = join(dir, 'users');
-  assert.equal((await cli(['user', 'add', 'alice', '--groups', 'a', '--data-dir', data], 'first-password\n')).code, 0);
+  assert.equal((await runCli(['user', 'add', 'alice', '--groups', 'a', '--data-dir', data], 'first-password\n')).code, 0);
   const before = await readFile(join(data, 'users.json'), 'utf8');
-  const again = await cli(['user', 'add', 'alice', '--data-dir', data], 'second-password\n');
+  const again = await runCli(['user', 'add', 'alice', '--data-dir', data], 'second-password\n');
   assert.equal(again.code, 1);
   assert.equal(again.stderr, 'stowage: user alice exists: add --update to replace its password and groups\n');
   assert.equal(await readFile(join(data, 'users.json'), 'utf8'), before, 'the users file is untouched');
-  const updated = await cli(['user', 'add', 'alice', '--update', '--groups', 'b', '--data-dir', data], 'second-password\n');
+  const updated = await runCli(['user', 'add', 'alice', '--update', '--groups', 'b', '--data-dir', data], 'second-password\n');
   assert.equal(updated.code, 0, updated.stderr);
   assert.equal(updated.stdout, 'user alice updated (groups: b)\n');
-  const created = await cli(['user', 'add', 'bob', '--update', '--data-dir', data], 'bob-password\n');
+  const created = await runCli(['user', 'add', 'bob', '--update', '--data-dir', data], 'bob-password\n');
   assert.equal(created.stdout, 'user bob added\n', '--update on a new name just adds it');
-  assert.equal((await cli(['user', 'list', '--data-dir', data])).stdout, 'alice\tb\nbob\t\n');
+  assert.equal((await runCli(['user', 'list', '--data-dir', data])).stdout, 'alice\tb\nbob\t\n');
 });

@@ -17,6 +17,7 @@ import { run } from '../helpers/exec.js';
 import { buildTestImage } from '../helpers/images.js';
 import { startDockerd } from '../helpers/dockerd.js';
 import { requireRoot, requireTools } from '../helpers/tools.js';
+import { runCli } from '../helpers/serve-child.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/stowage.js', import.meta.url));
 let dir = '';
@@ -25,18 +26,6 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stowage-htpasswd-'));
 });
 after(() => rm(dir, { recursive: true, force: true }));
-
-function cli(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 interface Served {
   url: string;
@@ -82,7 +71,7 @@ describe('serve --auth local --htpasswd FILE (a file made by htpasswd -B)', { sk
     await htpasswd(['-B', '-C', '5', '-c', '-b', file, 'alice', 'alice-from-htpasswd']);
     await htpasswd(['-B', '-C', '5', '-b', file, 'bob', 'bob-from-htpasswd']);
     assert.match(await readFile(file, 'utf8'), /^alice:\$2y\$05\$/m, 'a real htpasswd -B file');
-    assert.equal((await cli(['user', 'add', 'bob', '--data-dir', data], 'bob-from-users-file\n')).code, 0);
+    assert.equal((await runCli(['user', 'add', 'bob', '--data-dir', data], 'bob-from-users-file\n')).code, 0);
     const s = await serve(['--data-dir', data, '--auth', 'local', '--htpasswd', file]);
     try {
       assert.match(s.output(), /htpasswd: 1 user\(s\) of .* also in the users file, which wins for them: bob/);
@@ -129,9 +118,9 @@ describe('stowage user import-htpasswd FILE', { skip: requireTools('htpasswd') }
     await htpasswd(['-B', '-C', '5', '-b', file, 'bob', 'bob-password']);
     await htpasswd(['-m', '-b', file, 'md5user', 'md5-password']);
     await htpasswd(['-B', '-C', '5', '-b', file, 'Upper', 'upper-password']);
-    assert.equal((await cli(['user', 'add', 'bob', '--data-dir', data], 'bob-local-password\n')).code, 0);
+    assert.equal((await runCli(['user', 'add', 'bob', '--data-dir', data], 'bob-local-password\n')).code, 0);
 
-    const first = await cli(['user', 'import-htpasswd', file, '--groups', 'ci', '--data-dir', data]);
+    const first = await runCli(['user', 'import-htpasswd', file, '--groups', 'ci', '--data-dir', data]);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout, `imported 1 user from ${file} (1 added, 0 updated), skipped 3\n`);
     assert.match(first.stderr, /line 2: user bob exists \(add --update to replace it\)/);
@@ -143,7 +132,7 @@ describe('stowage user import-htpasswd FILE', { skip: requireTools('htpasswd') }
     assert.deepEqual(stored.users.alice!.groups, ['ci']);
     assert.match(stored.users.bob!.passwordHash, /^\$argon2id\$/, 'bob was not replaced');
 
-    const update = await cli(['user', 'import-htpasswd', file, '--update', '--data-dir', data]);
+    const update = await runCli(['user', 'import-htpasswd', file, '--update', '--data-dir', data]);
     assert.equal(update.stdout, `imported 2 users from ${file} (0 added, 2 updated), skipped 2\n`);
 
     const s = await serve(['--data-dir', data, '--auth', 'local']);
