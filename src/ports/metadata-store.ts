@@ -41,6 +41,20 @@ export interface ManifestRecord {
   pushTags?: string[];
 }
 
+/** One stored manifest of a repository as image listings show it (no bytes). */
+export interface ManifestSummary {
+  digest: string;
+  mediaType: string;
+  /** Bytes of the manifest itself (not of its layers). */
+  size: number;
+  artifactType: string | null;
+  subject: string | null;
+  /** When the manifest was stored in this repository: its push time. */
+  createdAt: string;
+  /** Tags naming it now, in byte order (empty: untagged). */
+  tags: string[];
+}
+
 export interface ReferrerDescriptor {
   mediaType: string;
   digest: string;
@@ -109,6 +123,11 @@ export interface MetadataStore {
   /** Stores a manifest and, when it has a subject, its referrer entry (idempotent). */
   putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null): Promise<void>;
   getManifest(repository: string, digest: string): Promise<ManifestRecord | null>;
+  /**
+   * The repository's manifests in digest (byte) order with the tags naming each, for image
+   * listings, lifecycle policies and the collector. Not on any pull or push path.
+   */
+  listManifests(repository: string, page: PageRequest): Promise<Page<ManifestSummary>>;
   /**
    * Deletes a manifest, every tag pointing at it and its own referrer entry. Returns the tags
    * that pointed at it, or null when the manifest did not exist.

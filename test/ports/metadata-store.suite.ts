@@ -11,7 +11,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import type { ManifestRecord, MetadataStore, PageRequest, ReferrerDescriptor } from '../../src/ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, MetadataStore, PageRequest, ReferrerDescriptor } from '../../src/ports/metadata-store.js';
 
 export interface MetadataStoreHarness {
   store: MetadataStore;
@@ -236,6 +236,46 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
 
       assert.deepEqual(await m.deleteManifest(r, sbom.digest), { tags: ['moved'] });
       assert.deepEqual(await m.deleteManifest(r, subject.digest), { tags: ['latest'] });
+    });
+
+    test('listManifests: digest order with size, fields and current tags; pages; nothing from other repositories', async () => {
+      const m = await start();
+      const r = repo();
+      const other = repo();
+      assert.deepEqual(await m.listManifests(r, { limit: 5 }), { items: [], more: false }, 'an empty repository');
+      const records = ['a', 'b', 'c', 'd', 'e'].map((n, i) => manifest(r, digestOf(`list ${n}`), { createdAt: `2026-01-0${i + 1}T00:00:00.000Z` }));
+      for (const record of records) await m.putManifest(record, null);
+      const [sig, sigDescriptor] = referrer(r, records[0]!.digest, 'sig', 'application/x.sig');
+      await m.putManifest(sig, sigDescriptor);
+      await m.putManifest(manifest(other, digestOf('list other')), null);
+      const tagged = records[1]!;
+      await m.setTag(r, 'v2', tagged.digest);
+      await m.setTag(r, 'latest', tagged.digest);
+      await m.setTag(r, 'moved', tagged.digest);
+      await m.setTag(r, 'moved', records[2]!.digest);
+      await m.setTag(r, 'gone', records[3]!.digest);
+      await m.deleteTag(r, 'gone');
+
+      const all = [...records, sig];
+      const expected: ManifestSummary[] = byteOrder(all.map((x) => x.digest)).map((digest) => {
+        const x = all.find((y) => y.digest === digest)!;
+        const tags = digest === tagged.digest ? ['latest', 'v2'] : digest === records[2]!.digest ? ['moved'] : [];
+        return { digest, mediaType: x.mediaType, size: x.content.byteLength, artifactType: x.artifactType, subject: x.subject, createdAt: x.createdAt, tags };
+      });
+      assert.deepEqual(await m.listManifests(r, { limit: 100 }), { items: expected, more: false });
+      const paged: ManifestSummary[] = [];
+      for (let last: string | undefined; ; ) {
+        const page = await m.listManifests(r, { limit: 4, ...(last !== undefined && { last }) });
+        paged.push(...page.items);
+        if (!page.more) break;
+        last = page.items.at(-1)?.digest;
+      }
+      assert.deepEqual(paged, expected, 'pages of 4 give the same list');
+      assert.equal((await m.listManifests(other, { limit: 10 })).items.length, 1);
+
+      for (const x of [sig, ...records]) await m.deleteManifest(r, x.digest);
+      await m.deleteManifest(other, digestOf('list other'));
+      assert.deepEqual(await m.listManifests(r, { limit: 5 }), { items: [], more: false }, 'deleted manifests are not listed');
     });
 
     test('setTag / resolveTag: a tag names one digest; setting it again moves it; null when absent', async () => {

@@ -4,7 +4,7 @@
  * construction. Keys and attribute names come from dynamodb-keys.ts.
  */
 import type { DigestAlgorithm } from '../../core/digest.js';
-import type { ManifestRecord, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import { ATTR, blobIndex, keys } from './dynamodb-keys.js';
 
 /** An unmarshalled item. */
@@ -139,6 +139,22 @@ export function manifestRecordOf(item: Item, content: Uint8Array): ManifestRecor
     createdAt: str(item, ATTR.createdAt),
     actor: strOrNull(item, ATTR.actor),
     pushTags: strings(item, ATTR.pushTags),
+  };
+}
+
+/** The attributes a manifest summary reads (a projection: listings never load manifest bytes). */
+export const MANIFEST_SUMMARY_ATTRS = [ATTR.digest, ATTR.mediaType, ATTR.size, ATTR.artifactType, ATTR.subject, ATTR.createdAt];
+
+/** A manifest item as image listings show it; `tags` starts empty (the caller fills it). */
+export function manifestSummaryOf(item: Item): ManifestSummary {
+  return {
+    digest: str(item, ATTR.digest),
+    mediaType: str(item, ATTR.mediaType),
+    size: Number(item[ATTR.size]),
+    artifactType: strOrNull(item, ATTR.artifactType),
+    subject: strOrNull(item, ATTR.subject),
+    createdAt: str(item, ATTR.createdAt),
+    tags: [],
   };
 }
 

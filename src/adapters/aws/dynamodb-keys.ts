@@ -166,6 +166,7 @@ function range(pk: string, prefix: string, last: string | undefined): Range {
 export const ranges = {
   catalog: (last?: string) => range(CATALOG_PK, P.catalogSk, last),
   tags: (repository: string, last?: string) => range(repoPk(repository), P.tag, last),
+  manifests: (repository: string, last?: string) => range(repoPk(repository), P.manifest, last),
   tagsOf: (repository: string, digest: string) => range(repoPk(repository), `${P.tagOf}${digest}#`, undefined),
   referrers: (repository: string, subject: string, last?: string) => range(repoPk(repository), `${P.referrer}${subject}#`, last),
 } as const;

@@ -27,13 +27,15 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ManifestRecord, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import { ATTR, GSI1, blobIndexPk, keys, largeManifestKey, ranges, type Key, type Range } from './dynamodb-keys.js';
 import {
   MAX_ITEM_BYTES,
   blobItem,
   catalogItem,
   digestOf,
+  MANIFEST_SUMMARY_ATTRS,
+  manifestSummaryOf,
   eventFieldsOf,
   itemBytes,
   manifestBodyOf,
@@ -192,6 +194,22 @@ export class DynamoDbMetadataStore implements MetadataStore {
   async getManifest(repository: string, digest: string): Promise<ManifestRecord | null> {
     const item = await this.get(keys.manifest(repository, digest));
     return item ? this.recordOf(item) : null;
+  }
+
+  async listManifests(repository: string, page: PageRequest): Promise<Page<ManifestSummary>> {
+    const r = ranges.manifests(repository, page.last);
+    const listed = (await this.collect(r, page.limit + 1, { projection: MANIFEST_SUMMARY_ATTRS })).map(manifestSummaryOf);
+    const items = listed.slice(0, page.limit);
+    if (items.length > 0) {
+      // The repository's tag items name their digest: one listing of them gives every manifest's
+      // tags (cheaper than a TAGOF query plus a check of each tag per manifest).
+      const tagsOf = new Map(items.map((m) => [m.digest, m.tags]));
+      const tags = ranges.tags(repository);
+      for (const item of await this.collect(tags, Number.POSITIVE_INFINITY, { projection: [ATTR.sk, ATTR.digest] })) {
+        tagsOf.get(digestOf(item))?.push(tags.valueOf(String(item[ATTR.sk])));
+      }
+    }
+    return { items, more: listed.length > page.limit };
   }
 
   async deleteManifest(repository: string, digest: string): Promise<{ tags: string[] } | null> {

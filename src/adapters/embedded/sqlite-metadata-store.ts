@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { ManifestRecord, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
 
 const SCHEMA = `
@@ -43,6 +43,15 @@ interface ManifestRow {
   artifact_type: string | null;
   subject: string | null;
   annotations: string | null;
+  created_at: string;
+}
+
+interface SummaryRow {
+  digest: string;
+  media_type: string;
+  size: number;
+  artifact_type: string | null;
+  subject: string | null;
   created_at: string;
 }
 
@@ -209,6 +218,34 @@ export class SqliteMetadataStore implements MetadataStore {
       annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
       createdAt: row.created_at,
     };
+  }
+
+  async listManifests(repository: string, page: PageRequest): Promise<Page<ManifestSummary>> {
+    const rows = this.sql(
+      `SELECT digest, media_type, length(content) AS size, artifact_type, subject, created_at FROM manifests
+       WHERE repository = ? AND digest > ? ORDER BY digest LIMIT ?`,
+    ).all(repository, page.last ?? '', page.limit + 1) as SummaryRow[];
+    const listed = rows.slice(0, page.limit);
+    const tagsOf = new Map<string, string[]>(listed.map((r) => [r.digest, []]));
+    if (listed.length > 0) {
+      // One query for the page's tags; digests between the page's first and last select exactly them.
+      const tagRows = this.sql('SELECT tag, digest FROM tags WHERE repository = ? AND digest >= ? AND digest <= ? ORDER BY tag').all(
+        repository,
+        listed[0]?.digest,
+        listed.at(-1)?.digest,
+      ) as { tag: string; digest: string }[];
+      for (const t of tagRows) tagsOf.get(t.digest)?.push(t.tag);
+    }
+    const items = listed.map((r) => ({
+      digest: r.digest,
+      mediaType: r.media_type,
+      size: r.size,
+      artifactType: r.artifact_type,
+      subject: r.subject,
+      createdAt: r.created_at,
+      tags: tagsOf.get(r.digest) ?? [],
+    }));
+    return { items, more: rows.length > page.limit };
   }
 
   async deleteManifest(repository: string, digest: string): Promise<{ tags: string[] } | null> {
