@@ -43,6 +43,12 @@ async function serve(argv: string[]): Promise<void> {
       host: config.host,
       port: config.port,
       metrics: config.metricsAddr ? { listen: config.metricsAddr } : {},
+      limits: {
+        headersTimeoutMs: config.headersTimeout * 1000,
+        bodyIdleTimeoutMs: config.bodyIdleTimeout * 1000,
+        connectionsPerAddress: config.connectionsPerAddress,
+        uploadsPerAddress: config.uploadsPerAddress,
+      },
       ...(tls && { tls }),
       security: async ({ url, host, port }) => {
         const urlHost = host.includes(':') ? `[${host}]` : host;
