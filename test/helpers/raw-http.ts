@@ -71,6 +71,11 @@ export class RawConnection {
     }
   }
 
+  /** Whether the connection has closed (either side). */
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
   /** Whether the socket met an error (a reset) rather than an orderly close. */
   get errored(): Error | undefined {
     return this.error;
