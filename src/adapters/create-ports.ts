@@ -14,6 +14,7 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import { FanOutEventSink, JsonLinesEventSink, WebhookEventSink } from './embedded/event-sinks.js';
 import { FsBlobStore } from './embedded/fs-blob-store.js';
 import { DataPaths, PRIVATE_DIR } from './embedded/paths.js';
+import { withStorageFaults } from './storage-faults.js';
 import { SqliteMetadataStore } from './embedded/sqlite-metadata-store.js';
 
 export type PortsConfig = Pick<
@@ -66,7 +67,7 @@ export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
   } else {
     const fs = new FsBlobStore(paths.root);
     await fs.init();
-    blobs = fs;
+    blobs = withStorageFaults(fs, 'blobs');
   }
 
   let metadata: MetadataStore;
@@ -76,7 +77,7 @@ export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
   } else {
     const sqlite = new SqliteMetadataStore(paths.metadataDb);
     closers.push(() => sqlite.close());
-    metadata = sqlite;
+    metadata = withStorageFaults(sqlite, 'metadata');
   }
 
   const sinks: EventSink[] = [];

@@ -71,15 +71,15 @@ export const ERRORS = {
   /**
    * Storage faults (issue 12). The spec has no code for them; distribution's UNAVAILABLE is the
    * nearest every client already knows, and the status says the rest: 507 when the disk (or quota)
-   * is full, so no client hammers a registry that only an operator can fix; 503 with Retry-After
-   * when the metadata store cannot be written (read-only or corrupt). Thrown at the adapter
-   * boundary (src/adapters/storage-faults.ts), never with a status at the throw site.
+   * is full, which only an operator can fix; 503 when the storage cannot be written at all
+   * (read-only, failing or damaged). Both carry Retry-After. Mapped from the adapters' errors in
+   * one wrapper (src/adapters/storage-faults.ts), never with a status at the throw site.
    */
   STORAGE_FULL: { code: 'UNAVAILABLE', status: 507, message: "the registry's storage is full: an operator must free space (delete images, run the collector), then retry" },
-  STORE_UNAVAILABLE: {
+  STORAGE_UNAVAILABLE: {
     code: 'UNAVAILABLE',
     status: 503,
-    message: "the registry's metadata store cannot be written (read-only or damaged): an operator must repair it; retry later",
+    message: "the registry's storage cannot be written (read-only, failing or damaged): an operator must repair it; retry later",
   },
   /** Request line and headers over node's limit (16 KiB): answered by the node shell's clientError. */
   HEADERS_TOO_LARGE: { code: 'UNSUPPORTED', status: 431, message: 'request headers too large: at most 16 KiB of request line and headers' },
