@@ -60,9 +60,10 @@ const TOO_MANY_CONNECTIONS = new RegistryError('TOOMANYREQUESTS', 'too many conn
 /**
  * Caps connections per client address. A connection over the cap is answered 429 at once (a
  * trickler may never finish its headers) and closed after a lingering wait, so the client reads
- * the answer rather than a reset.
+ * the answer rather than a reset; on HTTPS, where no answer can precede the handshake, it is
+ * dropped.
  */
-export function capConnections(server: Server, limits: ClientLimits): void {
+export function capConnections(server: Server, limits: ClientLimits, tls: boolean): void {
   if (limits.connectionsPerAddress <= 0) return;
   const open = new AddressCounts();
   // Before node's own listener, so a refused socket is never handed a parser that answers it too.
@@ -73,6 +74,11 @@ export function capConnections(server: Server, limits: ClientLimits): void {
       return;
     }
     refusedSockets.add(socket);
+    // Before the handshake an HTTPS connection can carry no answer: it is dropped.
+    if (tls) {
+      socket.destroy();
+      return;
+    }
     writeRawResponse(socket, errorResponse(TOO_MANY_CONNECTIONS));
     closeLingering(socket);
   });

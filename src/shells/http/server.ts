@@ -284,7 +284,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
   // A parse failure, a header timeout or a TLS handshake on the plain port (skopeo and crane try
   // TLS first) gets an answer the client can read, not a reset.
   server.on('clientError', answerClientError);
-  capConnections(server, limits);
+  capConnections(server, limits, options.tls !== undefined);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
