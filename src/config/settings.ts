@@ -507,7 +507,8 @@ export const SETTINGS = {
     type: integer(0, 1_000_000),
     default: 64,
     group: 'server',
-    description: 'requests with a body (blob chunks, manifests) one client address may send at once; more are answered 429 with Retry-After; 0: no cap',
+    description:
+      'requests with a body (blob chunks, manifests) one client address (the clientAddressHeader one when set) may send at once; more are answered 429 with Retry-After; 0: no cap',
   }),
 } as const;
 

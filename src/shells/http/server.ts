@@ -11,6 +11,7 @@ import { Registry, type HandledResponse, type RegistryOptions } from '../../core
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import type { RegistryResponse } from '../../core/messages.js';
 import { RegistryError } from '../../core/errors.js';
+import { clientAddressOf } from '../../core/client-address.js';
 import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
 import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
@@ -172,6 +173,8 @@ export function createRequestHandler(
   log: (m: string, e?: unknown) => void = (m, e) => processLog.error(m, { error: e }),
   observers: readonly RequestObserver[] = [accessLog(processLog)],
   limits: ClientLimits = DEFAULT_CLIENT_LIMITS,
+  /** The trusted client-address header (RegistryOptions.clientAddressHeader): behind a proxy, uploads are counted per client, not per proxy. */
+  clientAddressHeader?: string,
 ) {
   const uploads = new AddressCounts();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -189,7 +192,7 @@ export function createRequestHandler(
     let status = 500;
     let facts: HandledResponse['facts'] | undefined;
     // A body in flight holds a socket and, for an upload, an open file: one address gets a few.
-    const address = remoteAddress ?? '';
+    const address = clientAddressOf(headers, remoteAddress, clientAddressHeader) ?? '';
     const carriesBody = hasBody(req.headers);
     const slot = !carriesBody || uploads.take(address, limits.uploadsPerAddress);
     if (carriesBody && slot) res.once('close', () => uploads.release(address));
@@ -301,7 +304,13 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
     const registryLimits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
     const observers = [accessLog(processLog), ...(prometheus ? [prometheus] : [])];
-    handler = createRequestHandler(new Registry(resolvedPorts, registryLimits, { ...registryOptions, operations: ALL_OPERATIONS }), undefined, observers, limits);
+    handler = createRequestHandler(
+      new Registry(resolvedPorts, registryLimits, { ...registryOptions, operations: ALL_OPERATIONS }),
+      undefined,
+      observers,
+      limits,
+      registryOptions.clientAddressHeader,
+    );
   } catch (err) {
     server.close();
     await metricsListener?.close();
