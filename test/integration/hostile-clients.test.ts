@@ -55,7 +55,7 @@ async function startUpload(conn: RawConnection): Promise<string> {
 
 const errorCode = (body: Buffer) => JSON.parse(body.toString()).errors[0].code as string;
 
-describe('answers before, after and instead of the body', () => {
+describe('answers before, after and instead of the body', { timeout: 60_000 }, () => {
   let s: Served;
   let failWrites = false;
   before(async () => {
@@ -150,7 +150,7 @@ describe('answers before, after and instead of the body', () => {
     next.close();
   });
 
-  test('a TLS ClientHello on the plain port: a plain-text 400, as Go answers, then the socket closes', async () => {
+  test('a TLS ClientHello on the plain port: an HTTP/1.0 400, as Go answers, then an orderly close', async () => {
     const conn = await RawConnection.open(s.server.url);
     try {
       // The start of a real ClientHello record: handshake (0x16), TLS 1.0 record version, length, client_hello (0x01).
@@ -166,7 +166,7 @@ describe('answers before, after and instead of the body', () => {
   });
 });
 
-describe('limits against slow and greedy clients', () => {
+describe('limits against slow and greedy clients', { timeout: 60_000 }, () => {
   test('headers that never finish: 408 after the header timeout', async () => {
     const s = await serve({ headersTimeoutMs: 1000 });
     const conn = await RawConnection.open(s.server.url);
