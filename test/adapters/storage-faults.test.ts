@@ -14,6 +14,9 @@ import { storageFault, withStorageFaults } from '../../src/adapters/storage-faul
 import { SqliteMetadataStore } from '../../src/adapters/embedded/sqlite-metadata-store.js';
 import { errorResponse } from '../../src/core/error-response.js';
 import { RegistryError } from '../../src/core/errors.js';
+import { createPorts, EMBEDDED_DEFAULTS } from '../../src/adapters/create-ports.js';
+import { startServer } from '../../src/shells/http/server.js';
+import { pullImage, pushImage, PushRefused } from '../helpers/push-pull.js';
 
 let dir: string;
 before(async () => {
@@ -89,4 +92,29 @@ test('the wrapper maps thrown and rejected faults, passes results and other erro
   await assert.rejects(wrapped.rejects(), (e: unknown) => e instanceof RegistryError && e.kind === 'STORAGE_UNAVAILABLE');
   assert.equal(await wrapped.ok(6), 42);
   await assert.rejects(wrapped.bug(), TypeError);
+});
+
+test('a metadata store turned read-only under a running server: pushes get 503 with Retry-After, pulls go on', async () => {
+  const data = join(dir, 'served');
+  const ports = await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: data });
+  const server = await startServer({ dataDir: data, host: '127.0.0.1', port: 0, metrics: false }, ports);
+  try {
+    await pushImage(server.url, 'ro/app', 'v1');
+    // What SQLite says when its file or volume can no longer be written.
+    const db = (ports.metadata as unknown as { db: Database.Database }).db;
+    db.pragma('query_only = ON');
+    const refused = await pushImage(server.url, 'ro/app', 'v2').then(
+      () => assert.fail('the push was accepted'),
+      (err: unknown) => err,
+    );
+    assert.ok(refused instanceof PushRefused, String(refused));
+    assert.equal(refused.status, 503, refused.message);
+    assert.equal(JSON.parse(refused.body).errors[0].code, 'UNAVAILABLE');
+    assert.equal(refused.headers.get('retry-after'), '30');
+    await pullImage(server.url, 'ro/app', 'v1');
+    db.pragma('query_only = OFF');
+    await pushImage(server.url, 'ro/app', 'v2');
+  } finally {
+    await server.close();
+  }
 });
