@@ -177,7 +177,9 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       const container = this.uploadService.taskDefinition.defaultContainer!;
       const environment = {
         ...authEnvironment(authEnv),
-        ...settingsEnvironment({ realm: `https://${this.frontDoor.publicHost}/token`, service: p.serviceName ?? this.frontDoor.publicHost }),
+        // Every connection comes from the load balancer's own addresses, so no per-address
+        // connection cap; uploads are counted per viewer (the client-address header).
+        ...settingsEnvironment({ realm: `https://${this.frontDoor.publicHost}/token`, service: p.serviceName ?? this.frontDoor.publicHost, connectionsPerAddress: 0 }),
       };
       for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
     }

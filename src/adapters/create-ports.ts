@@ -13,7 +13,8 @@ import type { EventSink } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { FanOutEventSink, JsonLinesEventSink, WebhookEventSink } from './embedded/event-sinks.js';
 import { FsBlobStore } from './embedded/fs-blob-store.js';
-import { DataPaths } from './embedded/paths.js';
+import { DataPaths, PRIVATE_DIR } from './embedded/paths.js';
+import { withStorageFaults } from './storage-faults.js';
 import { SqliteMetadataStore } from './embedded/sqlite-metadata-store.js';
 
 export type PortsConfig = Pick<
@@ -54,7 +55,7 @@ export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
   const paths = new DataPaths(config.dataDir);
   const closers: (() => void)[] = [];
   const usesDataDir = config.storage === 'fs' || config.metadata === 'sqlite' || config.events.includes('log');
-  if (usesDataDir) await mkdir(paths.root, { recursive: true });
+  if (usesDataDir) await mkdir(paths.root, { recursive: true, mode: PRIVATE_DIR });
 
   const aws = config.storage === 's3' || config.metadata === 'dynamodb' || config.events.includes('eventbridge') ? await import('./aws/index.js') : undefined;
   const s3 = aws && config.s3Bucket ? await aws.connectS3(config) : undefined;
@@ -66,7 +67,7 @@ export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
   } else {
     const fs = new FsBlobStore(paths.root);
     await fs.init();
-    blobs = fs;
+    blobs = withStorageFaults(fs, 'blobs');
   }
 
   let metadata: MetadataStore;
@@ -76,7 +77,7 @@ export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
   } else {
     const sqlite = new SqliteMetadataStore(paths.metadataDb);
     closers.push(() => sqlite.close());
-    metadata = sqlite;
+    metadata = withStorageFaults(sqlite, 'metadata');
   }
 
   const sinks: EventSink[] = [];

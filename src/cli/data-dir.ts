@@ -7,6 +7,7 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { SETTINGS } from '../config/settings.js';
+import { DataPaths, PRIVATE_DIR } from '../adapters/embedded/paths.js';
 
 const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
@@ -34,7 +35,8 @@ export async function prepareDataDir(dir: string): Promise<void> {
   }
   for (const d of missing) {
     try {
-      await mkdir(d);
+      // The data directory itself is private (./../adapters/embedded/paths.ts); parents as usual.
+      await mkdir(d, d === root ? { mode: PRIVATE_DIR } : {});
     } catch (err) {
       if (codeOf(err) !== 'EEXIST') throw refused(root, `cannot be created (mkdir ${d}: ${codeOf(err)})`);
     }
@@ -46,4 +48,34 @@ export async function prepareDataDir(dir: string): Promise<void> {
   } catch (err) {
     throw refused(root, `cannot be written (${codeOf(err)})`);
   }
+}
+
+/**
+ * What in the data directory other local users may read or enter: the directory itself and the
+ * entries made before Stowage kept them private (issue 12), as `path (mode)`. Not the blobs one
+ * by one: their directories' modes already decide who reaches them, and a scan could be long.
+ */
+export async function widerThanPrivate(dir: string): Promise<string[]> {
+  const paths = new DataPaths(resolve(dir));
+  const wide: string[] = [];
+  for (const path of [
+    paths.root,
+    paths.blobsDir,
+    paths.uploadsDir,
+    paths.metadataDb,
+    `${paths.metadataDb}-wal`,
+    `${paths.metadataDb}-shm`,
+    paths.eventLog,
+    paths.auditLog,
+    paths.usersFile,
+    paths.signingKey,
+  ]) {
+    try {
+      const mode = (await stat(path)).mode & 0o777;
+      if ((mode & 0o077) !== 0) wide.push(`${path} (${mode.toString(8).padStart(4, '0')})`);
+    } catch {
+      // Absent: nothing to widen.
+    }
+  }
+  return wide;
 }

@@ -9,12 +9,12 @@ import { createEmbeddedAuth, loadPolicyFile } from '../adapters/embedded/auth.js
 import { MemoryLoginLimiter } from '../adapters/embedded/login-limiter.js';
 import type { AuthSettings } from '../core/auth/settings.js';
 import { JsonLinesAuditSink } from '../adapters/embedded/audit-sink.js';
-import { DataPaths } from '../adapters/embedded/paths.js';
+import { DataPaths, PRIVATE_DIR } from '../adapters/embedded/paths.js';
 import { SETTINGS } from '../config/settings.js';
 import { log, setLogLevel } from '../log/logger.js';
 import { isLoopback, parseServeConfig } from './serve-config.js';
 import { MAIN_USAGE, SERVE_USAGE } from './usage.js';
-import { prepareDataDir } from './data-dir.js';
+import { prepareDataDir, widerThanPrivate } from './data-dir.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
 import { type RunningServer, startServer } from '../shells/http/server.js';
@@ -31,18 +31,31 @@ async function serve(argv: string[]): Promise<void> {
   if (!isLoopback(config.host) && config.auth === 'none') {
     log.warn(`--insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
   }
+  // Everything the server writes is private to its user whatever umask it was started with:
+  // blobs are private layers (the adapters also pass 0600/0700 where they create files).
+  process.umask(0o077);
+  const wide = await widerThanPrivate(config.dataDir);
+  if (wide.length > 0) {
+    log.warn(`the data directory is readable by other local users, past the registry's auth: ${wide.join(', ')}; run chmod -R go-rwx ${config.dataDir}`);
+  }
   await prepareDataDir(config.dataDir);
   const tls = config.tlsCert && config.tlsKey ? await tlsPairOrConfigError(config.tlsCert, config.tlsKey) : undefined;
   const ports = await createPorts(config);
   const paths = new DataPaths(config.dataDir);
   // The audit log and, with --auth local, the users file and signing key live in the data dir.
-  await mkdir(paths.root, { recursive: true });
+  await mkdir(paths.root, { recursive: true, mode: PRIVATE_DIR });
   const server = await startServer(
     {
       dataDir: config.dataDir,
       host: config.host,
       port: config.port,
       metrics: config.metricsAddr ? { listen: config.metricsAddr } : {},
+      limits: {
+        headersTimeoutMs: config.headersTimeout * 1000,
+        bodyIdleTimeoutMs: config.bodyIdleTimeout * 1000,
+        connectionsPerAddress: config.connectionsPerAddress,
+        uploadsPerAddress: config.uploadsPerAddress,
+      },
       ...(tls && { tls }),
       security: async ({ url, host, port }) => {
         const urlHost = host.includes(':') ? `[${host}]` : host;

@@ -46,6 +46,11 @@ export interface ServeConfig {
   shutdownTimeout: number;
   tlsCert?: string;
   tlsKey?: string;
+  /** Limits against slow or greedy clients (src/shells/http/client-limits.ts). */
+  headersTimeout: number;
+  bodyIdleTimeout: number;
+  connectionsPerAddress: number;
+  uploadsPerAddress: number;
   /**
    * The environment the settings without a flag (the cognito section, the policy document) are
    * read from: the config file's values, overridden by the process environment.
@@ -193,6 +198,10 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     shutdownTimeout: must('shutdownTimeout'),
     ...opt('tlsCert'),
     ...opt('tlsKey'),
+    headersTimeout: must('headersTimeout'),
+    bodyIdleTimeout: must('bodyIdleTimeout'),
+    connectionsPerAddress: must('connectionsPerAddress'),
+    uploadsPerAddress: must('uploadsPerAddress'),
     // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
     environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
   };

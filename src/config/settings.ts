@@ -466,6 +466,50 @@ export const SETTINGS = {
     group: 'server',
     description: "the certificate's PEM private key (with tlsCert)",
   }),
+
+  // Limits against slow or greedy clients (issue 12, item 2); the node server (stowage serve and
+  // the upload service) enforces them in src/shells/http/client-limits.ts.
+  headersTimeout: setting({
+    key: 'headersTimeout',
+    env: 'STOWAGE_HEADERS_TIMEOUT',
+    flag: 'headers-timeout',
+    flagArg: 'SECONDS',
+    type: seconds(3600),
+    default: 30,
+    group: 'server',
+    description: 'a request whose headers are not complete this long after they began is answered 408 and its connection closed; 0 turns it off',
+  }),
+  bodyIdleTimeout: setting({
+    key: 'bodyIdleTimeout',
+    env: 'STOWAGE_BODY_IDLE_TIMEOUT',
+    flag: 'body-idle-timeout',
+    flagArg: 'SECONDS',
+    type: seconds(3600),
+    default: 60,
+    group: 'server',
+    description: 'a request body that sends no byte for this long ends its request (408; an upload keeps what arrived and can resume) and frees its file; 0 turns it off',
+  }),
+  connectionsPerAddress: setting({
+    key: 'connectionsPerAddress',
+    env: 'STOWAGE_CONNECTIONS_PER_ADDRESS',
+    flag: 'connections-per-address',
+    flagArg: 'N',
+    type: integer(0, 1_000_000),
+    default: 256,
+    group: 'server',
+    description: 'open connections one client address may hold; more are answered 429 and closed (behind a proxy every client shares its address: raise this); 0: no cap',
+  }),
+  uploadsPerAddress: setting({
+    key: 'uploadsPerAddress',
+    env: 'STOWAGE_UPLOADS_PER_ADDRESS',
+    flag: 'uploads-per-address',
+    flagArg: 'N',
+    type: integer(0, 1_000_000),
+    default: 64,
+    group: 'server',
+    description:
+      'requests with a body (blob chunks, manifests) one client address (the clientAddressHeader one when set) may send at once; more are answered 429 with Retry-After; 0: no cap',
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

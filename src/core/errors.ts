@@ -68,6 +68,25 @@ export const ERRORS = {
   INTERNAL: { code: 'UNKNOWN', status: 500, message: 'internal server error: see the registry log, then retry the request' },
   /** Not ready to answer yet; carries retryAfterSeconds (Retry-After). */
   UNAVAILABLE: { code: 'UNAVAILABLE', status: 503, message: 'the registry is unavailable: retry in a moment' },
+  /**
+   * Storage faults (issue 12). The spec has no code for them; distribution's UNAVAILABLE is the
+   * nearest every client already knows, and the status says the rest: 507 when the disk (or quota)
+   * is full, which only an operator can fix; 503 when the storage cannot be written at all
+   * (read-only, failing or damaged). Both carry Retry-After. Mapped from the adapters' errors in
+   * one wrapper (src/adapters/storage-faults.ts), never with a status at the throw site.
+   */
+  STORAGE_FULL: { code: 'UNAVAILABLE', status: 507, message: "the registry's storage is full: an operator must free space (delete images, run the collector), then retry" },
+  STORAGE_UNAVAILABLE: {
+    code: 'UNAVAILABLE',
+    status: 503,
+    message: "the registry's storage cannot be written (read-only, failing or damaged): an operator must repair it; retry later",
+  },
+  /** Request line and headers over node's limit (16 KiB): answered by the node shell's clientError. */
+  HEADERS_TOO_LARGE: { code: 'UNSUPPORTED', status: 431, message: 'request headers too large: at most 16 KiB of request line and headers' },
+  /** Headers not complete within the header timeout (a trickling client). */
+  HEADERS_TIMEOUT: { code: 'UNSUPPORTED', status: 408, message: 'request headers not complete within the header timeout' },
+  /** A request body that stops arriving (issue 12): the declared length was never delivered. */
+  BODY_STALLED: { code: 'SIZE_INVALID', status: 408, message: 'the request body stalled: no bytes arrived within the body idle timeout; retry or resume the upload' },
 } as const satisfies Record<string, ErrorRow>;
 
 export type ErrorKind = keyof typeof ERRORS;

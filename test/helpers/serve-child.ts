@@ -19,9 +19,16 @@ export interface ServedChild {
   stop(): Promise<void>;
 }
 
-export function serveChild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<ServedChild> {
+/**
+ * `shellSetup`: bash commands run before the server replaces the shell (`umask 022`, `ulimit -n
+ * 8192`), for tests of what a process inherits.
+ */
+export function serveChild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000, shellSetup?: string): Promise<ServedChild> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [process.execPath, CLI, 'serve', ...args];
+    const child = shellSetup
+      ? spawn('bash', ['-c', `${shellSetup}; exec "$@"`, 'stowage', ...command], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(command[0] as string, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let output = '';

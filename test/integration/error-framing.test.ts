@@ -7,90 +7,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { startStowage, type TestRegistry } from '../helpers/server.js';
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/** One connection; responses are read strictly by their Content-Length, as a client would. */
-class RawConnection {
-  private buffer = Buffer.alloc(0);
-  private waiting: (() => void) | null = null;
-  private ended = false;
-
-  constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.waiting?.();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.waiting?.();
-    });
-  }
-
-  static open(url: string): Promise<RawConnection> {
-    const { hostname, port } = new URL(url);
-    return new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => resolve(new RawConnection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  async send(method: string, path: string, headers: Record<string, string> = {}, body: Buffer = Buffer.alloc(0)): Promise<RawResponse> {
-    const lines = [`${method} ${path} HTTP/1.1`, 'host: registry.test', 'connection: keep-alive', `content-length: ${body.byteLength}`];
-    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-    this.socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body]));
-    return this.read(method === 'HEAD');
-  }
-
-  private async read(head: boolean): Promise<RawResponse> {
-    const headEnd = await this.until(() => this.buffer.indexOf('\r\n\r\n'));
-    const [statusLine = '', ...headerLines] = this.buffer.subarray(0, headEnd).toString('latin1').split('\r\n');
-    const m = /^HTTP\/1\.1 (\d{3}) /.exec(statusLine);
-    assert.ok(m, `a response starts with a status line, not ${JSON.stringify(statusLine.slice(0, 80))}`);
-    const headers: Record<string, string> = {};
-    for (const line of headerLines) {
-      const colon = line.indexOf(':');
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    assert.ok(headers['content-length'] !== undefined, `response ${m[1]} has a Content-Length`);
-    const length = head ? 0 : Number(headers['content-length']);
-    const start = headEnd + 4;
-    await this.until(() => (this.buffer.byteLength >= start + length ? 0 : -1));
-    const body = this.buffer.subarray(start, start + length);
-    this.buffer = this.buffer.subarray(start + length);
-    return { status: Number(m[1]), headers, body };
-  }
-
-  /** Waits until `found` returns an index >= 0 (more bytes arrive), failing if the server closes first. */
-  private async until(found: () => number): Promise<number> {
-    for (;;) {
-      const at = found();
-      if (at >= 0) return at;
-      assert.ok(!this.ended, 'the server closed the connection');
-      await new Promise<void>((resolve) => {
-        this.waiting = resolve;
-      });
-      this.waiting = null;
-    }
-  }
-
-  /** Bytes the server sent beyond the responses read so far. */
-  async leftover(): Promise<string> {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return this.buffer.toString('latin1');
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+import { RawConnection } from '../helpers/raw-http.js';
 
 describe('error answers on a keep-alive connection', () => {
   let reg: TestRegistry;

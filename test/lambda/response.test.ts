@@ -37,6 +37,15 @@ test('JSON and text bodies go as they are; no body is an empty string', () => {
   assert.equal(toProxyResult(response(202, { 'content-length': '0' }), false).body, '');
 });
 
+test("Content-Length is the body's own length, whatever the core's header said; a HEAD keeps the GET's", () => {
+  const wrong = toProxyResult(response(416, { 'content-length': '0', 'content-type': 'application/json' }, '{"errors":[]}'), false);
+  assert.deepEqual(wrong.multiValueHeaders?.['content-length'], ['13']);
+  const bytes = toProxyResult(response(200, { 'content-length': '1' }, Buffer.from('héllo')), false);
+  assert.deepEqual(bytes.multiValueHeaders?.['content-length'], ['6']);
+  assert.deepEqual(toProxyResult(response(204, { 'content-length': '5' }), false).multiValueHeaders?.['content-length'], ['0']);
+  assert.deepEqual(toProxyResult(response(200, { 'content-length': '1234' }, 'x'), true).multiValueHeaders?.['content-length'], ['1234']);
+});
+
 test('a streamed body is a bug on Lambda: StreamingBodyError, and the stream is released', async () => {
   let released = false;
   const body: AsyncIterable<Uint8Array> = {

@@ -14,7 +14,8 @@ import { errorResponse, internalErrorResponse } from '../../src/core/error-respo
  * statuses; they come from its endpoint table and prose (413 for an oversize manifest, 416 for a
  * chunk out of order, 405 for an unsupported method, 415 for a media type) and, for codes the
  * endpoints leave open, from distribution's registry/api/errcode and api/v2 registers. 416 on a
- * blob GET's Range and 501 for a missing feature are RFC 9110's (15.5.17, 15.6.2).
+ * blob GET's Range and 501 for a missing feature are RFC 9110's (15.5.17, 15.6.2), and so is 408
+ * for a stalled body (15.5.9); 507 for a full disk is RFC 4918's.
  */
 const ALLOWED_STATUSES: Record<ErrorCode, readonly number[]> = {
   BLOB_UNKNOWN: [404],
@@ -26,13 +27,16 @@ const ALLOWED_STATUSES: Record<ErrorCode, readonly number[]> = {
   MANIFEST_UNKNOWN: [404],
   NAME_INVALID: [400],
   NAME_UNKNOWN: [404],
-  SIZE_INVALID: [400, 413, 416],
+  // 408: a body that stalls never delivers its declared length (the node shell's idle timeout).
+  SIZE_INVALID: [400, 408, 413, 416],
   UNAUTHORIZED: [401],
   DENIED: [403],
-  UNSUPPORTED: [400, 405, 415, 501],
+  // 408 and 431 (RFC 9110 15.5.9, RFC 6585 5): headers too slow or too large, answered by the node shell.
+  UNSUPPORTED: [400, 405, 408, 415, 431, 501],
   TOOMANYREQUESTS: [429],
   UNKNOWN: [500],
-  UNAVAILABLE: [503],
+  // 507 (RFC 4918 11.5): the storage is full, which a retry alone cannot fix.
+  UNAVAILABLE: [503, 507],
 };
 
 const rows = Object.entries(ERRORS) as [ErrorKind, (typeof ERRORS)[ErrorKind]][];

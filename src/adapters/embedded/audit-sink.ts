@@ -3,6 +3,7 @@
  * order. A failed write is reported on stderr and never fails the request it describes.
  */
 import { appendFile } from 'node:fs/promises';
+import { PRIVATE_FILE } from './paths.js';
 import type { AuditRecord, AuditSink } from '../../ports/audit-sink.js';
 import { log as processLog } from '../../log/logger.js';
 
@@ -17,7 +18,7 @@ export class JsonLinesAuditSink implements AuditSink {
   record(entry: AuditRecord): Promise<void> {
     // Chained, so lines land in the order requests finished even when appends overlap.
     this.queue = this.queue
-      .then(() => appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 }))
+      .then(() => appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: PRIVATE_FILE }))
       .catch((err: Error) => {
         this.log(`audit log ${this.path}: ${err.message}`);
       });

@@ -4,6 +4,7 @@
  * failures are logged, never thrown at the request whose change is already committed.
  */
 import { appendFile } from 'node:fs/promises';
+import { PRIVATE_FILE } from './paths.js';
 import { eventPayload } from '../../core/event-payload.js';
 import type { EventSink, RegistryEvent } from '../../ports/event-sink.js';
 import { log as processLog } from '../../log/logger.js';
@@ -18,7 +19,7 @@ export class JsonLinesEventSink implements EventSink {
 
   async publish(events: RegistryEvent[]): Promise<void> {
     try {
-      await appendFile(this.path, events.map((e) => `${JSON.stringify(eventPayload(e))}\n`).join(''));
+      await appendFile(this.path, events.map((e) => `${JSON.stringify(eventPayload(e))}\n`).join(''), { mode: PRIVATE_FILE });
     } catch (err) {
       this.log(`event log ${this.path} could not be written (${events.length} events lost): ${(err as Error).message}`);
     }

@@ -7,7 +7,7 @@ import { constants, createReadStream } from 'node:fs';
 import { access, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange } from '../../ports/blob-store.js';
-import { DataPaths } from './paths.js';
+import { DataPaths, PRIVATE_DIR, PRIVATE_FILE } from './paths.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
 /** Larger reads mean fewer syscalls and event-loop turns per pulled byte. */
@@ -22,8 +22,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.paths.blobsDir, { recursive: true });
-    await mkdir(this.paths.uploadsDir, { recursive: true });
+    await mkdir(this.paths.blobsDir, { recursive: true, mode: PRIVATE_DIR });
+    await mkdir(this.paths.uploadsDir, { recursive: true, mode: PRIVATE_DIR });
   }
 
   /** Both directories exist and are writable (a removed or read-only volume fails); writes nothing. */
@@ -66,7 +66,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async createUpload(uploadId: string): Promise<null> {
-    const handle = await open(this.paths.upload(uploadId), 'wx');
+    const handle = await open(this.paths.upload(uploadId), 'wx', PRIVATE_FILE);
     await handle.close();
     return null;
   }
@@ -129,7 +129,7 @@ export class FsBlobStore implements BlobStore {
     } finally {
       await handle.close();
     }
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true, mode: PRIVATE_DIR });
     await rename(source, target);
     await syncDir(dirname(target));
   }

@@ -9,8 +9,17 @@
  *     token-signing-key.pem      ES256 private key (PKCS#8) that signs tokens, made on first start (0600)
  *     blobs/<alg>/<hh>/<hex>     committed blob content, named by digest (hh = first two hex digits)
  *     uploads/<upload-id>        bytes of an upload in progress
+ *
+ * Everything here is private to the server's user whatever the umask: directories PRIVATE_DIR
+ * (0700), files PRIVATE_FILE (0600). Blobs are private layers, and any local user could read them
+ * (and the metadata) past the registry's auth otherwise.
  */
 import { join } from 'node:path';
+
+/** The mode of every directory of the data directory (narrowed further by a stricter umask only). */
+export const PRIVATE_DIR = 0o700;
+/** The mode of every file of the data directory. */
+export const PRIVATE_FILE = 0o600;
 
 export class DataPaths {
   constructor(readonly root: string) {}

@@ -2,8 +2,9 @@
  * SQLite MetadataStore (better-sqlite3, WAL). One process owns the database; each method is a
  * statement or a transaction, so every step the core takes is atomic on its own.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { PRIVATE_FILE } from './paths.js';
 import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
 
@@ -89,6 +90,9 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly inode: number | undefined;
 
   constructor(path: string) {
+    // Created 0600 before SQLite opens it: SQLite would make it 0644 under the usual umask, and it
+    // gives the -wal and -shm files the database file's mode.
+    if (path !== ':memory:') closeSync(openSync(path, 'a', PRIVATE_FILE));
     this.db = new Database(path);
     this.path = path;
     this.inode = path === ':memory:' ? undefined : statSync(path).ino;

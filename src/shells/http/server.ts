@@ -11,6 +11,7 @@ import { Registry, type HandledResponse, type RegistryOptions } from '../../core
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
 import type { RegistryResponse } from '../../core/messages.js';
 import { RegistryError } from '../../core/errors.js';
+import { clientAddressOf } from '../../core/client-address.js';
 import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
 import { ALL_OPERATIONS } from '../../core/operations/all.js';
 import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
@@ -20,6 +21,8 @@ import { PrometheusObserver } from '../observe-prometheus.js';
 import { isMetricsRequest, listenForMetrics, serveMetrics, type MetricsListener } from './metrics-listener.js';
 import { healthResponse } from './health.js';
 import { checkedTlsPair, type TlsPair } from './tls.js';
+import { AddressCounts, capConnections, type ClientLimits, connectionsCheckingIntervalMs, DEFAULT_CLIENT_LIMITS, hasBody, idleGuarded, refusedSockets } from './client-limits.js';
+import { answerClientError, lingerWhenClosed } from './socket-answers.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -38,6 +41,8 @@ export interface ServerOptions {
   metrics?: { listen?: { host: string; port: number } } | false;
   /** Serve HTTPS (HTTP/1.1) with this certificate and key instead of plain HTTP. */
   tls?: TlsPair;
+  /** Limits against slow or greedy clients (./client-limits.ts); each absent one its default. */
+  limits?: Partial<ClientLimits>;
 }
 
 /** How a graceful shutdown ended: requests still running at the timeout were cut. */
@@ -74,10 +79,69 @@ interface Sent {
   bytes: number;
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, r: RegistryResponse, head: boolean, sent: Sent = { bytes: 0 }): Promise<void> {
-  // A response sent before the request body was read to its end (an oversize manifest, a bad
-  // chunk) closes the connection: the rest of the body must not be taken for the next request.
-  res.writeHead(r.status, req.complete ? r.headers : { ...r.headers, connection: 'close' });
+/**
+ * A request body the core left unread is drained, so the connection stays usable, when it is at
+ * most this long (by its Content-Length); a longer or chunked one gets `Connection: close` and a
+ * lingering close instead, so the client still reads the answer rather than a broken pipe.
+ */
+const DRAIN_LIMIT_BYTES = 8 << 20;
+
+/** Reads and drops the rest of a body, within the idle timeout (else the socket is cut). */
+function drainBody(req: IncomingMessage, idleMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    if (idleMs > 0) timer = setTimeout(() => req.socket.destroy(), idleMs);
+  };
+  arm();
+  req.on('data', arm);
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+/**
+ * The headers to send when the core answered before the request body ended (an oversize
+ * manifest, a chunk out of order, an error mid-upload): the body is drained when short,
+ * otherwise the connection closes after the answer, lingering. The rest of the body must never be
+ * taken for the next request.
+ */
+function settleUnreadBody(req: IncomingMessage, headers: RegistryResponse['headers'], idleMs: number): RegistryResponse['headers'] {
+  if (req.complete) return headers;
+  const length = req.headers['content-length'];
+  if (length !== undefined && req.headers['transfer-encoding'] === undefined && Number(length) <= DRAIN_LIMIT_BYTES) {
+    drainBody(req, idleMs);
+    return headers;
+  }
+  lingerWhenClosed(req.socket);
+  req.resume();
+  return { ...headers, connection: 'close' };
+}
+
+/**
+ * Content-Length as the bytes actually sent: a body held in memory is counted here, whatever a
+ * header says, since one wrong length corrupts every later response on a keep-alive connection
+ * (and, behind a proxy that reuses connections, hands one client's bytes to another). A HEAD
+ * keeps the length a GET would have; a streamed body keeps the length its source knows.
+ */
+function framed(r: RegistryResponse, head: boolean): RegistryResponse['headers'] {
+  if (head) return r.headers;
+  const body = r.body;
+  if (body === undefined) return { ...r.headers, 'content-length': '0' };
+  if (typeof body === 'string') return { ...r.headers, 'content-length': String(Buffer.byteLength(body)) };
+  if (body instanceof Uint8Array) return { ...r.headers, 'content-length': String(body.byteLength) };
+  return r.headers;
+}
+
+async function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: RegistryResponse,
+  head: boolean,
+  sent: Sent = { bytes: 0 },
+  bodyIdleMs = DEFAULT_CLIENT_LIMITS.bodyIdleTimeoutMs,
+): Promise<void> {
+  res.writeHead(r.status, settleUnreadBody(req, framed(r, head), bodyIdleMs));
   const body = r.body;
   if (head || body === undefined) {
     res.end();
@@ -108,7 +172,11 @@ export function createRequestHandler(
   registry: Registry,
   log: (m: string, e?: unknown) => void = (m, e) => processLog.error(m, { error: e }),
   observers: readonly RequestObserver[] = [accessLog(processLog)],
+  limits: ClientLimits = DEFAULT_CLIENT_LIMITS,
+  /** The trusted client-address header (RegistryOptions.clientAddressHeader): behind a proxy, uploads are counted per client, not per proxy. */
+  clientAddressHeader?: string,
 ) {
+  const uploads = new AddressCounts();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -123,21 +191,35 @@ export function createRequestHandler(
     const sent: Sent = { bytes: 0 };
     let status = 500;
     let facts: HandledResponse['facts'] | undefined;
+    // A body in flight holds a socket and, for an upload, an open file: one address gets a few.
+    const address = clientAddressOf(headers, remoteAddress, clientAddressHeader) ?? '';
+    const carriesBody = hasBody(req.headers);
+    const slot = !carriesBody || uploads.take(address, limits.uploadsPerAddress);
+    if (carriesBody && slot) res.once('close', () => uploads.release(address));
     await withLogFields({ requestId }, async () => {
       try {
-        // destroyOnReturn: false, so a core that stops reading early does not tear down the socket
-        // before its error response is written.
-        const body = observed.countedBody({ [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) });
-        const response = await registry.handle({ method, path, query, headers, body, remoteAddress, requestId });
-        ({ status, facts } = response);
-        await writeResponse(req, res, observed.tagged(response), head, sent);
+        let response: HandledResponse | RegistryResponse;
+        if (slot) {
+          // destroyOnReturn: false, so a core that stops reading early does not tear down the socket
+          // before its error response is written.
+          const raw = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
+          const body = observed.countedBody(idleGuarded(raw, limits.bodyIdleTimeoutMs));
+          response = await registry.handle({ method, path, query, headers, body, remoteAddress, requestId });
+          ({ facts } = response as HandledResponse);
+        } else {
+          response = errorResponse(TOO_MANY_UPLOADS, head);
+        }
+        status = response.status;
+        await writeResponse(req, res, observed.tagged(response), head, sent, limits.bodyIdleTimeoutMs);
       } catch (err) {
-        if (req.destroyed || res.destroyed) return; // the client went away mid-request
+        // The client went away mid-request. (Not req.destroyed: that is also true of a live
+        // client whose body was read to its end, which must still get its answer.)
+        if (res.destroyed || req.socket.destroyed) return;
         log(`${method} ${path.slice(0, 200)} failed`, err);
         if (!res.headersSent) {
           const internal = internalErrorResponse(head);
           status = internal.status;
-          await writeResponse(req, res, observed.tagged(internal), head, sent);
+          await writeResponse(req, res, observed.tagged(internal), head, sent, limits.bodyIdleTimeoutMs);
         } else {
           res.destroy();
         }
@@ -148,11 +230,14 @@ export function createRequestHandler(
   };
 }
 
+const TOO_MANY_UPLOADS = new RegistryError('TOOMANYREQUESTS', 'too many requests with a body in flight from this address: retry in a moment', { retryAfterSeconds: 1 });
+
 const STARTING = new RegistryError('UNAVAILABLE', 'the registry is starting: retry in a moment', { retryAfterSeconds: 1 });
 
 /** Starts the registry on the given ports (the embedded default's when none are given). */
 export async function startServer(options: ServerOptions, ports?: RegistryPorts & { close?(): void }): Promise<RunningServer> {
   const webhooks = options.webhooks ?? [];
+  const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...options.limits };
   const resolvedPorts = ports ?? (await createPorts({ ...EMBEDDED_DEFAULTS, dataDir: options.dataDir, webhooks, events: webhooks.length ? ['log', 'webhook'] : ['log'] }));
   let handler: ReturnType<typeof createRequestHandler> | undefined;
   const prometheus = options.metrics === false ? undefined : new PrometheusObserver(() => resolvedPorts.metadata.storedBytes());
@@ -166,6 +251,8 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     notServing: () => (draining ? 'shutting down' : handler ? undefined : 'starting'),
   };
   const listener: RequestListener = (req, res) => {
+    // A connection over its address's cap was answered 429 already (./client-limits.ts).
+    if (refusedSockets.has(req.socket)) return;
     inFlight += 1;
     res.once('close', () => {
       inFlight -= 1;
@@ -188,10 +275,19 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
       return writeResponse(req, res, errorResponse(STARTING, req.method === 'HEAD'), req.method === 'HEAD');
     }).catch(() => res.destroy());
   };
-  const serverOptions = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 };
+  // No request timeout: a large layer may take long to stream. Slow clients are bounded instead by
+  // the header timeout, the body idle timeout and the per-address caps (./client-limits.ts).
+  const serverOptions = {
+    requestTimeout: 0,
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+    keepAliveTimeout: 65_000,
+  };
   const server: Server = options.tls ? createTlsServer({ ...serverOptions, ...checkedTlsPair(options.tls) }, listener) : createServer(serverOptions, listener);
-  // Clients such as skopeo try TLS first on a plain-HTTP port; that is noise, not an error.
-  server.on('clientError', (_err, socket) => socket.destroy());
+  // A parse failure, a header timeout or a TLS handshake on the plain port (skopeo and crane try
+  // TLS first) gets an answer the client can read, not a reset.
+  server.on('clientError', answerClientError);
+  capConnections(server, limits, options.tls !== undefined);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -206,9 +302,15 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     if (prometheus && metricsAddress) metricsListener = await listenForMetrics(prometheus, metricsAddress);
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
-    const limits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
+    const registryLimits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
     const observers = [accessLog(processLog), ...(prometheus ? [prometheus] : [])];
-    handler = createRequestHandler(new Registry(resolvedPorts, limits, { ...registryOptions, operations: ALL_OPERATIONS }), undefined, observers);
+    handler = createRequestHandler(
+      new Registry(resolvedPorts, registryLimits, { ...registryOptions, operations: ALL_OPERATIONS }),
+      undefined,
+      observers,
+      limits,
+      registryOptions.clientAddressHeader,
+    );
   } catch (err) {
     server.close();
     await metricsListener?.close();

@@ -22,6 +22,13 @@ export function toProxyResult(res: RegistryResponse, head: boolean): APIGatewayP
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(res.headers)) multiValueHeaders[name] = Array.isArray(value) ? [...value] : [value];
   const body = res.body;
+  // Content-Length is the body's own length whatever a header said (a HEAD keeps what a GET would
+  // get): the edge function restores a remapped Content-Length, and a wrong one would corrupt the
+  // viewer's keep-alive connection as on the node server (issue 12).
+  if (!head && (body === undefined || typeof body === 'string' || body instanceof Uint8Array)) {
+    const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    multiValueHeaders['content-length'] = [String(length)];
+  }
   if (body === undefined || typeof body === 'string') {
     return { statusCode: res.status, multiValueHeaders, body: head || body === undefined ? '' : body, isBase64Encoded: false };
   }
