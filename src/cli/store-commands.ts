@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backupDataDir, restoreDataDir } from '../adapters/embedded/backup.js';
+import { deadLetters } from '../adapters/embedded/event-outbox.js';
 import { problemLine, scrubDataDir, summaryLine } from '../adapters/embedded/scrub.js';
 import { SETTINGS } from '../config/settings.js';
 import { argsError, ConfigError } from './config-error.js';
@@ -66,7 +67,7 @@ export async function checkCommand(argv: string[], env: NodeJS.ProcessEnv = proc
     return 0;
   }
   if (positionals.length > 0) throw new ConfigError(`stowage check takes no arguments besides its options (got "${positionals[0]?.slice(0, 60)}")`);
-  const report = await scrubDataDir(dataDirOf(values, env), { repair: values.repair === true });
+  const report = await scrubDataDir(dataDirOf(values, env), { repair: values.repair === true }, { deadLetters });
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     for (const p of report.problems) process.stdout.write(`${problemLine(p)}\n`);

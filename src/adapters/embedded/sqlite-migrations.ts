@@ -50,6 +50,12 @@ export const MIGRATIONS: readonly MigrationStep[] = [
       if (!hasColumn(db, 'uploads', column)) db.exec(`ALTER TABLE uploads ADD COLUMN ${column} TEXT`);
     }
   },
+  // 2: the webhook outbox (event-outbox.ts): one row per event and URL until delivered;
+  // dead_at set when it reached the attempt limit (the dead-letter list).
+  `CREATE TABLE event_outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, event_id TEXT NOT NULL, payload TEXT NOT NULL,
+     created_at TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, last_error TEXT, dead_at TEXT);
+   CREATE INDEX event_outbox_due ON event_outbox (dead_at, next_attempt_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
