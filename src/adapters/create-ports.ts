@@ -11,7 +11,10 @@ import type { ServeConfig } from '../cli/serve-config.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import { FanOutEventSink, JsonLinesEventSink, WebhookEventSink } from './embedded/event-sinks.js';
+import { SETTINGS } from '../config/settings.js';
+import { log } from '../log/logger.js';
+import { openWebhookOutbox } from './embedded/event-outbox.js';
+import { FanOutEventSink, JsonLinesEventSink } from './embedded/event-sinks.js';
 import { FsBlobStore } from './embedded/fs-blob-store.js';
 import { DataPaths, PRIVATE_DIR } from './embedded/paths.js';
 import { withStorageFaults } from './storage-faults.js';
@@ -32,6 +35,9 @@ export type PortsConfig = Pick<
   | 'webhooks'
   | 'eventBus'
   | 'eventDetailType'
+  | 'webhookSecret'
+  | 'webhookMaxAttempts'
+  | 'webhookRetryBase'
   | 'createResources'
 >;
 
@@ -44,6 +50,8 @@ export const EMBEDDED_DEFAULTS: Omit<PortsConfig, 'dataDir'> = {
   metadata: 'sqlite',
   events: ['log'],
   webhooks: [],
+  webhookMaxAttempts: SETTINGS.webhookMaxAttempts.default,
+  webhookRetryBase: SETTINGS.webhookRetryBase.default,
   createResources: false,
 };
 
@@ -54,7 +62,7 @@ export interface ClosablePorts extends RegistryPorts {
 export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
   const paths = new DataPaths(config.dataDir);
   const closers: (() => void)[] = [];
-  const usesDataDir = config.storage === 'fs' || config.metadata === 'sqlite' || config.events.includes('log');
+  const usesDataDir = config.storage === 'fs' || config.metadata === 'sqlite' || config.events.includes('log') || config.events.includes('webhook');
   if (usesDataDir) await mkdir(paths.root, { recursive: true, mode: PRIVATE_DIR });
 
   const aws = config.storage === 's3' || config.metadata === 'dynamodb' || config.events.includes('eventbridge') ? await import('./aws/index.js') : undefined;
@@ -82,7 +90,21 @@ export async function createPorts(config: PortsConfig): Promise<ClosablePorts> {
 
   const sinks: EventSink[] = [];
   if (config.events.includes('log')) sinks.push(new JsonLinesEventSink(paths.eventLog));
-  if (config.events.includes('webhook')) sinks.push(new WebhookEventSink(config.webhooks));
+  if (config.events.includes('webhook')) {
+    // Through the outbox in the data directory's SQLite database (with --metadata dynamodb too).
+    const outbox = openWebhookOutbox(
+      paths.metadataDb,
+      {
+        urls: config.webhooks,
+        ...(config.webhookSecret && { secret: config.webhookSecret }),
+        maxAttempts: config.webhookMaxAttempts,
+        retryBaseMs: config.webhookRetryBase * 1000,
+      },
+      log,
+    );
+    closers.unshift(() => outbox.close());
+    sinks.push(outbox.sink);
+  }
   if (config.events.includes('eventbridge')) {
     if (!aws) throw new Error('--events eventbridge needs --event-bus');
     sinks.push(await aws.eventBridgeSink(config));

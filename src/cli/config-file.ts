@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from '../core/yaml-text.js';
 import { ALL_SETTINGS, type Setting } from '../config/settings.js';
 import { ConfigError } from './config-error.js';
 
@@ -23,7 +23,7 @@ export function readConfigFile(file: string): Map<Setting, unknown> {
   }
   let doc: unknown;
   try {
-    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYamlText(text);
   } catch (err) {
     const kind = extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML';
     throw new ConfigError(`config file ${file}: not valid ${kind}: ${(err as Error).message.split('\n')[0]}`);

@@ -1,7 +1,8 @@
 /**
  * `stowage` command line. `stowage serve` runs the registry on the embedded default
  * (filesystem blobs + SQLite metadata under --data-dir); `stowage user` manages the local
- * users `serve --auth local` logs in against.
+ * users `serve --auth local` logs in against; `stowage check`, `backup` and `restore` are the
+ * operator's safety nets for the embedded data directory (store-commands.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { createPorts } from '../adapters/create-ports.js';
@@ -20,6 +21,7 @@ import { ConfigError } from './config-error.js';
 import { type RunningServer, startServer } from '../shells/http/server.js';
 import { readTlsPair, type TlsPair } from '../shells/http/tls.js';
 import { userCommand } from './user-command.js';
+import { backupCommand, checkCommand, restoreCommand } from './store-commands.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -165,7 +167,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMAND_NAMES = 'serve, user, help, version';
+const COMMAND_NAMES = 'serve, user, check, backup, restore, help, version';
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -175,6 +177,15 @@ export async function main(argv: string[]): Promise<void> {
       break;
     case 'user':
       await userCommand(rest);
+      break;
+    case 'check':
+      process.exitCode = await checkCommand(rest);
+      break;
+    case 'backup':
+      await backupCommand(rest);
+      break;
+    case 'restore':
+      await restoreCommand(rest);
       break;
     case 'version':
     case '--version':

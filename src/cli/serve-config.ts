@@ -31,6 +31,10 @@ export interface ServeConfig {
   webhooks: string[];
   eventBus?: string;
   eventDetailType?: string;
+  webhookSecret?: string;
+  webhookMaxAttempts: number;
+  /** Seconds. */
+  webhookRetryBase: number;
   createResources: boolean;
   auth: V<'auth'>;
   policyFile?: string;
@@ -188,6 +192,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ...opt('dynamodbTable'),
     ...opt('eventBus'),
     ...opt('eventDetailType'),
+    ...opt('webhookSecret'),
+    webhookMaxAttempts: must('webhookMaxAttempts'),
+    webhookRetryBase: must('webhookRetryBase'),
     ...opt('policyFile'),
     ...opt('service'),
     ...opt('realm'),

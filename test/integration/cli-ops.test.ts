@@ -32,7 +32,7 @@ test('--version and -v print the version of package.json', async () => {
 test('--help lists every command, one line each, exit 0', async () => {
   const r = await runCli(['--help']);
   assert.equal(r.code, 0);
-  for (const command of ['serve', 'user add NAME', 'user list', 'user remove NAME', 'user import-htpasswd FILE', 'help', 'version']) {
+  for (const command of ['serve', 'user add NAME', 'user list', 'user remove NAME', 'user import-htpasswd FILE', 'check', 'backup DIR', 'restore DIR', 'help', 'version']) {
     const lines = r.stdout.split('\n').filter((l) => l.startsWith(`  ${command} `));
     assert.equal(lines.length, 1, `one line for ${command}:\n${r.stdout}`);
     assert.ok(lines[0]!.slice(`  ${command}`.length).trim().length > 10, `${command} says what it does`);
@@ -42,8 +42,8 @@ test('--help lists every command, one line each, exit 0', async () => {
 
 test('an unknown command or flag: one line naming it and what is allowed, exit 2', async () => {
   const cases: [string[], RegExp][] = [
-    [['frobnicate'], /^stowage: unknown command "frobnicate": use serve, user, help, version/],
-    [['--frob'], /^stowage: unknown option "--frob": use --help, --version or a command \(serve, user, help, version\)/],
+    [['frobnicate'], /^stowage: unknown command "frobnicate": use serve, user, check, backup, restore, help, version/],
+    [['--frob'], /^stowage: unknown option "--frob": use --help, --version or a command \(serve, user, check, backup, restore, help, version\)/],
     [['serve', '--frob'], /^stowage: unknown option "--frob" for stowage serve: use .*--config FILE, --help/],
     [['serve', '--port', 'abc'], /^stowage: flag --port \(setting port\): "abc" is not allowed; expected an integer from 0 to 65535/],
     [['user', 'add', 'alice', '--frob'], /^stowage: unknown option "--frob" for stowage user: use --data-dir, --config, --groups, --update, --help/],

@@ -1,7 +1,7 @@
 /**
- * Embedded event sinks: a JSON-lines log in the data directory, and webhooks that receive each
- * event's payload (src/core/event-payload.ts) as a JSON POST. Both are best-effort: delivery
- * failures are logged, never thrown at the request whose change is already committed.
+ * Embedded event sinks: a JSON-lines log in the data directory (best-effort: a failed write is
+ * logged, never thrown at the request whose change is already committed), and the fan-out.
+ * Webhooks go through the persistent outbox of ./event-outbox.ts.
  */
 import { appendFile } from 'node:fs/promises';
 import { PRIVATE_FILE } from './paths.js';
@@ -22,34 +22,6 @@ export class JsonLinesEventSink implements EventSink {
       await appendFile(this.path, events.map((e) => `${JSON.stringify(eventPayload(e))}\n`).join(''), { mode: PRIVATE_FILE });
     } catch (err) {
       this.log(`event log ${this.path} could not be written (${events.length} events lost): ${(err as Error).message}`);
-    }
-  }
-}
-
-export class WebhookEventSink implements EventSink {
-  constructor(
-    private readonly urls: string[],
-    private readonly timeoutMs = 5000,
-    private readonly log: (message: string) => void = defaultLog,
-  ) {}
-
-  async publish(events: RegistryEvent[]): Promise<void> {
-    const deliveries = this.urls.flatMap((url) => events.map((e) => this.deliver(url, e)));
-    await Promise.all(deliveries);
-  }
-
-  private async deliver(url: string, event: RegistryEvent): Promise<void> {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(eventPayload(event)),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      if (!res.ok) this.log(`webhook ${url} answered ${res.status} for event ${event.id}`);
-      await res.body?.cancel();
-    } catch (err) {
-      this.log(`webhook ${url} failed for event ${event.id}: ${(err as Error).message}`);
     }
   }
 }

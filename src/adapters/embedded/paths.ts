@@ -2,7 +2,8 @@
  * Every file path of the embedded deployment, built here and nowhere else.
  *
  *   <data-dir>/
- *     metadata.sqlite            repositories, links, manifests, tags, referrers, uploads
+ *     metadata.sqlite            repositories, links, manifests, tags, referrers, uploads, webhook
+ *                                outbox (schema: sqlite-migrations.ts)
  *     events.jsonl               one event envelope per line
  *     audit.jsonl                one audit record per state-changing or refused request
  *     users.json                 local users: name, groups, argon2id hash (0600)

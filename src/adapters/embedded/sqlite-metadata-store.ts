@@ -1,40 +1,14 @@
 /**
  * SQLite MetadataStore (better-sqlite3, WAL). One process owns the database; each method is a
- * statement or a transaction, so every step the core takes is atomic on its own.
+ * statement or a transaction, so every step the core takes is atomic on its own. The schema is
+ * the migration list in sqlite-migrations.ts, applied when the database is opened.
  */
 import { closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { PRIVATE_FILE } from './paths.js';
 import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS repositories (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS blob_links (
-  repository TEXT NOT NULL, digest TEXT NOT NULL, size INTEGER NOT NULL, created_at TEXT NOT NULL,
-  PRIMARY KEY (repository, digest));
-CREATE INDEX IF NOT EXISTS blob_links_by_digest ON blob_links (digest, repository);
-CREATE TABLE IF NOT EXISTS manifests (
-  repository TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL, content BLOB NOT NULL,
-  artifact_type TEXT, subject TEXT, annotations TEXT, created_at TEXT NOT NULL,
-  PRIMARY KEY (repository, digest));
-CREATE TABLE IF NOT EXISTS tags (
-  repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, updated_at TEXT NOT NULL,
-  PRIMARY KEY (repository, tag));
-CREATE INDEX IF NOT EXISTS tags_by_digest ON tags (repository, digest);
-CREATE TABLE IF NOT EXISTS referrers (
-  repository TEXT NOT NULL, subject TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL,
-  size INTEGER NOT NULL, artifact_type TEXT, annotations TEXT,
-  PRIMARY KEY (repository, subject, digest));
-CREATE INDEX IF NOT EXISTS referrers_by_digest ON referrers (repository, digest);
-CREATE TABLE IF NOT EXISTS uploads (
-  id TEXT PRIMARY KEY, repository TEXT NOT NULL, offset INTEGER NOT NULL, started_at TEXT NOT NULL,
-  algorithm TEXT NOT NULL, hash_state TEXT, digest_so_far TEXT, storage_state TEXT,
-  lease_owner TEXT, lease_expires_at TEXT, version INTEGER NOT NULL);
-`;
-
-/** Columns added after a table was first created, so data directories from older versions open. */
-const ADDED_COLUMNS: { table: string; column: string; definition: string }[] = [{ table: 'uploads', column: 'lease_owner', definition: 'TEXT' }];
+import { migrate } from './sqlite-migrations.js';
 
 interface ManifestRow {
   repository: string;
@@ -78,6 +52,30 @@ interface UploadRow {
   version: number;
 }
 
+/**
+ * Opens the metadata database as every user of it must (the server, `stowage check`, `stowage
+ * backup`): WAL, durable commits, a busy timeout for a second process, the schema migrated.
+ */
+export function openMetadataDb(path: string, options?: Database.Options): Database.Database {
+  // Created 0600 before SQLite opens it: SQLite would make it 0644 under the usual umask, and it
+  // gives the -wal and -shm files the database file's mode.
+  if (path !== ':memory:' && !options?.readonly) closeSync(openSync(path, 'a', PRIVATE_FILE));
+  const db = new Database(path, options);
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: every commit fsyncs the WAL, so what the registry acknowledged survives a power loss
+    // or kernel crash too (NORMAL in WAL mode survives a process crash only: the last commits can
+    // roll back on power loss). One fsync per metadata write; blob commits already fsync.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
 /** Turns `limit + 1` fetched rows into a page and whether more follow. */
 function toPage<T>(rows: T[], limit: number): Page<T> {
   return { items: rows.slice(0, limit), more: rows.length > limit };
@@ -90,20 +88,9 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly inode: number | undefined;
 
   constructor(path: string) {
-    // Created 0600 before SQLite opens it: SQLite would make it 0644 under the usual umask, and it
-    // gives the -wal and -shm files the database file's mode.
-    if (path !== ':memory:') closeSync(openSync(path, 'a', PRIVATE_FILE));
-    this.db = new Database(path);
+    this.db = openMetadataDb(path);
     this.path = path;
     this.inode = path === ':memory:' ? undefined : statSync(path).ino;
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    for (const { table, column, definition } of ADDED_COLUMNS) {
-      const columns = this.db.pragma(`table_info(${table})`) as { name: string }[];
-      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    }
   }
 
   private readonly statements = new Map<string, Database.Statement>();
