@@ -33,9 +33,6 @@ async function serve(argv: string[]): Promise<void> {
   if (!isLoopback(config.host) && config.auth === 'none') {
     log.warn(`--insecure-no-auth: listening on ${config.host} without authentication: anyone who can reach this port can push, overwrite and delete images.`);
   }
-  // Everything the server writes is private to its user whatever umask it was started with:
-  // blobs are private layers (the adapters also pass 0600/0700 where they create files).
-  process.umask(0o077);
   const wide = await widerThanPrivate(config.dataDir);
   if (wide.length > 0) {
     log.warn(`the data directory is readable by other local users, past the registry's auth: ${wide.join(', ')}; run chmod -R go-rwx ${config.dataDir}`);
@@ -170,6 +167,10 @@ export function version(): string {
 const COMMAND_NAMES = 'serve, user, check, backup, restore, help, version';
 
 export async function main(argv: string[]): Promise<void> {
+  // Everything any command writes (the server's data, a backup, a restore, a users file) is private
+  // to its user whatever umask it was started with: blobs are private layers (the adapters also
+  // pass 0600/0700 where they create files).
+  process.umask(0o077);
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
