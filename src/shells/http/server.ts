@@ -20,6 +20,7 @@ import { PrometheusObserver } from '../observe-prometheus.js';
 import { isMetricsRequest, listenForMetrics, serveMetrics, type MetricsListener } from './metrics-listener.js';
 import { healthResponse } from './health.js';
 import { checkedTlsPair, type TlsPair } from './tls.js';
+import { loadConsoleAssets, type ConsoleAssets } from './console-assets.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -38,6 +39,8 @@ export interface ServerOptions {
   metrics?: { listen?: { host: string; port: number } } | false;
   /** Serve HTTPS (HTTP/1.1) with this certificate and key instead of plain HTTP. */
   tls?: TlsPair;
+  /** Serve the web console at /ui/ (./console-assets.ts; `true`: the built dist/ui/). Off unless asked. */
+  console?: boolean | { dir: string };
 }
 
 /** How a graceful shutdown ended: requests still running at the timeout were cut. */
@@ -165,6 +168,8 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     blobs: resolvedPorts.blobs,
     notServing: () => (draining ? 'shutting down' : handler ? undefined : 'starting'),
   };
+  // Not a registry route: the console's files, no token, no access line (./console-assets.ts).
+  const consoleAssets: ConsoleAssets | undefined = options.console ? await loadConsoleAssets(options.console === true ? undefined : options.console.dir) : undefined;
   const listener: RequestListener = (req, res) => {
     inFlight += 1;
     res.once('close', () => {
@@ -180,6 +185,11 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     // Not /v2 routes: no token, no access line (./metrics-listener.ts, ./health.ts).
     if (metricsOnMainPort && isMetricsRequest(req)) {
       void serveMetrics(metricsOnMainPort, req, res);
+      return;
+    }
+    const consoleResponse = consoleAssets?.respond(req.method ?? 'GET', req.url ?? '/');
+    if (consoleResponse) {
+      void writeResponse(req, res, consoleResponse, req.method === 'HEAD').catch(() => res.destroy());
       return;
     }
     serveHealthOr(req, res, health, () => {
