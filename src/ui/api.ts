@@ -188,7 +188,7 @@ export class RegistryClient {
 
   /** A manifest by tag or digest: its parsed body, raw text, digest and media type. */
   async manifest(name: string, reference: string): Promise<Manifest> {
-    const res = await this.call(`/v2/${name}/manifests/${encodeURIComponent(reference)}`, [repoScope(name, 'pull')], { headers: { accept: MANIFEST_TYPES } });
+    const res = await this.call(`/v2/${name}/manifests/${reference}`, [repoScope(name, 'pull')], { headers: { accept: MANIFEST_TYPES } });
     const raw = await res.text();
     const body = JSON.parse(raw) as ManifestBody;
     return {

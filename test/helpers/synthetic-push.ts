@@ -35,7 +35,12 @@ export class SyntheticPusher {
   /** A registry call, answering a Bearer challenge once with a token for the challenge's scope. */
   async call(method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer | string } = {}, scope?: string): Promise<Response> {
     const send = (token?: string) =>
-      fetch(new URL(path, this.base), { method, headers: { ...init.headers, ...(token && { authorization: `Bearer ${token}` }) }, ...(init.body !== undefined && { body: typeof init.body === 'string' ? init.body : new Uint8Array(init.body) }), redirect: 'manual' });
+      fetch(new URL(path, this.base), {
+        method,
+        headers: { ...init.headers, ...(token && { authorization: `Bearer ${token}` }) },
+        ...(init.body !== undefined && { body: typeof init.body === 'string' ? init.body : new Uint8Array(init.body) }),
+        redirect: 'manual',
+      });
     const cached = scope ? this.tokens.get(scope) : undefined;
     let res = await send(cached);
     const challenge = res.headers.get('www-authenticate');
@@ -45,7 +50,9 @@ export class SyntheticPusher {
       url.searchParams.set('service', params.service ?? '');
       const wanted = scope ?? params.scope;
       if (wanted) url.searchParams.set('scope', wanted);
-      const headers: Record<string, string> = this.credentials ? { authorization: `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}` } : {};
+      const headers: Record<string, string> = this.credentials
+        ? { authorization: `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}` }
+        : {};
       const tokenRes = await fetch(url, { headers });
       if (!tokenRes.ok) throw new Error(`token for ${wanted}: ${tokenRes.status} ${await tokenRes.text()}`);
       const token = ((await tokenRes.json()) as { token: string }).token;

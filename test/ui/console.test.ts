@@ -54,7 +54,11 @@ describe('web console', { skip: requireTools('chromium') }, () => {
     url = server.url;
 
     const push = new SyntheticPusher(url, { user: 'admin', password: USERS.admin });
-    image = await push.pushImage('team/app', '1.0', { layers: [3000, 70_000], labels: { 'org.opencontainers.image.source': 'https://example.com/app' }, env: ['PATH=/bin', 'APP_MODE=production'] });
+    image = await push.pushImage('team/app', '1.0', {
+      layers: [3000, 70_000],
+      labels: { 'org.opencontainers.image.source': 'https://example.com/app' },
+      env: ['PATH=/bin', 'APP_MODE=production'],
+    });
     await push.pushImage('team/app', '1.1', { layers: [1000], created: '2026-02-01T00:00:00Z' });
     const amd64 = await push.pushImage('team/app', undefined, { architecture: 'amd64' });
     const arm64 = await push.pushImage('team/app', undefined, { architecture: 'arm64' });
@@ -157,7 +161,7 @@ describe('web console', { skip: requireTools('chromium') }, () => {
       await screenshot(page, 'tags');
 
       await tags.getByRole('link', { name: '1.0', exact: true }).click();
-      await page.getByText(image.digest).waitFor();
+      await page.getByText(image.digest, { exact: true }).waitFor();
       const layers = page.getByRole('region', { name: 'Layers' });
       for (const layer of image.layers) await layers.getByTitle(layer.digest).waitFor();
       await layers.getByText('68 KB').waitFor();
@@ -179,10 +183,13 @@ describe('web console', { skip: requireTools('chromium') }, () => {
       const platforms = page.getByRole('region', { name: 'Platforms' });
       await platforms.getByText('linux/amd64').waitFor();
       await platforms.getByText('linux/arm64').waitFor();
-      await page.getByText(index.digest).waitFor();
+      await page.getByText(index.digest, { exact: true }).waitFor();
       await assertAccessible(page, 'an index');
       await screenshot(page, 'index');
-      await platforms.getByRole('row', { name: /linux\/arm64/ }).getByRole('link').click();
+      await platforms
+        .getByRole('row', { name: /linux\/arm64/ })
+        .getByRole('link')
+        .click();
       await page.getByRole('heading', { name: 'Config' }).waitFor();
       await page.getByText('linux/arm64').waitFor();
     } finally {
@@ -271,7 +278,10 @@ describe('web console', { skip: requireTools('chromium') }, () => {
       ] as const) {
         await page.goto(path);
         await page.getByText(ready).first().waitFor();
-        await page.getByText(/Loading/).first().waitFor({ state: 'hidden' });
+        await page
+          .getByText(/Loading/)
+          .first()
+          .waitFor({ state: 'hidden' });
         await assertNoSideScroll(page, path);
         await assertAccessible(page, `${path} at 375 px`);
       }
@@ -348,7 +358,11 @@ describe('web console', { skip: requireTools('chromium') }, () => {
       await page.goto('/ui/r/team/app');
       await page.getByRole('columnheader', { name: 'Pushed' }).waitFor();
       const year = String(new Date().getUTCFullYear());
-      await page.getByRole('region', { name: 'Tags' }).getByRole('row', { name: /^1\.0/ }).getByText(new RegExp(`^${year}-`)).waitFor();
+      await page
+        .getByRole('region', { name: 'Tags' })
+        .getByRole('row', { name: /^1\.0/ })
+        .getByText(new RegExp(`^${year}-`))
+        .waitFor();
     } finally {
       await context.close();
     }

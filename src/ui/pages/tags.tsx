@@ -189,7 +189,7 @@ export function TagsPage({ api, name, last, signedIn }: { api: RegistryClient; n
             </p>
           }
           onConfirm={async () => {
-            await api.call(`/v2/${name}/manifests/${encodeURIComponent(deleting.tag)}`, [repoScope(name)], { method: 'DELETE' });
+            await api.call(`/v2/${name}/manifests/${deleting.tag}`, [repoScope(name)], { method: 'DELETE' });
             setDeleting(undefined);
             reload();
           }}
