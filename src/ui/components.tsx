@@ -136,8 +136,8 @@ export function Breadcrumbs({ children }: { children: ComponentChildren }) {
 export function Scroll({ label, children }: { label: string; children: ComponentChildren }) {
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must take focus, so keyboard users can scroll it (WCAG 2.1.1; axe scrollable-region-focusable)
-    <div class="scroll" role="region" aria-label={label} tabIndex={0}>
+    <section class="scroll" aria-label={label} tabIndex={0}>
       {children}
-    </div>
+    </section>
   );
 }
