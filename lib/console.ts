@@ -18,11 +18,13 @@ import { existsSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CONSOLE_CSP } from '../src/shells/http/console-assets.js';
-import { VIEWER_PROTOCOL } from './defaults.js';
+import { logGroupDefaults, VIEWER_PROTOCOL } from './defaults.js';
 
 /** The front door path of the console (the node server's too). */
 export const CONSOLE_PATH_PATTERN = '/ui/*';
@@ -35,6 +37,8 @@ export interface WebConsoleProps {
   readonly distribution: cloudfront.Distribution;
   /** The built console (dist/ui/ of the package). */
   readonly assetsDir: string;
+  /** Retention of the deployment function's log group, as for every function of the stack. */
+  readonly logRetention: logs.RetentionDays;
 }
 
 /** The viewer-request function: console routes get index.html; files are served as they are. */
@@ -71,6 +75,8 @@ export class WebConsole extends Construct {
     // index.html (and anything else outside assets/) revalidated; hashed assets kept a year.
     // Old hashed assets stay (prune off) for pages still open on the previous index.html.
     const source = s3deploy.Source.asset(props.assetsDir);
+    // One log group for CDK's deployment function, shared by both deployments (one function serves them).
+    const logGroup = new LogGroup(this, 'DeploymentLogs', logGroupDefaults(props.logRetention));
     new s3deploy.BucketDeployment(this, 'Pages', {
       sources: [source],
       destinationBucket: this.bucket,
@@ -79,6 +85,7 @@ export class WebConsole extends Construct {
       cacheControl: [s3deploy.CacheControl.noCache()],
       prune: false,
       memoryLimit: 256,
+      logGroup,
     });
     new s3deploy.BucketDeployment(this, 'HashedAssets', {
       sources: [source],
@@ -89,6 +96,7 @@ export class WebConsole extends Construct {
       cacheControl: [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.days(365)), s3deploy.CacheControl.immutable()],
       prune: false,
       memoryLimit: 256,
+      logGroup,
     });
 
     this.routeFunction = new cloudfront.Function(this, 'Routes', {

@@ -60,6 +60,7 @@ describe('web console', { skip: requireTools('chromium') }, () => {
       env: ['PATH=/bin', 'APP_MODE=production'],
     });
     await push.pushImage('team/app', '1.1', { layers: [1000], created: '2026-02-01T00:00:00Z' });
+    await push.pushImage('team/app', '2.0', { layers: [1500], created: '2026-03-01T00:00:00Z' });
     const amd64 = await push.pushImage('team/app', undefined, { architecture: 'amd64' });
     const arm64 = await push.pushImage('team/app', undefined, { architecture: 'arm64' });
     index = await push.pushIndex('team/app', 'multi', [amd64, arm64]);
@@ -239,10 +240,19 @@ describe('web console', { skip: requireTools('chromium') }, () => {
 
       const reader = new SyntheticPusher(url, { user: 'reader', password: USERS.reader });
       const list = await reader.call('GET', '/v2/team/app/tags/list', {}, 'repository:team/app:pull');
-      assert.deepEqual(((await list.json()) as { tags: string[] }).tags.sort(), ['1.0', 'multi'], 'the registry itself no longer has the tag');
-      // The manifest page offers the manifest delete to the admin.
-      await page.goto('/ui/r/team/app/-/manifest/1.0');
-      await page.getByRole('button', { name: /^Delete manifest sha256:/ }).waitFor();
+      assert.deepEqual(((await list.json()) as { tags: string[] }).tags.sort(), ['1.0', '2.0', 'multi'], 'the registry itself no longer has the tag');
+
+      // A manifest, from its page: the confirmation names the digest, then the manifest and its tag are gone.
+      await tags.getByRole('link', { name: '2.0', exact: true }).click();
+      const digest = (await page.locator('code.digest').first().textContent())!;
+      await page.getByRole('button', { name: /^Delete manifest sha256:/ }).click();
+      const confirm = page.getByRole('dialog', { name: /^Delete manifest/ });
+      await confirm.getByText(`team/app@${digest}`).waitFor();
+      await confirm.getByRole('button', { name: 'Delete manifest' }).click();
+      await page.getByRole('heading', { name: 'team/app', exact: true }).waitFor();
+      await tags.getByRole('link', { name: '1.0', exact: true }).waitFor();
+      assert.equal(await tags.getByRole('link', { name: '2.0', exact: true }).count(), 0, "the manifest's tag went with it");
+      assert.equal((await reader.call('GET', `/v2/team/app/manifests/${digest}`, {}, 'repository:team/app:pull')).status, 404, 'the manifest is gone from the registry');
     } finally {
       await context.close();
     }
