@@ -228,7 +228,9 @@ describe('web console', { skip: requireTools('chromium') }, () => {
       await dialog.getByText('team/app:1.1').waitFor();
       await assertAccessible(page, 'the delete confirmation');
       await screenshot(page, 'delete-tag');
-      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      // Keyboard: the dialog holds the focus, and Escape cancels it.
+      assert.equal(await dialog.locator(':focus').count(), 1, 'the focus is inside the dialog');
+      await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
       assert.equal(await tags.getByRole('link', { name: '1.1', exact: true }).count(), 1, 'cancel deletes nothing');
 

@@ -64,6 +64,9 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
+/** A file's answer. Statuses here are the console's own, not registry errors (those have their table in core/errors.ts). */
+const FOUND_FILE = 200;
+
 interface ConsoleFile {
   body: Buffer;
   type: string;
@@ -101,7 +104,7 @@ export async function loadConsoleAssets(dir: string = CONSOLE_DIR): Promise<Cons
   }
   const index = files.get('index.html');
   const serve = (f: ConsoleFile): RegistryResponse => ({
-    status: 200,
+    status: FOUND_FILE,
     headers: { 'content-type': f.type, 'content-length': String(f.body.byteLength), 'cache-control': f.cache, ...SECURITY_HEADERS },
     body: f.body,
   });
