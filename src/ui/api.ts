@@ -92,8 +92,13 @@ export class RegistryClient {
 
   constructor(private readonly storage: Storage | undefined = globalThis.sessionStorage) {
     // Kept for this tab only (sessionStorage), never in localStorage or a cookie.
-    const saved = storage?.getItem(SESSION_KEY);
-    this.credentials = saved ? (JSON.parse(saved) as Credentials) : null;
+    this.credentials = null;
+    try {
+      const saved = JSON.parse(storage?.getItem(SESSION_KEY) ?? 'null') as Credentials | null;
+      if (saved && typeof saved.user === 'string' && typeof saved.password === 'string') this.credentials = saved;
+    } catch {
+      storage?.removeItem(SESSION_KEY); // not ours, or damaged: start signed out
+    }
   }
 
   /** Whether the registry asks for tokens at all (GET /v2/ answered 401 with a Bearer challenge). */
