@@ -15,6 +15,9 @@ COPY tsconfig.json ./
 COPY src ./src
 # Only the runtime sources: the CDK app, tests and benchmarks are not part of the image.
 RUN printf '{"extends":"./tsconfig.json","include":["src"]}' > tsconfig.image.json && npx tsc -p tsconfig.image.json
+# The web console (src/ui, excluded above): esbuild bundles it into dist/ui/, served at /ui/.
+COPY scripts/build-ui.mjs ./scripts/build-ui.mjs
+RUN npx tsc -p src/ui/tsconfig.json && node scripts/build-ui.mjs
 # Production dependencies only; the CDK libraries are for `cdk deploy`, not for the server.
 RUN npm prune --omit=dev && rm -rf node_modules/aws-cdk-lib node_modules/constructs
 
@@ -26,6 +29,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/ui ./dist/ui
 COPY package.json ./
 COPY bin/stowage.js ./bin/stowage.js
 RUN mkdir -p /var/lib/stowage && chown node:node /var/lib/stowage

@@ -207,6 +207,12 @@ export interface StowageRegistryProps {
    * @default - `<package root>/lambdas`
    */
   readonly entryDirectory?: string;
+  /**
+   * The web console (issue 16): its built files (`npm run build` writes dist/ui/) in a private
+   * S3 bucket, served at `/ui/*` of the front door (lib/console.ts).
+   * @default true
+   */
+  readonly webConsole?: boolean;
 }
 
 /** Props with every default applied. */
@@ -222,6 +228,7 @@ export interface ResolvedProps {
   readonly tracing: boolean;
   readonly logLevel: SettingValue<'logLevel'>;
   readonly anonymousPull: boolean;
+  readonly webConsole: boolean;
   /** The policy as compact JSON; undefined: the default policy. */
   readonly policyDocument: string | undefined;
   /** Whether the policy lets anyone pull anything. */
@@ -295,6 +302,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     tracing: props.tracing ?? false,
     logLevel: props.logLevel ?? SETTINGS.logLevel.default,
     anonymousPull: props.anonymousPull ?? false,
+    webConsole: props.webConsole ?? true,
     policyDocument: typeof policy === 'object' ? policy.json : undefined,
     policyHasAnonymousPull: typeof policy === 'object' && policy.anonymousPull,
     additionalClientIds: props.additionalClientIds ?? [],

@@ -26,6 +26,7 @@ import { RegistryAuth } from './auth.js';
 import { authEnvironment, loginLimiterStatement, tokenEnvironment, type AuthEnvironmentProps } from './auth-environment.js';
 import { RegistryEvents } from './events.js';
 import { FrontDoor } from './front-door.js';
+import { WebConsole } from './console.js';
 import { ProviderLogRetention } from './log-retention.js';
 import { FunctionFactory, OPERATIONS, OperationFunctions, operationEntry } from './functions.js';
 import { resolveProps, type StowageRegistryProps } from './props.js';
@@ -66,6 +67,8 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
   readonly api: RegistryApi;
   readonly events: RegistryEvents;
   readonly frontDoor: FrontDoor;
+  /** The web console at /ui/* of the front door; undefined with `webConsole: false`. */
+  readonly webConsole: WebConsole | undefined;
   readonly uploadService: UploadService | undefined;
   readonly alarms: RegistryAlarms;
   readonly dashboard: RegistryDashboard;
@@ -171,6 +174,11 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       ...(p.priceClass && { priceClass: p.priceClass }),
       ...(p.serviceName !== undefined && { serviceName: p.serviceName }),
     });
+
+    // The web console (issue 16): its own block, a behaviour of its own added to the front door.
+    this.webConsole = p.webConsole
+      ? new WebConsole(this, 'WebConsole', { distribution: this.frontDoor.distribution, assetsDir: join(PACKAGE_ROOT, 'dist/ui'), logRetention: p.logRetention })
+      : undefined;
 
     // The upload service verifies the same Cognito tokens itself, and its 401s name the public token endpoint.
     if (this.uploadService) {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Tests of a missing tool are skipped locally and fail in CI (test/helpers/tools.ts).
 . scripts/lib/ensure-tools.sh
-ensure_tools test skopeo=skopeo umoci=umoci dockerd=docker.io containerd=containerd ctr=containerd podman=podman htpasswd=apache2-utils
+ensure_tools test skopeo=skopeo umoci=umoci dockerd=docker.io containerd=containerd ctr=containerd podman=podman htpasswd=apache2-utils chromium=chromium
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci

@@ -56,6 +56,7 @@ async function serve(argv: string[]): Promise<void> {
         uploadsPerAddress: config.uploadsPerAddress,
       },
       ...(tls && { tls }),
+      console: config.ui,
       security: async ({ url, host, port }) => {
         const urlHost = host.includes(':') ? `[${host}]` : host;
         const realm = config.realm ?? `${url}/token`;
@@ -95,7 +96,8 @@ async function serve(argv: string[]): Promise<void> {
       ? `auth ${config.auth}, ${config.policyFile ? `policy ${config.policyFile}` : config.environment[SETTINGS.policyDocument.env] && config.auth === 'cognito' ? `policy from ${SETTINGS.policyDocument.env}` : 'every authenticated user may do everything'}`
       : 'no authentication';
   const metrics = `metrics on ${server.metricsUrl ?? `${server.url}/metrics`}`;
-  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security}; ${metrics})`);
+  const consoleNote = config.ui ? `; web console on ${server.url}/ui/` : '';
+  console.log(`stowage: registry listening on ${server.url} (${where.join(', ')}; ${security}; ${metrics}${consoleNote})`);
   handleSignals(server, config.shutdownTimeout, config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined);
 }
 

@@ -55,6 +55,8 @@ export interface ServeConfig {
   bodyIdleTimeout: number;
   connectionsPerAddress: number;
   uploadsPerAddress: number;
+  /** --ui / --no-ui: the web console at /ui/. */
+  ui: boolean;
   /**
    * The environment the settings without a flag (the cognito section, the policy document) are
    * read from: the config file's values, overridden by the process environment.
@@ -148,7 +150,7 @@ export function configFileOf(flags: Record<string, unknown>): { path: string; va
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeConfig | 'help' {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: flagOptions(ALL_SETTINGS) }));
+    ({ values } = parseArgs({ args: argv, strict: true, allowNegative: true, options: flagOptions(ALL_SETTINGS) }));
   } catch (err) {
     throw argsError(err, 'serve', ['the flags of the settings', '--config FILE', '--help']);
   }
@@ -209,6 +211,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     bodyIdleTimeout: must('bodyIdleTimeout'),
     connectionsPerAddress: must('connectionsPerAddress'),
     uploadsPerAddress: must('uploadsPerAddress'),
+    ui: must('ui'),
     // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
     environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
   };

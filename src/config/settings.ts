@@ -485,6 +485,16 @@ export const SETTINGS = {
     group: 'server',
     description: 'serve HTTPS with this PEM certificate chain (with tlsKey); SIGHUP reloads both files',
   }),
+  // The web console (issue 16).
+  ui: setting({
+    key: 'ui',
+    env: 'STOWAGE_UI',
+    flag: 'ui',
+    type: boolean,
+    default: true,
+    group: 'server',
+    description: "serve the web console at /ui/ (and redirect / to it); --no-ui turns it off. It uses only the registry API, with the signed-in user's token",
+  }),
   tlsKey: setting({
     key: 'tlsKey',
     env: 'STOWAGE_TLS_KEY',

@@ -76,8 +76,15 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
   const secret = (s: string) => names.secretValue(s);
 
   const origins = new Map<string, OriginModel>();
+  // The web console's S3 origin (lib/console.ts) holds static files, not registry routes: the
+  // harness leaves it and its /ui/* behaviour out (test/cdk/console.test.ts checks them).
+  const staticOrigins = new Set<string>();
   for (const o of (config.Origins ?? []) as Record<string, unknown>[]) {
     const id = String(o.Id);
+    if (o.S3OriginConfig) {
+      staticOrigins.add(id);
+      continue;
+    }
     const where = `Distribution.Origins.${id}`;
     const customHeaders: HeaderList = ((o.OriginCustomHeaders ?? []) as Record<string, unknown>[]).map((h) => [
       String(h.HeaderName),
@@ -140,7 +147,9 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
       allowedMethods: ((b.AllowedMethods ?? ['GET', 'HEAD']) as string[]).map(String),
     };
   };
-  const behaviors = ((config.CacheBehaviors ?? []) as Record<string, unknown>[]).map((b) => behavior(b, String(b.PathPattern)));
+  const behaviors = ((config.CacheBehaviors ?? []) as Record<string, unknown>[])
+    .filter((b) => !staticOrigins.has(String(b.TargetOriginId)))
+    .map((b) => behavior(b, String(b.PathPattern)));
   behaviors.push(behavior(config.DefaultCacheBehavior as Record<string, unknown>, '*'));
   return { behaviors };
 }

@@ -23,6 +23,7 @@ import { healthResponse } from './health.js';
 import { checkedTlsPair, type TlsPair } from './tls.js';
 import { AddressCounts, capConnections, type ClientLimits, connectionsCheckingIntervalMs, DEFAULT_CLIENT_LIMITS, hasBody, idleGuarded, refusedSockets } from './client-limits.js';
 import { answerClientError, lingerWhenClosed } from './socket-answers.js';
+import { loadConsoleAssets, type ConsoleAssets } from './console-assets.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -43,6 +44,8 @@ export interface ServerOptions {
   tls?: TlsPair;
   /** Limits against slow or greedy clients (./client-limits.ts); each absent one its default. */
   limits?: Partial<ClientLimits>;
+  /** Serve the web console at /ui/ (./console-assets.ts; `true`: the built dist/ui/). Off unless asked. */
+  console?: boolean | { dir: string };
 }
 
 /** How a graceful shutdown ended: requests still running at the timeout were cut. */
@@ -250,6 +253,8 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     blobs: resolvedPorts.blobs,
     notServing: () => (draining ? 'shutting down' : handler ? undefined : 'starting'),
   };
+  // Not a registry route: the console's files, no token, no access line (./console-assets.ts).
+  const consoleAssets: ConsoleAssets | undefined = options.console ? await loadConsoleAssets(options.console === true ? undefined : options.console.dir) : undefined;
   const listener: RequestListener = (req, res) => {
     // A connection over its address's cap was answered 429 already (./client-limits.ts).
     if (refusedSockets.has(req.socket)) return;
@@ -267,6 +272,11 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     // Not /v2 routes: no token, no access line (./metrics-listener.ts, ./health.ts).
     if (metricsOnMainPort && isMetricsRequest(req)) {
       void serveMetrics(metricsOnMainPort, req, res);
+      return;
+    }
+    const consoleResponse = consoleAssets?.respond(req.method ?? 'GET', req.url ?? '/');
+    if (consoleResponse) {
+      void writeResponse(req, res, consoleResponse, req.method === 'HEAD').catch(() => res.destroy());
       return;
     }
     serveHealthOr(req, res, health, () => {
