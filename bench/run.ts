@@ -36,6 +36,8 @@ import {
   type UploadTiming,
 } from './http.js';
 import { ratioChartSvg, reportMarkdown, summaryOf } from './goals.js';
+import { costOf, formatCosts, type OperationCost } from './aws-costs.js';
+import { countAwsCalls } from '../test/helpers/aws-call-scenarios.js';
 import { formatErrors, formatTable, median, ratioOf, type Cell, type Row } from './report.js';
 import { processStats, repoRoot, startDistributionProcess, startStowageProcess, type Target } from './targets.js';
 import { runRawLoad } from './rawload.js';
@@ -771,6 +773,12 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true }).catch((err) => log(`cleanup ${work}: ${errText(err)}`));
   }
   await benchMicro(ctx.rows, MICRO_ROWS);
+  log('AWS calls per operation (S3 and DynamoDB emulators) and their list-price cost');
+  const awsCosts: OperationCost[] | { error: string } = await countAwsCalls().then(
+    (counted) => Object.entries(counted).map(([operation, calls]) => costOf(operation, calls)),
+    (err: unknown) => ({ error: errText(err) }),
+  );
+  const costLines = Array.isArray(awsCosts) ? formatCosts(awsCosts) : [`AWS call counts failed: ${awsCosts.error}`];
 
   const totalSeconds = elapsed();
   const summary = summaryOf(ctx.rows);
@@ -796,7 +804,7 @@ async function main(): Promise<void> {
   for (const [name, st] of Object.entries(serverStats)) {
     if (st) out.push(`  ${name}: peak RSS ${st.peakRssMiB.toFixed(0)} MiB, CPU ${st.cpuSeconds.toFixed(1)} s over the run`);
   }
-  out.push(`  total bench time ${totalSeconds.toFixed(0)} s`, '');
+  out.push(`  total bench time ${totalSeconds.toFixed(0)} s`, '', ...costLines, '');
   process.stdout.write(out.join('\n') + '\n');
 
   const resultsDir = join(repoRoot(), '.bench');
@@ -811,6 +819,8 @@ async function main(): Promise<void> {
     serverStats,
     /** Issue 15's table: every row as {row, unit, stowage, distribution, ratio, target, met}. */
     table: summary,
+    /** USD per 1,000 operations from the counted AWS calls (bench/aws-costs.ts states the prices). */
+    awsCosts,
     rows: ctx.rows.map((r) => ({ ...r, ratio: ratioOf(r) ?? null })),
   };
   await writeFile(join(resultsDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -826,6 +836,7 @@ async function main(): Promise<void> {
         `Config: ${JSON.stringify(CFG)}`,
         `Total bench time ${totalSeconds.toFixed(0)} s.`,
         ...Object.entries(serverStats).flatMap(([name, st]) => (st ? [`${name}: peak RSS ${st.peakRssMiB.toFixed(0)} MiB, CPU ${st.cpuSeconds.toFixed(1)} s`] : [])),
+        ...costLines,
       ],
       entries: summary,
     }),
