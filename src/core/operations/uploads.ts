@@ -278,8 +278,9 @@ async function claimSession(ctx: RegistryContext, session: UploadSession): Promi
 
 /**
  * Appends the request body under the claim and records the new offset with what continuing
- * needs: a chunk is hashed with the resumable hasher whose state is saved with the session, a
- * streamed body natively (its digest so far is saved). Only a claimed request writes, so a
+ * needs: a chunk that continues an upload is hashed with the resumable hasher whose state is
+ * saved with the session; a streamed body or a first chunk natively (its digest so far is saved)
+ * when the store can be re-read, resumably otherwise. Only a claimed request writes, so a
  * racing one never writes a byte; a writer that dies leaves only bytes past the recorded
  * offset, which the next writer replaces once the lease has expired.
  */
@@ -291,7 +292,10 @@ async function writeRequestBody(
   keepLease: boolean,
 ): Promise<{ session: UploadSession; hasher: UploadHasher }> {
   const session = claim.session;
-  const hasher = await hasherAt(ctx, session, plan.chunked || !ctx.blobs.uploadsReadable);
+  // Natively (node:crypto) whenever the store can be re-read: a streamed body, and a first chunk,
+  // which usually is the whole upload (a PATCH from offset 0 followed by the PUT). Only an upload
+  // that goes on in another chunk needs a resumable state, rebuilt then by one catch-up re-read.
+  const hasher = await hasherAt(ctx, session, !ctx.blobs.uploadsReadable || (plan.chunked && session.offset > 0));
   const feed = (chunk: Uint8Array) => {
     // A holder whose lease ran out may have been replaced: it must not write another byte.
     if (claim.lost) throw concurrentWrite();
