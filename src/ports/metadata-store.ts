@@ -140,6 +140,11 @@ export interface MetadataStore {
    */
   setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void>;
   resolveTag(repository: string, tag: string): Promise<string | null>;
+  /**
+   * The manifest a tag names (null when the tag or the manifest is absent): what a manifest GET
+   * or HEAD by tag needs, in one read where the store can (a pull's first request).
+   */
+  getManifestByTag(repository: string, tag: string): Promise<ManifestRecord | null>;
   /** Deletes a tag; returns the digest it pointed at, or null when absent. */
   deleteTag(repository: string, tag: string): Promise<string | null>;
   /** Tags in byte order. */

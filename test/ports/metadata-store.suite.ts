@@ -297,6 +297,30 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.deepEqual(await m.deleteManifest(r, two.digest), { tags: ['v1'] });
     });
 
+    test('getManifestByTag: the manifest the tag names now, small or large, with every field; null once the tag or the manifest is gone', async () => {
+      const m = await start();
+      const r = repo();
+      const small = manifest(r, digestOf('small'), { artifactType: 'application/x.t', annotations: { 'org.example/a': 'b' } });
+      // Larger than any copy a store may keep beside its tags.
+      const large = manifest(r, digestOf('large'), { content: Buffer.from(`{"schemaVersion":2,"pad":"${'x'.repeat(64 * 1024)}"}`) });
+      await m.putManifest(small, null);
+      await m.putManifest(large, null);
+      assert.equal(await m.getManifestByTag(r, 'v1'), null);
+      await m.setTag(r, 'v1', small.digest, 'alice');
+      assert.deepEqual(await m.getManifestByTag(r, 'v1'), await m.getManifest(r, small.digest));
+      assert.deepEqual(Buffer.from((await m.getManifestByTag(r, 'v1'))?.content ?? []), small.content);
+      assert.equal(await m.getManifestByTag(repo(), 'v1'), null, 'tags are per repository');
+      await m.setTag(r, 'v1', large.digest);
+      assert.deepEqual(await m.getManifestByTag(r, 'v1'), await m.getManifest(r, large.digest), 'a moved tag serves its new manifest');
+      await m.setTag(r, 'v2', small.digest);
+      assert.equal(await m.deleteTag(r, 'v2'), small.digest);
+      assert.equal(await m.getManifestByTag(r, 'v2'), null, 'a deleted tag serves nothing');
+      await m.setTag(r, 'v3', small.digest);
+      assert.deepEqual(await m.deleteManifest(r, small.digest), { tags: ['v3'] });
+      assert.equal(await m.getManifestByTag(r, 'v3'), null, 'nor does the tag of a deleted manifest');
+      assert.deepEqual(await m.deleteManifest(r, large.digest), { tags: ['v1'] });
+    });
+
     test('deleteTag: the digest it named, then null; the manifest stays', async () => {
       const m = await start();
       const r = repo();

@@ -39,6 +39,8 @@ import {
   eventFieldsOf,
   itemBytes,
   manifestBodyOf,
+  manifestCopyIn,
+  manifestCopyOf,
   manifestItem,
   manifestRecordOf,
   referrerItem,
@@ -239,16 +241,26 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   async setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void> {
     const manifestKey = keys.manifest(repository, digest);
-    const manifest = await this.get(manifestKey, [ATTR.repository, ATTR.digest, ATTR.mediaType, ATTR.artifactType, ATTR.size]);
+    // The whole item: a small manifest is copied into the tag item (getManifestByTag).
+    const manifest = await this.get(manifestKey);
     if (!manifest) throw new Error(`cannot point tag ${tag} of ${repository} at ${digest}: that manifest is not stored`);
     const now = this.iso();
     // The "tag of digest" entry before the tag itself, so deleteManifest always finds the tag
     // (conditional: a repeat keeps the first and writes no stream record).
     await this.put(tagOfItem(repository, digest, tag, now), notExists);
-    await this.put(tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now));
+    const copy = manifestCopyOf(manifest);
+    await this.put({ ...tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now), ...(copy && { [ATTR.manifestCopy]: copy }) });
     // If the manifest was deleted meanwhile, take the tag back: the push then reads as having
     // happened just before the delete.
     if (!(await this.get(manifestKey, [ATTR.pk]))) await this.delete(keys.tag(repository, tag), digestIs(digest));
+  }
+
+  /** One GetItem of the tag item, which carries a copy of a small manifest; else a second read. */
+  async getManifestByTag(repository: string, tag: string): Promise<ManifestRecord | null> {
+    const item = await this.get(keys.tag(repository, tag));
+    if (!item) return null;
+    const copy = manifestCopyIn(item);
+    return copy ? this.recordOf(copy) : this.getManifest(repository, digestOf(item));
   }
 
   async resolveTag(repository: string, tag: string): Promise<string | null> {

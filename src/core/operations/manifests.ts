@@ -25,19 +25,11 @@ function manifestUnknown(name: string, reference: string): RegistryError {
   });
 }
 
-/** Resolves a tag or digest reference to a stored digest. */
-async function resolve(ctx: RegistryContext, name: string, raw: string): Promise<string> {
-  const ref = parseReference(raw);
-  if (ref.kind === 'digest') return ref.digest.value;
-  const digest = await ctx.metadata.resolveTag(name, ref.tag);
-  if (!digest) throw manifestUnknown(name, raw);
-  return digest;
-}
-
 export async function getManifest(ctx: RegistryContext, name: string, req: RegistryRequest, head: boolean): Promise<RegistryResponse> {
   const raw = req.params.reference ?? '';
-  const digest = await resolve(ctx, name, raw);
-  const record = await ctx.metadata.getManifest(name, digest);
+  const ref = parseReference(raw);
+  // By tag: one metadata read where the store can (the first request of every pull).
+  const record = ref.kind === 'tag' ? await ctx.metadata.getManifestByTag(name, ref.tag) : await ctx.metadata.getManifest(name, ref.digest.value);
   if (!record) throw manifestUnknown(name, raw);
   const headers = {
     'content-type': record.mediaType,
