@@ -41,7 +41,7 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 /**
  * One request unit per DynamoDB call: right for the small items these operations touch (session,
  * link, tag items under 1 KB; manifests under 4 KB read strongly consistently); a BatchWriteItem
- * is counted as one unit, so a batch of several events is under-counted.
+ * and a BatchGetItem are counted as one unit per call, so a batch of several items is under-counted.
  */
 export function costOf(operation: string, calls: CountedCalls): OperationCost {
   let s3PerOp = 0;

@@ -180,7 +180,7 @@ test('DynamoDB calls per registry operation stay within the documented budget', 
     'PATCH (whole blob)': { GetItem: 1, PutItem: 2 },
     // The finishing PUT claims its session (a PutItem) before it links and deletes it.
     'PUT ?digest=': { GetItem: 1, PutItem: 2, DeleteItem: 1 },
-    'PUT manifest by tag (3 layers + config)': { GetItem: 4 + 2, PutItem: 1 + 2 },
+    'PUT manifest by tag (3 layers + config)': { BatchGetItem: 1, GetItem: 2, PutItem: 1 + 2 },
     'GET manifest by tag': { GetItem: 1 }, // the tag item carries its manifest's copy (docs/dynamodb-table.md)
     'HEAD manifest by digest': { GetItem: 1 },
     'HEAD blob': { GetItem: 1 },

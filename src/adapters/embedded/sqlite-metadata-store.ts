@@ -159,6 +159,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? { size: row.size } : null;
   }
 
+  async missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]> {
+    const lookup = this.sql('SELECT 1 FROM blob_links WHERE repository = ? AND digest = ?');
+    return [...new Set(digests)].filter((d) => lookup.get(repository, d) === undefined);
+  }
+
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {
     return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
   }

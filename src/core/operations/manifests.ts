@@ -61,12 +61,18 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   }
   const parsed = parseManifest(content, req.headers['content-type']);
 
-  for (const blob of parsed.blobs) {
-    if (!(await ctx.metadata.getBlobLink(name, blob.value))) {
-      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob.value}, which is not in repository ${name}: push the blob first`, {
-        detail: { digest: blob.value },
-      });
-    }
+  // One read for all of them where the store can (DynamoDB: BatchGetItem).
+  const [missing] =
+    parsed.blobs.length > 0
+      ? await ctx.metadata.missingBlobLinks(
+          name,
+          parsed.blobs.map((b) => b.value),
+        )
+      : [];
+  if (missing !== undefined) {
+    throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${missing}, which is not in repository ${name}: push the blob first`, {
+      detail: { digest: missing },
+    });
   }
   for (const child of parsed.manifests) {
     if (!(await ctx.metadata.getManifest(name, child.value))) {
