@@ -181,14 +181,12 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
   }
   const digest = parseDigest(digestParam);
   const session = await loadSession(ctx, name, req);
-  const plan = hasBody(req.headers) ? planWrite(session, req) : null;
-  // Claimed even without a body: finishing while a chunk is still being written would lose it,
-  // and no other request may write while this one commits.
+  if (!hasBody(req.headers)) return finishUpload(ctx, name, session, digest);
+  const plan = planWrite(session, req);
+  // Claimed: no other request may write while this one appends its last chunk and commits.
   const claim = await claimSession(ctx, session);
   try {
-    let current = claim.session;
-    let hasher: UploadHasher | undefined;
-    if (plan) ({ session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true));
+    const { session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true);
     try {
       checkDigest(digest, await finalDigest(ctx, current, digest.algorithm, hasher));
     } catch (err) {
@@ -205,6 +203,30 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
   } finally {
     await claim.end();
   }
+}
+
+/**
+ * PUT ?digest= without a body (docker, skopeo: the bytes came in PATCHes). The session is taken
+ * by deleting it, conditionally on the version read: a request that claimed it since (a chunk
+ * still being written) makes the delete fail, and once it is gone no request can claim it. That
+ * is the claim and the end of the session in one write. Should committing or linking fail, the
+ * session is put back (lease-free, at its offset) so that the client can retry the PUT.
+ */
+async function finishUpload(ctx: RegistryContext, name: string, session: UploadSession, digest: Digest): Promise<RegistryResponse> {
+  if (hasLiveLease(session)) throw concurrentWrite();
+  const actual = await finalDigest(ctx, session, digest.algorithm);
+  if (!(await ctx.metadata.deleteUpload(session.id, session.version))) throw concurrentWrite();
+  if (actual !== digest.value) {
+    await ctx.blobs.deleteUpload(session.id, session.storageState);
+    checkDigest(digest, actual);
+  }
+  try {
+    await commitBlob(ctx, name, session.id, session.storageState, session.offset, digest.value);
+  } catch (err) {
+    await ctx.metadata.createUpload({ ...session, lease: null, version: session.version + 1 }).catch(() => {});
+    throw err;
+  }
+  return blobCreated(name, digest.value);
 }
 
 // ---------------------------------------------------------------------------------------------
