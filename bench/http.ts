@@ -1,6 +1,7 @@
-// Plain node:http client pieces the benchmark needs: the 256 MiB streamed blob upload that is
-// measured, and the small monolithic uploads / manifest PUTs that set up the tags-list repository.
-import { createHash } from 'node:crypto';
+// Plain node:http client pieces the benchmark needs: the measured blob uploads (streamed, chunked,
+// generated on the fly) and blob GETs, the catalog walk, and the small monolithic uploads /
+// manifest PUTs that set up the tags-list and catalog repositories.
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 
 export interface HttpResult {
@@ -9,7 +10,8 @@ export interface HttpResult {
   body: Buffer;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+// 64 sockets: the 32-concurrent blob GET row must not queue behind the agent.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /**
  * One request. `body` is sent in `chunkSize` slices with backpressure (so a large Buffer is
@@ -145,6 +147,7 @@ export const MANIFEST_ACCEPT = [
 ].join(', ');
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 /**
  * A tiny OCI image (config + one small layer) tagged `count` times as t0000, t0001, ...
@@ -183,4 +186,140 @@ export async function getJson(url: string): Promise<{ status: number; json: unkn
 
 export function closeAgent(): void {
   agent.destroy();
+}
+
+/** GET whose body is counted and dropped (a large blob is never held): status and bytes received. */
+export function drainGet(url: string, headers: Record<string, string> = {}, timeoutMs = 600_000): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers, timeout: timeoutMs }, (res) => {
+      let bytes = 0;
+      res.on('data', (b: Buffer) => {
+        bytes += b.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * POST, then the blob in PATCHes of `chunkBytes` with Content-Range and Content-Length (the
+ * spec's chunked upload, as resumable clients send it), then PUT ?digest= with an empty body.
+ */
+export async function chunkedBlobUpload(baseUrl: string, repo: string, blob: Buffer, digest: string, chunkBytes: number): Promise<UploadTiming> {
+  const t0 = process.hrtime.bigint();
+  const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
+  const post = await request('POST', `${baseUrl}/v2/${repo}/blobs/uploads/`);
+  expectStatus('POST upload', post, 202);
+  const postSec = since(t0);
+  const t1 = process.hrtime.bigint();
+  let location = locationOf(baseUrl, post);
+  for (let start = 0; start < blob.length; start += chunkBytes) {
+    const end = Math.min(start + chunkBytes, blob.length);
+    const patch = await request('PATCH', location, {
+      headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end - 1}` },
+      body: blob.subarray(start, end),
+      timeoutMs: 600_000,
+    });
+    expectStatus(`PATCH chunk ${start}-${end - 1}`, patch, 202);
+    location = locationOf(baseUrl, patch);
+  }
+  const patchSec = since(t1);
+  const t2 = process.hrtime.bigint();
+  const put = await request('PUT', withDigest(location, digest));
+  expectStatus('PUT upload', put, 201);
+  return { seconds: since(t0), postSec, patchSec, putSec: since(t2) };
+}
+
+/**
+ * POST + ONE streamed PATCH of `totalBytes` generated on the fly (a 1 MiB pattern with a counter
+ * in every MiB, so no two MiB are alike; never held in memory) + PUT ?digest=. The digest is
+ * computed while sending. Returns seconds from the POST to the PUT's 201.
+ */
+export async function generatedBlobUpload(baseUrl: string, repo: string, totalBytes: number): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const post = await request('POST', `${baseUrl}/v2/${repo}/blobs/uploads/`);
+  expectStatus('POST upload', post, 202);
+  const hash = createHash('sha256');
+  const block = randomBytes(1024 * 1024);
+  block.writeUInt32BE(Date.now() >>> 0, 8);
+  const patch = await new Promise<HttpResult>((resolve, reject) => {
+    const u = new URL(locationOf(baseUrl, post));
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'PATCH',
+        path: u.pathname + u.search,
+        agent,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(totalBytes) },
+        timeout: 1_800_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (b: Buffer) => chunks.push(b));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('generated PATCH: timed out')));
+    req.on('error', reject);
+    let sent = 0;
+    let counter = 0;
+    const pump = () => {
+      while (sent < totalBytes) {
+        // A fresh buffer per write: the socket may still hold the previous one.
+        const piece = Buffer.from(block.subarray(0, Math.min(block.length, totalBytes - sent)));
+        if (piece.length >= 4) piece.writeUInt32BE(counter++, 0);
+        hash.update(piece);
+        sent += piece.length;
+        if (!req.write(piece)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      req.end();
+    };
+    pump();
+  });
+  expectStatus('PATCH upload', patch, 202);
+  const digest = `sha256:${hash.digest('hex')}`;
+  const put = await request('PUT', withDigest(locationOf(baseUrl, patch), digest));
+  expectStatus('PUT upload', put, 201);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/**
+ * `count` repositories `<prefix>/r00000`, ... each holding one tiny manifest (an empty OCI index,
+ * which references no blob, so one PUT makes a repository), PUT `parallel` at a time.
+ */
+export async function createManyRepositories(baseUrl: string, prefix: string, count: number, parallel = 32): Promise<void> {
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] }));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        const i = next++;
+        await putManifest(baseUrl, `${prefix}/r${String(i).padStart(5, '0')}`, 'latest', index, OCI_INDEX);
+      }
+    }),
+  );
+}
+
+/** Lists the whole catalog `pageSize` names at a time, following Link: rel="next". */
+export async function walkCatalog(baseUrl: string, pageSize: number): Promise<{ repositories: number; requests: number }> {
+  let url: string | undefined = `${baseUrl}/v2/_catalog?n=${pageSize}`;
+  let repositories = 0;
+  let requests = 0;
+  while (url) {
+    const r = await request('GET', url);
+    requests++;
+    expectStatus(`GET ${url}`, r, 200);
+    repositories += ((JSON.parse(r.body.toString('utf8')) as { repositories?: unknown[] }).repositories ?? []).length;
+    const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(r.headers.link ?? ''));
+    url = link ? new URL(link[1]!, baseUrl).toString() : undefined;
+  }
+  return { repositories, requests };
 }

@@ -38,11 +38,14 @@ function fmtValue(c: Cell | undefined): string {
   return v.toFixed(3);
 }
 
-export function formatTable(rows: readonly Row[]): string {
-  const header = ['#', 'measurement', 'unit', 'Stowage', 'distribution', 'ratio'];
+/** `goals` (by row id) adds the target and whether it is met (bench/goals.ts computes them). */
+export function formatTable(rows: readonly Row[], goals?: ReadonlyMap<string, { target: string | null; met: boolean | null }>): string {
+  const header = ['#', 'measurement', 'unit', 'Stowage', 'distribution', 'ratio', ...(goals ? ['target', 'met'] : [])];
   const body = rows.map((r, i) => {
     const ratio = ratioOf(r);
-    return [String(i + 1), r.label, r.unit, fmtValue(r.stowage), fmtValue(r.distribution), ratio === undefined ? 'n/a' : ratio.toFixed(2)];
+    const g = goals?.get(r.id);
+    const goalCells = goals ? [g?.target ?? '', g?.met === null || g?.met === undefined ? '' : g.met ? 'yes' : 'NO'] : [];
+    return [String(i + 1), r.label, r.unit, fmtValue(r.stowage), fmtValue(r.distribution), ratio === undefined ? 'n/a' : ratio.toFixed(2), ...goalCells];
   });
   const widths = header.map((h, col) => Math.max(h.length, ...body.map((b) => b[col]!.length)));
   const numeric = new Set([0, 3, 4, 5]);

@@ -19,7 +19,25 @@ import { run, unmountAllUnder } from '../test/helpers/exec.js';
 import { buildTestImage, ociLayoutToDockerArchive, type TestImage } from '../test/helpers/images.js';
 import { startDockerd, type RunningDockerd } from '../test/helpers/dockerd.js';
 import { findExecutable } from '../test/helpers/tools.js';
-import { closeAgent, createManyTags, getJson, MANIFEST_ACCEPT, request, sha256, streamedBlobUpload, type UploadTiming } from './http.js';
+import {
+  chunkedBlobUpload,
+  closeAgent,
+  createManyRepositories,
+  createManyTags,
+  drainGet,
+  generatedBlobUpload,
+  getJson,
+  MANIFEST_ACCEPT,
+  monolithicBlobUpload,
+  request,
+  sha256,
+  streamedBlobUpload,
+  walkCatalog,
+  type UploadTiming,
+} from './http.js';
+import { ratioChartSvg, reportMarkdown, summaryOf } from './goals.js';
+import { costOf, formatCosts, type OperationCost } from './aws-costs.js';
+import { countAwsCalls } from '../test/helpers/aws-call-scenarios.js';
 import { formatErrors, formatTable, median, ratioOf, type Cell, type Row } from './report.js';
 import { processStats, repoRoot, startDistributionProcess, startStowageProcess, type Target } from './targets.js';
 import { runRawLoad } from './rawload.js';
@@ -52,9 +70,20 @@ const CFG = {
   blobReps: QUICK ? 1 : 5,
   httpSeconds: QUICK ? 2 : 5,
   warmSeconds: QUICK ? 1 : 2,
+  /** Chunked upload: the blob in PATCHes of this size (Content-Range). */
+  chunkBytes: (QUICK ? 8 : 32) * MiB,
+  /** 32 concurrent blob GETs, each of a different blob of this size. */
+  concurrentGets: 32,
+  concurrentGetBytes: (QUICK ? 1 : 16) * MiB,
+  getReps: QUICK ? 1 : 3,
   connections: 32,
   wrkThreads: 2,
   tagCount: 500,
+  catalogRepositories: QUICK ? 1000 : 10_000,
+  catalogPageSize: 1000,
+  catalogClients: 4,
+  /** Peak RSS while one blob of this size is streamed in (generated on the fly, never in memory). */
+  streamedPushBytes: QUICK ? 256 * MiB : 5 * 1024 * MiB,
 };
 
 const log = (msg: string) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStart(4)}s] ${msg}\n`);
@@ -377,11 +406,17 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
   }
 }
 
-// ---- blob upload ---------------------------------------------------------------------------
+// ---- blobs: upload and GET ------------------------------------------------------------------
 
-async function benchBlobUpload(ctx: Ctx): Promise<void> {
-  const row = newRow(ctx, 'blob_upload', `blob upload ${CFG.blobBytes / MiB} MiB, POST+PATCH+PUT`, 'MiB/s', 'higher');
+const BLOB_REPO = 'bench/blob';
+
+/** Streamed and chunked 256 MiB uploads; returns, per target, the digest of a blob it holds. */
+async function benchBlobUpload(ctx: Ctx): Promise<Map<Target, string>> {
+  const mib = CFG.blobBytes / MiB;
+  const row = newRow(ctx, 'blob_upload', `blob upload ${mib} MiB, POST+PATCH+PUT`, 'MiB/s', 'higher');
+  const chunkedRow = newRow(ctx, 'blob_upload_chunked', `blob upload ${mib} MiB, chunked (${CFG.chunkBytes / MiB} MiB PATCHes)`, 'MiB/s', 'higher');
   const blob = randomBytes(CFG.blobBytes);
+  const held = new Map<Target, string>();
   let n = 0;
   // A fresh digest for every upload, so no registry can take a shortcut for a blob it already has.
   const fresh = () => {
@@ -389,16 +424,90 @@ async function benchBlobUpload(ctx: Ctx): Promise<void> {
     blob.writeUInt32BE(n++, 32);
     return sha256(blob);
   };
-  const order = ordered(ctx);
-  await sync();
-  const ok = await warmUp(order, 'blob upload', [row], (t) => streamedBlobUpload(t.url, 'bench/blob', blob, fresh()));
-  log('blob upload');
-  await interleaved(row, ok, CFG.blobReps, 'blob upload', async (t) => {
-    const digest = fresh();
+  for (const [r, what, upload] of [
+    [row, 'blob upload', (t: Target, digest: string) => streamedBlobUpload(t.url, BLOB_REPO, blob, digest)],
+    [chunkedRow, 'chunked blob upload', (t: Target, digest: string) => chunkedBlobUpload(t.url, BLOB_REPO, blob, digest, CFG.chunkBytes)],
+  ] as const) {
+    const order = ordered(ctx);
     await sync();
-    const timing: UploadTiming = await streamedBlobUpload(t.url, 'bench/blob', blob, digest);
-    return { value: CFG.blobBytes / MiB / timing.seconds, extra: timing };
+    const ok = await warmUp(order, what, [r], (t) => upload(t, fresh()));
+    log(what);
+    await interleaved(r, ok, CFG.blobReps, what, async (t) => {
+      const digest = fresh();
+      await sync();
+      const timing: UploadTiming = await upload(t, digest);
+      held.set(t, digest);
+      return { value: CFG.blobBytes / MiB / timing.seconds, extra: timing };
+    });
+  }
+  return held;
+}
+
+/** GET of one blob, counted and checked (status 200, every byte). */
+async function getBlob(t: Target, repo: string, digest: string, size: number): Promise<void> {
+  const r = await drainGet(`${t.url}/v2/${repo}/blobs/${digest}`);
+  if (r.status !== 200 || r.bytes !== size) throw new Error(`GET ${repo}@${digest} on ${t.name}: HTTP ${r.status}, ${r.bytes} of ${size} bytes`);
+}
+
+async function benchBlobGets(ctx: Ctx, held: Map<Target, string>): Promise<void> {
+  const one = newRow(ctx, 'blob_get_1', `blob GET ${CFG.blobBytes / MiB} MiB, 1 client`, 'MiB/s', 'higher');
+  const many = newRow(ctx, 'blob_get_32', `${CFG.concurrentGets} concurrent GETs of different ${CFG.concurrentGetBytes / MiB} MiB blobs (aggregate)`, 'MiB/s', 'higher');
+  let order = ordered(ctx).filter((t) => held.has(t));
+  for (const t of ctx.targets) if (!held.has(t)) setCell(one, t, { error: 'skipped: no blob uploaded (the upload rows failed)' });
+  let ok = await warmUp(order, 'blob GET', [one], (t) => getBlob(t, BLOB_REPO, held.get(t)!, CFG.blobBytes));
+  log('blob GET, 1 client');
+  await interleaved(one, ok, CFG.getReps, 'blob GET', async (t) => ({ value: CFG.blobBytes / MiB / (await timed(() => getBlob(t, BLOB_REPO, held.get(t)!, CFG.blobBytes))) }));
+
+  const repo = 'bench/blobs32';
+  const digests = new Map<Target, string[]>();
+  order = ordered(ctx);
+  ok = await warmUp(order, `${CFG.concurrentGets} blobs: upload`, [many], async (t) => {
+    const base = randomBytes(CFG.concurrentGetBytes);
+    const list: string[] = [];
+    for (let i = 0; i < CFG.concurrentGets; i++) {
+      randomBytes(32).copy(base, 0);
+      list.push(await monolithicBlobUpload(t.url, repo, base));
+    }
+    digests.set(t, list);
   });
+  await sync();
+  const all = (t: Target) => Promise.all(digests.get(t)!.map((d) => getBlob(t, repo, d, CFG.concurrentGetBytes)));
+  ok = await warmUp(ok, `${CFG.concurrentGets} concurrent blob GETs`, [many], all);
+  log(`${CFG.concurrentGets} concurrent blob GETs`);
+  await interleaved(many, ok, CFG.getReps, 'concurrent blob GETs', async (t) => ({ value: (CFG.concurrentGets * CFG.concurrentGetBytes) / MiB / (await timed(() => all(t))) }));
+}
+
+/**
+ * Peak RSS (VmHWM) of a freshly started registry of each kind through one streamed push of
+ * streamedPushBytes (one PATCH, generated on the fly): what a server needs for a large layer,
+ * which should not grow with it. Fresh processes, so the bench's earlier work does not count.
+ */
+async function benchStreamedPushRss(ctx: Ctx): Promise<void> {
+  const size = CFG.streamedPushBytes;
+  const label = size >= 1024 * MiB ? `${size / 1024 / MiB} GiB` : `${size / MiB} MiB`;
+  const row = newRow(ctx, 'rss_streamed_push', `peak RSS of a fresh server through a ${label} streamed push`, 'MiB', 'lower');
+  for (const old of ordered(ctx)) {
+    log(`streamed push of ${label}: a fresh ${old.name}`);
+    setCell(
+      row,
+      old,
+      await cell(`streamed push on ${old.name}`, async () => {
+        const base = join(ctx.work, `rss-${old.name}`);
+        const t = old.name === 'stowage' ? await startStowageProcess(base) : await startDistributionProcess(base);
+        try {
+          await sync();
+          const before = (await processStats(t.pid))?.peakRssMiB ?? NaN;
+          const seconds = await generatedBlobUpload(t.url, 'bench/big', size);
+          const peak = (await processStats(t.pid))?.peakRssMiB;
+          if (peak === undefined) throw new Error(`no /proc stats for pid ${t.pid}`);
+          return { value: peak, detail: { peakRssAfterStartMiB: before, seconds, mibPerSec: size / MiB / seconds } };
+        } finally {
+          await t.stop();
+          await rm(base, { recursive: true, force: true });
+        }
+      }),
+    );
+  }
 }
 
 // ---- HTTP request rates --------------------------------------------------------------------
@@ -505,6 +614,47 @@ async function benchTags(ctx: Ctx): Promise<void> {
   await requestRates(ctx, order, path, 'GET', {}, rps, p99);
 }
 
+/** The whole catalog, walked page by page by catalogClients clients at once; repositories listed per second. */
+async function benchCatalog(ctx: Ctx): Promise<void> {
+  const n = CFG.catalogRepositories;
+  const row = newRow(ctx, 'catalog_rps', `catalog of ${n} repositories, ${CFG.catalogPageSize}-name pages (${CFG.catalogClients} clients)`, 'repos/s', 'higher');
+  const order: Target[] = [];
+  for (const t of ordered(ctx)) {
+    log(`catalog: creating ${n} repositories on ${t.name}`);
+    try {
+      const s = await timed(() => createManyRepositories(t.url, 'bench/cat', n));
+      log(`  ${n} repositories created in ${s.toFixed(1)} s`);
+      const walk = await walkCatalog(t.url, CFG.catalogPageSize);
+      if (walk.repositories < n) throw new Error(`catalog walk listed ${walk.repositories} repositories, expected at least ${n}`);
+      order.push(t);
+    } catch (err) {
+      setCell(row, t, { error: errText(err) });
+    }
+  }
+  log('catalog');
+  const runs = new Map<Target, number[]>();
+  // A B B A, as the other HTTP rows; each run: the clients walk the catalog until the time is up.
+  for (const t of [...order, ...[...order].reverse()]) {
+    if (getCell(row, t)?.error !== 'not measured' && getCell(row, t)?.error !== undefined) continue;
+    try {
+      const deadline = Date.now() + CFG.httpSeconds * 1000;
+      let listed = 0;
+      const s = await timed(() =>
+        Promise.all(
+          Array.from({ length: CFG.catalogClients }, async () => {
+            do listed += (await walkCatalog(t.url, CFG.catalogPageSize)).repositories;
+            while (Date.now() < deadline);
+          }),
+        ),
+      );
+      runs.set(t, [...(runs.get(t) ?? []), listed / s]);
+    } catch (err) {
+      setCell(row, t, { error: errText(err) });
+    }
+  }
+  for (const [t, v] of runs) if (getCell(row, t)?.error === 'not measured') setCell(row, t, { value: v.reduce((a, b) => a + b, 0) / v.length, detail: { runs: v } });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function buildImages(ctx: Ctx): Promise<void> {
@@ -582,7 +732,7 @@ async function main(): Promise<void> {
 
   const work = await mkdtemp(join(tmpdir(), 'stowage-bench-'));
   const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0 };
-  const serverStats: Record<string, unknown> = {};
+  const serverStats: Record<string, Awaited<ReturnType<typeof processStats>>> = {};
   try {
     await buildImages(ctx);
     ctx.targets.push(await startStowageProcess(join(work, 'stowage')));
@@ -591,11 +741,19 @@ async function main(): Promise<void> {
 
     await benchSkopeo(ctx);
     await benchDocker(ctx, dockerSkip);
-    await benchBlobUpload(ctx);
+    const held = await benchBlobUpload(ctx);
+    await benchBlobGets(ctx, held);
     await benchManifests(ctx);
     await benchTags(ctx);
+    await benchCatalog(ctx);
 
-    for (const t of ctx.targets) serverStats[t.name] = await processStats(t.pid);
+    const peakRss = newRow(ctx, 'peak_rss', 'peak RSS over the bench', 'MiB', 'lower');
+    for (const t of ctx.targets) {
+      const st = await processStats(t.pid);
+      serverStats[t.name] = st;
+      setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
+    }
+    await benchStreamedPushRss(ctx);
   } finally {
     closeAgent();
     for (const t of ctx.targets) await t.stop().catch((err) => log(`stopping ${t.name}: ${errText(err)}`));
@@ -615,8 +773,16 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true }).catch((err) => log(`cleanup ${work}: ${errText(err)}`));
   }
   await benchMicro(ctx.rows, MICRO_ROWS);
+  log('AWS calls per operation (S3 and DynamoDB emulators) and their list-price cost');
+  const awsCosts: OperationCost[] | { error: string } = await countAwsCalls().then(
+    (counted) => Object.entries(counted).map(([operation, calls]) => costOf(operation, calls)),
+    (err: unknown) => ({ error: errText(err) }),
+  );
+  const costLines = Array.isArray(awsCosts) ? formatCosts(awsCosts) : [`AWS call counts failed: ${awsCosts.error}`];
 
   const totalSeconds = elapsed();
+  const summary = summaryOf(ctx.rows);
+  const goals = new Map(summary.map((e) => [e.id, e]));
   const out: string[] = [];
   out.push('', 'Stowage vs distribution 2.8 — same machine, same clients, same run', ...envLines.map((l) => `  ${l}`));
   if (!haveDistribution) out.push('  distribution (docker-registry) not measured: Stowage values only, ratios n/a');
@@ -631,15 +797,14 @@ async function main(): Promise<void> {
     `  HTTP rows: ${CFG.warmSeconds} s warm-up, then 2 x ${CFG.httpSeconds} s (A B B A; mean) with ${CFG.connections} keep-alive connections; GET rows with wrk -t${CFG.wrkThreads},`,
     `  HEAD rows with bench/rawload.ts (${CFG.wrkThreads} processes; wrk and autocannon cannot do keep-alive HEAD).`,
     '',
-    formatTable(ctx.rows),
+    formatTable(ctx.rows, goals),
   );
   const errors = formatErrors(ctx.rows);
   if (errors.length) out.push('', 'Errors / skipped:', ...errors.map((e) => `  ${e}`));
-  for (const [name, s] of Object.entries(serverStats)) {
-    const st = s as { peakRssMiB: number; cpuSeconds: number } | undefined;
+  for (const [name, st] of Object.entries(serverStats)) {
     if (st) out.push(`  ${name}: peak RSS ${st.peakRssMiB.toFixed(0)} MiB, CPU ${st.cpuSeconds.toFixed(1)} s over the run`);
   }
-  out.push(`  total bench time ${totalSeconds.toFixed(0)} s`, '');
+  out.push(`  total bench time ${totalSeconds.toFixed(0)} s`, '', ...costLines, '');
   process.stdout.write(out.join('\n') + '\n');
 
   const resultsDir = join(repoRoot(), '.bench');
@@ -652,10 +817,31 @@ async function main(): Promise<void> {
     totalSeconds,
     loadAvgAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
     serverStats,
+    /** Issue 15's table: every row as {row, unit, stowage, distribution, ratio, target, met}. */
+    table: summary,
+    /** USD per 1,000 operations from the counted AWS calls (bench/aws-costs.ts states the prices). */
+    awsCosts,
     rows: ctx.rows.map((r) => ({ ...r, ratio: ratioOf(r) ?? null })),
   };
   await writeFile(join(resultsDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  log(`wrote ${join(resultsDir, 'results.json')}`);
+  await writeFile(join(resultsDir, 'ratios.svg'), ratioChartSvg(summary));
+  await writeFile(
+    join(resultsDir, 'report.md'),
+    reportMarkdown({
+      date: results.date,
+      quick: QUICK,
+      machine: `${env.cpuModel}, ${env.cores} cores, ${env.memoryGiB} GiB RAM, Linux ${env.kernel}; load average at start ${env.loadAvgAtStart.join(' ')}, at end ${results.loadAvgAtEnd.join(' ')}`,
+      tools: `node ${env.node}; skopeo: ${env.tools.skopeo}; docker: ${env.tools.docker}; distribution: ${env.tools.distribution}; wrk: ${env.tools.wrk}`,
+      notes: [
+        `Config: ${JSON.stringify(CFG)}`,
+        `Total bench time ${totalSeconds.toFixed(0)} s.`,
+        ...Object.entries(serverStats).flatMap(([name, st]) => (st ? [`${name}: peak RSS ${st.peakRssMiB.toFixed(0)} MiB, CPU ${st.cpuSeconds.toFixed(1)} s`] : [])),
+        ...costLines,
+      ],
+      entries: summary,
+    }),
+  );
+  log(`wrote ${join(resultsDir, 'results.json')}, report.md and ratios.svg`);
   if (ctx.rows.some((r) => r.stowage.error !== undefined && !r.stowage.error.startsWith('skipped'))) process.exitCode = 1;
 }
 

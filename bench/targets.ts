@@ -1,7 +1,8 @@
 // The two registries the benchmark compares, each as its own OS process so that the load generators
 // (skopeo, docker, wrk, the Node upload client in the bench process) never share an event loop with
 // the server under test:
-//   - Stowage: `node bin/stowage.js serve` (embedded default: filesystem blobs + SQLite metadata).
+//   - Stowage: `node bin/stowage.js serve` (embedded default: filesystem blobs + SQLite metadata),
+//     at log level warn: no line per request, as distribution's access log is off.
 //   - distribution 2.8 (Debian's docker-registry) with an equivalent configuration: filesystem storage,
 //     delete enabled, 127.0.0.1, no auth, log level warn and the access log off.
 // test/helpers/distribution.ts starts docker-registry at log level info with the access log on, which
@@ -42,7 +43,7 @@ export async function startStowageProcess(baseDir: string): Promise<Target> {
   const logFile = join(baseDir, 'stowage.log');
   await mkdir(dataDir, { recursive: true });
   const bin = join(repoRoot(), 'bin', 'stowage.js');
-  const daemon: Daemon = await startDaemon(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { logFile });
+  const daemon: Daemon = await startDaemon(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { logFile });
   let url = '';
   try {
     await waitForDaemon(

@@ -1,9 +1,11 @@
 /**
  * Digest computation for uploads, as DESIGN.md rules it:
- * - NativeHasher (node:crypto, full native speed) for requests that carry a whole blob or a
- *   streamed PATCH; its digest so far comes from hash.copy(). Its state cannot be serialised.
- * - ResumableHasher (hash-wasm) for chunked uploads: its state is saved with the session after
- *   every chunk so any process can continue the upload.
+ * - NativeHasher (node:crypto, full native speed) for requests that carry a whole blob, a
+ *   streamed PATCH or the first chunk of an upload (on a store that can be re-read); its digest
+ *   so far comes from hash.copy(). Its state cannot be serialised.
+ * - ResumableHasher (hash-wasm) for chunks that continue an upload (and every chunk on a store
+ *   that cannot be re-read, S3): its state is saved with the session after every chunk so any
+ *   process can continue the upload.
  * A request that continues a natively hashed upload without a saved state (a chunk or a second
  * streamed PATCH after a streamed PATCH) rebuilds the state with one catch-up re-read of what
  * the upload holds; no hash state is kept in memory between requests, so every process, Lambda

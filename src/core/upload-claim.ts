@@ -1,7 +1,7 @@
 /**
  * The one concurrency mechanism of blob uploads: a claim on the versioned session record.
  *
- * A request that changes an upload (PATCH, PUT, DELETE) first claims its session with a
+ * A request that writes to an upload (PATCH, PUT with a body) first claims its session with a
  * conditional write on the version it read, setting a short lease with its own owner id. From
  * then on every state change it makes (lease renewal, progress, release, commit) is again a
  * conditional write on the version it last wrote, so:
@@ -12,6 +12,10 @@
  *   that died stops renewing, so it blocks the session for one lease duration at most (30 s);
  * - a holder that lost its claim (lease taken over after expiry) is told so by its next
  *   conditional write and stops feeding bytes as soon as its lease has expired.
+ *
+ * A PUT without a body writes no bytes: it takes the session by deleting it, conditionally on
+ * the version it read (refused while another request's lease is live, and by a claim landed
+ * since). A DELETE deletes it the same way but wins over a live lease (uploads.ts).
  *
  *   getUpload ──> claim (v+1, lease) ──> renew (v+2) ... ──> progress + release (v+n, no lease)
  *                         │                                └─> commit: delete conditional on v+n

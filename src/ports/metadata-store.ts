@@ -115,6 +115,11 @@ export interface MetadataStore {
   linkBlob(repository: string, digest: string, size: number): Promise<void>;
   /** The link, or null when the repository does not hold this blob. */
   getBlobLink(repository: string, digest: string): Promise<{ size: number } | null>;
+  /**
+   * Of `digests`, those the repository holds no link to (in the order given, each once): what a
+   * manifest PUT checks for its config and layers, in one read where the store can.
+   */
+  missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]>;
   /** Removes a link; false when there was none. */
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
   /** Up to `limit` repositories holding a link to `digest`, in name order. */
@@ -140,6 +145,11 @@ export interface MetadataStore {
    */
   setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void>;
   resolveTag(repository: string, tag: string): Promise<string | null>;
+  /**
+   * The manifest a tag names (null when the tag or the manifest is absent): what a manifest GET
+   * or HEAD by tag needs, in one read where the store can (a pull's first request).
+   */
+  getManifestByTag(repository: string, tag: string): Promise<ManifestRecord | null>;
   /** Deletes a tag; returns the digest it pointed at, or null when absent. */
   deleteTag(repository: string, tag: string): Promise<string | null>;
   /** Tags in byte order. */

@@ -126,6 +126,27 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.equal(await m.unlinkBlob(other, d), true);
     });
 
+    test('missingBlobLinks: the digests the repository holds no link to, in the order given, each once', async () => {
+      const m = await start();
+      const [r, other] = [repo(), repo()];
+      const [a, b, c] = [digestOf('a'), digestOf('b'), digestOf('c')];
+      assert.deepEqual(await m.missingBlobLinks(r, []), []);
+      assert.deepEqual(await m.missingBlobLinks(r, [c, a, c]), [c, a]);
+      await m.linkBlob(r, a, 1);
+      await m.linkBlob(other, b, 1);
+      assert.deepEqual(await m.missingBlobLinks(r, [c, a, b, a]), [c, b], 'a link of another repository does not count');
+      assert.deepEqual(await m.missingBlobLinks(r, [a]), []);
+      // More than one DynamoDB batch (100 keys).
+      const many = Array.from({ length: 130 }, (_, i) => digestOf(`many ${i}`));
+      for (const d of many.filter((_, i) => i % 2 === 0)) await m.linkBlob(r, d, 1);
+      assert.deepEqual(
+        await m.missingBlobLinks(r, many),
+        many.filter((_, i) => i % 2 === 1),
+      );
+      for (const d of [a, ...many.filter((_, i) => i % 2 === 0)]) assert.equal(await m.unlinkBlob(r, d), true);
+      assert.equal(await m.unlinkBlob(other, b), true);
+    });
+
     test('unlinkBlob: true when it removed a link, false when there was none', async () => {
       const m = await start();
       const r = repo();
@@ -295,6 +316,30 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.deepEqual(await m.listTags(r, { limit: 10 }), { items: ['v1'], more: false });
       assert.deepEqual(await m.deleteManifest(r, one.digest), { tags: [] });
       assert.deepEqual(await m.deleteManifest(r, two.digest), { tags: ['v1'] });
+    });
+
+    test('getManifestByTag: the manifest the tag names now, small or large, with every field; null once the tag or the manifest is gone', async () => {
+      const m = await start();
+      const r = repo();
+      const small = manifest(r, digestOf('small'), { artifactType: 'application/x.t', annotations: { 'org.example/a': 'b' } });
+      // Larger than any copy a store may keep beside its tags.
+      const large = manifest(r, digestOf('large'), { content: Buffer.from(`{"schemaVersion":2,"pad":"${'x'.repeat(64 * 1024)}"}`) });
+      await m.putManifest(small, null);
+      await m.putManifest(large, null);
+      assert.equal(await m.getManifestByTag(r, 'v1'), null);
+      await m.setTag(r, 'v1', small.digest, 'alice');
+      assert.deepEqual(await m.getManifestByTag(r, 'v1'), await m.getManifest(r, small.digest));
+      assert.deepEqual(Buffer.from((await m.getManifestByTag(r, 'v1'))?.content ?? []), small.content);
+      assert.equal(await m.getManifestByTag(repo(), 'v1'), null, 'tags are per repository');
+      await m.setTag(r, 'v1', large.digest);
+      assert.deepEqual(await m.getManifestByTag(r, 'v1'), await m.getManifest(r, large.digest), 'a moved tag serves its new manifest');
+      await m.setTag(r, 'v2', small.digest);
+      assert.equal(await m.deleteTag(r, 'v2'), small.digest);
+      assert.equal(await m.getManifestByTag(r, 'v2'), null, 'a deleted tag serves nothing');
+      await m.setTag(r, 'v3', small.digest);
+      assert.deepEqual(await m.deleteManifest(r, small.digest), { tags: ['v3'] });
+      assert.equal(await m.getManifestByTag(r, 'v3'), null, 'nor does the tag of a deleted manifest');
+      assert.deepEqual(await m.deleteManifest(r, large.digest), { tags: ['v1'] });
     });
 
     test('deleteTag: the digest it named, then null; the manifest stays', async () => {

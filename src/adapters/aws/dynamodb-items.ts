@@ -206,6 +206,27 @@ export function tagItem(tag: string, fields: EventFields, now: string): Item {
   };
 }
 
+/**
+ * Manifests up to this size are copied into the tag items naming them: a pull by tag then reads
+ * one item. Small, because every tags/list Query reads the copies too (a Query costs by bytes
+ * read): image manifests and indexes are 1-3 KB.
+ */
+export const TAG_MANIFEST_COPY_MAX_BYTES = 4 * 1024;
+
+/** The attributes of a manifest item a tag item copies (its keys and index attributes are not). */
+export function manifestCopyOf(manifest: Item): Item | null {
+  const body = manifestBodyOf(manifest);
+  if (!('content' in body) || body.content.byteLength > TAG_MANIFEST_COPY_MAX_BYTES || manifest[ATTR.annotationsInContent] === true) return null;
+  const { [ATTR.pk]: _pk, [ATTR.sk]: _sk, [ATTR.gsi1pk]: _g1, [ATTR.gsi1sk]: _g2, [ATTR.kind]: _kind, ...copy } = manifest;
+  return copy;
+}
+
+/** The manifest item copied into a tag item, when it has one. */
+export function manifestCopyIn(tag: Item): Item | null {
+  const copy = tag[ATTR.manifestCopy];
+  return typeof copy === 'object' && copy !== null && !(copy instanceof Uint8Array) ? (copy as Item) : null;
+}
+
 export const tagOf = (item: Item): string => str(item, ATTR.tag);
 export const digestOf = (item: Item): string => str(item, ATTR.digest);
 export const pushTagsOf = (item: Item): string[] => strings(item, ATTR.pushTags);

@@ -72,6 +72,11 @@ export const ATTR = {
   expiresAt: 'expiresAt',
   /** Failed logins counted in a login-failure window (DynamoDbLoginLimiter). */
   failures: 'failures',
+  /**
+   * On a tag item: a copy of its manifest item's attributes (bytes included) when the manifest is
+   * small (TAG_MANIFEST_COPY_MAX_BYTES), so a pull by tag is one GetItem. Immutable under its digest.
+   */
+  manifestCopy: 'manifest',
   /** Epoch ms of a (user, address) pair's last failed login (DynamoDbLoginLimiter's backoff). */
   lastFailureAt: 'lastFailureAt',
 } as const;

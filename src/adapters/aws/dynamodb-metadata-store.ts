@@ -13,6 +13,9 @@
  * to the same table as outbox items (outbox-event-sink.ts).
  */
 import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  type KeysAndAttributes,
   BatchWriteItemCommand,
   CreateTableCommand,
   DeleteItemCommand,
@@ -39,6 +42,8 @@ import {
   eventFieldsOf,
   itemBytes,
   manifestBodyOf,
+  manifestCopyIn,
+  manifestCopyOf,
   manifestItem,
   manifestRecordOf,
   referrerItem,
@@ -75,6 +80,7 @@ const FILTERED_QUERY_BATCH = 32;
 /** Parallel conditional deletes when a manifest loses its tags. */
 const DELETE_CONCURRENCY = 8;
 const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
 /** Repositories this process has already put into the catalog (bounded; a miss costs one write). */
 const KNOWN_REPOSITORIES_MAX = 10_000;
 
@@ -143,6 +149,29 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const item = await this.get(keys.blob(repository, digest), [ATTR.size]);
     const size = item?.[ATTR.size];
     return typeof size === 'number' ? { size } : null;
+  }
+
+  /** BatchGetItem of the links, 100 keys per call (strongly consistent), unprocessed keys retried. */
+  async missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]> {
+    const wanted = [...new Set(digests)];
+    const found = new Set<string>();
+    for (let i = 0; i < wanted.length; i += BATCH_GET_MAX) {
+      let request: Record<string, KeysAndAttributes> | undefined = {
+        [this.table]: {
+          Keys: wanted.slice(i, i + BATCH_GET_MAX).map((d) => marshall(keys.blob(repository, d))),
+          ConsistentRead: true,
+          ProjectionExpression: '#digest',
+          ExpressionAttributeNames: { '#digest': ATTR.digest },
+        },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: request }));
+        for (const raw of out.Responses?.[this.table] ?? []) found.add(digestOf(unmarshall(raw)));
+        request = out.UnprocessedKeys;
+      }
+    }
+    return wanted.filter((d) => !found.has(d));
   }
 
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {
@@ -239,16 +268,26 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   async setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void> {
     const manifestKey = keys.manifest(repository, digest);
-    const manifest = await this.get(manifestKey, [ATTR.repository, ATTR.digest, ATTR.mediaType, ATTR.artifactType, ATTR.size]);
+    // The whole item: a small manifest is copied into the tag item (getManifestByTag).
+    const manifest = await this.get(manifestKey);
     if (!manifest) throw new Error(`cannot point tag ${tag} of ${repository} at ${digest}: that manifest is not stored`);
     const now = this.iso();
     // The "tag of digest" entry before the tag itself, so deleteManifest always finds the tag
     // (conditional: a repeat keeps the first and writes no stream record).
     await this.put(tagOfItem(repository, digest, tag, now), notExists);
-    await this.put(tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now));
+    const copy = manifestCopyOf(manifest);
+    await this.put({ ...tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now), ...(copy && { [ATTR.manifestCopy]: copy }) });
     // If the manifest was deleted meanwhile, take the tag back: the push then reads as having
     // happened just before the delete.
     if (!(await this.get(manifestKey, [ATTR.pk]))) await this.delete(keys.tag(repository, tag), digestIs(digest));
+  }
+
+  /** One GetItem of the tag item, which carries a copy of a small manifest; else a second read. */
+  async getManifestByTag(repository: string, tag: string): Promise<ManifestRecord | null> {
+    const item = await this.get(keys.tag(repository, tag));
+    if (!item) return null;
+    const copy = manifestCopyIn(item);
+    return copy ? this.recordOf(copy) : this.getManifest(repository, digestOf(item));
   }
 
   async resolveTag(repository: string, tag: string): Promise<string | null> {

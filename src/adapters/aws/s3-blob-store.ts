@@ -2,16 +2,19 @@
  * S3 BlobStore (AWS S3 or any S3-compatible store; the client is injected).
  *
  * An upload's bytes go to its own content key through a multipart upload created lazily, when
- * the first full part exists; bytes that do not fill a part wait in small leftover objects. Commit
- * completes the multipart upload (or, for a blob smaller than a part, writes the content with one
- * PutObject or CopyObject) and then writes a small pointer at the digest key: no re-read and no
- * copy of the blob, whatever its size. The key layout and why it is so: ./s3-keys.ts; the upload
+ * the first full part exists; bytes that do not fill a part wait in small leftover objects. A
+ * request that carries a whole upload smaller than a part (the first request, ending below 5 MiB:
+ * most configs and small layers, in one PATCH or one PUT) writes it straight to the content key
+ * with one PutObject, so its commit only writes the pointer. Commit completes the multipart upload
+ * (or, for a blob smaller than a part held in leftovers, writes the content with one PutObject)
+ * and then writes a small pointer at the digest key: no re-read and no copy of the blob, whatever
+ * its size. The key layout and why it is so: ./s3-keys.ts; the upload
  * state and part sizing: ./s3-upload-state.ts.
  *
  * S3 cannot read back the parts of an unfinished multipart upload, so uploadsReadable is false:
  * the core then keeps a resumable hash state for every request and never calls readUpload().
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -217,6 +220,8 @@ export class S3BlobStore implements BlobStore {
     let multipartUploadId = state.multipartUploadId;
     let createdHere: string | undefined;
     let carried = [...state.leftovers];
+    /** Bytes before this request's pending ones are nowhere yet: a body that ends below a part is the whole upload. */
+    const wholeHere = multipartUploadId === undefined && carried.length === 0;
     let carriedBytes = sumSizes(carried);
     const pending = new ByteQueue();
     let written = 0;
@@ -263,6 +268,8 @@ export class S3BlobStore implements BlobStore {
       if (remainder >= this.minPartSize) {
         await startPart(await takePart(remainder));
         await settle();
+      } else if (pending.size > 0 && wholeHere && multipartUploadId === undefined) {
+        carried = [await this.storeInPlace(contentKey, pending.take(pending.size))];
       } else if (pending.size > 0) {
         carried = await this.storeLeftover(uploadId, offset + written - pending.size, carried, pending.take(pending.size));
       }
@@ -273,6 +280,9 @@ export class S3BlobStore implements BlobStore {
     }
     const next: S3UploadState = { parts, leftovers: carried };
     if (multipartUploadId !== undefined) next.multipartUploadId = multipartUploadId;
+    // Leftover objects this request replaced (merged or took into a part) are named nowhere now.
+    const kept = new Set(carried.map((l) => l.key));
+    if (state.sweep || state.leftovers.some((l) => l.key !== contentKey && !kept.has(l.key))) next.sweep = true;
     return { written, state: next };
   }
 
@@ -287,12 +297,23 @@ export class S3BlobStore implements BlobStore {
     if (held !== size) throw new Error(`upload ${uploadId}: asked to commit ${size} bytes but its S3 state holds ${held}`);
     const pointerKey = this.keys.blobPointer(digest);
     const contentKey = this.keys.content(uploadId);
-    const [existing, temporary] = await Promise.all([this.readPointer(pointerKey), this.listUploadObjects(uploadId)]);
+    if (isInPlace(state, contentKey)) {
+      // The content is already where the pointer will name it: one conditional pointer write.
+      // Without If-None-Match support the pointer is read first, so that a blob pushed before
+      // keeps its pointer (and its content).
+      const existing = this.conditionalPointers ? null : await this.readPointer(pointerKey);
+      const ours = existing ? existing.key === contentKey : await this.publishPointer(pointerKey, { key: contentKey, size }, false);
+      // Another commit of the same content published first: ours is a duplicate.
+      if (!ours) await this.deleteObject(contentKey);
+      return;
+    }
+    const existing = await this.readPointer(pointerKey);
     if (existing) {
-      // Pushed before (or this very commit is being retried): keep the existing blob. The
-      // content key is left alone: no content was written here, and if a retried commit's
-      // pointer names it, it is the blob.
+      // Pushed before (or this very commit is being retried): keep the existing blob. Unless a
+      // retried commit's pointer names it, the content key may hold bytes an earlier request
+      // wrote in place before later ones merged them away: removed (a free DELETE).
       if (state.multipartUploadId !== undefined) await this.abortMultipart(contentKey, state.multipartUploadId);
+      if (existing.key !== contentKey) await this.deleteObject(contentKey);
     } else {
       await this.writeContent(contentKey, state);
       if (!(await this.publishPointer(pointerKey, { key: contentKey, size }))) {
@@ -300,7 +321,11 @@ export class S3BlobStore implements BlobStore {
         await this.deleteObject(contentKey);
       }
     }
-    // The blob is committed; failing the request now would make the client push it again.
+    // The blob is committed; failing the request now would make the client push it again. The
+    // upload's prefix is listed only when leftovers were replaced along the way; otherwise the
+    // recorded ones are all there is (the rare unrecorded one, written by a request whose session
+    // moved on before it could record it, expires by the lifecycle rule).
+    const temporary = state.sweep ? await this.listUploadObjects(uploadId).catch(() => []) : [];
     await this.deleteObjects([...temporary, ...state.leftovers.map((l) => l.key)]).catch((e) =>
       this.log(`S3BlobStore: upload ${uploadId} committed, cleanup left for the lifecycle rule: ${String(e)}`),
     );
@@ -308,10 +333,9 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * Aborts the multipart upload and deletes every leftover, recorded or not (by listing the
-   * upload's prefix). The content key is not touched: an uncommitted upload has none (commit
-   * removes the content it wrote when it cannot publish the pointer), and a committed one's is
-   * the blob -- the core calls deleteUpload after a successful commitUpload when linking the
-   * blob fails, so deleting it here would leave a pointer to nothing.
+   * upload's prefix). Content held in place (a small upload written to its content key) is
+   * deleted unless a pointer names it: a session whose commit succeeded but whose linking failed
+   * can still be cancelled, and deleting a blob's content would leave a pointer to nothing.
    */
   async deleteUpload(uploadId: string, rawState: unknown): Promise<void> {
     let state: S3UploadState;
@@ -322,14 +346,47 @@ export class S3BlobStore implements BlobStore {
     }
     if (state.multipartUploadId !== undefined) await this.abortMultipart(this.keys.content(uploadId), state.multipartUploadId);
     const temporary = await this.listUploadObjects(uploadId);
-    await this.deleteObjects([...temporary, ...state.leftovers.map((l) => l.key)]);
+    const contentKey = this.keys.content(uploadId);
+    const keepContent = isInPlace(state, contentKey) && (await this.namedByPointer(contentKey));
+    await this.deleteObjects([...temporary, ...state.leftovers.map((l) => l.key).filter((k) => !(keepContent && k === contentKey))]);
+  }
+
+  /** Whether a blob pointer names this (small) content object: its digest is computed from its bytes. */
+  private async namedByPointer(contentKey: string): Promise<boolean> {
+    let bytes: Uint8Array;
+    try {
+      const res = await s3Call('GetObject', contentKey, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: contentKey })));
+      bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (err) {
+      if (isS3Failure(err, 'not-found')) return false;
+      throw err;
+    }
+    for (const algorithm of ['sha256', 'sha512'] as const) {
+      const pointer = await this.readPointer(this.keys.blobPointer(`${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`));
+      if (pointer?.key === contentKey) return true;
+    }
+    return false;
   }
 
   // -------------------------------------------------------------------------------------------
   // Steps
 
   private parseState(uploadId: string, raw: unknown): S3UploadState {
-    return parseUploadState(raw, (key) => this.keys.isLeftoverOf(uploadId, key));
+    const contentKey = this.keys.content(uploadId);
+    const state = parseUploadState(raw, (key) => key === contentKey || this.keys.isLeftoverOf(uploadId, key));
+    if (state.leftovers.some((l) => l.key === contentKey) && !isInPlace(state, contentKey)) {
+      throw new Error(`not an S3 upload state (content key beside other storage): ${JSON.stringify(raw)?.slice(0, 200)}`);
+    }
+    return state;
+  }
+
+  /** A whole upload smaller than a part, written where its blob's pointer will name it. */
+  private async storeInPlace(contentKey: string, bytes: Uint8Array[]): Promise<S3Leftover> {
+    const body = Buffer.concat(bytes);
+    await s3Call('PutObject', contentKey, () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: contentKey, Body: body, ContentLength: body.length, ContentType: OCTET_STREAM })),
+    );
+    return { key: contentKey, size: body.length };
   }
 
   private tooLarge(uploadId: string): RegistryError {
@@ -340,11 +397,14 @@ export class S3BlobStore implements BlobStore {
     );
   }
 
-  /** Writes `bytes` as a new leftover; merges all leftovers into one when the list is full. */
+  /**
+   * Writes `bytes` as a new leftover; merges all leftovers into one when the list is full, or when
+   * the carried bytes are held in place at the content key (which only a whole upload may use).
+   */
   private async storeLeftover(uploadId: string, start: number, carried: S3Leftover[], bytes: Uint8Array[]): Promise<S3Leftover[]> {
     // Merging rewrites fewer than minPartSize bytes once per MAX_LEFTOVERS requests, so even
     // 1-byte requests cost one PutObject each plus a bounded merge now and then.
-    const merge = carried.length >= MAX_LEFTOVERS;
+    const merge = carried.length >= MAX_LEFTOVERS || isInPlace({ parts: [], leftovers: carried }, this.keys.content(uploadId));
     const head = merge ? await this.readLeftovers(carried) : [];
     const body = Buffer.concat([...head, ...bytes]);
     const key = this.keys.leftover(uploadId, merge ? start - sumSizes(carried) : start, randomUUID());
@@ -442,7 +502,7 @@ export class S3BlobStore implements BlobStore {
    * now, or by an earlier try whose answer was lost); false when another commit's pointer is
    * there. On any other failure the content is removed when the pointer surely does not name it.
    */
-  private async publishPointer(key: string, pointer: Pointer): Promise<boolean> {
+  private async publishPointer(key: string, pointer: Pointer, dropContentOnFailure = true): Promise<boolean> {
     const body = JSON.stringify(pointer);
     try {
       await s3Call('PutObject', key, () =>
@@ -454,13 +514,14 @@ export class S3BlobStore implements BlobStore {
     } catch (err) {
       if (this.conditionalPointers && isS3Failure(err, 'not-implemented')) {
         this.conditionalPointers = false;
-        return this.publishPointer(key, pointer);
+        return this.publishPointer(key, pointer, dropContentOnFailure);
       }
       // 412 (exists), 409 (a racing write) or an unknown outcome: the pointer tells what happened.
       const now = await this.readPointer(key).catch(() => undefined);
       if (now && now.key === pointer.key) return true;
       if (now) return false;
-      if (now === null) await this.deleteObject(pointer.key).catch((e) => this.log(`S3BlobStore: ${String(e)}`));
+      // Content held in place is also the session's only copy: a retried PUT commits it again.
+      if (now === null && dropContentOnFailure) await this.deleteObject(pointer.key).catch((e) => this.log(`S3BlobStore: ${String(e)}`));
       throw err;
     }
   }
@@ -553,6 +614,11 @@ class ByteQueue {
     this.size -= n;
     return out;
   }
+}
+
+/** True when the upload's bytes are all in one object at its content key (no parts, no leftovers). */
+function isInPlace(state: S3UploadState, contentKey: string): boolean {
+  return state.multipartUploadId === undefined && state.leftovers.length === 1 && state.leftovers[0]!.key === contentKey;
 }
 
 function sumSizes(items: { size: number }[]): number {

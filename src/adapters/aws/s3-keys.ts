@@ -8,8 +8,9 @@
  *                                      is where they start (15 digits), <attempt> a random UUID
  *
  * Why a pointer: an upload's bytes go straight to its content key (a multipart upload, or one
- * PutObject for a blob smaller than a part), and commit only completes that upload and writes
- * the small pointer at the digest key. Finalising then costs the same for 1 KiB and 100 GiB: S3
+ * PutObject for a blob smaller than a part: by the request that carries it whole, or at commit
+ * from its leftovers), and commit only completes that upload and writes the small pointer at the
+ * digest key. Finalising then costs the same for 1 KiB and 100 GiB: S3
  * has no rename, and CopyObject of a large object is a full server-side copy. A blob is visible
  * exactly when its pointer exists; stat/open/delete all go through it.
  *
@@ -20,8 +21,9 @@
  *
  * Leftovers exist because S3 parts must be >= 5 MiB (except the last) while a request can carry
  * any number of bytes; their keys are unique per attempt so that a failed or losing request never
- * overwrites bytes a recorded upload state refers to. Leftovers are reclaimed at commit and
- * cancel (by listing uploads/<upload-id>/).
+ * overwrites bytes a recorded upload state refers to. Leftovers are reclaimed at commit (the
+ * recorded ones; by listing uploads/<upload-id>/ once some were replaced) and at cancel (by
+ * listing).
  *
  * Bucket lifecycle (the backstop for uploads that are never finished or cancelled):
  *   - abort incomplete multipart uploads after a few days (they all target content/ keys);

@@ -54,8 +54,17 @@ export interface S3UploadState {
   multipartUploadId?: string;
   /** Numbered 1..n in order; the only parts completion uses. */
   parts: S3Part[];
-  /** Bytes after the last part, in order; fewer than minPartSize in total. */
+  /**
+   * Bytes after the last part, in order; fewer than minPartSize in total. A whole upload smaller
+   * than a part may be one "leftover" at the upload's content key (written in place).
+   */
   leftovers: S3Leftover[];
+  /**
+   * Set once leftover objects were replaced (merged, or taken into a part): they are no longer
+   * named here, so commit lists the upload's prefix to delete them. Absent: the recorded
+   * leftovers are all there is to delete (no listing call).
+   */
+  sweep?: true;
 }
 
 export function emptyUploadState(): S3UploadState {
@@ -86,11 +95,13 @@ export function parseUploadState(raw: unknown, isLeftoverKey: (key: string) => b
     throw new Error(`not an S3 upload state (${why}): ${JSON.stringify(raw)?.slice(0, 200)}`);
   };
   if (typeof raw !== 'object' || raw === null) return fail('not an object');
-  const { multipartUploadId, parts, leftovers } = raw as Record<string, unknown>;
+  const { multipartUploadId, parts, leftovers, sweep } = raw as Record<string, unknown>;
   if (multipartUploadId !== undefined && (typeof multipartUploadId !== 'string' || multipartUploadId === '')) fail('multipartUploadId');
   if (!Array.isArray(parts) || !Array.isArray(leftovers)) return fail('parts/leftovers');
   const state: S3UploadState = { parts: [], leftovers: [] };
   if (typeof multipartUploadId === 'string') state.multipartUploadId = multipartUploadId;
+  if (sweep !== undefined && sweep !== true) fail('sweep');
+  if (sweep === true) state.sweep = true;
   parts.forEach((p: unknown, i) => {
     const { partNumber, etag, size, crc32 } = (p ?? {}) as Record<string, unknown>;
     if (partNumber !== i + 1 || typeof etag !== 'string' || !isSize(size) || (crc32 !== undefined && typeof crc32 !== 'string')) fail(`part ${i + 1}`);

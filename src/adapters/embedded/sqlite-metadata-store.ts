@@ -150,6 +150,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? { size: row.size } : null;
   }
 
+  async missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]> {
+    const lookup = this.sql('SELECT 1 FROM blob_links WHERE repository = ? AND digest = ?');
+    return [...new Set(digests)].filter((d) => lookup.get(repository, d) === undefined);
+  }
+
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {
     return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
   }
@@ -197,18 +202,16 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getManifest(repository: string, digest: string): Promise<ManifestRecord | null> {
-    const row = this.sql('SELECT * FROM manifests WHERE repository = ? AND digest = ?').get(repository, digest) as ManifestRow | undefined;
-    if (!row) return null;
-    return {
-      repository: row.repository,
-      digest: row.digest,
-      mediaType: row.media_type,
-      content: row.content,
-      artifactType: row.artifact_type,
-      subject: row.subject,
-      annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
-      createdAt: row.created_at,
-    };
+    return manifestOfRow(this.sql('SELECT * FROM manifests WHERE repository = ? AND digest = ?').get(repository, digest) as ManifestRow | undefined);
+  }
+
+  /** One query: the tag joined to its manifest. */
+  async getManifestByTag(repository: string, tag: string): Promise<ManifestRecord | null> {
+    return manifestOfRow(
+      this.sql('SELECT m.* FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = ? AND t.tag = ?').get(repository, tag) as
+        | ManifestRow
+        | undefined,
+    );
   }
 
   async listManifests(repository: string, page: PageRequest): Promise<Page<ManifestSummary>> {
@@ -360,4 +363,18 @@ export class SqliteMetadataStore implements MetadataStore {
       expectedVersion === undefined ? this.sql('DELETE FROM uploads WHERE id = ?').run(id) : this.sql('DELETE FROM uploads WHERE id = ? AND version = ?').run(id, expectedVersion);
     return result.changes === 1;
   }
+}
+
+function manifestOfRow(row: ManifestRow | undefined): ManifestRecord | null {
+  if (!row) return null;
+  return {
+    repository: row.repository,
+    digest: row.digest,
+    mediaType: row.media_type,
+    content: row.content,
+    artifactType: row.artifact_type,
+    subject: row.subject,
+    annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
+    createdAt: row.created_at,
+  };
 }

@@ -25,19 +25,11 @@ function manifestUnknown(name: string, reference: string): RegistryError {
   });
 }
 
-/** Resolves a tag or digest reference to a stored digest. */
-async function resolve(ctx: RegistryContext, name: string, raw: string): Promise<string> {
-  const ref = parseReference(raw);
-  if (ref.kind === 'digest') return ref.digest.value;
-  const digest = await ctx.metadata.resolveTag(name, ref.tag);
-  if (!digest) throw manifestUnknown(name, raw);
-  return digest;
-}
-
 export async function getManifest(ctx: RegistryContext, name: string, req: RegistryRequest, head: boolean): Promise<RegistryResponse> {
   const raw = req.params.reference ?? '';
-  const digest = await resolve(ctx, name, raw);
-  const record = await ctx.metadata.getManifest(name, digest);
+  const ref = parseReference(raw);
+  // By tag: one metadata read where the store can (the first request of every pull).
+  const record = ref.kind === 'tag' ? await ctx.metadata.getManifestByTag(name, ref.tag) : await ctx.metadata.getManifest(name, ref.digest.value);
   if (!record) throw manifestUnknown(name, raw);
   const headers = {
     'content-type': record.mediaType,
@@ -69,12 +61,18 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   }
   const parsed = parseManifest(content, req.headers['content-type']);
 
-  for (const blob of parsed.blobs) {
-    if (!(await ctx.metadata.getBlobLink(name, blob.value))) {
-      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob.value}, which is not in repository ${name}: push the blob first`, {
-        detail: { digest: blob.value },
-      });
-    }
+  // One read for all of them where the store can (DynamoDB: BatchGetItem).
+  const [missing] =
+    parsed.blobs.length > 0
+      ? await ctx.metadata.missingBlobLinks(
+          name,
+          parsed.blobs.map((b) => b.value),
+        )
+      : [];
+  if (missing !== undefined) {
+    throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${missing}, which is not in repository ${name}: push the blob first`, {
+      detail: { digest: missing },
+    });
   }
   for (const child of parsed.manifests) {
     if (!(await ctx.metadata.getManifest(name, child.value))) {

@@ -181,14 +181,12 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
   }
   const digest = parseDigest(digestParam);
   const session = await loadSession(ctx, name, req);
-  const plan = hasBody(req.headers) ? planWrite(session, req) : null;
-  // Claimed even without a body: finishing while a chunk is still being written would lose it,
-  // and no other request may write while this one commits.
+  if (!hasBody(req.headers)) return finishUpload(ctx, name, session, digest);
+  const plan = planWrite(session, req);
+  // Claimed: no other request may write while this one appends its last chunk and commits.
   const claim = await claimSession(ctx, session);
   try {
-    let current = claim.session;
-    let hasher: UploadHasher | undefined;
-    if (plan) ({ session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true));
+    const { session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true);
     try {
       checkDigest(digest, await finalDigest(ctx, current, digest.algorithm, hasher));
     } catch (err) {
@@ -205,6 +203,30 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
   } finally {
     await claim.end();
   }
+}
+
+/**
+ * PUT ?digest= without a body (docker, skopeo: the bytes came in PATCHes). The session is taken
+ * by deleting it, conditionally on the version read: a request that claimed it since (a chunk
+ * still being written) makes the delete fail, and once it is gone no request can claim it. That
+ * is the claim and the end of the session in one write. Should committing or linking fail, the
+ * session is put back (lease-free, at its offset) so that the client can retry the PUT.
+ */
+async function finishUpload(ctx: RegistryContext, name: string, session: UploadSession, digest: Digest): Promise<RegistryResponse> {
+  if (hasLiveLease(session)) throw concurrentWrite();
+  const actual = await finalDigest(ctx, session, digest.algorithm);
+  if (!(await ctx.metadata.deleteUpload(session.id, session.version))) throw concurrentWrite();
+  if (actual !== digest.value) {
+    await ctx.blobs.deleteUpload(session.id, session.storageState);
+    checkDigest(digest, actual);
+  }
+  try {
+    await commitBlob(ctx, name, session.id, session.storageState, session.offset, digest.value);
+  } catch (err) {
+    await ctx.metadata.createUpload({ ...session, lease: null, version: session.version + 1 }).catch(() => {});
+    throw err;
+  }
+  return blobCreated(name, digest.value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,8 +300,9 @@ async function claimSession(ctx: RegistryContext, session: UploadSession): Promi
 
 /**
  * Appends the request body under the claim and records the new offset with what continuing
- * needs: a chunk is hashed with the resumable hasher whose state is saved with the session, a
- * streamed body natively (its digest so far is saved). Only a claimed request writes, so a
+ * needs: a chunk that continues an upload is hashed with the resumable hasher whose state is
+ * saved with the session; a streamed body or a first chunk natively (its digest so far is saved)
+ * when the store can be re-read, resumably otherwise. Only a claimed request writes, so a
  * racing one never writes a byte; a writer that dies leaves only bytes past the recorded
  * offset, which the next writer replaces once the lease has expired.
  */
@@ -291,7 +314,10 @@ async function writeRequestBody(
   keepLease: boolean,
 ): Promise<{ session: UploadSession; hasher: UploadHasher }> {
   const session = claim.session;
-  const hasher = await hasherAt(ctx, session, plan.chunked || !ctx.blobs.uploadsReadable);
+  // Natively (node:crypto) whenever the store can be re-read: a streamed body, and a first chunk,
+  // which usually is the whole upload (a PATCH from offset 0 followed by the PUT). Only an upload
+  // that goes on in another chunk needs a resumable state, rebuilt then by one catch-up re-read.
+  const hasher = await hasherAt(ctx, session, !ctx.blobs.uploadsReadable || (plan.chunked && session.offset > 0));
   const feed = (chunk: Uint8Array) => {
     // A holder whose lease ran out may have been replaced: it must not write another byte.
     if (claim.lost) throw concurrentWrite();
