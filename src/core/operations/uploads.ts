@@ -188,7 +188,10 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
   try {
     let current = claim.session;
     let hasher: UploadHasher | undefined;
-    if (plan) ({ session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true));
+    // A PUT that carries the whole blob (nothing written before it) is hashed in the algorithm
+    // of its own digest, whatever the POST announced: no store has to re-read it then.
+    const algorithm = plan && current.offset === 0 ? digest.algorithm : current.algorithm;
+    if (plan) ({ session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true, algorithm));
     try {
       checkDigest(digest, await finalDigest(ctx, current, digest.algorithm, hasher));
     } catch (err) {
@@ -289,8 +292,9 @@ async function writeRequestBody(
   req: RegistryRequest,
   plan: WritePlan,
   keepLease: boolean,
+  algorithm: DigestAlgorithm = claim.session.algorithm,
 ): Promise<{ session: UploadSession; hasher: UploadHasher }> {
-  const session = claim.session;
+  const session = { ...claim.session, algorithm };
   const hasher = await hasherAt(ctx, session, plan.chunked || !ctx.blobs.uploadsReadable);
   const feed = (chunk: Uint8Array) => {
     // A holder whose lease ran out may have been replaced: it must not write another byte.
@@ -302,6 +306,7 @@ async function writeRequestBody(
   const written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, feed, plan.expected ?? Number.POSITIVE_INFINITY));
   checkLength(plan.expected, written.written);
   const progress = {
+    algorithm,
     offset: session.offset + written.written,
     storageState: written.state,
     hashState: hasher.saveState(),
@@ -332,13 +337,18 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
   return catchUp(ctx, session, new NativeHasher(algorithm));
 }
 
-/** Rebuilds a hash state by re-reading what the upload holds (a chunk after a streamed PATCH). */
+/**
+ * Rebuilds a hash state by re-reading what the upload holds (a chunk after a streamed PATCH, or
+ * a digest in another algorithm than the session's). The session is the stored one: its
+ * algorithm is the one its bytes were hashed with, which the refusal names.
+ */
 async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: UploadSession, hasher: H): Promise<H> {
   if (!ctx.blobs.uploadsReadable) {
-    // Only reachable when the client finishes with another algorithm than it started with.
+    // Only reachable when the client finishes with another algorithm than the bytes sent before the PUT were hashed with.
     throw new RegistryError(
       'DIGEST_INVALID',
-      `this upload was hashed with ${session.algorithm}: finish it with a ${session.algorithm} digest, or start it with ?digest-algorithm=<algorithm>`,
+      `this upload was hashed with ${session.algorithm}: finish it with a ${session.algorithm} digest, send the whole blob in the PUT, or start it with ?digest-algorithm=<algorithm>`,
+      { detail: { algorithm: session.algorithm } },
     );
   }
   for await (const chunk of ctx.blobs.readUpload(session.id, session.storageState, session.offset)) hasher.update(chunk);
@@ -354,7 +364,7 @@ async function finalDigest(ctx: RegistryContext, session: UploadSession, algorit
     if (session.hashState) return (await ResumableHasher.create(algorithm, session.hashState)).digestSoFar();
   }
   // The client switched algorithms after starting: the one case that re-reads the whole upload.
-  return (await catchUp(ctx, { ...session, algorithm }, new NativeHasher(algorithm))).digestSoFar();
+  return (await catchUp(ctx, session, new NativeHasher(algorithm))).digestSoFar();
 }
 
 // Registrations (../operation.ts): one descriptor per route-table operation of this module.
