@@ -323,7 +323,18 @@ export class SqliteMetadataStore implements MetadataStore {
     const result = this.sql(
       `UPDATE uploads SET offset = ?, algorithm = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_owner = ?, lease_expires_at = ?, version = ?
        WHERE id = ? AND version = ?`,
-    ).run(s.offset, s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.lease?.owner ?? null, s.lease?.expiresAt ?? null, s.version, s.id, expectedVersion);
+    ).run(
+      s.offset,
+      s.algorithm,
+      s.hashState,
+      s.digestSoFar,
+      JSON.stringify(s.storageState ?? null),
+      s.lease?.owner ?? null,
+      s.lease?.expiresAt ?? null,
+      s.version,
+      s.id,
+      expectedVersion,
+    );
     return result.changes === 1;
   }
 
