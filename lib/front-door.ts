@@ -9,8 +9,9 @@
  *   /v2/*\/blobs/uploads/*      -> the upload service's internal load balancer through a VPC
  *                                 origin (or the API when the upload service is off)
  *
- * Both behaviours run the viewer-request CloudFront Function (client address, public host, token
- * challenge) and a cache policy that puts Authorization in the cache key, which is the only way
+ * Both behaviours run a viewer-request CloudFront Function (client address, public host, token
+ * challenge); the API behaviour's also rewrites repository paths into the API's fixed route shape
+ * (edge/viewer-request.ts), the upload behaviour's leaves them for the upload service, and a cache policy that puts Authorization in the cache key, which is the only way
  * CloudFront forwards it. CloudFront refuses header keys in a policy whose TTLs are all 0, so the
  * maximum TTL is 1 s and the default 0: nothing without Cache-Control is cached, and what is (an
  * immutable blob redirect) is cached for at most a second under that very token.
@@ -53,19 +54,32 @@ export class FrontDoor extends Construct {
   readonly distribution: cloudfront.Distribution;
   /** What `docker login` takes. */
   readonly publicHost: string;
+  /** On the API behaviour: headers plus the rewrite into the API's fixed route shape. */
   readonly viewerRequestFunction: cloudfront.Function;
+  /** On the upload behaviour (when the upload service exists): headers only, paths untouched. */
+  readonly uploadViewerRequestFunction?: cloudfront.Function;
   readonly originResponseFunction: cloudfront.experimental.EdgeFunction;
   readonly cachePolicy: cloudfront.CachePolicy;
 
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
+    // --- viewer-request functions (issue 13: the fixed route shape) ---
+    const functionCode = (rewriteRoutes: boolean) =>
+      cloudfront.FunctionCode.fromInline(
+        viewerRequestFunctionCode({ apiKeyHeader: API_KEY_HEADER, rewriteRoutes, ...(props.serviceName !== undefined && { serviceName: props.serviceName }) }),
+      );
     this.viewerRequestFunction = new cloudfront.Function(this, 'ViewerRequest', {
-      comment: 'Stowage: client address, public host and token challenge headers',
+      comment: 'Stowage: client address, public host and token challenge headers; repository paths to the API route shape',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(
-        viewerRequestFunctionCode({ apiKeyHeader: API_KEY_HEADER, ...(props.serviceName !== undefined && { serviceName: props.serviceName }) }),
-      ),
+      code: functionCode(true),
     });
+    if (props.uploadLoadBalancer) {
+      this.uploadViewerRequestFunction = new cloudfront.Function(this, 'UploadViewerRequest', {
+        comment: 'Stowage: client address, public host and token challenge headers (upload service)',
+        runtime: cloudfront.FunctionRuntime.JS_2_0,
+        code: functionCode(false),
+      });
+    }
 
     // Lambda@Edge: x86_64 only, no environment; CDK puts it in a us-east-1 stack when this one is elsewhere.
     this.originResponseFunction = new cloudfront.experimental.EdgeFunction(this, 'OriginResponse', {
@@ -90,6 +104,9 @@ export class FrontDoor extends Construct {
     });
 
     const viewerRequest = [{ function: this.viewerRequestFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }];
+    const uploadViewerRequest = this.uploadViewerRequestFunction
+      ? [{ function: this.uploadViewerRequestFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }]
+      : viewerRequest;
     const apiBehavior: cloudfront.BehaviorOptions = {
       origin: new origins.RestApiOrigin(props.api.api, {
         customHeaders: { [API_KEY_HEADER]: props.api.apiKeyValue },
@@ -118,7 +135,7 @@ export class FrontDoor extends Construct {
           cachePolicy: this.cachePolicy,
           // With HTTPS the load balancer's certificate names the public host, so Host goes along.
           originRequestPolicy: props.uploadOriginHttps ? cloudfront.OriginRequestPolicy.ALL_VIEWER : cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-          functionAssociations: viewerRequest,
+          functionAssociations: uploadViewerRequest,
           compress: false,
         }
       : apiBehavior;

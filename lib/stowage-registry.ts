@@ -135,7 +135,6 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       auth: this.auth,
       functions: this.functions,
       tokenFunction,
-      maxNameDepth: p.maxNameDepth,
       stageName: p.stageName,
       throttleRateLimit: p.throttleRateLimit,
       throttleBurstLimit: p.throttleBurstLimit,

@@ -101,6 +101,33 @@ test("challenge names the public host's /token and, where the path names a repos
   assert.equal(scope('GET', '/v2/a/unknown'), undefined);
 });
 
+test('route rewrite: the LAST route word decides; the name goes to x-stowage-repository, the path to /v2/_r/<kind>/<ref>', () => {
+  const rewriting = viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key', rewriteRoutes: true });
+  const run = (method: string, uri: string, extra: Record<string, { value: string }> = {}) => {
+    const out = runViewerRequest(rewriting, req(method, uri, extra));
+    return [out.uri, out.headers['x-stowage-repository']?.value];
+  };
+  const twelve = Array.from({ length: 12 }, (_, i) => `c${i}`).join('/');
+  assert.deepEqual(run('GET', '/v2/org/tags/tags/list'), ['/v2/_r/tags/list', 'org/tags']);
+  assert.deepEqual(run('GET', '/v2/team/blobs/app/manifests/latest'), ['/v2/_r/manifests/latest', 'team/blobs/app']);
+  assert.deepEqual(run('HEAD', '/v2/a/referrers/b/blobs/sha256:abc'), ['/v2/_r/blobs/sha256:abc', 'a/referrers/b']);
+  assert.deepEqual(run('POST', '/v2/x/manifests/blobs/uploads/'), ['/v2/_r/blobs/uploads/', 'x/manifests']);
+  assert.deepEqual(run('PATCH', '/v2/x/blobs/uploads/blobs/uploads/id-1'), ['/v2/_r/blobs/uploads/id-1', 'x/blobs/uploads']);
+  assert.deepEqual(run('GET', '/v2/a/manifests/x/referrers/sha256:abc'), ['/v2/_r/referrers/sha256:abc', 'a/manifests/x']);
+  assert.deepEqual(run('GET', `/v2/${twelve}/manifests/v1`), ['/v2/_r/manifests/v1', twelve]);
+  // Invalid names are rewritten too: the core answers them (400 NAME_INVALID), as on embedded.
+  assert.deepEqual(run('GET', '/v2/a//b/tags/list'), ['/v2/_r/tags/list', 'a//b']);
+  assert.deepEqual(run('GET', '/v2/A/tags/list'), ['/v2/_r/tags/list', 'A']);
+  // Never rewritten: the ping, the catalog, `_`-prefixed admin paths, the token endpoint, non-routes.
+  for (const uri of ['/v2/', '/v2/_catalog', '/v2/_stowage/gc/manifests/x', '/v2/_r/manifests/x', '/token', '/v2/a/unknown'])
+    assert.deepEqual(run('GET', uri), [uri, undefined], uri);
+  // A viewer cannot choose the repository: its header is dropped (and replaced when rewriting).
+  assert.deepEqual(run('GET', '/v2/_r/manifests/x', { 'x-stowage-repository': { value: 'victim' } }), ['/v2/_r/manifests/x', undefined]);
+  assert.deepEqual(run('GET', '/v2/mine/manifests/x', { 'x-stowage-repository': { value: 'victim' } }), ['/v2/_r/manifests/x', 'mine']);
+  // Without rewriteRoutes (the upload behaviour) paths stay as sent.
+  assert.deepEqual(runViewerRequest(code, req('POST', '/v2/org/tags/blobs/uploads/')).uri, '/v2/org/tags/blobs/uploads/');
+});
+
 test('a configured service name replaces the host in service=', () => {
   const named = viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key', serviceName: 'registry.example.com' });
   assert.match(runViewerRequest(named, req('GET', '/v2/')).headers['x-stowage-challenge']?.value ?? '', /service="registry\.example\.com"$/);

@@ -77,11 +77,11 @@ test('with the upload service off, no VPC origin: every behaviour goes to the AP
   );
 });
 
-test('other props show in the model: maxNameDepth, stage name', () => {
-  const m = stackModels({ registry: { maxNameDepth: 2, stageName: 'v0' } });
+test('other props show in the model: the fixed route shape, stage name', () => {
+  const m = stackModels({ registry: { stageName: 'v0' } });
   assert.equal(m.api.stageName, 'v0');
-  assert.ok(m.api.methods.some((x) => x.resourcePath === '/v2/{n1}/{n2}/tags/list'));
-  assert.ok(!m.api.methods.some((x) => x.resourcePath.includes('{n3}')));
+  assert.ok(m.api.methods.some((x) => x.resourcePath === '/v2/_r/tags/list'));
+  assert.ok(!m.api.methods.some((x) => x.resourcePath.includes('{n1}')), 'no per-depth resources');
   const apiOrigin = m.frontDoor.behaviors.find((b) => b.pathPattern === '*')?.origin;
   assert.equal(apiOrigin?.kind === 'api' && apiOrigin.originPath, '/v0');
 });
