@@ -8,6 +8,9 @@
  *                                 restoring the headers API Gateway renames
  *   /v2/*\/blobs/uploads/*      -> the upload service's internal load balancer through a VPC
  *                                 origin (or the API when the upload service is off)
+ *   /<prefix>content/*          -> the bucket: where blob GETs redirect (same host), the S3
+ *                                 presigned request passed on unchanged, a viewer-response
+ *                                 function adding Docker-Content-Digest (edge/blob-response.ts)
  *
  * Both behaviours run a viewer-request CloudFront Function (client address, public host, token
  * challenge); the API behaviour's also rewrites repository paths into the API's fixed route shape
@@ -22,13 +25,16 @@ import { DockerImage, Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { API_KEY_HEADER, type RegistryApi } from './api.js';
 import { distributionDefaults, VIEWER_PROTOCOL } from './defaults.js';
+import { blobResponseFunctionCode } from './edge/blob-response.js';
 import { viewerRequestFunctionCode } from './edge/viewer-request.js';
+import { areaPrefixes } from './permissions.js';
 import type { CustomDomainProps } from './props.js';
 
 /** CloudFront path pattern of the upload routes (POST .../blobs/uploads/ and .../uploads/<id>). */
@@ -40,6 +46,8 @@ export const UPLOAD_ORIGIN_TIMEOUT = Duration.seconds(60);
 export interface FrontDoorProps {
   readonly projectRoot: string;
   readonly api: RegistryApi;
+  /** The blob bucket and the stack's key prefix: the content behaviour serves `/<prefix>content/*` from it. */
+  readonly blobs: { readonly bucket: s3.IBucket; readonly prefix: string };
   /** The upload service's load balancer; undefined sends uploads to the API. */
   readonly uploadLoadBalancer?: elbv2.IApplicationLoadBalancer;
   /** HTTPS to the load balancer (it has a certificate for the public host). */
@@ -60,6 +68,8 @@ export class FrontDoor extends Construct {
   readonly uploadViewerRequestFunction?: cloudfront.Function;
   readonly originResponseFunction: cloudfront.experimental.EdgeFunction;
   readonly cachePolicy: cloudfront.CachePolicy;
+  /** On the blob content behaviour: Docker-Content-Digest from the signed URL. */
+  readonly blobResponseFunction: cloudfront.Function;
 
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
@@ -140,13 +150,42 @@ export class FrontDoor extends Construct {
         }
       : apiBehavior;
 
+    // --- blob content behaviour (issue 13: exact headers after a blob GET's redirect) ---
+    // A blob GET answers 307 to `/<prefix>content/<id>?<S3 presigned query>` on this host. The
+    // origin is the bucket's regional endpoint, as the URL was signed for (CloudFront sends the
+    // origin's domain as Host): S3 checks the signature itself, so no origin access control and
+    // no CloudFront key pair are needed, and the expiry is the presigned URL's. Authorization is
+    // never forwarded (a client following a same-host redirect resends its bearer token, which S3
+    // would refuse beside a presigned query), only the query string; nothing is cached.
+    this.blobResponseFunction = new cloudfront.Function(this, 'BlobResponse', {
+      comment: 'Stowage: Docker-Content-Digest and Content-Type on blob content served from S3',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(blobResponseFunctionCode()),
+    });
+    const blobBehavior: cloudfront.BehaviorOptions = {
+      origin: origins.S3BucketOrigin.withBucketDefaults(props.blobs.bucket),
+      viewerProtocolPolicy: VIEWER_PROTOCOL,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: new cloudfront.OriginRequestPolicy(this, 'PresignedQuery', {
+        comment: 'Stowage: the presigned query string to S3, no viewer headers',
+        queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+        headerBehavior: cloudfront.OriginRequestHeaderBehavior.none(),
+        cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+      }),
+      functionAssociations: [{ function: this.blobResponseFunction, eventType: cloudfront.FunctionEventType.VIEWER_RESPONSE }],
+      compress: false,
+    };
+    const blobPathPattern = `/${areaPrefixes(props.blobs.prefix).content}*`;
+
     const domain = props.customDomain;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       ...distributionDefaults({ customCertificate: domain !== undefined }),
       ...(props.priceClass && { priceClass: props.priceClass }),
       comment: 'Stowage OCI registry',
       defaultBehavior: apiBehavior,
-      additionalBehaviors: { [UPLOAD_PATH_PATTERN]: uploadBehavior },
+      additionalBehaviors: { [UPLOAD_PATH_PATTERN]: uploadBehavior, [blobPathPattern]: blobBehavior },
       ...(domain && { domainNames: [...domain.domainNames], certificate: domain.certificate }),
       ...(props.webAclArn && { webAclId: props.webAclArn }),
     });

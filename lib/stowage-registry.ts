@@ -163,6 +163,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
       projectRoot: PACKAGE_ROOT,
       api: this.api,
+      blobs: { bucket: this.storage.bucket, prefix: this.storage.prefix },
       ...(this.uploadService && { uploadLoadBalancer: this.uploadService.loadBalancer }),
       uploadOriginHttps: u.originCertificate !== undefined,
       ...(p.customDomain && { customDomain: p.customDomain }),

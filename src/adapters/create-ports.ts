@@ -24,6 +24,7 @@ export type PortsConfig = Pick<
   | 's3Prefix'
   | 's3ForcePathStyle'
   | 's3ServeBlobs'
+  | 's3BlobRedirects'
   | 's3PresignExpires'
   | 'metadata'
   | 'dynamodbTable'
@@ -39,6 +40,7 @@ export const EMBEDDED_DEFAULTS: Omit<PortsConfig, 'dataDir'> = {
   s3Prefix: '',
   s3ForcePathStyle: false,
   s3ServeBlobs: 'redirect',
+  s3BlobRedirects: 'store',
   s3PresignExpires: 900,
   metadata: 'sqlite',
   events: ['log'],

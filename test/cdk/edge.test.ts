@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { restoreRemappedHeaders, type CloudFrontHeaders } from '../../lib/edge/remapped-headers.js';
 import { handler as originResponse } from '../../lib/edge/origin-response.js';
+import { blobResponseFunctionCode } from '../../lib/edge/blob-response.js';
 import { viewerRequestFunctionCode } from '../../lib/edge/viewer-request.js';
 import type { CloudFrontResponseEvent } from 'aws-lambda';
 
@@ -126,6 +127,31 @@ test('route rewrite: the LAST route word decides; the name goes to x-stowage-rep
   assert.deepEqual(run('GET', '/v2/mine/manifests/x', { 'x-stowage-repository': { value: 'victim' } }), ['/v2/_r/manifests/x', 'mine']);
   // Without rewriteRoutes (the upload behaviour) paths stay as sent.
   assert.deepEqual(runViewerRequest(code, req('POST', '/v2/org/tags/blobs/uploads/')).uri, '/v2/org/tags/blobs/uploads/');
+});
+
+test('blob response function: Docker-Content-Digest from the signed query (a valid digest only), Content-Type, API version', () => {
+  const fn = new Function(`${blobResponseFunctionCode()}\nreturn handler;`)() as (e: unknown) => { statusCode: number; headers: Record<string, { value: string }> };
+  const run = (query: Record<string, { value: string }>) =>
+    fn({
+      version: '1.0',
+      context: { eventType: 'viewer-response' },
+      viewer: { ip: '198.51.100.7' },
+      request: { method: 'GET', uri: '/content/u1', querystring: query, headers: {}, cookies: {} },
+      response: { statusCode: 200, headers: { 'content-length': { value: '42' }, 'content-type': { value: 'binary/octet-stream' } }, cookies: {} },
+    }).headers;
+  const d256 = `sha256:${'a'.repeat(64)}`;
+  const d512 = `sha512:${'b'.repeat(128)}`;
+  for (const d of [d256, d512]) {
+    const h = run({ 'docker-content-digest': { value: d }, 'X-Amz-Signature': { value: 'x' } });
+    assert.equal(h['docker-content-digest']?.value, d);
+    assert.equal(h['content-type']?.value, 'application/octet-stream');
+    assert.equal(h['content-length']?.value, '42', "S3's length is kept");
+    assert.equal(h['docker-distribution-api-version']?.value, 'registry/2.0');
+  }
+  for (const bad of [`sha256:${'a'.repeat(63)}`, 'md5:abc', `${d256}\r\nx: y`])
+    assert.equal(run({ 'docker-content-digest': { value: bad } })['docker-content-digest'], undefined, bad);
+  assert.equal(run({})['docker-content-digest'], undefined);
+  assert.ok(Buffer.byteLength(blobResponseFunctionCode()) < 10 * 1024);
 });
 
 test('a configured service name replaces the host in service=', () => {

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { blobResponseFunctionCode } from '../../lib/edge/blob-response.js';
 import { resolveDynamicReferences, resolveValue, type Resolver } from './cfn.js';
 import { containerEnvironment, stackModels } from './harness.js';
 import { localizePublicHost, PUBLIC_HOST_STAND_IN } from './local-names.js';
@@ -64,17 +65,25 @@ test('an environment stowage serve refuses is reported as the problem it would b
   assert.match(problem ?? '', /would not start on AWS.*0\.0\.0\.0/);
 });
 
-test('with the upload service off, no VPC origin: every behaviour goes to the API', () => {
+test('with the upload service off, no VPC origin: every registry behaviour goes to the API, blob content to the bucket', () => {
   const off = stackModels({ registry: { uploadService: { enabled: false } } });
-  assert.ok(off.frontDoor.behaviors.every((b) => b.origin.kind === 'api'));
   assert.deepEqual(
-    off.frontDoor.behaviors.map((b) => b.pathPattern),
-    ['/v2/*/blobs/uploads/*', '*'],
+    off.frontDoor.behaviors.map((b) => [b.pathPattern, b.origin.kind]),
+    [
+      ['/v2/*/blobs/uploads/*', 'api'],
+      ['/content/*', 's3'],
+      ['*', 'api'],
+    ],
   );
+  const api = off.frontDoor.behaviors.filter((b) => b.origin.kind === 'api');
   assert.ok(
-    off.frontDoor.behaviors.every((b) => b.originResponseEdge),
+    api.every((b) => b.originResponseEdge),
     'the restore runs on the upload behaviour too',
   );
+  const blobs = off.frontDoor.behaviors.find((b) => b.origin.kind === 's3');
+  assert.equal(blobs?.forwardsAuthorization, false, 'Authorization never reaches S3');
+  assert.equal(blobs?.viewerResponseCode, blobResponseFunctionCode(), "the template holds lib/edge's blob response function");
+  assert.equal(blobs?.originResponseEdge, false);
 });
 
 test('other props show in the model: the fixed route shape, stage name', () => {
