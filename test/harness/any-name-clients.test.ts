@@ -3,8 +3,8 @@
  * fixed route shape, blob GETs redirected to the front door's own content behaviour): skopeo and
  * containerd push and pull images under names the per-depth API could not route. skopeo checks
  * every blob it pulls against its digest; containerd checks Docker-Content-Digest and sizes.
- * (No docker here: dockerd is not installed on this machine; test/e2e/docker.test.ts runs through
- * the harness in lambda-e2e where it is.)
+ * docker pushes Docker schema2 manifests with one streamed PATCH per layer and pulls after
+ * removing the image, so its layers come through the content behaviour.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../helpers/exec.js';
 import { startContainerd, type RunningContainerd } from '../helpers/containerd.js';
-import { buildTestImage, tarOciLayout, type TestImage } from '../helpers/images.js';
+import { startDockerd, type RunningDockerd } from '../helpers/dockerd.js';
+import { buildTestImage, ociLayoutToDockerArchive, tarOciLayout, type TestImage } from '../helpers/images.js';
 import { startLambdaBackend } from '../helpers/lambda-backend.js';
 import { requireRoot, requireTools } from '../helpers/tools.js';
 import { removeWorkDir, sha256Digest } from '../e2e/support.js';
@@ -89,6 +90,42 @@ describe('containerd', { skip: requireTools('containerd', 'ctr', 'umoci', 'tar')
       } finally {
         await puller.stop();
       }
+    });
+  }
+});
+
+describe('docker', { skip: requireTools('dockerd', 'docker', 'skopeo', 'umoci') || requireRoot('dockerd'), timeout: 600_000 }, () => {
+  const LOCAL_REF = 'any-name/src:v1';
+  let dockerd: RunningDockerd | undefined;
+  let archive = '';
+  before(
+    async () => {
+      archive = join(work, 'image.docker.tar');
+      await ociLayoutToDockerArchive(image.layoutDir, image.tag, archive, LOCAL_REF);
+      dockerd = await startDockerd(join(work, 'dockerd'));
+    },
+    { timeout: 240_000 },
+  );
+  after(() => dockerd?.stop());
+
+  for (const repo of ['org/tags', 'a/referrers/b', ROUTE_WORD_NAMES.at(-1) as string]) {
+    test(`${repo}: docker push, rmi, pull`, async () => {
+      const docker = (args: string[]) => dockerd!.docker(args);
+      const ref = `${h.host}/${repo}:v1`;
+      await docker(['load', '-i', archive]);
+      await docker(['tag', LOCAL_REF, ref]);
+      const { stdout } = await docker(['push', ref]);
+      const pushed = /v1: digest: (sha256:[0-9a-f]{64})/.exec(stdout)?.[1];
+      assert.ok(pushed, `docker push prints the digest:\n${stdout}`);
+      // Remove every tag of the image, so the pull fetches its layers.
+      await docker(['rmi', ref, LOCAL_REF]);
+      const fetchedBefore = h.frontDoor.records.filter((r) => r.origin === 's3' && r.method === 'GET').length;
+      await docker(['pull', ref]);
+      const fetched = h.frontDoor.records.filter((r) => r.origin === 's3' && r.method === 'GET').length - fetchedBefore;
+      assert.ok(fetched >= image.layerDigests.length, `docker fetched the layers through the content behaviour (${fetched} GETs)`);
+      const digests = (await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', ref])).stdout;
+      assert.ok(digests.includes(pushed), `the pulled image has the pushed digest: ${digests}`);
+      await docker(['rmi', ref]);
     });
   }
 });
