@@ -26,6 +26,9 @@ import { logGroupDefaults } from './defaults.js';
 import { addGatewayResponses, CHALLENGE_HEADER } from './gateway-responses.js';
 import type { OperationFunctions } from './functions.js';
 
+/** Operation name of the ANY methods that answer 405 for the methods a route lacks. */
+export const METHOD_NOT_ALLOWED_OPERATION = 'methodNotAllowed';
+
 /** API Gateway's header for API keys; CloudFront adds it to every request to the API origin. */
 export const API_KEY_HEADER = 'x-api-key';
 
@@ -138,6 +141,22 @@ export class RegistryApi extends Construct {
         apiKeyRequired: true,
         requestParameters,
         operationName: route.operation,
+      });
+    }
+
+    // A method a route lacks (PATCH a manifest, DELETE /v2/) is the core's 405 with Allow, as on
+    // embedded: each registry resource gets an ANY method (API Gateway prefers the explicit
+    // methods) on the ping's function, whose registry answers METHOD_NOT_ALLOWED for any route
+    // whatever operation it serves. Authorized as the ping is.
+    const ping = props.functions.byOperation.get('ping');
+    if (!ping) throw new Error('no function for operation ping');
+    const pingRoute = ROUTES.find((r) => r.operation === 'ping') as Route;
+    for (const path of new Set(routeInstances().map((r) => r.path))) {
+      this.api.root.resourceForPath(path).addMethod('ANY', integrationFor(ping), {
+        ...props.auth.methodAuth(pingRoute.action),
+        apiKeyRequired: true,
+        requestParameters,
+        operationName: METHOD_NOT_ALLOWED_OPERATION,
       });
     }
 

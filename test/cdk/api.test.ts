@@ -26,7 +26,7 @@ function methods(s: Synthesized): MethodView[] {
     });
 }
 
-const registryMethods = (s: Synthesized) => methods(s).filter((m) => m.path.startsWith('/v2'));
+const registryMethods = (s: Synthesized) => methods(s).filter((m) => m.path.startsWith('/v2') && m.httpMethod !== 'ANY');
 
 test('resources: the fixed route shape, one method per route, greedy variables nowhere', () => {
   const s = synthCached();
@@ -45,6 +45,19 @@ test('resources: the fixed route shape, one method per route, greedy variables n
   // 58 resources and 86 methods at depth 5 before; now a handful.
   const resources = resourcesOfType(s.json, 'AWS::ApiGateway::Resource').length;
   assert.ok(resources <= 14, `${resources} API resources`);
+});
+
+test('every registry resource has an ANY method on the ping function (the core answers 405 with Allow), authorized as the ping', () => {
+  const s = synthCached();
+  const any = methods(s).filter((m) => m.httpMethod === 'ANY');
+  assert.deepEqual(any.map((m) => m.path).sort(), [...new Set(routeInstances().map((r) => r.path.replace(/(.)\/$/, '$1')))].sort());
+  const ping = registryMethods(s).find((m) => m.path === '/v2' && m.httpMethod === 'GET')!;
+  for (const m of any) {
+    assert.equal(m.props.OperationName, 'methodNotAllowed');
+    assert.deepEqual(m.props.AuthorizationScopes, ping.props.AuthorizationScopes);
+    assert.equal(m.props.ApiKeyRequired, true);
+    assert.deepEqual(JSON.stringify((m.props.Integration as { Uri: unknown }).Uri), JSON.stringify((ping.props.Integration as { Uri: unknown }).Uri));
+  }
 });
 
 test('every registry method, the ping included, has an authorizer and requires the front door API key', () => {
