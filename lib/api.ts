@@ -1,9 +1,12 @@
 /**
- * The REST API, generated from the route table. Repository names contain slashes and API
- * Gateway's greedy variable ({proxy+}) must be the last segment, so each route is created once
- * per name depth: `/v2/{name}/manifests/{reference}` becomes `/v2/{n1}/manifests/{reference}`,
- * `/v2/{n1}/{n2}/manifests/{reference}`, ... up to maxNameDepth. The handlers take the name
- * from the public path (`event.path`), not from these parameters.
+ * The REST API, generated from the route table, in a fixed route shape. Repository names contain
+ * slashes, API Gateway's greedy variable ({proxy+}) must be the last segment and API Gateway
+ * never backtracks out of a literal resource, so no resource tree routes every name. Instead the
+ * front door's viewer-request function rewrites `/v2/<name>/<kind>/<ref>` into
+ * `/v2/_r/<kind>/<ref>` with the name in a header (src/shells/lambda/routed-name.ts), and each
+ * route is ONE resource: `/v2/{name}/manifests/{reference}` becomes `/v2/_r/manifests/{reference}`.
+ * Names of any depth and with any component route as on embedded; the Lambda shell puts the
+ * name back into the path before the core sees it.
  *
  * Every registry method, the ping included, has an authorizer (auth.ts) and requires the API key
  * that only the CloudFront distribution sends (direct calls to the execute-api URL are refused).
@@ -17,26 +20,33 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROUTES, type Route } from '../src/core/routes.js';
+import { ROUTED_PREFIX } from '../src/shells/lambda/routed-name.js';
 import type { RegistryAuth } from './auth.js';
 import { logGroupDefaults } from './defaults.js';
 import { addGatewayResponses, CHALLENGE_HEADER } from './gateway-responses.js';
 import type { OperationFunctions } from './functions.js';
 
+/** Operation name of the ANY methods that answer 405 for the methods a route lacks. */
+export const METHOD_NOT_ALLOWED_OPERATION = 'methodNotAllowed';
+
 /** API Gateway's header for API keys; CloudFront adds it to every request to the API origin. */
 export const API_KEY_HEADER = 'x-api-key';
 
-/** Resource path segments of a route at a name depth: `{name}` becomes `{n1}`..`{nDepth}`. */
-export function resourceSegments(route: Route, depth: number): string[] {
-  const segments = route.path.split('/').filter(Boolean);
-  return segments.flatMap((s) => (s === '{name}' ? Array.from({ length: depth }, (_, i) => `{n${i + 1}}`) : [s]));
+/** The fixed segment that stands for the repository name in the API's resources (`_r`). */
+const NAME_SEGMENT = ROUTED_PREFIX.split('/').filter(Boolean)[1] as string;
+
+/** Resource path of a route: `{name}` becomes the fixed `_r` segment (`/v2/_r/manifests/{reference}`). */
+export function resourcePath(route: Route): string {
+  return `/${route.path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => (s === '{name}' ? NAME_SEGMENT : s))
+    .join('/')}`;
 }
 
-/** Every (route, depth) pair the API serves: routes without a name once, the others per depth. */
-export function routeInstances(maxNameDepth: number): { route: Route; depth: number; path: string }[] {
-  return ROUTES.flatMap((route) => {
-    const depths = route.path.includes('{name}') ? Array.from({ length: maxNameDepth }, (_, i) => i + 1) : [0];
-    return depths.map((depth) => ({ route, depth, path: `/${resourceSegments(route, depth).join('/')}` }));
-  });
+/** Every route the API serves, each at its one resource. */
+export function routeInstances(): { route: Route; path: string }[] {
+  return ROUTES.map((route) => ({ route, path: resourcePath(route) }));
 }
 
 export interface RegistryApiProps {
@@ -44,7 +54,6 @@ export interface RegistryApiProps {
   readonly functions: OperationFunctions;
   /** Answers `/token` (GET and POST, no authorizer). */
   readonly tokenFunction: lambda.IFunction;
-  readonly maxNameDepth: number;
   readonly stageName: string;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
@@ -123,8 +132,8 @@ export class RegistryApi extends Construct {
     };
     const requestParameters = { [`method.request.header.${CHALLENGE_HEADER}`]: false };
 
-    for (const { route, path } of routeInstances(props.maxNameDepth)) {
-      const resource = path === '/' ? this.api.root : this.api.root.resourceForPath(path);
+    for (const { route, path } of routeInstances()) {
+      const resource = this.api.root.resourceForPath(path);
       const fn = props.functions.byOperation.get(route.operation);
       if (!fn) throw new Error(`no function for operation ${route.operation}`);
       resource.addMethod(route.method, integrationFor(fn), {
@@ -132,6 +141,22 @@ export class RegistryApi extends Construct {
         apiKeyRequired: true,
         requestParameters,
         operationName: route.operation,
+      });
+    }
+
+    // A method a route lacks (PATCH a manifest, DELETE /v2/) is the core's 405 with Allow, as on
+    // embedded: each registry resource gets an ANY method (API Gateway prefers the explicit
+    // methods) on the ping's function, whose registry answers METHOD_NOT_ALLOWED for any route
+    // whatever operation it serves. Authorized as the ping is.
+    const ping = props.functions.byOperation.get('ping');
+    if (!ping) throw new Error('no function for operation ping');
+    const pingRoute = ROUTES.find((r) => r.operation === 'ping') as Route;
+    for (const path of new Set(routeInstances().map((r) => r.path))) {
+      this.api.root.resourceForPath(path).addMethod('ANY', integrationFor(ping), {
+        ...props.auth.methodAuth(pingRoute.action),
+        apiKeyRequired: true,
+        requestParameters,
+        operationName: METHOD_NOT_ALLOWED_OPERATION,
       });
     }
 
@@ -145,6 +170,6 @@ export class RegistryApi extends Construct {
       });
     }
 
-    addGatewayResponses(this.api, props.maxNameDepth);
+    addGatewayResponses(this.api);
   }
 }

@@ -8,9 +8,13 @@
  *                                 restoring the headers API Gateway renames
  *   /v2/*\/blobs/uploads/*      -> the upload service's internal load balancer through a VPC
  *                                 origin (or the API when the upload service is off)
+ *   /<prefix>content/*          -> the bucket: where blob GETs redirect (same host), the S3
+ *                                 presigned request passed on unchanged, a viewer-response
+ *                                 function adding Docker-Content-Digest (edge/blob-response.ts)
  *
- * Both behaviours run the viewer-request CloudFront Function (client address, public host, token
- * challenge) and a cache policy that puts Authorization in the cache key, which is the only way
+ * Both behaviours run a viewer-request CloudFront Function (client address, public host, token
+ * challenge); the API behaviour's also rewrites repository paths into the API's fixed route shape
+ * (edge/viewer-request.ts), the upload behaviour's leaves them for the upload service, and a cache policy that puts Authorization in the cache key, which is the only way
  * CloudFront forwards it. CloudFront refuses header keys in a policy whose TTLs are all 0, so the
  * maximum TTL is 1 s and the default 0: nothing without Cache-Control is cached, and what is (an
  * immutable blob redirect) is cached for at most a second under that very token.
@@ -21,13 +25,16 @@ import { DockerImage, Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { API_KEY_HEADER, type RegistryApi } from './api.js';
 import { distributionDefaults, VIEWER_PROTOCOL } from './defaults.js';
+import { blobResponseFunctionCode } from './edge/blob-response.js';
 import { viewerRequestFunctionCode } from './edge/viewer-request.js';
+import { areaPrefixes } from './permissions.js';
 import type { CustomDomainProps } from './props.js';
 
 /** CloudFront path pattern of the upload routes (POST .../blobs/uploads/ and .../uploads/<id>). */
@@ -39,6 +46,8 @@ export const UPLOAD_ORIGIN_TIMEOUT = Duration.seconds(60);
 export interface FrontDoorProps {
   readonly projectRoot: string;
   readonly api: RegistryApi;
+  /** The blob bucket and the stack's key prefix: the content behaviour serves `/<prefix>content/*` from it. */
+  readonly blobs: { readonly bucket: s3.IBucket; readonly prefix: string };
   /** The upload service's load balancer; undefined sends uploads to the API. */
   readonly uploadLoadBalancer?: elbv2.IApplicationLoadBalancer;
   /** HTTPS to the load balancer (it has a certificate for the public host). */
@@ -53,19 +62,34 @@ export class FrontDoor extends Construct {
   readonly distribution: cloudfront.Distribution;
   /** What `docker login` takes. */
   readonly publicHost: string;
+  /** On the API behaviour: headers plus the rewrite into the API's fixed route shape. */
   readonly viewerRequestFunction: cloudfront.Function;
+  /** On the upload behaviour (when the upload service exists): headers only, paths untouched. */
+  readonly uploadViewerRequestFunction?: cloudfront.Function;
   readonly originResponseFunction: cloudfront.experimental.EdgeFunction;
   readonly cachePolicy: cloudfront.CachePolicy;
+  /** On the blob content behaviour: Docker-Content-Digest from the signed URL. */
+  readonly blobResponseFunction: cloudfront.Function;
 
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
+    // --- viewer-request functions (issue 13: the fixed route shape) ---
+    const functionCode = (rewriteRoutes: boolean) =>
+      cloudfront.FunctionCode.fromInline(
+        viewerRequestFunctionCode({ apiKeyHeader: API_KEY_HEADER, rewriteRoutes, ...(props.serviceName !== undefined && { serviceName: props.serviceName }) }),
+      );
     this.viewerRequestFunction = new cloudfront.Function(this, 'ViewerRequest', {
-      comment: 'Stowage: client address, public host and token challenge headers',
+      comment: 'Stowage: client address, public host and token challenge headers; repository paths to the API route shape',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(
-        viewerRequestFunctionCode({ apiKeyHeader: API_KEY_HEADER, ...(props.serviceName !== undefined && { serviceName: props.serviceName }) }),
-      ),
+      code: functionCode(true),
     });
+    if (props.uploadLoadBalancer) {
+      this.uploadViewerRequestFunction = new cloudfront.Function(this, 'UploadViewerRequest', {
+        comment: 'Stowage: client address, public host and token challenge headers (upload service)',
+        runtime: cloudfront.FunctionRuntime.JS_2_0,
+        code: functionCode(false),
+      });
+    }
 
     // Lambda@Edge: x86_64 only, no environment; CDK puts it in a us-east-1 stack when this one is elsewhere.
     this.originResponseFunction = new cloudfront.experimental.EdgeFunction(this, 'OriginResponse', {
@@ -90,6 +114,9 @@ export class FrontDoor extends Construct {
     });
 
     const viewerRequest = [{ function: this.viewerRequestFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }];
+    const uploadViewerRequest = this.uploadViewerRequestFunction
+      ? [{ function: this.uploadViewerRequestFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }]
+      : viewerRequest;
     const apiBehavior: cloudfront.BehaviorOptions = {
       origin: new origins.RestApiOrigin(props.api.api, {
         customHeaders: { [API_KEY_HEADER]: props.api.apiKeyValue },
@@ -118,10 +145,39 @@ export class FrontDoor extends Construct {
           cachePolicy: this.cachePolicy,
           // With HTTPS the load balancer's certificate names the public host, so Host goes along.
           originRequestPolicy: props.uploadOriginHttps ? cloudfront.OriginRequestPolicy.ALL_VIEWER : cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-          functionAssociations: viewerRequest,
+          functionAssociations: uploadViewerRequest,
           compress: false,
         }
       : apiBehavior;
+
+    // --- blob content behaviour (issue 13: exact headers after a blob GET's redirect) ---
+    // A blob GET answers 307 to `/<prefix>content/<id>?<S3 presigned query>` on this host. The
+    // origin is the bucket's regional endpoint, as the URL was signed for (CloudFront sends the
+    // origin's domain as Host): S3 checks the signature itself, so no origin access control and
+    // no CloudFront key pair are needed, and the expiry is the presigned URL's. Authorization is
+    // never forwarded (a client following a same-host redirect resends its bearer token, which S3
+    // would refuse beside a presigned query), only the query string; nothing is cached.
+    this.blobResponseFunction = new cloudfront.Function(this, 'BlobResponse', {
+      comment: 'Stowage: Docker-Content-Digest and Content-Type on blob content served from S3',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(blobResponseFunctionCode()),
+    });
+    const blobBehavior: cloudfront.BehaviorOptions = {
+      origin: origins.S3BucketOrigin.withBucketDefaults(props.blobs.bucket),
+      viewerProtocolPolicy: VIEWER_PROTOCOL,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: new cloudfront.OriginRequestPolicy(this, 'PresignedQuery', {
+        comment: 'Stowage: the presigned query string to S3, no viewer headers',
+        queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+        headerBehavior: cloudfront.OriginRequestHeaderBehavior.none(),
+        cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+      }),
+      functionAssociations: [{ function: this.blobResponseFunction, eventType: cloudfront.FunctionEventType.VIEWER_RESPONSE }],
+      compress: false,
+    };
+    const blobPathPattern = `/${areaPrefixes(props.blobs.prefix).content}*`;
 
     const domain = props.customDomain;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
@@ -129,7 +185,7 @@ export class FrontDoor extends Construct {
       ...(props.priceClass && { priceClass: props.priceClass }),
       comment: 'Stowage OCI registry',
       defaultBehavior: apiBehavior,
-      additionalBehaviors: { [UPLOAD_PATH_PATTERN]: uploadBehavior },
+      additionalBehaviors: { [UPLOAD_PATH_PATTERN]: uploadBehavior, [blobPathPattern]: blobBehavior },
       ...(domain && { domainNames: [...domain.domainNames], certificate: domain.certificate }),
       ...(props.webAclArn && { webAclId: props.webAclArn }),
     });

@@ -81,6 +81,8 @@ export class OperationFunctions extends Construct {
       s3Prefix: props.storage.prefix,
       dynamodbTable: props.table.table.tableName,
       s3PresignExpires: props.presignExpiresSeconds,
+      // Blob GETs redirect to the front door's content behaviour (front-door.ts), same host.
+      s3BlobRedirects: 'same-host',
     });
     const map = new Map<Operation, nodejs.NodejsFunction>();
     for (const operation of OPERATIONS) {

@@ -29,7 +29,7 @@ export interface GatewayResponseSpec {
   readonly challenge: boolean;
 }
 
-export function gatewayResponseSpecs(maxNameDepth: number): GatewayResponseSpec[] {
+export function gatewayResponseSpecs(): GatewayResponseSpec[] {
   const msg = (kind: ErrorKind) => ERRORS[kind].message;
   return [
     { type: apigateway.ResponseType.UNAUTHORIZED, status: 401, code: 'UNAUTHORIZED', message: msg('UNAUTHORIZED'), challenge: true },
@@ -39,7 +39,7 @@ export function gatewayResponseSpecs(maxNameDepth: number): GatewayResponseSpec[
       type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
       status: 404,
       code: 'NAME_UNKNOWN',
-      message: `no registry endpoint at this path: paths look like /v2/<name>/manifests/<reference>, and names have at most ${maxNameDepth} components here`,
+      message: 'no registry endpoint at this path and method: paths look like /v2/<name>/manifests/<reference>',
       challenge: false,
     },
     {
@@ -67,9 +67,9 @@ export function errorTemplate(spec: GatewayResponseSpec): string {
   return JSON.stringify({ errors: [{ code: spec.code, message: spec.message, detail: { requestId: '$context.requestId' } }] });
 }
 
-export function addGatewayResponses(api: apigateway.RestApi, maxNameDepth: number): void {
+export function addGatewayResponses(api: apigateway.RestApi): void {
   const [versionName, versionValue] = Object.entries(API_VERSION_HEADER)[0] as [string, string];
-  for (const spec of gatewayResponseSpecs(maxNameDepth)) {
+  for (const spec of gatewayResponseSpecs()) {
     const headers: Record<string, string> = {
       [versionName]: `'${versionValue}'`,
       'content-type': "'application/json'",

@@ -81,9 +81,10 @@ export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
     objects: { manifests: READ_MANIFEST },
     listBucket: true,
   },
-  // getBlobLink, then a presigned GET (or HEAD) of the content the pointer names.
+  // getBlobLink, then a presigned GET of the content the pointer names.
   getBlob: { table: ['dynamodb:GetItem'], objects: { blobs: ['s3:GetObject'], content: ['s3:GetObject'] }, listBucket: true },
-  headBlob: { table: ['dynamodb:GetItem'], objects: { blobs: ['s3:GetObject'], content: ['s3:GetObject'] }, listBucket: true },
+  // getBlobLink only: the link holds the size (issue 13).
+  headBlob: { table: ['dynamodb:GetItem'], objects: {} },
   // unlinkBlob only: bytes stay for garbage collection.
   deleteBlob: { table: ['dynamodb:DeleteItem'], objects: {} },
   // createUpload; mount (getBlobLink, findBlobRepositories on GSI1, stat, linkBlob); monolithic

@@ -77,8 +77,10 @@ export interface CustomDomainProps {
 
 export interface StowageRegistryProps {
   /**
-   * Deepest repository name the API routes (`a/b/c` is 3). API Gateway cannot match a variable
-   * number of path segments before a fixed suffix, so resources are generated per depth.
+   * No longer used: the API has a fixed route shape (the front door rewrites repository paths,
+   * lib/edge/viewer-request.ts), so names of any depth route. Still validated (1..8) so that
+   * existing `stowage:maxNameDepth` context values keep synthesizing.
+   * @deprecated names of any depth route
    * @default 5
    */
   readonly maxNameDepth?: number;

@@ -138,7 +138,6 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       auth: this.auth,
       functions: this.functions,
       tokenFunction,
-      maxNameDepth: p.maxNameDepth,
       stageName: p.stageName,
       throttleRateLimit: p.throttleRateLimit,
       throttleBurstLimit: p.throttleBurstLimit,
@@ -167,6 +166,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
       projectRoot: PACKAGE_ROOT,
       api: this.api,
+      blobs: { bucket: this.storage.bucket, prefix: this.storage.prefix },
       ...(this.uploadService && { uploadLoadBalancer: this.uploadService.loadBalancer }),
       uploadOriginHttps: u.originCertificate !== undefined,
       ...(p.customDomain && { customDomain: p.customDomain }),

@@ -110,6 +110,9 @@ export class UploadService extends Construct {
           s3Bucket: props.storage.bucket.bucketName,
           s3Prefix: props.storage.prefix,
           s3PresignExpires: props.presignExpiresSeconds,
+          // Names with a `blobs/uploads` component pair match the upload path pattern for every
+          // route: their blob GETs redirect to the front door's content behaviour too (issue 13).
+          s3BlobRedirects: 'same-host',
           dynamodbTable: props.table.table.tableName,
           // Events come from the table's stream; the service only logs its own.
           events: ['log'],

@@ -28,6 +28,7 @@ export type PortsConfig = Pick<
   | 's3Prefix'
   | 's3ForcePathStyle'
   | 's3ServeBlobs'
+  | 's3BlobRedirects'
   | 's3PresignExpires'
   | 'metadata'
   | 'dynamodbTable'
@@ -46,6 +47,7 @@ export const EMBEDDED_DEFAULTS: Omit<PortsConfig, 'dataDir'> = {
   s3Prefix: '',
   s3ForcePathStyle: false,
   s3ServeBlobs: 'redirect',
+  s3BlobRedirects: 'store',
   s3PresignExpires: 900,
   metadata: 'sqlite',
   events: ['log'],

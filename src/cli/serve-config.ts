@@ -24,6 +24,7 @@ export interface ServeConfig {
   s3Prefix: string;
   s3ForcePathStyle: boolean;
   s3ServeBlobs: V<'s3ServeBlobs'>;
+  s3BlobRedirects: V<'s3BlobRedirects'>;
   s3PresignExpires: number;
   metadata: V<'metadata'>;
   dynamodbTable?: string;
@@ -182,6 +183,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     s3Prefix: must('s3Prefix'),
     s3ForcePathStyle: must('s3ForcePathStyle'),
     s3ServeBlobs: must('s3ServeBlobs'),
+    s3BlobRedirects: must('s3BlobRedirects'),
     s3PresignExpires: must('s3PresignExpires'),
     metadata: must('metadata'),
     events: get('events') ?? (webhooks.length ? ['log', 'webhook'] : ['log']),

@@ -192,6 +192,17 @@ export const SETTINGS = {
     group: 'storage',
     description: 'redirect (307 to a presigned URL) or stream through the server, for stores clients cannot reach',
   }),
+  s3BlobRedirects: setting({
+    key: 's3BlobRedirects',
+    env: 'STOWAGE_S3_BLOB_REDIRECTS',
+    flag: 's3-blob-redirects',
+    flagArg: 'TO',
+    type: choice(['store', 'same-host']),
+    default: 'store',
+    group: 'storage',
+    description:
+      "where blob redirects point: store (the presigned URL at the S3 endpoint) or same-host (the same presigned URL as a path on the registry's own host, for a front door that serves the bucket's content keys and adds Docker-Content-Digest: the serverless stack)",
+  }),
   s3PresignExpires: setting({
     key: 's3PresignExpires',
     env: 'STOWAGE_S3_PRESIGN_EXPIRES',

@@ -8,12 +8,6 @@ import { log as processLog } from '../log/logger.js';
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (413 above). */
   maxManifestBytes: number;
-  /**
-   * Answer blob HEAD with 307 to the store's headUrl() (when the store has one) instead of 200
-   * with Content-Length: for the Lambda shell, whose Content-Length on a HEAD API Gateway renames.
-   * @default false
-   */
-  redirectBlobHead?: boolean;
   /** Advertised as OCI-Chunk-Min-Length when an upload starts. @default none */
   chunkMinLength?: number;
   /** How long an upload writer's claim holds and how often it renews it. @default DEFAULT_UPLOAD_LEASE (30 s, every 10 s) */

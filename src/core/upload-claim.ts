@@ -33,8 +33,8 @@ export interface UploadLeaseTiming {
 
 export const DEFAULT_UPLOAD_LEASE: UploadLeaseTiming = { durationMs: 30_000, renewEveryMs: 10_000 };
 
-/** What a write leaves in the session: the new offset and what continuing from it needs. */
-export type UploadProgress = Pick<UploadSession, 'offset' | 'storageState' | 'hashState' | 'digestSoFar'>;
+/** What a write leaves in the session: the new offset and what continuing from it needs (the hash state's algorithm included). */
+export type UploadProgress = Pick<UploadSession, 'offset' | 'storageState' | 'hashState' | 'digestSoFar'> & Partial<Pick<UploadSession, 'algorithm'>>;
 
 /** True while another request's lease on the session holds. */
 export function hasLiveLease(session: UploadSession, now = Date.now()): boolean {

@@ -47,14 +47,6 @@ export interface BlobStore {
   /** Opens committed content, the whole blob or one range of it. Null when absent. */
   open(digest: string, range?: ByteRange): Promise<BlobContent | null>;
 
-  /**
-   * Optional capability: a URL at which a client's own HEAD request answers for the committed
-   * blob (status, Content-Length), or null when the store does not hold it. For shells that
-   * cannot answer a blob HEAD with its Content-Length themselves (API Gateway renames a Lambda's
-   * Content-Length); the core asks only when configured to (RegistryLimits.redirectBlobHead).
-   */
-  headUrl?(digest: string): Promise<string | null>;
-
   /** Removes committed content. Removing an absent blob is not an error. */
   delete(digest: string): Promise<void>;
 

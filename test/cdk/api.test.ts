@@ -1,4 +1,4 @@
-/** The REST API: routes per name depth, an authorizer and scopes on every registry method, gateway responses. */
+/** The REST API: the fixed route shape, an authorizer and scopes on every registry method, gateway responses. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -26,26 +26,38 @@ function methods(s: Synthesized): MethodView[] {
     });
 }
 
-const registryMethods = (s: Synthesized) => methods(s).filter((m) => m.path.startsWith('/v2'));
+const registryMethods = (s: Synthesized) => methods(s).filter((m) => m.path.startsWith('/v2') && m.httpMethod !== 'ANY');
 
-test('resources: every route at every name depth from 1 to maxNameDepth, greedy variables nowhere', () => {
-  for (const depth of [1, 3, 5]) {
-    const s = synthCached({ maxNameDepth: depth });
-    const got = registryMethods(s)
-      .map((m) => `${m.httpMethod} ${m.path}`)
-      .sort();
-    const want = routeInstances(depth)
-      .map((r) => `${r.route.method} ${r.path}`)
-      .sort();
-    assert.deepEqual(got, want);
-    const named = ROUTES.filter((r) => r.path.includes('{name}')).length;
-    assert.equal(got.length, ROUTES.length - named + named * depth);
-    for (const [, r] of resourcesOfType(s.json, 'AWS::ApiGateway::Resource')) assert.doesNotMatch(String(r.PathPart), /\+\}$/);
+test('resources: the fixed route shape, one method per route, greedy variables nowhere', () => {
+  const s = synthCached();
+  const got = registryMethods(s)
+    .map((m) => `${m.httpMethod} ${m.path}`)
+    .sort();
+  const want = routeInstances()
+    .map((r) => `${r.route.method} ${r.path.replace(/(.)\/$/, '$1')}`)
+    .sort();
+  assert.deepEqual(got, want);
+  assert.equal(got.length, ROUTES.length);
+  for (const [, r] of resourcesOfType(s.json, 'AWS::ApiGateway::Resource')) assert.doesNotMatch(String(r.PathPart), /\+\}$/);
+  const paths = registryMethods(s).map((m) => m.path);
+  for (const p of ['/v2/_r/manifests/{reference}', '/v2/_r/blobs/uploads', '/v2/_r/blobs/uploads/{uuid}', '/v2/_r/blobs/{digest}', '/v2/_r/tags/list', '/v2/_r/referrers/{digest}'])
+    assert.ok(paths.includes(p), p);
+  // 58 resources and 86 methods at depth 5 before; now a handful.
+  const resources = resourcesOfType(s.json, 'AWS::ApiGateway::Resource').length;
+  assert.ok(resources <= 14, `${resources} API resources`);
+});
+
+test('every registry resource has an ANY method on the ping function (the core answers 405 with Allow), authorized as the ping', () => {
+  const s = synthCached();
+  const any = methods(s).filter((m) => m.httpMethod === 'ANY');
+  assert.deepEqual(any.map((m) => m.path).sort(), [...new Set(routeInstances().map((r) => r.path.replace(/(.)\/$/, '$1')))].sort());
+  const ping = registryMethods(s).find((m) => m.path === '/v2' && m.httpMethod === 'GET')!;
+  for (const m of any) {
+    assert.equal(m.props.OperationName, 'methodNotAllowed');
+    assert.deepEqual(m.props.AuthorizationScopes, ping.props.AuthorizationScopes);
+    assert.equal(m.props.ApiKeyRequired, true);
+    assert.deepEqual(JSON.stringify((m.props.Integration as { Uri: unknown }).Uri), JSON.stringify((ping.props.Integration as { Uri: unknown }).Uri));
   }
-  const paths = registryMethods(synthCached()).map((m) => m.path);
-  assert.ok(paths.includes('/v2/{n1}/{n2}/manifests/{reference}'));
-  assert.ok(paths.includes('/v2/{n1}/{n2}/{n3}/{n4}/{n5}/blobs/uploads'));
-  assert.ok(!paths.some((p) => p.includes('{n6}')));
 });
 
 test('every registry method, the ping included, has an authorizer and requires the front door API key', () => {
@@ -77,7 +89,7 @@ test('every registry method, the ping included, has an authorizer and requires t
 
 test("method scopes: the action's custom scope plus the scope every person's access token carries", () => {
   const s = synthCached();
-  const byRoute = new Map(routeInstances(5).map((r) => [`${r.route.method} ${r.path.replace(/\/$/, '')}`, r.route]));
+  const byRoute = new Map(routeInstances().map((r) => [`${r.route.method} ${r.path.replace(/(.)\/$/, '$1')}`, r.route]));
   for (const m of registryMethods(s)) {
     const route = byRoute.get(`${m.httpMethod} ${m.path}`);
     assert.ok(route, `${m.httpMethod} ${m.path} comes from the route table`);
@@ -85,16 +97,16 @@ test("method scopes: the action's custom scope plus the scope every person's acc
     assert.ok((m.props.AuthorizationScopes as string[]).includes(USER_ADMIN_SCOPE));
   }
   const scopes = (method: string, path: string) => registryMethods(s).find((m) => m.httpMethod === method && m.path === path)?.props.AuthorizationScopes;
-  assert.deepEqual(scopes('GET', '/v2/{n1}/manifests/{reference}'), ['stowage/pull', USER_ADMIN_SCOPE]);
-  assert.deepEqual(scopes('PUT', '/v2/{n1}/manifests/{reference}'), ['stowage/push', USER_ADMIN_SCOPE]);
-  assert.deepEqual(scopes('DELETE', '/v2/{n1}/manifests/{reference}'), ['stowage/delete', USER_ADMIN_SCOPE]);
+  assert.deepEqual(scopes('GET', '/v2/_r/manifests/{reference}'), ['stowage/pull', USER_ADMIN_SCOPE]);
+  assert.deepEqual(scopes('PUT', '/v2/_r/manifests/{reference}'), ['stowage/push', USER_ADMIN_SCOPE]);
+  assert.deepEqual(scopes('DELETE', '/v2/_r/manifests/{reference}'), ['stowage/delete', USER_ADMIN_SCOPE]);
   assert.deepEqual(scopes('GET', '/v2'), ['stowage/pull', 'stowage/push', 'stowage/delete', USER_ADMIN_SCOPE]);
 });
 
 test('anonymous pull: pull methods and the ping use a Lambda REQUEST authorizer; push and delete stay on Cognito', () => {
   const s = synthCached({ anonymousPull: true });
   s.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 0 });
-  const byRoute = new Map(routeInstances(5).map((r) => [`${r.route.method} ${r.path.replace(/\/$/, '')}`, r.route]));
+  const byRoute = new Map(routeInstances().map((r) => [`${r.route.method} ${r.path.replace(/(.)\/$/, '$1')}`, r.route]));
   for (const m of registryMethods(s)) {
     const action = byRoute.get(`${m.httpMethod} ${m.path}`)?.action;
     const expected = action === 'pull' || action === null ? 'CUSTOM' : 'COGNITO_USER_POOLS';
@@ -169,5 +181,5 @@ test('gateway responses: spec JSON bodies, the API version header, and the chall
   const tooLarge = JSON.parse((responses.get('REQUEST_TOO_LARGE')!.ResponseTemplates as Record<string, string>)['application/json'] as string);
   assert.match(tooLarge.errors[0].message, /10 MB/, 'the 413 names the limit');
   const notFound = JSON.parse((responses.get('MISSING_AUTHENTICATION_TOKEN')!.ResponseTemplates as Record<string, string>)['application/json'] as string);
-  assert.match(notFound.errors[0].message, /at most 5 components/);
+  assert.match(notFound.errors[0].message, /no registry endpoint at this path and method/);
 });

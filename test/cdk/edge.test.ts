@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { restoreRemappedHeaders, type CloudFrontHeaders } from '../../lib/edge/remapped-headers.js';
 import { handler as originResponse } from '../../lib/edge/origin-response.js';
+import { blobResponseFunctionCode } from '../../lib/edge/blob-response.js';
 import { viewerRequestFunctionCode } from '../../lib/edge/viewer-request.js';
 import type { CloudFrontResponseEvent } from 'aws-lambda';
 
@@ -99,6 +100,58 @@ test("challenge names the public host's /token and, where the path names a repos
   assert.equal(scope('GET', '/v2/a"b/manifests/x'), undefined);
   assert.equal(scope('GET', '/v2/A/manifests/x'), undefined);
   assert.equal(scope('GET', '/v2/a/unknown'), undefined);
+});
+
+test('route rewrite: the LAST route word decides; the name goes to x-stowage-repository, the path to /v2/_r/<kind>/<ref>', () => {
+  const rewriting = viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key', rewriteRoutes: true });
+  const run = (method: string, uri: string, extra: Record<string, { value: string }> = {}) => {
+    const out = runViewerRequest(rewriting, req(method, uri, extra));
+    return [out.uri, out.headers['x-stowage-repository']?.value];
+  };
+  const twelve = Array.from({ length: 12 }, (_, i) => `c${i}`).join('/');
+  assert.deepEqual(run('GET', '/v2/org/tags/tags/list'), ['/v2/_r/tags/list', 'org/tags']);
+  assert.deepEqual(run('GET', '/v2/team/blobs/app/manifests/latest'), ['/v2/_r/manifests/latest', 'team/blobs/app']);
+  assert.deepEqual(run('HEAD', '/v2/a/referrers/b/blobs/sha256:abc'), ['/v2/_r/blobs/sha256:abc', 'a/referrers/b']);
+  assert.deepEqual(run('POST', '/v2/x/manifests/blobs/uploads/'), ['/v2/_r/blobs/uploads/', 'x/manifests']);
+  assert.deepEqual(run('PATCH', '/v2/x/blobs/uploads/blobs/uploads/id-1'), ['/v2/_r/blobs/uploads/id-1', 'x/blobs/uploads']);
+  assert.deepEqual(run('GET', '/v2/a/manifests/x/referrers/sha256:abc'), ['/v2/_r/referrers/sha256:abc', 'a/manifests/x']);
+  assert.deepEqual(run('GET', `/v2/${twelve}/manifests/v1`), ['/v2/_r/manifests/v1', twelve]);
+  // Invalid names are rewritten too: the core answers them (400 NAME_INVALID), as on embedded.
+  assert.deepEqual(run('GET', '/v2/a//b/tags/list'), ['/v2/_r/tags/list', 'a//b']);
+  assert.deepEqual(run('GET', '/v2/A/tags/list'), ['/v2/_r/tags/list', 'A']);
+  // Never rewritten: the ping, the catalog, `_`-prefixed admin paths, the token endpoint, non-routes.
+  for (const uri of ['/v2/', '/v2/_catalog', '/v2/_stowage/gc/manifests/x', '/v2/_r/manifests/x', '/token', '/v2/a/unknown'])
+    assert.deepEqual(run('GET', uri), [uri, undefined], uri);
+  // A viewer cannot choose the repository: its header is dropped (and replaced when rewriting).
+  assert.deepEqual(run('GET', '/v2/_r/manifests/x', { 'x-stowage-repository': { value: 'victim' } }), ['/v2/_r/manifests/x', undefined]);
+  assert.deepEqual(run('GET', '/v2/mine/manifests/x', { 'x-stowage-repository': { value: 'victim' } }), ['/v2/_r/manifests/x', 'mine']);
+  // Without rewriteRoutes (the upload behaviour) paths stay as sent.
+  assert.deepEqual(runViewerRequest(code, req('POST', '/v2/org/tags/blobs/uploads/')).uri, '/v2/org/tags/blobs/uploads/');
+});
+
+test('blob response function: Docker-Content-Digest from the signed query (a valid digest only), Content-Type, API version', () => {
+  const fn = new Function(`${blobResponseFunctionCode()}\nreturn handler;`)() as (e: unknown) => { statusCode: number; headers: Record<string, { value: string }> };
+  const run = (query: Record<string, { value: string }>) =>
+    fn({
+      version: '1.0',
+      context: { eventType: 'viewer-response' },
+      viewer: { ip: '198.51.100.7' },
+      request: { method: 'GET', uri: '/content/u1', querystring: query, headers: {}, cookies: {} },
+      response: { statusCode: 200, headers: { 'content-length': { value: '42' }, 'content-type': { value: 'binary/octet-stream' } }, cookies: {} },
+    }).headers;
+  const d256 = `sha256:${'a'.repeat(64)}`;
+  const d512 = `sha512:${'b'.repeat(128)}`;
+  for (const d of [d256, d512]) {
+    const h = run({ 'docker-content-digest': { value: d }, 'X-Amz-Signature': { value: 'x' } });
+    assert.equal(h['docker-content-digest']?.value, d);
+    assert.equal(h['content-type']?.value, 'application/octet-stream');
+    assert.equal(h['content-length']?.value, '42', "S3's length is kept");
+    assert.equal(h['docker-distribution-api-version']?.value, 'registry/2.0');
+  }
+  for (const bad of [`sha256:${'a'.repeat(63)}`, 'md5:abc', `${d256}\r\nx: y`])
+    assert.equal(run({ 'docker-content-digest': { value: bad } })['docker-content-digest'], undefined, bad);
+  assert.equal(run({})['docker-content-digest'], undefined);
+  assert.ok(Buffer.byteLength(blobResponseFunctionCode()) < 10 * 1024);
 });
 
 test('a configured service name replaces the host in service=', () => {

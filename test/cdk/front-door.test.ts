@@ -92,6 +92,34 @@ test('without the upload service the upload behaviour goes to the API', () => {
   s.template.resourceCountIs('AWS::CloudFront::VpcOrigin', 0);
 });
 
+test('blob content behaviour: /<prefix>content/* from the bucket, no origin access control, only the query forwarded, nothing cached, the digest function on viewer response', () => {
+  for (const [props, pattern] of [
+    [{}, '/content/*'],
+    [{ s3Prefix: 'registry/' }, '/registry/content/*'],
+  ] as const) {
+    const s = synthCached(props);
+    const d = distribution(s);
+    const blobs = d.CacheBehaviors.find((b) => b.PathPattern === pattern) as Record<string, unknown>;
+    assert.ok(blobs, pattern);
+    assert.deepEqual(blobs.AllowedMethods, ['GET', 'HEAD']);
+    assert.equal(blobs.CachePolicyId, '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', 'the managed CachingDisabled policy: Authorization is not forwarded');
+    assert.deepEqual(
+      (blobs.FunctionAssociations as { EventType: string }[]).map((f) => f.EventType),
+      ['viewer-response'],
+    );
+    const origin = d.Origins.find((o) => o.Id === blobs.TargetOriginId) as Record<string, unknown>;
+    assert.deepEqual(origin.S3OriginConfig, { OriginAccessIdentity: '' }, 'the presigned query is the authorization: no OAC/OAI');
+    assert.equal(origin.OriginAccessControlId, undefined);
+    assert.match(JSON.stringify(origin.DomainName), /RegionalDomainName/, 'the regional endpoint the URL is signed for');
+    s.template.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
+      OriginRequestPolicyConfig: Match.objectLike({ QueryStringsConfig: { QueryStringBehavior: 'all' }, HeadersConfig: { HeaderBehavior: 'none' } }),
+    });
+  }
+  // The operation Lambdas redirect there.
+  const env = JSON.stringify(synthCached().json);
+  assert.match(env, /"STOWAGE_S3_BLOB_REDIRECTS":"same-host"/);
+});
+
 test('Lambda@Edge: in us-east-1 (another stack when the registry is elsewhere), x86_64', () => {
   // In us-east-1 the function is in the registry's own stack.
   const east = synthCached({}, 'us-east-1');

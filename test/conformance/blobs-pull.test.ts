@@ -28,6 +28,7 @@ describe('blobs-pull: GET/HEAD /v2/<name>/blobs/<digest> (Pulling blobs)', () =>
     expectHeader(res, 'content-length', String(data.length), 'Content-Length is the blob size');
     expectHeader(res, 'docker-content-digest', digest, 'spec: a successful blob GET MUST carry Docker-Content-Digest matching the body');
     expectHeader(res, 'accept-ranges', 'bytes', 'Stowage: blob GET advertises Accept-Ranges: bytes (spec: registry SHOULD support Range)');
+    expectHeader(res, 'content-type', 'application/octet-stream', 'Stowage: a blob is served as application/octet-stream');
     expectApiVersion(res);
   });
 

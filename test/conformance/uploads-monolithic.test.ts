@@ -173,6 +173,37 @@ describe('uploads-monolithic: POST then PUT, and single POST (Pushing a blob mon
       expectError(put, 400, 'DIGEST_INVALID', 'a sha512 digest that does not match the content answers 400 DIGEST_INVALID');
     });
 
+    for (const algorithm of ['sha256', 'sha512'] as const) {
+      test(`a POST without digest-algorithm then one PUT of the whole blob with a ${algorithm} digest answers 201`, async () => {
+        const data = randomBytes(1234);
+        const digest = algorithm === 'sha256' ? sha256(data) : sha512(data);
+        const post = await req(reg, 'POST', `/v2/${repo}/blobs/uploads/`);
+        expectStatus(post, 202, 'POST uploads answers 202');
+        const put = await req(reg, 'PUT', withQuery(locationOf(post, 'upload Location'), { digest }), { headers: octet, body: data });
+        expectStatus(put, 201, `spec: a monolithic PUT with any supported digest (${algorithm}) answers 201, whatever the POST announced`);
+        expectHeader(put, 'docker-content-digest', digest, `Docker-Content-Digest is the ${algorithm} digest`);
+        const got = await getBlob(repo, digest);
+        expectStatus(got, 200, `GET by the ${algorithm} digest answers 200`);
+        assert.ok(got.body.equals(data), 'the pulled bytes equal the pushed bytes');
+      });
+    }
+
+    test('bytes PATCHed in sha256, then a PUT with a sha512 digest: 400 DIGEST_INVALID or 201, never a wrong blob; a refusal names sha256', async () => {
+      const data = randomBytes(500);
+      const post = await req(reg, 'POST', `/v2/${repo}/blobs/uploads/`);
+      const patch = await req(reg, 'PATCH', locationOf(post, 'upload Location'), { headers: octet, body: data });
+      expectStatus(patch, 202, 'PATCH answers 202');
+      const put = await req(reg, 'PUT', withQuery(locationOf(patch, 'upload Location'), { digest: sha512(data) }));
+      if (put.status === 201) {
+        // A store that can read the upload back re-hashes it in sha512 (the embedded filesystem).
+        assert.ok((await getBlob(repo, sha512(data))).body.equals(data), 'the pulled bytes equal the pushed bytes');
+        return;
+      }
+      expectError(put, 400, 'DIGEST_INVALID', 'a store that cannot read an unfinished upload back refuses the switch of algorithm');
+      const message = put.json<{ errors: { message: string }[] }>().errors[0]?.message ?? '';
+      assert.match(message, /hashed with sha256/, `the refusal names the algorithm the bytes were hashed with (sha256): ${message}`);
+    });
+
     test('POST ?digest-algorithm=<unsupported> answers 400', async () => {
       const res = await req(reg, 'POST', `/v2/${repo}/blobs/uploads/?digest-algorithm=md5`);
       expectError(res, 400, ['DIGEST_INVALID', 'UNSUPPORTED', 'BLOB_UPLOAD_INVALID'], 'spec (end-4c failure 400): an unsupported digest algorithm is refused with 400');

@@ -9,11 +9,25 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { API_BODY_LIMIT, RestApiGateway, type GatewayRequest, type GatewayResult } from './api-gateway.js';
 import type { ApiModel } from './api-model.js';
 import type { AuthorizeOption } from './authorizer.js';
+import { cloudFrontFunction } from './front-door.js';
 import { stackModels } from './harness.js';
 import { headerValue, type HeaderList } from './headers.js';
 import type { InvokeOutcome, LambdaInvoker } from './lambda-runtime.js';
 
-const { api, names } = stackModels();
+const { api, names, frontDoor: doorModel } = stackModels();
+const viewerRequest = cloudFrontFunction(doorModel.behaviors.find((b) => b.pathPattern === '*')?.viewerRequestCode ?? '');
+
+/** A public path as the front door's viewer-request function hands it to the API: the fixed route shape, the name in a header. */
+function routed(method: string, path: string): { path: string; headers: HeaderList } {
+  const q = path.indexOf('?');
+  const uri = q === -1 ? path : path.slice(0, q);
+  const out = viewerRequest({ version: '1.0', context: {}, viewer: { ip: '192.0.2.9' }, request: { method, uri, querystring: {}, headers: {}, cookies: {} } }) as {
+    uri: string;
+    headers: Record<string, { value: string }>;
+  };
+  const name = out.headers['x-stowage-repository']?.value;
+  return { path: `${out.uri}${q === -1 ? '' : path.slice(q)}`, headers: name === undefined ? [] : [['x-stowage-repository', name]] };
+}
 const KEY = [...api.apiKeys][0] as string;
 const CHALLENGE = 'Bearer realm="https://r.example/token",service="r.example",scope="repository:app:pull"';
 
@@ -42,10 +56,11 @@ function gateway(options: { authorize?: AuthorizeOption; model?: ApiModel } = {}
 
 function call(gw: RestApiGateway, method: string, path: string, init: { headers?: HeaderList; body?: Buffer; stage?: string } = {}): Promise<GatewayResult> {
   const body = init.body ?? Buffer.alloc(0);
+  const viaFrontDoor = routed(method, path);
   const req: GatewayRequest = {
     method,
-    target: `/${init.stage ?? api.stageName}${path}`,
-    headers: init.headers ?? [],
+    target: `/${init.stage ?? api.stageName}${viaFrontDoor.path}`,
+    headers: [...(init.headers ?? []), ...viaFrontDoor.headers],
     body: (async function* () {
       if (body.length > 0) yield body;
     })(),
@@ -61,9 +76,8 @@ const frontDoor = (extra: HeaderList = []): HeaderList => [['x-api-key', KEY], [
 test("an unmatched path or method gets the template's MISSING_AUTHENTICATION_TOKEN response: the spec's 404", async () => {
   const { gw, lambda } = gateway();
   for (const [method, path] of [
-    ['GET', '/v2/a/b/c/d/e/f/manifests/x'],
-    ['DELETE', '/v2/'],
-    ['PATCH', '/v2/app/manifests/v1'],
+    ['GET', '/v2/a/b/c'],
+    ['GET', '/v2/_x/manifests/v1'],
     ['GET', '/nothing'],
   ] as const) {
     const r = await call(gw, method, path, { headers: frontDoor() });
@@ -81,7 +95,7 @@ test('without the gateway response mapping, API Gateway\'s own 403 "Missing Auth
   const responses = new Map(api.gatewayResponses);
   responses.delete('MISSING_AUTHENTICATION_TOKEN');
   const { gw } = gateway({ model: { ...api, gatewayResponses: responses } });
-  const r = await call(gw, 'GET', '/v2/a/b/c/d/e/f/manifests/x', { headers: frontDoor() });
+  const r = await call(gw, 'GET', '/v2/a/b/c', { headers: frontDoor() });
   assert.equal(r.status, 403);
   assert.deepEqual(json(r), { message: 'Missing Authentication Token' });
   assert.equal(h(r, 'content-type'), 'application/json');
@@ -192,12 +206,14 @@ test('the event: public path without stage, stage only in requestContext.path, r
     body,
   });
   const e = lambda.events[0]!;
-  assert.equal(e.path, '/v2/team/app/blobs/uploads/u%2D1', 'public path, as sent');
-  assert.equal(e.requestContext.path, '/registry/v2/team/app/blobs/uploads/u%2D1');
+  // The path as the front door sent it (the fixed route shape, the name in its header).
+  assert.equal(e.path, '/v2/_r/blobs/uploads/u%2D1', 'the path as sent, still encoded');
+  assert.equal(e.headers['x-stowage-repository'], 'team/app');
+  assert.equal(e.requestContext.path, '/registry/v2/_r/blobs/uploads/u%2D1');
   assert.equal(e.requestContext.stage, 'registry');
-  assert.equal(e.resource, '/v2/{n1}/{n2}/blobs/uploads/{uuid}');
+  assert.equal(e.resource, '/v2/_r/blobs/uploads/{uuid}');
   assert.equal(e.requestContext.resourcePath, e.resource);
-  assert.deepEqual(e.pathParameters, { n1: 'team', n2: 'app', uuid: 'u-1' });
+  assert.deepEqual(e.pathParameters, { uuid: 'u-1' });
   assert.deepEqual(e.multiValueQueryStringParameters, { a: ['1'], tag: ['x', 'y'] });
   assert.deepEqual(e.queryStringParameters, { a: '1', tag: 'y' });
   assert.deepEqual(e.multiValueHeaders['X-Multi'], ['one', 'two']);

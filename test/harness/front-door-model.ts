@@ -33,6 +33,8 @@ export interface UploadServiceModel {
 
 export type OriginModel =
   | { kind: 'api'; id: string; domainName: string; originPath: string; customHeaders: HeaderList; readTimeoutMs: number }
+  /** An S3 bucket origin (its regional endpoint), without origin access control: requests go as the viewer signed them. */
+  | { kind: 's3'; id: string; bucketId: string; customHeaders: HeaderList }
   | {
       kind: 'upload-service';
       id: string;
@@ -53,6 +55,8 @@ export interface BehaviorModel {
   origin: OriginModel;
   /** Source of the viewer-request CloudFront Function (runtime cloudfront-js-2.0). */
   viewerRequestCode?: string;
+  /** Source of the viewer-response CloudFront Function (runtime cloudfront-js-2.0). */
+  viewerResponseCode?: string;
   /** A Lambda@Edge origin-response function is attached (the stack's header restore). */
   originResponseEdge: boolean;
   originRequestPolicy: string;
@@ -90,6 +94,15 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
       String(h.HeaderName),
       resolveDynamicReferences(resolveString(h.HeaderValue, names.resolver, where), secret, where),
     ]);
+    if (o.S3OriginConfig) {
+      const bucketId = referencedId(o.DomainName);
+      if (!bucketId || template.Resources[bucketId]?.Type !== 'AWS::S3::Bucket') throw new Error(`harness: S3 origin ${id} does not name a bucket of the stack`);
+      const oai = (o.S3OriginConfig as Record<string, unknown>).OriginAccessIdentity;
+      if ((oai !== undefined && oai !== '') || o.OriginAccessControlId !== undefined)
+        throw new Error(`harness: S3 origin ${id} has origin access control or identity, which is not emulated`);
+      origins.set(id, { kind: 's3', id, bucketId, customHeaders });
+      continue;
+    }
     if (o.VpcOriginConfig) {
       const vpc = o.VpcOriginConfig as Record<string, unknown>;
       origins.set(id, {
@@ -119,17 +132,23 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
     const origin = origins.get(String(b.TargetOriginId));
     if (!origin) throw new Error(`harness: behaviour ${pathPattern} targets unknown origin ${String(b.TargetOriginId)}`);
     let viewerRequestCode: string | undefined;
+    let viewerResponseCode: string | undefined;
     for (const f of (b.FunctionAssociations ?? []) as Record<string, unknown>[]) {
-      if (f.EventType !== 'viewer-request') throw new Error(`harness: behaviour ${pathPattern} has a ${String(f.EventType)} CloudFront Function; only viewer-request is emulated`);
       const fn = template.Resources[referencedId(f.FunctionARN) as string];
       if (fn?.Type !== 'AWS::CloudFront::Function') throw new Error(`harness: behaviour ${pathPattern}: unknown CloudFront Function`);
-      viewerRequestCode = String(fn.Properties?.FunctionCode);
+      if (f.EventType === 'viewer-request') viewerRequestCode = String(fn.Properties?.FunctionCode);
+      else if (f.EventType === 'viewer-response') viewerResponseCode = String(fn.Properties?.FunctionCode);
+      else throw new Error(`harness: behaviour ${pathPattern} has a ${String(f.EventType)} CloudFront Function, which is not emulated`);
     }
     const edge = (b.LambdaFunctionAssociations ?? []) as Record<string, unknown>[];
     for (const e of edge)
       if (e.EventType !== 'origin-response')
         throw new Error(`harness: behaviour ${pathPattern} has a ${String(e.EventType)} Lambda@Edge function; only the origin-response header restore is emulated`);
-    const policyId = String(resolveValue(b.OriginRequestPolicyId ?? '', names.resolver, `${pathPattern}.OriginRequestPolicyId`));
+    const customPolicy = referencedId(b.OriginRequestPolicyId);
+    const policyId =
+      customPolicy && template.Resources[customPolicy]?.Type === 'AWS::CloudFront::OriginRequestPolicy'
+        ? 'Custom'
+        : String(resolveValue(b.OriginRequestPolicyId ?? '', names.resolver, `${pathPattern}.OriginRequestPolicyId`));
     const cachePolicy = template.Resources[referencedId(b.CachePolicyId) ?? ''];
     const keyHeaders = ((
       (cachePolicy?.Properties?.CachePolicyConfig as Record<string, unknown> | undefined)?.ParametersInCacheKeyAndForwardedToOrigin as Record<string, unknown> | undefined
@@ -141,6 +160,7 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
       pathPattern,
       origin,
       ...(viewerRequestCode !== undefined && { viewerRequestCode }),
+      ...(viewerResponseCode !== undefined && { viewerResponseCode }),
       originResponseEdge: edge.length > 0,
       originRequestPolicy: MANAGED_ORIGIN_REQUEST_POLICIES[policyId] ?? policyId,
       forwardsAuthorization: keyHeaders.HeaderBehavior === 'whitelist' && (keyHeaders.Headers ?? []).some((h) => h.toLowerCase() === 'authorization'),

@@ -67,10 +67,12 @@ test('behaviours: the upload pattern goes to the upload service, everything else
   assert.equal(api.originResponseEdge, true);
   assert.equal(api.originRequestPolicy, 'AllViewerExceptHostHeader');
   assert.equal(api.origin.kind === 'api' && api.origin.originPath, '/registry');
-  assert.equal(api.viewerRequestCode, viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key' }), "the template holds lib/edge's function source");
+  assert.equal(api.viewerRequestCode, viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key', rewriteRoutes: true }), "the template holds lib/edge's function source");
+  const upload = models.frontDoor.behaviors.find((b) => b.origin.kind === 'upload-service')!;
+  assert.equal(upload.viewerRequestCode, viewerRequestFunctionCode({ apiKeyHeader: 'x-api-key', rewriteRoutes: false }), 'the upload service gets paths as sent');
   assert.ok(
-    models.frontDoor.behaviors.every((b) => b.forwardsAuthorization),
-    'both cache policies key on Authorization, so it is forwarded',
+    models.frontDoor.behaviors.filter((b) => b.origin.kind !== 's3').every((b) => b.forwardsAuthorization),
+    'both registry cache policies key on Authorization, so it is forwarded',
   );
 });
 
@@ -88,8 +90,10 @@ test('what reaches the Lambda: API key from the origin header, Host of the API, 
   assert.equal(e.headers['X-Forwarded-For'], `127.0.0.1, ${CLOUDFRONT_EDGE_ADDRESS}`);
   assert.equal(e.requestContext.identity.sourceIp, CLOUDFRONT_EDGE_ADDRESS, 'sourceIp is CloudFront, not the client');
   assert.equal(e.headers.Authorization, 'Bearer t');
-  assert.equal(e.path, '/v2/team/app/tags/list');
-  assert.equal(e.requestContext.path, '/registry/v2/team/app/tags/list');
+  // The function rewrote the path into the API's fixed route shape, the name in a header.
+  assert.equal(e.path, '/v2/_r/tags/list');
+  assert.equal(e.headers['x-stowage-repository'], 'team/app');
+  assert.equal(e.requestContext.path, '/registry/v2/_r/tags/list');
   assert.ok(res.headers.get('via')?.includes('CloudFront'));
 });
 

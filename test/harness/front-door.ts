@@ -10,6 +10,10 @@
  * origin's response.
  *
  *   REST API origin       in-process to ./api-gateway.ts, at origin path + URI
+ *   S3 origin (blobs)     the bucket on the S3 emulator (path-style: /<bucket><uri>), with the
+ *                         viewer's query (the presigned signature) and Range only, then the
+ *                         behaviour's viewer-response Function on answers below 400, as
+ *                         CloudFront runs it; fauxqs does not check presigned signatures
  *   VPC origin (uploads)  the load balancer's listener rules, then an HTTP proxy to the upload
  *                         service, bodies streamed both ways; no response headers within the
  *                         origin read timeout (60 s) after the request is sent is CloudFront's 504
@@ -39,7 +43,7 @@ export interface FrontDoorRecord {
   method: string;
   uri: string;
   behavior: string;
-  origin: 'api' | 'upload-service' | 'load-balancer' | 'cloudfront';
+  origin: 'api' | 'upload-service' | 'load-balancer' | 'cloudfront' | 's3';
   status: number;
   /** The viewer request's framing: its Content-Length, or chunked. */
   contentLength?: number;
@@ -61,6 +65,8 @@ export interface FrontDoorOrigins {
   gateway: RestApiGateway;
   /** The upload service's base URL, when the stack has one. */
   uploadServiceUrl?: string;
+  /** The S3 emulator's endpoint and the bucket name of each AWS::S3::Bucket logical id. */
+  s3?: { endpoint: string; buckets: ReadonlyMap<string, string> };
 }
 
 /** CloudFront (and ALB) path patterns: `*` any run of characters, `?` one; case-sensitive. */
@@ -110,6 +116,19 @@ function toFunctionHeaders(headers: HeaderList): CfFunctionRequest['headers'] {
   }
   return out;
 }
+
+function toFunctionQuery(query: string): CfFunctionRequest['querystring'] {
+  const querystring: CfFunctionRequest['querystring'] = {};
+  for (const [k, v] of new URLSearchParams(query)) {
+    const prev = querystring[k];
+    if (!prev) querystring[k] = { value: v };
+    else prev.multiValue = [...(prev.multiValue ?? [{ value: prev.value }]), { value: v }];
+  }
+  return querystring;
+}
+
+/** A viewer-response function's result: the response object it returns. */
+type CfFunctionResponse = { statusCode: number; statusDescription?: string; headers: CfFunctionRequest['headers'] };
 
 function fromFunctionHeaders(headers: CfFunctionRequest['headers']): HeaderList {
   return Object.entries(headers).flatMap(([name, h]) => (h.multiValue ?? [{ value: h.value }]).map((v): [string, string] => [name, v.value]));
@@ -223,6 +242,7 @@ export class FrontDoor {
     }
 
     const origin = behavior.origin;
+    if (origin.kind === 's3') return this.toBucket(req, res, origin, behavior, { method, uri, query, headers, viewerIp, requestId }, record);
     const originHeaders = this.originHeaders(headers, behavior, origin, viewerIp, requestId);
     if (origin.kind === 'api') {
       const timeout = this.options.originReadTimeoutMs ?? origin.readTimeoutMs;
@@ -259,12 +279,7 @@ export class FrontDoor {
     // CloudFront's Host never has a port; the function sees a stand-in name so that every value
     // it derives from the Host can be found and given this listener's origin afterwards.
     if (functionHeaders.host) functionHeaders.host = { value: PUBLIC_HOST_STAND_IN };
-    const querystring: CfFunctionRequest['querystring'] = {};
-    for (const [k, v] of new URLSearchParams(r.query)) {
-      const prev = querystring[k];
-      if (!prev) querystring[k] = { value: v };
-      else prev.multiValue = [...(prev.multiValue ?? [{ value: prev.value }]), { value: v }];
-    }
+    const querystring = toFunctionQuery(r.query);
     const event = {
       version: '1.0',
       context: { distributionDomainName: this.edgeHost, distributionId: this.distributionId, eventType: 'viewer-request', requestId: r.requestId },
@@ -283,7 +298,7 @@ export class FrontDoor {
     return { uri: out.uri, query: query === new URLSearchParams(r.query).toString() ? r.query : query, headers: fromFunctionHeaders(out.headers) };
   }
 
-  private originHeaders(headers: HeaderList, behavior: BehaviorModel, origin: OriginModel, viewerIp: string, requestId: string): HeaderList {
+  private originHeaders(headers: HeaderList, behavior: BehaviorModel, origin: Exclude<OriginModel, { kind: 's3' }>, viewerIp: string, requestId: string): HeaderList {
     const hop = HOP_BY_HOP.filter((h) => h !== 'transfer-encoding');
     let out = withoutHeaders(headers, [...hop, ...origin.customHeaders.map(([n]) => n), ...(behavior.forwardsAuthorization ? [] : ['authorization'])]);
     if (behavior.originRequestPolicy !== 'AllViewer') out = [...withoutHeaders(out, ['host']), ['Host', origin.domainName]];
@@ -334,6 +349,73 @@ export class FrontDoor {
     const body = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><HTML><BODY><H1>${status} ERROR</H1><H2>The request could not be satisfied.</H2>${message}</BODY></HTML>`;
     res.writeHead(status, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(body)), 'x-cache': 'Error from cloudfront', connection: 'close' });
     res.end(body);
+  }
+
+  /**
+   * An S3 origin without origin access control: the viewer's path and query (the presigned
+   * signature) go to the bucket, with CloudFront's Range forwarding and no other viewer header
+   * (the behaviour's origin request policy forwards none, its cache policy keys on none, so
+   * Authorization never reaches S3). Then the viewer-response Function, on answers below 400.
+   */
+  private async toBucket(
+    req: IncomingMessage,
+    res: ServerResponse,
+    origin: Extract<OriginModel, { kind: 's3' }>,
+    behavior: BehaviorModel,
+    r: { method: string; uri: string; query: string; headers: HeaderList; viewerIp: string; requestId: string },
+    record: (origin: FrontDoorRecord['origin'], status: number) => void,
+  ): Promise<void> {
+    const s3 = this.origins?.s3;
+    const bucket = s3?.buckets.get(origin.bucketId);
+    if (!s3 || !bucket) throw new Error(`harness: no emulated bucket for ${origin.bucketId}`);
+    req.resume();
+    const target = new URL(s3.endpoint);
+    const viewer = (name: string): HeaderList => r.headers.filter(([n]) => n.toLowerCase() === name);
+    // Range as CloudFront forwards range GETs; Authorization only when the cache policy keys on it.
+    const upstreamHeaders: HeaderList = [...origin.customHeaders, ...viewer('range'), ...(behavior.forwardsAuthorization ? viewer('authorization') : [])];
+    await new Promise<void>((resolve) => {
+      const upstream = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: r.method,
+          path: `/${encodeURIComponent(bucket)}${r.uri}${r.query ? `?${r.query}` : ''}`,
+          headers: toOutgoing(upstreamHeaders),
+          agent: this.agent,
+        },
+        (up) => {
+          const status = up.statusCode ?? 502;
+          let headers = withoutHeaders(fromRawHeaders(up.rawHeaders), ['x-amz-request-id', 'x-amz-id-2', 'server']);
+          if (behavior.viewerResponseCode !== undefined && status < 400) {
+            const event = {
+              version: '1.0',
+              context: { distributionDomainName: this.edgeHost, distributionId: this.distributionId, eventType: 'viewer-response', requestId: r.requestId },
+              viewer: { ip: r.viewerIp },
+              request: { method: r.method, uri: r.uri, querystring: toFunctionQuery(r.query), headers: toFunctionHeaders(r.headers), cookies: {} },
+              response: { statusCode: status, statusDescription: up.statusMessage ?? '', headers: toFunctionHeaders(headers), cookies: {} },
+            };
+            const out = cloudFrontFunction(behavior.viewerResponseCode)(event) as unknown as CfFunctionResponse;
+            headers = fromFunctionHeaders(out.headers);
+          }
+          record('s3', status);
+          this.respond(res, status, headers, r.requestId, false);
+          up.pipe(res);
+          up.on('end', () => resolve());
+          up.on('error', () => {
+            res.destroy();
+            resolve();
+          });
+        },
+      );
+      upstream.on('error', (err) => {
+        if (!res.headersSent) {
+          record('cloudfront', 502);
+          this.cloudFrontError(res, 502, `CloudFront wasn't able to connect to the origin (${err.message}).`);
+        } else res.destroy();
+        resolve();
+      });
+      upstream.end();
+    });
   }
 
   /** The internal load balancer: its rules, then the upload service; streamed both ways. */

@@ -222,7 +222,7 @@ export async function startLambdaHarness(options: LambdaHarnessOptions = {}): Pr
     });
     const stage = await gateway.listen(options.host ?? '127.0.0.1', 0);
     cleanups.push(() => stage.close());
-    frontDoor.attach({ gateway, ...(upload && { uploadServiceUrl: upload.url }) });
+    frontDoor.attach({ gateway, ...(upload && { uploadServiceUrl: upload.url }), s3: { endpoint: emulators.s3Endpoint, buckets: names.buckets } });
 
     const apiKey =
       frontDoorModel.behaviors

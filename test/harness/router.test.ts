@@ -11,44 +11,43 @@ const route = (path: string) => {
   return m && { resource: m.resource.path, params: m.pathParameters };
 };
 
-test("the tree is the template's: every route at depths 1..5, the token endpoint, nothing else", () => {
+test("the tree is the template's: the fixed route shape, an ANY method per registry resource, the token endpoint", () => {
   const all = api.methods.map((m) => `${m.httpMethod} ${m.resourcePath}`);
   assert.ok(all.includes('GET /v2'));
-  assert.ok(all.includes('HEAD /v2/{n1}/{n2}/{n3}/{n4}/{n5}/manifests/{reference}'));
-  assert.ok(all.includes('POST /v2/{n1}/blobs/uploads'));
+  assert.ok(all.includes('HEAD /v2/_r/manifests/{reference}'));
+  assert.ok(all.includes('POST /v2/_r/blobs/uploads'));
+  assert.ok(all.includes('ANY /v2/_r/manifests/{reference}'));
   assert.ok(all.includes('POST /token'));
-  assert.ok(!all.some((m) => m.includes('{n6}')));
+  assert.ok(!all.some((m) => m.includes('{n1}')), 'no per-depth resources');
 });
 
-test('literal children win over the variable sibling; variables take one segment, decoded', () => {
+test('literal children win over the variable sibling; variables take one segment, decoded; ANY answers the other methods', () => {
   assert.deepEqual(route('/v2/_catalog'), { resource: '/v2/_catalog', params: {} });
-  assert.deepEqual(route('/v2/a/b/manifests/v1'), { resource: '/v2/{n1}/{n2}/manifests/{reference}', params: { n1: 'a', n2: 'b', reference: 'v1' } });
-  assert.deepEqual(route('/v2/a%2Fb/tags/list'), { resource: '/v2/{n1}/tags/list', params: { n1: 'a/b' } });
-  assert.equal(methodOf(matchResource(api.root, '/v2/a/manifests/v1')!.resource, 'GET')?.operationName, 'getManifest');
-  assert.equal(methodOf(matchResource(api.root, '/v2/a/manifests/v1')!.resource, 'PATCH'), undefined, 'no PATCH method: MISSING_AUTHENTICATION_TOKEN');
+  assert.deepEqual(route('/v2/_r/manifests/v1'), { resource: '/v2/_r/manifests/{reference}', params: { reference: 'v1' } });
+  assert.deepEqual(route('/v2/_r/blobs/sha256%3Aab'), { resource: '/v2/_r/blobs/{digest}', params: { digest: 'sha256:ab' } });
+  assert.equal(route('/v2/_r/blobs/uploads')?.resource, '/v2/_r/blobs/uploads', 'the literal, not {digest}');
+  assert.equal(methodOf(matchResource(api.root, '/v2/_r/manifests/v1')!.resource, 'GET')?.operationName, 'getManifest');
+  assert.equal(methodOf(matchResource(api.root, '/v2/_r/manifests/v1')!.resource, 'PATCH')?.operationName, 'methodNotAllowed', 'the ANY method');
 });
 
 test('a trailing slash is ignored: /v2/ is the /v2 resource, POST .../blobs/uploads/ the uploads resource', () => {
   assert.equal(route('/v2/')?.resource, '/v2');
   assert.equal(route('/v2')?.resource, '/v2');
-  assert.equal(route('/v2/app/blobs/uploads/')?.resource, '/v2/{n1}/blobs/uploads');
+  assert.equal(route('/v2/_r/blobs/uploads/')?.resource, '/v2/_r/blobs/uploads');
   assert.equal(route('/')?.resource, '/');
 });
 
 test('no backtracking: a literal that matches is kept even when its subtree then fails (as on AWS)', () => {
-  // The name "a/manifests/b" is valid, but `manifests` after the first component is the literal
-  // resource of depth 1, whose {reference} has no children.
-  assert.equal(route('/v2/a/manifests/b/manifests/c'), undefined);
-  assert.equal(route('/v2/a/tags/b/tags/list'), undefined);
-  // The same names one level down are fine when no literal intervenes.
-  assert.equal(route('/v2/a/x/b/manifests/c')?.resource, '/v2/{n1}/{n2}/{n3}/manifests/{reference}');
+  // `uploads` is the literal child of blobs; its {uuid} has no children, and API Gateway does not
+  // fall back to blobs/{digest}: why the API needs the front door's fixed route shape.
+  assert.equal(route('/v2/_r/blobs/uploads/u/x'), undefined);
 });
 
-test('unroutable paths: deeper than the generated depth, empty segments, unknown literals', () => {
-  assert.equal(route('/v2/a/b/c/d/e/f/manifests/x'), undefined);
-  assert.equal(route('/v2/a//b/tags/list'), undefined);
+test('unroutable paths: a repository path the front door did not rewrite, empty segments, unknown literals', () => {
+  assert.equal(route('/v2/a/tags/list'), undefined);
+  assert.equal(route('/v2/_r//tags/list'), undefined);
   assert.equal(route('/v3/'), undefined);
-  assert.equal(route('/v2/a/tags/lists'), undefined);
+  assert.equal(route('/v2/_r/tags/lists'), undefined);
 });
 
 /** A tree with a greedy variable: /files/{proxy+} beside /files/special. */

@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { METHOD_NOT_ALLOWED_OPERATION } from '../../lib/api.js';
+import { blobResponseFunctionCode } from '../../lib/edge/blob-response.js';
 import { resolveDynamicReferences, resolveValue, type Resolver } from './cfn.js';
 import { containerEnvironment, stackModels } from './harness.js';
 import { localizePublicHost, PUBLIC_HOST_STAND_IN } from './local-names.js';
@@ -18,7 +20,9 @@ test("every method integrates a function whose source is its operation's lambdas
   const seen = new Set<string>();
   for (const m of api.methods) {
     const source = synthesized.functionSource(m.functionId);
-    assert.equal(source.entry, `lambdas/${m.operationName}.ts`, `${m.httpMethod} ${m.resourcePath}`);
+    // The ANY methods (405 for a method a route lacks) run on the ping's function.
+    const operation = m.operationName === METHOD_NOT_ALLOWED_OPERATION ? 'ping' : m.operationName;
+    assert.equal(source.entry, `lambdas/${operation}.ts`, `${m.httpMethod} ${m.resourcePath}`);
     assert.ok(existsSync(source.compiledModule), source.compiledModule);
     seen.add(source.entry);
   }
@@ -64,24 +68,32 @@ test('an environment stowage serve refuses is reported as the problem it would b
   assert.match(problem ?? '', /would not start on AWS.*0\.0\.0\.0/);
 });
 
-test('with the upload service off, no VPC origin: every behaviour goes to the API', () => {
+test('with the upload service off, no VPC origin: every registry behaviour goes to the API, blob content to the bucket', () => {
   const off = stackModels({ registry: { uploadService: { enabled: false } } });
-  assert.ok(off.frontDoor.behaviors.every((b) => b.origin.kind === 'api'));
   assert.deepEqual(
-    off.frontDoor.behaviors.map((b) => b.pathPattern),
-    ['/v2/*/blobs/uploads/*', '*'],
+    off.frontDoor.behaviors.map((b) => [b.pathPattern, b.origin.kind]),
+    [
+      ['/v2/*/blobs/uploads/*', 'api'],
+      ['/content/*', 's3'],
+      ['*', 'api'],
+    ],
   );
+  const api = off.frontDoor.behaviors.filter((b) => b.origin.kind === 'api');
   assert.ok(
-    off.frontDoor.behaviors.every((b) => b.originResponseEdge),
+    api.every((b) => b.originResponseEdge),
     'the restore runs on the upload behaviour too',
   );
+  const blobs = off.frontDoor.behaviors.find((b) => b.origin.kind === 's3');
+  assert.equal(blobs?.forwardsAuthorization, false, 'Authorization never reaches S3');
+  assert.equal(blobs?.viewerResponseCode, blobResponseFunctionCode(), "the template holds lib/edge's blob response function");
+  assert.equal(blobs?.originResponseEdge, false);
 });
 
-test('other props show in the model: maxNameDepth, stage name', () => {
-  const m = stackModels({ registry: { maxNameDepth: 2, stageName: 'v0' } });
+test('other props show in the model: the fixed route shape, stage name', () => {
+  const m = stackModels({ registry: { stageName: 'v0' } });
   assert.equal(m.api.stageName, 'v0');
-  assert.ok(m.api.methods.some((x) => x.resourcePath === '/v2/{n1}/{n2}/tags/list'));
-  assert.ok(!m.api.methods.some((x) => x.resourcePath.includes('{n3}')));
+  assert.ok(m.api.methods.some((x) => x.resourcePath === '/v2/_r/tags/list'));
+  assert.ok(!m.api.methods.some((x) => x.resourcePath.includes('{n1}')), 'no per-depth resources');
   const apiOrigin = m.frontDoor.behaviors.find((b) => b.pathPattern === '*')?.origin;
   assert.equal(apiOrigin?.kind === 'api' && apiOrigin.originPath, '/v0');
 });

@@ -19,6 +19,19 @@ test('the path is the public event.path, never requestContext.path with its stag
   assert.equal(req.method, 'GET');
 });
 
+test('a path the front door rewrote (/v2/_r/<kind>/<ref> + x-stowage-repository) gets its name back; the header does not reach the core', () => {
+  const event = proxyEvent({ method: 'GET', url: '/v2/_r/manifests/v1', headers: { 'X-Stowage-Repository': 'org/tags/a%2Fb' } });
+  const req = toIncomingRequest(event);
+  assert.equal(req.path, '/v2/org/tags/a%2Fb/manifests/v1', 'verbatim, still percent-encoded: the core validates it');
+  assert.equal(req.headers['x-stowage-repository'], undefined);
+  const uploads = toIncomingRequest(proxyEvent({ method: 'POST', url: '/v2/_r/blobs/uploads/', headers: { 'x-stowage-repository': 'x/manifests' } }));
+  assert.equal(uploads.path, '/v2/x/manifests/blobs/uploads/');
+  // Without the header (a direct call with the API key) the path stays, and `_r` is no valid name.
+  assert.equal(toIncomingRequest(proxyEvent({ method: 'GET', url: '/v2/_r/tags/list' })).path, '/v2/_r/tags/list');
+  // Only rewritten paths take the header.
+  assert.equal(toIncomingRequest(proxyEvent({ method: 'GET', url: '/v2/a/tags/list', headers: { 'x-stowage-repository': 'b' } })).path, '/v2/a/tags/list');
+});
+
 test('a base64 body is decoded byte-exact; Content-Length is its real length; an empty body is empty', async () => {
   const data = randomBytes(70_000);
   const event = proxyEvent({ method: 'PATCH', url: '/v2/app/blobs/uploads/u', body: data, headers: { 'Transfer-Encoding': 'chunked' } });

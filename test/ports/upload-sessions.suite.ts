@@ -53,7 +53,16 @@ export function uploadSessionsSuite(name: string, setup: () => Promise<MetadataS
     const claimed = { ...s, lease: { owner: 'w', expiresAt: new Date(Date.now() + 30_000).toISOString() }, version: 1 };
     assert.equal(await m.updateUpload(claimed, 0), true);
     assert.equal(await m.updateUpload({ ...s, offset: 99, version: 1 }, 0), false, 'a writer holding a stale version is refused');
-    const progressed = { ...claimed, offset: 5, storageState: { parts: [], leftovers: [{ key: 'k', size: 5 }] }, digestSoFar: `sha256:${'b'.repeat(64)}`, lease: null, version: 2 };
+    // The algorithm changes too: a PUT carrying the whole blob is hashed in its digest's algorithm.
+    const progressed: UploadSession = {
+      ...claimed,
+      offset: 5,
+      algorithm: 'sha512',
+      storageState: { parts: [], leftovers: [{ key: 'k', size: 5 }] },
+      digestSoFar: `sha512:${'b'.repeat(128)}`,
+      lease: null,
+      version: 2,
+    };
     assert.equal(await m.updateUpload(progressed, 1), true);
     assert.deepEqual(await m.getUpload(s.id), progressed);
     const missing = newSession();

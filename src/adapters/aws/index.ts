@@ -15,7 +15,7 @@ import { EventBridgeEventSink } from './eventbridge-sink.js';
 /** The settings the AWS adapters read (a subset of create-ports.ts's PortsConfig, which imports this module). */
 export type AwsPortsConfig = Pick<
   ServeConfig,
-  's3Bucket' | 's3Prefix' | 's3ForcePathStyle' | 's3ServeBlobs' | 's3PresignExpires' | 'dynamodbTable' | 'eventBus' | 'eventDetailType' | 'createResources'
+  's3Bucket' | 's3Prefix' | 's3ForcePathStyle' | 's3ServeBlobs' | 's3BlobRedirects' | 's3PresignExpires' | 'dynamodbTable' | 'eventBus' | 'eventDetailType' | 'createResources'
 >;
 
 export interface ConnectedS3 {
@@ -60,6 +60,7 @@ export function s3BlobStore(s3: ConnectedS3, config: AwsPortsConfig): S3BlobStor
     prefix: config.s3Prefix,
     presignExpiresSeconds: config.s3PresignExpires,
     serveBlobs: config.s3ServeBlobs,
+    redirects: config.s3BlobRedirects,
   });
 }
 

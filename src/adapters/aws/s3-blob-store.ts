@@ -24,7 +24,6 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
@@ -64,6 +63,16 @@ export interface S3BlobStoreOptions {
    * 'stream': open() returns the bytes, for stores that clients cannot reach. @default 'redirect'
    */
   readonly serveBlobs?: 'redirect' | 'stream';
+  /**
+   * Where redirects point. 'store': the presigned URL as is (the S3 endpoint). 'same-host': the
+   * presigned URL's path and query only, a relative Location on the registry's own host, where a
+   * front door (the stack's CloudFront behaviour for the content keys, whose origin is the
+   * bucket's regional endpoint) passes the signed request to S3 unchanged and adds the headers S3
+   * cannot send. The signed query then carries `docker-content-digest=<digest>` for it: signed,
+   * so a client cannot change it. With path-style addressing (emulators) the bucket segment is
+   * left out of the path, as a virtual-hosted URL has none. @default 'store'
+   */
+  readonly redirects?: 'store' | 'same-host';
   /** Size of the parts streamed bytes are cut into (memory: about two parts per request). @default 16 MiB */
   readonly streamPartSize?: number;
   /** The store's smallest non-last part; S3's is 5 MiB. @default 5 MiB */
@@ -81,6 +90,22 @@ interface Pointer {
 
 const OCTET_STREAM = 'application/octet-stream';
 
+/**
+ * The query parameter of a same-host redirect that names the blob's digest, signed with the
+ * URL; the stack's viewer-response function (lib/edge/blob-response.ts) copies it into
+ * Docker-Content-Digest. S3 ignores query parameters it does not know.
+ */
+export const DIGEST_PARAMETER = 'docker-content-digest';
+
+/** A build-step middleware that adds one query parameter before the request is signed. */
+function withQueryParameter(name: string, value: string) {
+  return (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+    const request = args.request as { query?: Record<string, string | string[] | null> };
+    request.query = { ...request.query, [name]: value };
+    return next(args);
+  };
+}
+
 export class S3BlobStore implements BlobStore {
   readonly uploadsReadable = false;
 
@@ -89,6 +114,7 @@ export class S3BlobStore implements BlobStore {
   private readonly keys: S3Keys;
   private readonly presignExpiresSeconds: number;
   private readonly serveBlobs: 'redirect' | 'stream';
+  private readonly redirects: 'store' | 'same-host';
   private readonly streamPartSize: number;
   private readonly minPartSize: number;
   get minChunkLength(): number {
@@ -105,6 +131,7 @@ export class S3BlobStore implements BlobStore {
     this.keys = new S3Keys(options.prefix ?? '');
     this.presignExpiresSeconds = options.presignExpiresSeconds ?? 900;
     this.serveBlobs = options.serveBlobs ?? 'redirect';
+    this.redirects = options.redirects ?? 'store';
     this.streamPartSize = options.streamPartSize ?? 16 * MIB;
     this.minPartSize = options.minPartSize ?? S3_MIN_PART_SIZE;
     this.partChecksums = options.partChecksums ?? true;
@@ -113,6 +140,7 @@ export class S3BlobStore implements BlobStore {
     if (this.bucket === '') problems.push('bucket is empty');
     if (!isWhole(this.presignExpiresSeconds) || this.presignExpiresSeconds < 1 || this.presignExpiresSeconds > 604_800) problems.push('presignExpiresSeconds must be 1..604800');
     if (this.serveBlobs !== 'redirect' && this.serveBlobs !== 'stream') problems.push(`serveBlobs must be 'redirect' or 'stream'`);
+    if (this.redirects !== 'store' && this.redirects !== 'same-host') problems.push(`redirects must be 'store' or 'same-host'`);
     if (!isWhole(this.minPartSize) || this.minPartSize < 1) problems.push('minPartSize must be a positive integer');
     if (!isWhole(this.streamPartSize) || this.streamPartSize < this.minPartSize || this.streamPartSize > S3_MAX_PART_SIZE) {
       problems.push('streamPartSize must be an integer between minPartSize and 5 GiB');
@@ -145,8 +173,9 @@ export class S3BlobStore implements BlobStore {
       // No Range is signed: the client sends its own Range header to the URL, and S3 accepts
       // unsigned standard headers on a presigned GET. The range argument is therefore unused.
       const command = new GetObjectCommand({ Bucket: this.bucket, Key: pointer.key });
+      if (this.redirects === 'same-host') command.middlewareStack.add(withQueryParameter(DIGEST_PARAMETER, digest) as never, { step: 'build', name: 'stowageDigestParameter' });
       const url = await s3Call('presign GetObject', pointer.key, () => getSignedUrl(this.client, command, { expiresIn: this.presignExpiresSeconds }));
-      return { kind: 'redirect', url };
+      return { kind: 'redirect', url: this.redirects === 'same-host' ? this.sameHostLocation(url) : url };
     }
     try {
       const res = await s3Call('GetObject', pointer.key, () =>
@@ -162,15 +191,12 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /**
-   * A presigned HEAD URL of the blob's content (a presigned GET URL refuses a HEAD: the method
-   * is signed), for the Lambda shell's blob HEAD redirect. Null when there is no pointer.
-   */
-  async headUrl(digest: string): Promise<string | null> {
-    const pointer = await this.readPointer(this.keys.blobPointer(digest));
-    if (!pointer) return null;
-    const command = new HeadObjectCommand({ Bucket: this.bucket, Key: pointer.key });
-    return s3Call('presign HeadObject', pointer.key, () => getSignedUrl(this.client, command, { expiresIn: this.presignExpiresSeconds }));
+  /** The presigned URL's path (without a path-style bucket segment) and query, as a relative Location. */
+  private sameHostLocation(presigned: string): string {
+    const url = new URL(presigned);
+    const bucketSegment = `/${encodeURIComponent(this.bucket)}/`;
+    const path = url.pathname.startsWith(bucketSegment) && !url.hostname.startsWith(`${this.bucket}.`) ? url.pathname.slice(bucketSegment.length - 1) : url.pathname;
+    return `${path}${url.search}`;
   }
 
   async delete(digest: string): Promise<void> {

@@ -352,9 +352,20 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async updateUpload(s: UploadSession, expectedVersion: number): Promise<boolean> {
     const result = this.sql(
-      `UPDATE uploads SET offset = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_owner = ?, lease_expires_at = ?, version = ?
+      `UPDATE uploads SET offset = ?, algorithm = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_owner = ?, lease_expires_at = ?, version = ?
        WHERE id = ? AND version = ?`,
-    ).run(s.offset, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.lease?.owner ?? null, s.lease?.expiresAt ?? null, s.version, s.id, expectedVersion);
+    ).run(
+      s.offset,
+      s.algorithm,
+      s.hashState,
+      s.digestSoFar,
+      JSON.stringify(s.storageState ?? null),
+      s.lease?.owner ?? null,
+      s.lease?.expiresAt ?? null,
+      s.version,
+      s.id,
+      expectedVersion,
+    );
     return result.changes === 1;
   }
 

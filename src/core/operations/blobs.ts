@@ -26,12 +26,6 @@ export async function getBlob(ctx: RegistryContext, name: string, req: RegistryR
     'cache-control': 'max-age=31536000',
   };
   if (head) {
-    if (ctx.limits.redirectBlobHead && ctx.blobs.headUrl) {
-      // The client learns the size from the store's own HEAD answer; the size header is for people.
-      const url = await ctx.blobs.headUrl(digest);
-      if (url === null) throw blobUnknown(name, digest);
-      return response(307, { ...base, ...NOT_CACHED, location: url, 'stowage-blob-size': String(size) });
-    }
     // The link is the answer: content is never removed while a repository links it (garbage
     // collection's rule), so a HEAD, which docker sends for every layer, costs one metadata read.
     return response(200, { ...base, 'content-type': 'application/octet-stream', 'content-length': String(size) });
@@ -74,7 +68,8 @@ export const getBlobOperation: RegistryOperation = {
 export const headBlobOperation: RegistryOperation = {
   kind: 'registry',
   operation: 'headBlob',
-  ports: ['metadata', 'blobs'],
+  // The link is the whole answer: no blob store (a Lambda without an S3 client).
+  ports: ['metadata'],
   run: (ctx, name, req) => getBlob(ctx, name, req, true),
 };
 export const deleteBlobOperation: RegistryOperation = { kind: 'registry', operation: 'deleteBlob', ports: ['metadata'], run: deleteBlob };

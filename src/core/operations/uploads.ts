@@ -186,7 +186,10 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
   // Claimed: no other request may write while this one appends its last chunk and commits.
   const claim = await claimSession(ctx, session);
   try {
-    const { session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true);
+    // A PUT that carries the whole blob (nothing written before it) is hashed in the algorithm
+    // of its own digest, whatever the POST announced: no store has to re-read it then.
+    const algorithm = claim.session.offset === 0 ? digest.algorithm : claim.session.algorithm;
+    const { session: current, hasher } = await writeRequestBody(ctx, claim, req, plan, true, algorithm);
     try {
       checkDigest(digest, await finalDigest(ctx, current, digest.algorithm, hasher));
     } catch (err) {
@@ -312,8 +315,9 @@ async function writeRequestBody(
   req: RegistryRequest,
   plan: WritePlan,
   keepLease: boolean,
+  algorithm: DigestAlgorithm = claim.session.algorithm,
 ): Promise<{ session: UploadSession; hasher: UploadHasher }> {
-  const session = claim.session;
+  const session = { ...claim.session, algorithm };
   // Natively (node:crypto) whenever the store can be re-read: a streamed body, and a first chunk,
   // which usually is the whole upload (a PATCH from offset 0 followed by the PUT). Only an upload
   // that goes on in another chunk needs a resumable state, rebuilt then by one catch-up re-read.
@@ -328,6 +332,7 @@ async function writeRequestBody(
   const written = await ctx.blobs.writeUpload(session.id, session.storageState, session.offset, tap(req.body, feed, plan.expected ?? Number.POSITIVE_INFINITY));
   checkLength(plan.expected, written.written);
   const progress = {
+    algorithm,
     offset: session.offset + written.written,
     storageState: written.state,
     hashState: hasher.saveState(),
@@ -358,13 +363,18 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
   return catchUp(ctx, session, new NativeHasher(algorithm));
 }
 
-/** Rebuilds a hash state by re-reading what the upload holds (a chunk after a streamed PATCH). */
+/**
+ * Rebuilds a hash state by re-reading what the upload holds (a chunk after a streamed PATCH, or
+ * a digest in another algorithm than the session's). The session is the stored one: its
+ * algorithm is the one its bytes were hashed with, which the refusal names.
+ */
 async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: UploadSession, hasher: H): Promise<H> {
   if (!ctx.blobs.uploadsReadable) {
-    // Only reachable when the client finishes with another algorithm than it started with.
+    // Only reachable when the client finishes with another algorithm than the bytes sent before the PUT were hashed with.
     throw new RegistryError(
       'DIGEST_INVALID',
-      `this upload was hashed with ${session.algorithm}: finish it with a ${session.algorithm} digest, or start it with ?digest-algorithm=<algorithm>`,
+      `this upload was hashed with ${session.algorithm}: finish it with a ${session.algorithm} digest, send the whole blob in the PUT, or start it with ?digest-algorithm=<algorithm>`,
+      { detail: { algorithm: session.algorithm } },
     );
   }
   for await (const chunk of ctx.blobs.readUpload(session.id, session.storageState, session.offset)) hasher.update(chunk);
@@ -380,7 +390,7 @@ async function finalDigest(ctx: RegistryContext, session: UploadSession, algorit
     if (session.hashState) return (await ResumableHasher.create(algorithm, session.hashState)).digestSoFar();
   }
   // The client switched algorithms after starting: the one case that re-reads the whole upload.
-  return (await catchUp(ctx, { ...session, algorithm }, new NativeHasher(algorithm))).digestSoFar();
+  return (await catchUp(ctx, session, new NativeHasher(algorithm))).digestSoFar();
 }
 
 // Registrations (../operation.ts): one descriptor per route-table operation of this module.

@@ -28,6 +28,7 @@ import { validateName } from '../../core/names.js';
 import { ANONYMOUS, type Principal } from '../../core/auth/principal.js';
 import type { Policy } from '../../core/auth/policy.js';
 import { matchRoute } from '../../core/routes.js';
+import { publicPath } from './routed-name.js';
 import { cognitoConfigFromEnv } from '../../adapters/aws/cognito-config.js';
 import { CognitoVerifyingProvider } from '../../adapters/aws/cognito-token-verifier.js';
 import { policyFromEnv } from '../../adapters/aws/policy-document.js';
@@ -77,7 +78,7 @@ export function anonymousPullAuthorizer(setup: () => AuthorizerSetup, log: (line
     let principal: Principal | null = null;
     let reason: string;
     if (authorization === undefined) {
-      const match = matchRoute(event.httpMethod ?? '', event.path ?? '');
+      const match = matchRoute(event.httpMethod ?? '', publicPath(event));
       const name = match.kind === 'match' ? nameOrNull(match.params.name) : null;
       const anonymousPull = match.kind === 'match' && match.route.action === 'pull' && name !== null && s.policy.anonymousMayPull(name);
       if (anonymousPull) principal = ANONYMOUS;
@@ -93,7 +94,7 @@ export function anonymousPullAuthorizer(setup: () => AuthorizerSetup, log: (line
           message: 'authorizer: refused (401 with the challenge)',
           reason,
           method: event.httpMethod,
-          path: String(event.path ?? '').slice(0, 300),
+          path: publicPath(event).slice(0, 300),
           apiRequestId: event.requestContext?.requestId ?? null,
         }),
       );

@@ -19,6 +19,7 @@ export interface LambdaConfig {
   s3Prefix: string;
   dynamodbTable: string;
   s3PresignExpires: number;
+  s3BlobRedirects: 'store' | 'same-host';
   s3ForcePathStyle: boolean;
   auth: 'none' | 'cognito';
   clientAddressHeader?: string;
@@ -37,6 +38,7 @@ export function lambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Lambd
     s3Prefix: read.required(SETTINGS.s3Prefix),
     dynamodbTable,
     s3PresignExpires,
+    s3BlobRedirects: read.required(SETTINGS.s3BlobRedirects),
     s3ForcePathStyle: read.required(SETTINGS.s3ForcePathStyle),
     auth: auth as LambdaConfig['auth'],
     ...(clientAddressHeader && { clientAddressHeader }),

@@ -8,8 +8,10 @@
  * by every invocation; building them does no I/O, and nothing is checked at cold start: the
  * stack guarantees the bucket and table exist.
  *
- * Lambda specifics: blobs are always served by redirect (no Lambda carries blob bytes), blob HEAD
- * too (redirectBlobHead: API Gateway renames a Lambda's Content-Length), and events are written
+ * Lambda specifics: blobs are always served by redirect (no Lambda carries blob bytes; on the
+ * stack to the front door's own host, which adds Docker-Content-Digest), blob HEAD is answered
+ * from the link like a manifest HEAD (API Gateway renames its Content-Length, the front door's
+ * origin-response function puts it back), and events are written
  * to the table as outbox items before the answer (DynamoDbOutboxSink, in ./ports/); the stream
  * consumer relays them to EventBridge.
  *
@@ -83,5 +85,5 @@ export function lambdaRegistryOptions<Cognito>(
 
 /** A registry serving `operation` alone, with the given ports and the Lambda's limits. */
 export function createLambdaRegistry(operation: OperationDescriptor, ports: Partial<RegistryPorts>, options: RegistryOptions = {}): Registry {
-  return new Registry(ports, { ...DEFAULT_LIMITS, redirectBlobHead: true }, { ...options, operations: [operation] });
+  return new Registry(ports, DEFAULT_LIMITS, { ...options, operations: [operation] });
 }

@@ -2,7 +2,8 @@
  * API Gateway REST proxy event -> the core's IncomingRequest. Transport only:
  *
  * - The path is `event.path`, the public path the client asked for (still percent-encoded, as
- *   REST APIs deliver it), never `requestContext.path`, which carries the stage prefix
+ *   REST APIs deliver it; a path the front door rewrote into the fixed route shape gets its
+ *   repository name back, ./routed-name.ts), never `requestContext.path`, which carries the stage prefix
  *   (`/prod/v2/...`). Location and Link headers the core builds come from it, so they stay
  *   relative to the public host.
  * - The query comes from multiValueQueryStringParameters, so repeated parameters (`tag=a&tag=b`)
@@ -14,6 +15,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { IncomingRequest } from '../../core/registry.js';
+import { publicPath, REPOSITORY_HEADER } from './routed-name.js';
 
 /** The parts of a REST proxy event this shell reads (tests and the local harness build these). */
 export type ProxyEventLike = Pick<
@@ -24,13 +26,16 @@ export type ProxyEventLike = Pick<
 export function toIncomingRequest(event: ProxyEventLike): IncomingRequest {
   const body = bodyBytes(event);
   const headers = headersOf(event);
+  // The front door's rewrite (./routed-name.ts) is transport: the core sees the client's path.
+  const path = publicPath(event);
+  delete headers[REPOSITORY_HEADER];
   if (body.length > 0 || headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) {
     headers['content-length'] = String(body.length);
     delete headers['transfer-encoding'];
   }
   return {
     method: event.httpMethod.toUpperCase(),
-    path: event.path,
+    path,
     query: queryOf(event),
     headers,
     body: once(body),

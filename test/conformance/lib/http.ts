@@ -51,9 +51,12 @@ function makeRes(method: string, url: string, status: number, headers: Headers, 
 /** One HTTP request through global fetch, redirect: 'manual'; the body is read eagerly. */
 export async function req(reg: Registry, method: string, pathOrUrl: string, opts: ReqOptions = {}): Promise<Res> {
   let url = absolute(reg, pathOrUrl);
-  // Headers only the registry sends (a redirect target such as S3 does not): after a followed
-  // redirect they are checked on the registry's own redirect response.
+  // Headers only the registry sends (a redirect target on another host, such as S3, does not):
+  // after a redirect to another host they are checked on the registry's own redirect response.
+  // A redirect on the registry's own host (the serverless stack's blob content behaviour) is
+  // still the registry: its final answer must carry them itself.
   const registryHeaders = new Headers();
+  const registryOrigin = new URL(url).origin;
   for (let hop = 0; ; hop++) {
     const init: RequestInit & { duplex?: 'half' } = {
       method,
@@ -75,11 +78,14 @@ export async function req(reg: Registry, method: string, pathOrUrl: string, opts
     }
     const loc = r.headers.get('location');
     if (opts.follow && [301, 302, 303, 307, 308].includes(r.status) && loc && hop < 5) {
-      for (const name of ['docker-content-digest', 'docker-distribution-api-version', 'accept-ranges']) {
-        const value = r.headers.get(name);
-        if (value !== null && !registryHeaders.has(name)) registryHeaders.set(name, value);
+      const next = new URL(loc, url);
+      if (next.origin !== registryOrigin) {
+        for (const name of ['docker-content-digest', 'docker-distribution-api-version', 'accept-ranges']) {
+          const value = r.headers.get(name);
+          if (value !== null && !registryHeaders.has(name)) registryHeaders.set(name, value);
+        }
       }
-      url = new URL(loc, url).toString();
+      url = next.toString();
       continue;
     }
     const headers = new Headers(r.headers);

@@ -11,6 +11,7 @@ import { toProxyResult } from '../response.js';
 import type { MiddlewareLikeObj } from '../middy-like.js';
 import { jsonRecordsTo, log as processLog } from '../../../log/logger.js';
 import { observedRequestId } from './request-log.js';
+import { publicPath } from '../routed-name.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>;
 
@@ -34,7 +35,7 @@ export function errorMapping(options: ErrorMappingOptions = {}): MiddlewareLikeO
           level: 'error',
           requestId: observedRequestId(request.event) ?? request.context?.awsRequestId ?? null,
           method: request.event.httpMethod,
-          path: String(request.event.path ?? '').slice(0, 300),
+          path: publicPath(request.event).slice(0, 300),
           error: err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err),
         }),
       );

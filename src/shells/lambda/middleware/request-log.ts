@@ -28,6 +28,7 @@ import type { HandledResponse } from '../../../core/registry.js';
 import { envChoice, LOG_LEVEL_ENV, LOG_LEVELS } from '../../../config/setting-env.js';
 import { accessLog, REQUEST_ID_HEADER, startRequest, type ObservedRequest, type RequestObserver } from '../../observe.js';
 import { bodyLength, headerOf } from '../request.js';
+import { publicPath } from '../routed-name.js';
 
 type Event = Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'body' | 'isBase64Encoded'> &
   Partial<Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>> & {
@@ -58,7 +59,7 @@ export function requestLog(options: RequestLogOptions = {}): MiddlewareLikeObj<E
         observers,
         {
           method: event.httpMethod?.toUpperCase() ?? 'GET',
-          path: String(event.path ?? ''),
+          path: publicPath(event),
           headers: { [REQUEST_ID_HEADER]: headerOf(event, REQUEST_ID_HEADER) },
           remoteAddress: event.requestContext?.identity?.sourceIp ?? null,
           ...platformRequestId(event, request.context),

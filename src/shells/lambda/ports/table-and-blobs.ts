@@ -16,7 +16,14 @@ export function tableAndBlobsPorts(config: LambdaConfig): RegistryPorts {
   const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
   const largeObjects = new S3LargeObjectStore({ client: s3, bucket: config.s3Bucket, prefix: config.s3Prefix });
   return {
-    blobs: new S3BlobStore({ client: s3, bucket: config.s3Bucket, prefix: config.s3Prefix, presignExpiresSeconds: config.s3PresignExpires, serveBlobs: 'redirect' }),
+    blobs: new S3BlobStore({
+      client: s3,
+      bucket: config.s3Bucket,
+      prefix: config.s3Prefix,
+      presignExpiresSeconds: config.s3PresignExpires,
+      serveBlobs: 'redirect',
+      redirects: config.s3BlobRedirects,
+    }),
     metadata: new DynamoDbMetadataStore({ client: dynamodb, tableName: config.dynamodbTable, largeObjects }),
     events: new DynamoDbOutboxSink({ client: dynamodb, tableName: config.dynamodbTable }),
   };
