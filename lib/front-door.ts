@@ -24,10 +24,12 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { API_KEY_HEADER, type RegistryApi } from './api.js';
 import { distributionDefaults, VIEWER_PROTOCOL } from './defaults.js';
 import { viewerRequestFunctionCode } from './edge/viewer-request.js';
+import { acknowledge } from './nag.js';
 import type { CustomDomainProps } from './props.js';
 
 /** CloudFront path pattern of the upload routes (POST .../blobs/uploads/ and .../uploads/<id>). */
@@ -47,6 +49,8 @@ export interface FrontDoorProps {
   readonly webAclArn?: string;
   readonly priceClass?: cloudfront.PriceClass;
   readonly serviceName?: string;
+  /** Bucket for the distribution's standard access logs. @default - no access logs */
+  readonly accessLogBucket?: s3.IBucket;
 }
 
 export class FrontDoor extends Construct {
@@ -132,6 +136,7 @@ export class FrontDoor extends Construct {
       additionalBehaviors: { [UPLOAD_PATH_PATTERN]: uploadBehavior },
       ...(domain && { domainNames: [...domain.domainNames], certificate: domain.certificate }),
       ...(props.webAclArn && { webAclId: props.webAclArn }),
+      ...(props.accessLogBucket && { enableLogging: true, logBucket: props.accessLogBucket, logFilePrefix: 'cloudfront/' }),
     });
 
     if (domain?.hostedZone) {
@@ -142,6 +147,20 @@ export class FrontDoor extends Construct {
       });
     }
     this.publicHost = domain?.domainNames[0] ?? this.distribution.distributionDomainName;
+
+    // cdk-nag: the distribution's and the edge function's findings that are their design.
+    acknowledge(this.distribution, {
+      'AwsSolutions-CFR1': 'a registry serves its users wherever they are; restrict countries with a web ACL (webAclArn) if you must',
+      ...(!props.webAclArn && { 'AwsSolutions-CFR2': 'a web ACL costs about $6 a month plus requests; it is a prop (webAclArn, or -c stowage:waf=true)' }),
+      ...(!props.accessLogBucket && { 'AwsSolutions-CFR3': 'access logs are an option (accessLogs prop); the API keeps its own access log' }),
+      ...(!domain && {
+        'AwsSolutions-CFR4': "the default *.cloudfront.net certificate is CloudFront's own and cannot pin a minimum TLS version; a custom domain gets TLSv1.2_2021",
+      }),
+    });
+    acknowledge(this.originResponseFunction.currentVersion.lambda, {
+      'AwsSolutions-L1': "Lambda@Edge's runtimes lag the regional ones: the newest Node.js that Lambda@Edge accepts",
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': "AWS's managed policy for the function's own log writes",
+    });
   }
 }
 

@@ -49,7 +49,21 @@ test('on by default: Fargate arm64 running stowage serve on S3 + DynamoDB, inter
     ],
   });
   s.template.resourceCountIs('AWS::EC2::VPCGatewayAttachment', 1);
-  s.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2, LaunchType: 'FARGATE' });
+  // Idle cost (docs/cost.md): one small Spot task on arm64, scaling out on CPU.
+  s.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] });
+  s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '512' });
+  s.template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', { CapacityProviders: Match.arrayWith(['FARGATE_SPOT']) });
+  s.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'ecs:service:DesiredCount' });
+  s.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 60, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } }),
+  });
+});
+
+test('on demand by prop: no Spot strategy, the launch type instead', () => {
+  const s = synthCached({ uploadService: { spot: false, desiredCount: 2, maxCount: 6 } });
+  s.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2, LaunchType: 'FARGATE', CapacityProviderStrategy: Match.absent() });
+  s.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 6 });
 });
 
 test('off by prop: no container, load balancer, VPC or VPC origin', () => {
