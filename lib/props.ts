@@ -7,6 +7,7 @@ import { Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
@@ -76,6 +77,12 @@ export interface UploadServiceProps {
    * @default - HTTP between CloudFront and the load balancer
    */
   readonly originCertificate?: acm.ICertificate;
+  /**
+   * A container image that runs `stowage serve` (e.g. `ecs.ContainerImage.fromAsset(root, { platform:
+   * Platform.LINUX_ARM64 })` for the repository's Dockerfile, which needs Docker at deploy).
+   * @default - the server bundled by esbuild at synthesis, run on the stock Node.js image (no Docker at deploy)
+   */
+  readonly image?: ecs.ContainerImage;
 }
 
 export interface CustomDomainProps {
@@ -273,7 +280,7 @@ export interface ResolvedProps {
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
   readonly uploadService: Required<Pick<UploadServiceProps, 'enabled' | 'desiredCount' | 'maxCount' | 'spot' | 'cpu' | 'memoryMiB' | 'natGateways'>> &
-    Pick<UploadServiceProps, 'vpc' | 'originCertificate'>;
+    Pick<UploadServiceProps, 'vpc' | 'originCertificate' | 'image'>;
   readonly customDomain: CustomDomainProps | undefined;
   readonly webAclArn: string | undefined;
   readonly priceClass: cloudfront.PriceClass | undefined;
@@ -357,6 +364,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
       natGateways: upload.natGateways ?? 0,
       ...(upload.vpc && { vpc: upload.vpc }),
       ...(upload.originCertificate && { originCertificate: upload.originCertificate }),
+      ...(upload.image && { image: upload.image }),
     },
     customDomain: props.customDomain,
     webAclArn: props.webAclArn,
@@ -419,7 +427,10 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
   need(isInt(u.natGateways) && u.natGateways >= 0 && u.natGateways <= 3, `uploadService.natGateways must be 0 to 3 (got ${u.natGateways})`);
   need(!(u.vpc && upload.natGateways !== undefined), 'uploadService.natGateways applies only to the VPC the construct creates; leave it out with uploadService.vpc');
   if (!u.enabled) {
-    need(!upload.vpc && !upload.originCertificate && upload.natGateways === undefined, 'uploadService.vpc, natGateways and originCertificate need uploadService.enabled');
+    need(
+      !upload.vpc && !upload.originCertificate && !upload.image && upload.natGateways === undefined,
+      'uploadService.vpc, natGateways, originCertificate and image need uploadService.enabled',
+    );
   }
 
   const d = r.customDomain;

@@ -160,6 +160,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
           natGateways: u.natGateways,
           ...(u.vpc && { vpc: u.vpc }),
           ...(u.originCertificate && { originCertificate: u.originCertificate }),
+          ...(u.image && { image: u.image }),
           logRetention: p.logRetention,
           ...(this.storage.accessLogBucket && { accessLogBucket: this.storage.accessLogBucket }),
         })

@@ -12,18 +12,17 @@
  * only the load balancer. The load balancer admits the VPC's own range (the VPC origin's network
  * interfaces live in it) and forwards only the upload paths; anything else gets a 404.
  *
- * The image builds at deploy time (`cdk deploy` needs Docker or Finch then); synthesis needs no
- * Docker engine.
+ * No image is built: the server runs as one esbuild bundle on the stock Node.js image, fetched
+ * from S3 by an init container (./upload-service-code.ts), so `cdk deploy` needs no Docker. The
+ * `image` prop runs a container image instead (e.g. the repository's Dockerfile, built by CDK).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { IgnoreMode } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../src/config/settings.js';
 import { LIVENESS_PATH, READINESS_PATH } from '../src/shells/http/health.js';
@@ -33,6 +32,7 @@ import { uploadServiceAccess } from './permissions.js';
 import type { RegistryStorage } from './storage.js';
 import type { RegistryTable } from './table.js';
 import { acknowledge } from './nag.js';
+import { addBundleFetch, serverBundleAsset } from './upload-service-code.js';
 
 export const CONTAINER_PORT = 5000;
 const DATA_DIR = '/var/lib/stowage';
@@ -60,6 +60,8 @@ export interface UploadServiceConstructProps {
   readonly natGateways: number;
   readonly vpc?: ec2.IVpc;
   readonly originCertificate?: acm.ICertificate;
+  /** A container image running `stowage serve` instead of the bundle on the stock Node.js image. */
+  readonly image?: ecs.ContainerImage;
   readonly logRetention: logs.RetentionDays;
   /** Bucket for the load balancer's access logs. @default - none */
   readonly accessLogBucket?: s3.IBucket;
@@ -100,18 +102,18 @@ export class UploadService extends Construct {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-      volumes: [{ name: 'data' }],
+      volumes: [{ name: 'data' }, { name: 'app' }],
     });
     const access = uploadServiceAccess();
     for (const statement of [...props.table.statements(access), ...props.storage.statements(access)]) this.taskDefinition.addToTaskRolePolicy(statement);
 
+    const logging = ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) });
+    const bundled = props.image
+      ? undefined
+      : addBundleFetch(this.taskDefinition, serverBundleAsset(this, 'ServerBundle', props.projectRoot), { appVolume: 'app', dataVolume: 'data', logging });
     const container = this.taskDefinition.addContainer('registry', {
-      image: ecs.ContainerImage.fromAsset(props.projectRoot, {
-        file: 'Dockerfile',
-        platform: Platform.LINUX_ARM64,
-        ignoreMode: IgnoreMode.DOCKER,
-        exclude: ['cdk.out', '.git', 'node_modules', 'dist', 'data'],
-      }),
+      image: props.image ?? bundled!.image,
+      ...(bundled && { command: bundled.command, user: '1000' }),
       environment: {
         ...settingsEnvironment({
           host: '0.0.0.0',
@@ -129,7 +131,7 @@ export class UploadService extends Construct {
         }),
         AWS_REGION: Stack.of(this).region,
       },
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) }),
+      logging,
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP }],
       readonlyRootFilesystem: true,
       // Let uploads in flight finish when a task is replaced (the server drains on SIGTERM).
@@ -145,6 +147,10 @@ export class UploadService extends Construct {
       },
     });
     container.addMountPoints({ containerPath: DATA_DIR, sourceVolume: 'data', readOnly: false });
+    if (bundled) {
+      container.addMountPoints(bundled.appMount);
+      container.addContainerDependencies(bundled.dependsOn);
+    }
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, enableFargateCapacityProviders: props.spot });
     const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
