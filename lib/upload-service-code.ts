@@ -88,6 +88,8 @@ export function addBundleFetch(
     essential: false,
     entryPoint: ['sh', '-c'],
     command: [`aws s3 cp --only-show-errors s3://${asset.s3BucketName}/${asset.s3ObjectKey} /app/${BUNDLE_FILE} && chown 1000:1000 /data`],
+    // The bootstrap bucket is in the stack's region; say so rather than rely on the platform's variables.
+    environment: { AWS_REGION: Stack.of(taskDefinition).region, AWS_DEFAULT_REGION: Stack.of(taskDefinition).region },
     logging: options.logging,
     readonlyRootFilesystem: false,
   });
