@@ -229,9 +229,12 @@ export class UploadService extends Construct {
     acknowledge(this.taskDefinition, {
       'AwsSolutions-ECS2': 'the environment holds only settings (bucket and table names, ports, the token realm); no secret is passed this way',
     });
-    acknowledge(this.taskDefinition.obtainExecutionRole(), {
-      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which pulling the image needs, has no resource-level permissions',
-    });
+    // A container image of one's own (the image prop) is pulled from ECR with ecr:GetAuthorizationToken, which has no resource-level permissions.
+    if (props.image) {
+      acknowledge(this.taskDefinition.obtainExecutionRole(), {
+        'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which pulling the image needs, has no resource-level permissions',
+      });
+    }
     acknowledge(cluster, { 'AwsSolutions-ECS4': 'Container Insights bills custom metrics per task; the target group and the access lines cover what an operator acts on' });
     acknowledge(lbSecurityGroup, {
       'AwsSolutions-EC23': "the load balancer admits only the VPC's own range (the CloudFront VPC origin's interfaces), on one port; the rule is a token cdk-nag cannot read",

@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { synth, type Synthesized } from './support.js';
 
@@ -20,7 +22,7 @@ test('AwsSolutions: no unacknowledged finding with default props', () => {
   assert.deepEqual(findings(synth()), []);
 });
 
-test('AwsSolutions: no unacknowledged finding with the options on (access logs, custom domain, NAT, anonymous pull, alarm e-mail)', () => {
+test('AwsSolutions: no unacknowledged finding with the options on (access logs, custom domain, NAT, anonymous pull, alarm e-mail, an ECR image)', () => {
   const s = synth({
     region: 'us-east-1',
     registry: (scope) => ({
@@ -29,7 +31,7 @@ test('AwsSolutions: no unacknowledged finding with the options on (access logs, 
       dashboard: true,
       alarmEmail: 'ops@example.com',
       customDomain: { domainNames: ['registry.example.com'], certificate: acm.Certificate.fromCertificateArn(scope, 'C', 'arn:aws:acm:us-east-1:123456789012:certificate/abc') },
-      uploadService: { natGateways: 1, spot: false },
+      uploadService: { natGateways: 1, spot: false, image: ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(scope, 'Repo', 'stowage'), 'v1') },
     }),
   });
   assert.deepEqual(findings(s), []);
