@@ -71,16 +71,21 @@ function bundleFile(code: string): string {
   return file;
 }
 
+/** The server container's command: the bundle, as `stowage serve`. */
+export const SERVER_COMMAND = ['node', '--enable-source-maps', `/app/${BUNDLE_FILE}`, 'serve'];
+
 /**
- * Adds the init container that copies the bundle into `volume` and returns the server
- * container's image, command and mount. The init container also hands the data directory to
- * the `node` user (uid 1000), as the Dockerfile does, since Fargate volumes start owned by root.
+ * Adds the init container that copies the bundle into the `appVolume`, mounts that volume
+ * read-only in the server container and makes the server wait for the copy. The init container
+ * also hands the data directory to the `node` user (uid 1000), as the Dockerfile does, since
+ * Fargate volumes start owned by root.
  */
 export function addBundleFetch(
   taskDefinition: ecs.FargateTaskDefinition,
+  server: ecs.ContainerDefinition,
   asset: s3assets.Asset,
   options: { appVolume: string; dataVolume: string; logging: ecs.LogDriver },
-): { image: ecs.ContainerImage; command: string[]; dependsOn: ecs.ContainerDependency; appMount: ecs.MountPoint } {
+): void {
   // The one object, not asset.grantRead's wildcards over the bootstrap bucket.
   taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] }));
   const fetch = taskDefinition.addContainer('fetch-server', {
@@ -94,10 +99,6 @@ export function addBundleFetch(
     readonlyRootFilesystem: false,
   });
   fetch.addMountPoints({ containerPath: '/app', sourceVolume: options.appVolume, readOnly: false }, { containerPath: '/data', sourceVolume: options.dataVolume, readOnly: false });
-  return {
-    image: ecs.ContainerImage.fromRegistry(SERVER_IMAGE),
-    command: ['node', '--enable-source-maps', `/app/${BUNDLE_FILE}`, 'serve'],
-    dependsOn: { container: fetch, condition: ecs.ContainerDependencyCondition.SUCCESS },
-    appMount: { containerPath: '/app', sourceVolume: options.appVolume, readOnly: true },
-  };
+  server.addMountPoints({ containerPath: '/app', sourceVolume: options.appVolume, readOnly: true });
+  server.addContainerDependencies({ container: fetch, condition: ecs.ContainerDependencyCondition.SUCCESS });
 }

@@ -32,7 +32,7 @@ import { uploadServiceAccess } from './permissions.js';
 import type { RegistryStorage } from './storage.js';
 import type { RegistryTable } from './table.js';
 import { acknowledge } from './nag.js';
-import { addBundleFetch, serverBundleAsset } from './upload-service-code.js';
+import { addBundleFetch, SERVER_COMMAND, SERVER_IMAGE, serverBundleAsset } from './upload-service-code.js';
 
 export const CONTAINER_PORT = 5000;
 const DATA_DIR = '/var/lib/stowage';
@@ -108,12 +108,10 @@ export class UploadService extends Construct {
     for (const statement of [...props.table.statements(access), ...props.storage.statements(access)]) this.taskDefinition.addToTaskRolePolicy(statement);
 
     const logging = ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) });
-    const bundled = props.image
-      ? undefined
-      : addBundleFetch(this.taskDefinition, serverBundleAsset(this, 'ServerBundle', props.projectRoot), { appVolume: 'app', dataVolume: 'data', logging });
+    // The server container first (what the load balancer and readers of the template take as the task's), the bundle's init container after.
     const container = this.taskDefinition.addContainer('registry', {
-      image: props.image ?? bundled!.image,
-      ...(bundled && { command: bundled.command, user: '1000' }),
+      image: props.image ?? ecs.ContainerImage.fromRegistry(SERVER_IMAGE),
+      ...(!props.image && { command: SERVER_COMMAND, user: '1000' }),
       environment: {
         ...settingsEnvironment({
           host: '0.0.0.0',
@@ -147,9 +145,8 @@ export class UploadService extends Construct {
       },
     });
     container.addMountPoints({ containerPath: DATA_DIR, sourceVolume: 'data', readOnly: false });
-    if (bundled) {
-      container.addMountPoints(bundled.appMount);
-      container.addContainerDependencies(bundled.dependsOn);
+    if (!props.image) {
+      addBundleFetch(this.taskDefinition, container, serverBundleAsset(this, 'ServerBundle', props.projectRoot), { appVolume: 'app', dataVolume: 'data', logging });
     }
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, enableFargateCapacityProviders: props.spot });
