@@ -25,6 +25,7 @@ import type { RegistryAuth } from './auth.js';
 import { logGroupDefaults } from './defaults.js';
 import { addGatewayResponses, CHALLENGE_HEADER } from './gateway-responses.js';
 import type { OperationFunctions } from './functions.js';
+import { acknowledge } from './nag.js';
 
 /** Operation name of the ANY methods that answer 405 for the methods a route lacks. */
 export const METHOD_NOT_ALLOWED_OPERATION = 'methodNotAllowed';
@@ -136,12 +137,12 @@ export class RegistryApi extends Construct {
       const resource = this.api.root.resourceForPath(path);
       const fn = props.functions.byOperation.get(route.operation);
       if (!fn) throw new Error(`no function for operation ${route.operation}`);
-      resource.addMethod(route.method, integrationFor(fn), {
-        ...props.auth.methodAuth(route.action),
-        apiKeyRequired: true,
-        requestParameters,
-        operationName: route.operation,
-      });
+      const auth = props.auth.methodAuth(route.action);
+      const method = resource.addMethod(route.method, integrationFor(fn), { ...auth, apiKeyRequired: true, requestParameters, operationName: route.operation });
+      // cdk-nag: with anonymous pull, pulls go through the REQUEST authorizer, which verifies the same Cognito tokens.
+      if (auth.authorizationType === apigateway.AuthorizationType.CUSTOM) {
+        acknowledge(method, { 'AwsSolutions-COG4': 'the anonymous-pull REQUEST authorizer verifies Cognito tokens itself and also accepts the anonymous token' });
+      }
     }
 
     // A method a route lacks (PATCH a manifest, DELETE /v2/) is the core's 405 with Allow, as on
@@ -169,6 +170,21 @@ export class RegistryApi extends Construct {
         operationName: 'token',
       });
     }
+    // cdk-nag: the token route is where a caller without a token gets one.
+    acknowledge(token, {
+      'AwsSolutions-APIG4':
+        'the Docker token endpoint takes the credentials (Basic, or a signed IAM request) and checks them itself; an authorizer would need the token it hands out',
+      'AwsSolutions-COG4': 'the token endpoint is the way to a Cognito token, so it cannot require one',
+    });
+    // cdk-nag: the API's findings that are its design.
+    acknowledge(this, {
+      'AwsSolutions-APIG2': 'the registry core validates every request (names, digests, ranges, bodies) with the spec error codes; a gateway model would answer in another shape',
+      'AwsSolutions-APIG3': 'the web ACL, when wanted, sits on the CloudFront distribution (webAclArn), the only way in: direct calls lack the API key',
+      'AwsSolutions-APIG6': 'access logs are on; execution logs stay off because at INFO they would record Authorization headers',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
+        "API Gateway's account-level logging role is the AWS managed policy made for it",
+      'AwsSolutions-SMG4': 'the API key is a shared secret between the distribution and the API; a rotation would have to redeploy the distribution, which a deploy does',
+    });
 
     addGatewayResponses(this.api);
   }

@@ -17,6 +17,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag.js';
 import type { Action } from '../src/core/routes.js';
 import { userPoolClientDefaults, userPoolDefaults } from './defaults.js';
 
@@ -76,6 +77,12 @@ export class RegistryAuth extends Construct {
     super(scope, id);
     this.identifier = props.resourceServerIdentifier;
     this.userPool = new cognito.UserPool(this, 'UserPool', userPoolDefaults());
+    // cdk-nag: the user pool's findings that are its design.
+    acknowledge(this.userPool, {
+      'AwsSolutions-COG1': 'passwords of at least 12 characters with upper, lower case and digits; no symbol rule (NIST SP 800-63B advises length over composition)',
+      'AwsSolutions-COG2': 'TOTP MFA is optional: docker, podman and CI log in with a password or client secret and cannot answer an MFA challenge',
+      'AwsSolutions-COG8': "the Plus feature plan (threat protection) is a per-user monthly price; the registry's own login limiter counts failures instead",
+    });
 
     const prefix =
       props.domainPrefix ??

@@ -34,6 +34,8 @@ export const CONTEXT_KEYS = [
   'throttleBurstLimit',
   'uploadService',
   'uploadServiceDesiredCount',
+  'uploadServiceMaxCount',
+  'uploadServiceSpot',
   'uploadServiceCpu',
   'uploadServiceMemoryMiB',
   'natGateways',
@@ -46,6 +48,9 @@ export const CONTEXT_KEYS = [
   'waf',
   'wafRateLimit',
   'alarmTopicArn',
+  'alarmEmail',
+  'accessLogs',
+  'dashboard',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -63,12 +68,13 @@ export function readContext(all: Record<string, unknown>): Partial<Record<Contex
     'throttleRateLimit',
     'throttleBurstLimit',
     'uploadServiceDesiredCount',
+    'uploadServiceMaxCount',
     'uploadServiceCpu',
     'uploadServiceMemoryMiB',
     'natGateways',
     'wafRateLimit',
   ]);
-  const booleans = new Set<ContextKey>(['tracing', 'anonymousPull', 'uploadService', 'waf']);
+  const booleans = new Set<ContextKey>(['tracing', 'anonymousPull', 'uploadService', 'uploadServiceSpot', 'waf', 'accessLogs', 'dashboard']);
   for (const [fullKey, raw] of Object.entries(all)) {
     if (!fullKey.startsWith('stowage:')) continue;
     const key = fullKey.slice('stowage:'.length) as ContextKey;
@@ -122,6 +128,8 @@ export function registryPropsFromContext(scope: Construct, c: Partial<Record<Con
   const upload = {
     ...(bool('uploadService') !== undefined && { enabled: bool('uploadService') as boolean }),
     ...(num('uploadServiceDesiredCount') !== undefined && { desiredCount: num('uploadServiceDesiredCount') as number }),
+    ...(num('uploadServiceMaxCount') !== undefined && { maxCount: num('uploadServiceMaxCount') as number }),
+    ...(bool('uploadServiceSpot') !== undefined && { spot: bool('uploadServiceSpot') as boolean }),
     ...(num('uploadServiceCpu') !== undefined && { cpu: num('uploadServiceCpu') as number }),
     ...(num('uploadServiceMemoryMiB') !== undefined && { memoryMiB: num('uploadServiceMemoryMiB') as number }),
     ...(num('natGateways') !== undefined && { natGateways: num('natGateways') as number }),
@@ -160,5 +168,8 @@ export function registryPropsFromContext(scope: Construct, c: Partial<Record<Con
       }),
     ...(str('webAclArn') && { webAclArn: str('webAclArn') as string }),
     ...(str('alarmTopicArn') && { alarmTopic: sns.Topic.fromTopicArn(scope, 'AlarmTopic', str('alarmTopicArn') as string) }),
+    ...(str('alarmEmail') && { alarmEmail: str('alarmEmail') as string }),
+    ...(bool('accessLogs') !== undefined && { accessLogs: bool('accessLogs') as boolean }),
+    ...(bool('dashboard') !== undefined && { dashboard: bool('dashboard') as boolean }),
   };
 }

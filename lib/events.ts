@@ -5,8 +5,9 @@
  * `stowage`, detail shaped like ECR's "ECR Image Action" (src/core/event-payload.ts). The event
  * source mapping's filter passes only outbox INSERTs, so the consumer is not invoked for the
  * table's other writes. Failed records are retried (partial batch responses, bisection), then
- * land in a dead-letter queue. An example rule sends every push to a placeholder "scanner"
- * queue that users replace.
+ * land in a dead-letter queue. A rule starts a scan on every push: it invokes the example
+ * scan-on-push Lambda (lambdas/scan-on-push.ts, which users replace with their scanner), with
+ * retries and a dead-letter queue of its own so a failing scanner loses no push.
  */
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -21,6 +22,7 @@ import { OUTBOX_PK_PREFIX } from '../src/adapters/aws/dynamodb-keys.js';
 import { settingsEnvironment } from '../src/config/settings.js';
 import { DEFAULT_DETAIL_TYPE, EVENT_SOURCE } from '../src/core/event-payload.js';
 import { queueDefaults } from './defaults.js';
+import { acknowledge } from './nag.js';
 import type { FunctionFactory } from './functions.js';
 import type { RegistryTable } from './table.js';
 
@@ -34,7 +36,10 @@ export class RegistryEvents extends Construct {
   readonly bus: events.EventBus;
   readonly consumer: nodejs.NodejsFunction;
   readonly deadLetterQueue: sqs.Queue;
-  readonly scannerQueue: sqs.Queue;
+  /** Invoked with each push event (the example scanner). */
+  readonly scanner: nodejs.NodejsFunction;
+  /** Push events the scanner could not take after EventBridge's retries. */
+  readonly scanDeadLetterQueue: sqs.Queue;
   readonly pushRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: RegistryEventsProps) {
@@ -68,12 +73,32 @@ export class RegistryEvents extends Construct {
       }),
     );
 
-    this.scannerQueue = new sqs.Queue(this, 'ExampleScannerQueue', queueDefaults());
-    this.pushRule = new events.Rule(this, 'PushToScanner', {
+    this.scanner = props.factory.create(this, 'ScanOnPush', {
+      entry: join(props.entryDirectory, 'scan-on-push.ts'),
+      description: 'Stowage: scan on push (example target of the push rule; replace with your scanner)',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+    });
+    this.scanDeadLetterQueue = new sqs.Queue(this, 'ScanDeadLetters', queueDefaults());
+    this.pushRule = new events.Rule(this, 'ScanOnPushRule', {
       eventBus: this.bus,
-      description: 'Example: every push to a scanner queue (replace the target with your scanner)',
+      description: 'Every push starts a scan (the scan-on-push Lambda)',
       eventPattern: { source: [EVENT_SOURCE], detailType: [DEFAULT_DETAIL_TYPE], detail: { 'action-type': ['PUSH'] } },
-      targets: [new targets.SqsQueue(this.scannerQueue)],
+      targets: [
+        new targets.LambdaFunction(this.scanner, {
+          deadLetterQueue: this.scanDeadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    // cdk-nag: findings that are this construct's design.
+    for (const dlq of [this.deadLetterQueue, this.scanDeadLetterQueue]) {
+      acknowledge(dlq, { 'AwsSolutions-SQS3': 'this queue is itself a dead-letter queue (an alarm watches it)' });
+    }
+    acknowledge(this.consumer, {
+      'AwsSolutions-IAM5[Resource::*]': 'dynamodb:ListStreams, which the event source mapping needs, has no resource-level permissions',
     });
   }
 }

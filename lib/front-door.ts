@@ -35,6 +35,7 @@ import { distributionDefaults, VIEWER_PROTOCOL } from './defaults.js';
 import { blobResponseFunctionCode } from './edge/blob-response.js';
 import { viewerRequestFunctionCode } from './edge/viewer-request.js';
 import { areaPrefixes } from './permissions.js';
+import { acknowledge } from './nag.js';
 import type { CustomDomainProps } from './props.js';
 
 /** CloudFront path pattern of the upload routes (POST .../blobs/uploads/ and .../uploads/<id>). */
@@ -56,6 +57,8 @@ export interface FrontDoorProps {
   readonly webAclArn?: string;
   readonly priceClass?: cloudfront.PriceClass;
   readonly serviceName?: string;
+  /** Bucket for the distribution's standard access logs. @default - no access logs */
+  readonly accessLogBucket?: s3.IBucket;
 }
 
 export class FrontDoor extends Construct {
@@ -188,6 +191,7 @@ export class FrontDoor extends Construct {
       additionalBehaviors: { [UPLOAD_PATH_PATTERN]: uploadBehavior, [blobPathPattern]: blobBehavior },
       ...(domain && { domainNames: [...domain.domainNames], certificate: domain.certificate }),
       ...(props.webAclArn && { webAclId: props.webAclArn }),
+      ...(props.accessLogBucket && { enableLogging: true, logBucket: props.accessLogBucket, logFilePrefix: 'cloudfront/' }),
     });
 
     if (domain?.hostedZone) {
@@ -198,6 +202,20 @@ export class FrontDoor extends Construct {
       });
     }
     this.publicHost = domain?.domainNames[0] ?? this.distribution.distributionDomainName;
+
+    // cdk-nag: the distribution's and the edge function's findings that are their design.
+    acknowledge(this.distribution, {
+      'AwsSolutions-CFR1': 'a registry serves its users wherever they are; restrict countries with a web ACL (webAclArn) if you must',
+      ...(!props.webAclArn && { 'AwsSolutions-CFR2': 'a web ACL costs about $6 a month plus requests; it is a prop (webAclArn, or -c stowage:waf=true)' }),
+      ...(!props.accessLogBucket && { 'AwsSolutions-CFR3': 'access logs are an option (accessLogs prop); the API keeps its own access log' }),
+      ...(!domain && {
+        'AwsSolutions-CFR4': "the default *.cloudfront.net certificate is CloudFront's own and cannot pin a minimum TLS version; a custom domain gets TLSv1.2_2021",
+      }),
+    });
+    acknowledge(this.originResponseFunction.currentVersion.lambda, {
+      'AwsSolutions-L1': "Lambda@Edge's runtimes lag the regional ones: the newest Node.js that Lambda@Edge accepts",
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': "AWS's managed policy for the function's own log writes",
+    });
   }
 }
 

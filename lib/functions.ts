@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { settingsEnvironment } from '../src/config/settings.js';
 import { ROUTES, type Operation } from '../src/core/routes.js';
 import { functionDefaults, logGroupDefaults } from './defaults.js';
+import { acknowledge } from './nag.js';
 import { OPERATION_ACCESS } from './permissions.js';
 import type { RegistryStorage } from './storage.js';
 import type { RegistryTable } from './table.js';
@@ -48,12 +49,18 @@ export class FunctionFactory {
       timeout: options.timeout ?? API_FUNCTION_TIMEOUT,
       tracing: this.props.tracing,
     });
-    return new nodejs.NodejsFunction(scope, id, {
+    const fn = new nodejs.NodejsFunction(scope, id, {
       ...defaults,
       entry: options.entry,
       description: options.description,
       environment: { ...defaults.environment, ...options.environment },
     });
+    // cdk-nag: the basic execution policy only lets the function write its logs.
+    acknowledge(fn, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+        "AWS's managed policy for a function's own log writes (logs:CreateLogStream, PutLogEvents); its data access comes from named statements",
+    });
+    return fn;
   }
 }
 

@@ -7,6 +7,7 @@ import { Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
@@ -14,6 +15,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { checkSetting, SETTINGS, type SettingValue } from '../src/config/settings.js';
 import { Policy } from '../src/core/auth/policy.js';
 import { readPolicyDocument } from '../src/core/auth/policy-file.js';
+import { ROUTES } from '../src/core/routes.js';
 
 /** The largest repository-name depth the REST API can route while staying far below 500 resources. */
 export const MAX_NAME_DEPTH_LIMIT = 8;
@@ -27,18 +29,32 @@ export interface UploadServiceProps {
    */
   readonly enabled?: boolean;
   /**
-   * Tasks to run. Two spread over two Availability Zones survive the loss of one.
-   * @default 2
+   * Tasks that run when the registry is idle: the floor the service scales in to. One task
+   * keeps the idle cost low (docs/cost.md); two survive the loss of an Availability Zone or a
+   * Spot interruption without a pause in pushes.
+   * @default 1
    */
   readonly desiredCount?: number;
   /**
+   * Tasks the service scales out to when average CPU stays above 60% (hashing streamed layers).
+   * @default 4
+   */
+  readonly maxCount?: number;
+  /**
+   * Run the tasks on Fargate Spot (arm64 needs platform 1.4.0, the default): about 70% below
+   * on-demand, but AWS may stop a task with two minutes' warning (uploads in flight then fail
+   * and the client retries; ECS starts a replacement). Turn off for on-demand capacity.
+   * @default true
+   */
+  readonly spot?: boolean;
+  /**
    * Fargate CPU units per task (arm64).
-   * @default 1024
+   * @default 256
    */
   readonly cpu?: number;
   /**
    * Memory per task, MiB; must suit `cpu` (Fargate's table).
-   * @default 2048
+   * @default 512
    */
   readonly memoryMiB?: number;
   /**
@@ -61,6 +77,12 @@ export interface UploadServiceProps {
    * @default - HTTP between CloudFront and the load balancer
    */
   readonly originCertificate?: acm.ICertificate;
+  /**
+   * A container image that runs `stowage serve` (e.g. `ecs.ContainerImage.fromAsset(root, { platform:
+   * Platform.LINUX_ARM64 })` for the repository's Dockerfile, which needs Docker at deploy).
+   * @default - the server bundled by esbuild at synthesis, run on the stock Node.js image (no Docker at deploy)
+   */
+  readonly image?: ecs.ContainerImage;
 }
 
 export interface CustomDomainProps {
@@ -180,7 +202,7 @@ export interface StowageRegistryProps {
    * @default 2000
    */
   readonly throttleBurstLimit?: number;
-  /** The upload service. @default - on, 2 tasks, 1 vCPU, 2 GiB */
+  /** The upload service. @default - on, 1 task (up to 4 under load) of 0.25 vCPU and 512 MiB on Fargate Spot */
   readonly uploadService?: UploadServiceProps;
   /**
    * Custom domain for the registry.
@@ -199,10 +221,36 @@ export interface StowageRegistryProps {
    */
   readonly priceClass?: cloudfront.PriceClass;
   /**
-   * SNS topic every alarm notifies.
-   * @default - alarms without actions
+   * SNS topic every alarm notifies (and tells when it is OK again).
+   * @default - a topic the construct creates (subscribe with `alarmEmail`)
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * E-mail address subscribed to the alarm topic the construct creates (AWS sends a
+   * confirmation mail first). Not with `alarmTopic`: subscribe to your own topic yourself.
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Access logs: a log bucket (kept 90 days) receiving the blob bucket's server access logs,
+   * CloudFront's standard logs and the upload load balancer's logs. Storage and requests are
+   * billed per GB; the registry's own access lines (CloudWatch Logs) exist either way.
+   * @default false
+   */
+  readonly accessLogs?: boolean;
+  /**
+   * The CloudWatch dashboard of the registry's per-operation metrics (requests, errors,
+   * latency, bytes). $3 a month beyond the three dashboards CloudWatch gives each account free.
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Reserved concurrency per function, by operation name (`getBlob`, `patchUpload`, ...) or
+   * `token`: caps a function and guarantees it that much of the account's concurrency. New
+   * accounts often have a concurrency quota of 10, which leaves nothing to reserve.
+   * @default - no reservation (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
   /**
    * Directory holding the Lambda entry points (`<operation>.ts`, `stream-events.ts`). For
    * forks and tests; the package's own `lambdas/` otherwise.
@@ -240,12 +288,16 @@ export interface ResolvedProps {
   readonly cognitoDomainPrefix: string | undefined;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
-  readonly uploadService: Required<Pick<UploadServiceProps, 'enabled' | 'desiredCount' | 'cpu' | 'memoryMiB' | 'natGateways'>> &
-    Pick<UploadServiceProps, 'vpc' | 'originCertificate'>;
+  readonly uploadService: Required<Pick<UploadServiceProps, 'enabled' | 'desiredCount' | 'maxCount' | 'spot' | 'cpu' | 'memoryMiB' | 'natGateways'>> &
+    Pick<UploadServiceProps, 'vpc' | 'originCertificate' | 'image'>;
   readonly customDomain: CustomDomainProps | undefined;
   readonly webAclArn: string | undefined;
   readonly priceClass: cloudfront.PriceClass | undefined;
   readonly alarmTopic: sns.ITopic | undefined;
+  readonly alarmEmail: string | undefined;
+  readonly accessLogs: boolean;
+  readonly dashboard: boolean;
+  readonly reservedConcurrency: Readonly<Record<string, number>>;
   readonly entryDirectory: string | undefined;
 }
 
@@ -314,17 +366,24 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     throttleBurstLimit: props.throttleBurstLimit ?? 2000,
     uploadService: {
       enabled: upload.enabled ?? true,
-      desiredCount: upload.desiredCount ?? 2,
-      cpu: upload.cpu ?? 1024,
-      memoryMiB: upload.memoryMiB ?? 2048,
+      desiredCount: upload.desiredCount ?? 1,
+      maxCount: upload.maxCount ?? 4,
+      spot: upload.spot ?? true,
+      cpu: upload.cpu ?? 256,
+      memoryMiB: upload.memoryMiB ?? 512,
       natGateways: upload.natGateways ?? 0,
       ...(upload.vpc && { vpc: upload.vpc }),
       ...(upload.originCertificate && { originCertificate: upload.originCertificate }),
+      ...(upload.image && { image: upload.image }),
     },
     customDomain: props.customDomain,
     webAclArn: props.webAclArn,
     priceClass: props.priceClass,
     alarmTopic: props.alarmTopic,
+    alarmEmail: props.alarmEmail,
+    accessLogs: props.accessLogs ?? false,
+    dashboard: props.dashboard ?? false,
+    reservedConcurrency: props.reservedConcurrency ?? {},
     entryDirectory: props.entryDirectory,
   };
   const r = resolved;
@@ -368,13 +427,20 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
 
   const u = r.uploadService;
   need(isInt(u.desiredCount) && u.desiredCount >= 1 && u.desiredCount <= 100, `uploadService.desiredCount must be an integer from 1 to 100 (got ${u.desiredCount})`);
+  need(
+    isInt(u.maxCount) && u.maxCount >= u.desiredCount && u.maxCount <= 100,
+    `uploadService.maxCount must be an integer from desiredCount (${u.desiredCount}) to 100 (got ${u.maxCount})`,
+  );
   const memoryOk = FARGATE_MEMORY[u.cpu];
   need(memoryOk !== undefined, `uploadService.cpu must be one of ${Object.keys(FARGATE_MEMORY).join(', ')} (got ${u.cpu})`);
   if (memoryOk) need(memoryOk(u.memoryMiB), `uploadService.memoryMiB ${u.memoryMiB} is not a Fargate size for ${u.cpu} CPU units`);
   need(isInt(u.natGateways) && u.natGateways >= 0 && u.natGateways <= 3, `uploadService.natGateways must be 0 to 3 (got ${u.natGateways})`);
   need(!(u.vpc && upload.natGateways !== undefined), 'uploadService.natGateways applies only to the VPC the construct creates; leave it out with uploadService.vpc');
   if (!u.enabled) {
-    need(!upload.vpc && !upload.originCertificate && upload.natGateways === undefined, 'uploadService.vpc, natGateways and originCertificate need uploadService.enabled');
+    need(
+      !upload.vpc && !upload.originCertificate && !upload.image && upload.natGateways === undefined,
+      'uploadService.vpc, natGateways, originCertificate and image need uploadService.enabled',
+    );
   }
 
   const d = r.customDomain;
@@ -396,6 +462,14 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
       /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[^/]+\/[^/]+$/.test(r.webAclArn),
       `webAclArn must be a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 (…:global/webacl/NAME/ID), got ${r.webAclArn}`,
     );
+  }
+
+  if (known(r.alarmEmail)) need(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(r.alarmEmail), `alarmEmail must be an e-mail address (got "${r.alarmEmail}")`);
+  need(!(r.alarmEmail && r.alarmTopic), 'alarmEmail subscribes to the topic the construct creates; with alarmTopic, subscribe to your topic yourself');
+  const operations = [...new Set(ROUTES.map((route) => route.operation as string))];
+  for (const [name, n] of Object.entries(r.reservedConcurrency)) {
+    need(name === 'token' || operations.includes(name), `reservedConcurrency: "${name}" is not an operation (${operations.join(', ')}) or token`);
+    need(isInt(n) && n >= 0 && n <= 10_000, `reservedConcurrency.${name} must be an integer from 0 to 10000 (got ${n})`);
   }
 
   if (problems.length > 0) throw new Error(`StowageRegistry: invalid props:\n  - ${problems.join('\n  - ')}`);

@@ -71,7 +71,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
   readonly webConsole: WebConsole | undefined;
   readonly uploadService: UploadService | undefined;
   readonly alarms: RegistryAlarms;
-  readonly dashboard: RegistryDashboard;
+  readonly dashboard: RegistryDashboard | undefined;
 
   constructor(scope: Construct, id: string, props: StowageRegistryProps = {}) {
     super(scope, id);
@@ -82,7 +82,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
 
     const factory = new FunctionFactory({ projectRoot: PACKAGE_ROOT, logRetention: p.logRetention, memorySize: p.functionMemoryMiB, tracing: p.tracing });
 
-    this.storage = new RegistryStorage(this, 'Storage', { prefix: p.s3Prefix, ...(p.encryptionKey && { encryptionKey: p.encryptionKey }) });
+    this.storage = new RegistryStorage(this, 'Storage', { prefix: p.s3Prefix, accessLogs: p.accessLogs, ...(p.encryptionKey && { encryptionKey: p.encryptionKey }) });
     this.metadata = new RegistryTable(this, 'Metadata');
     this.functions = new OperationFunctions(this, 'Operations', {
       factory,
@@ -154,13 +154,17 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
           storage: this.storage,
           table: this.metadata,
           presignExpiresSeconds: p.presignExpiresSeconds,
-          desiredCount: u.desiredCount,
+          minTasks: u.desiredCount,
+          maxTasks: u.maxCount,
+          spot: u.spot,
           cpu: u.cpu,
           memoryMiB: u.memoryMiB,
           natGateways: u.natGateways,
           ...(u.vpc && { vpc: u.vpc }),
           ...(u.originCertificate && { originCertificate: u.originCertificate }),
+          ...(u.image && { image: u.image }),
           logRetention: p.logRetention,
+          ...(this.storage.accessLogBucket && { accessLogBucket: this.storage.accessLogBucket }),
         })
       : undefined;
     this.frontDoor = new FrontDoor(this, 'FrontDoor', {
@@ -173,6 +177,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       ...(p.webAclArn && { webAclArn: p.webAclArn }),
       ...(p.priceClass && { priceClass: p.priceClass }),
       ...(p.serviceName !== undefined && { serviceName: p.serviceName }),
+      ...(this.storage.accessLogBucket && { accessLogBucket: this.storage.accessLogBucket }),
     });
 
     // The web console (issue 16): its own block, a behaviour of its own added to the front door.
@@ -194,15 +199,23 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
 
     this.alarms = new RegistryAlarms(this, 'Alarms', {
       api: this.api.api,
-      functions: [...this.functions.all, tokenFunction, ...(anonymousPullAuthorizer ? [anonymousPullAuthorizer] : [])],
       streamConsumer: this.events.consumer,
-      deadLetterQueue: this.events.deadLetterQueue,
-      table: this.metadata.table,
+      deadLetterQueues: [
+        { name: 'Stream', queue: this.events.deadLetterQueue },
+        { name: 'Scan', queue: this.events.scanDeadLetterQueue },
+      ],
       ...(this.uploadService && { uploadTargetGroup: this.uploadService.targetGroup }),
       ...(p.alarmTopic && { topic: p.alarmTopic }),
+      ...(p.alarmEmail && { email: p.alarmEmail }),
     });
 
-    this.dashboard = new RegistryDashboard(this, 'Dashboard', { operations: [...OPERATIONS, 'token'] });
+    // A dashboard bills $3 a month beyond CloudWatch's free three: an option (docs/cost.md).
+    this.dashboard = p.dashboard ? new RegistryDashboard(this, 'Dashboard', { operations: [...OPERATIONS, 'token'] }) : undefined;
+    for (const [operation, concurrency] of Object.entries(p.reservedConcurrency)) {
+      const fn = operation === 'token' ? tokenFunction : this.functions.byOperation.get(operation as (typeof OPERATIONS)[number]);
+      // props.ts checked the names; the L1 property because NodejsFunction takes it only at construction.
+      (fn!.node.defaultChild as import('aws-cdk-lib/aws-lambda').CfnFunction).reservedConcurrentExecutions = concurrency;
+    }
     // The request-serving Lambdas (their request-log middleware reads it) and the upload service log at the logLevel prop's level.
     const logLevel = settingsEnvironment({ logLevel: p.logLevel });
     for (const fn of [...this.functions.byOperation.values(), tokenFunction]) {

@@ -12,17 +12,17 @@
  * only the load balancer. The load balancer admits the VPC's own range (the VPC origin's network
  * interfaces live in it) and forwards only the upload paths; anything else gets a 404.
  *
- * The image builds at deploy time (`cdk deploy` needs Docker or Finch then); synthesis needs no
- * Docker engine.
+ * No image is built: the server runs as one esbuild bundle on the stock Node.js image, fetched
+ * from S3 by an init container (./upload-service-code.ts), so `cdk deploy` needs no Docker. The
+ * `image` prop runs a container image instead (e.g. the repository's Dockerfile, built by CDK).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { IgnoreMode } from 'aws-cdk-lib';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../src/config/settings.js';
 import { LIVENESS_PATH, READINESS_PATH } from '../src/shells/http/health.js';
@@ -31,6 +31,8 @@ import { UPLOAD_PATH_PATTERN } from './front-door.js';
 import { uploadServiceAccess } from './permissions.js';
 import type { RegistryStorage } from './storage.js';
 import type { RegistryTable } from './table.js';
+import { acknowledge } from './nag.js';
+import { addBundleFetch, SERVER_COMMAND, SERVER_IMAGE, serverBundleAsset } from './upload-service-code.js';
 
 export const CONTAINER_PORT = 5000;
 const DATA_DIR = '/var/lib/stowage';
@@ -47,14 +49,26 @@ export interface UploadServiceConstructProps {
   readonly storage: RegistryStorage;
   readonly table: RegistryTable;
   readonly presignExpiresSeconds: number;
-  readonly desiredCount: number;
+  /** Tasks that run when idle (scale-in floor). */
+  readonly minTasks: number;
+  /** Tasks the service scales out to under load. */
+  readonly maxTasks: number;
+  /** Run on Fargate Spot (about 70% off; a task may be stopped with two minutes' notice). */
+  readonly spot: boolean;
   readonly cpu: number;
   readonly memoryMiB: number;
   readonly natGateways: number;
   readonly vpc?: ec2.IVpc;
   readonly originCertificate?: acm.ICertificate;
+  /** A container image running `stowage serve` instead of the bundle on the stock Node.js image. */
+  readonly image?: ecs.ContainerImage;
   readonly logRetention: logs.RetentionDays;
+  /** Bucket for the load balancer's access logs. @default - none */
+  readonly accessLogBucket?: s3.IBucket;
 }
+
+/** Average CPU the service scales out above (target tracking). Hashing a streamed layer is CPU-bound. */
+export const SCALE_OUT_CPU_PERCENT = 60;
 
 export class UploadService extends Construct {
   readonly vpc: ec2.IVpc;
@@ -88,18 +102,16 @@ export class UploadService extends Construct {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-      volumes: [{ name: 'data' }],
+      volumes: [{ name: 'data' }, { name: 'app' }],
     });
     const access = uploadServiceAccess();
     for (const statement of [...props.table.statements(access), ...props.storage.statements(access)]) this.taskDefinition.addToTaskRolePolicy(statement);
 
+    const logging = ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) });
+    // The server container first (what the load balancer and readers of the template take as the task's), the bundle's init container after.
     const container = this.taskDefinition.addContainer('registry', {
-      image: ecs.ContainerImage.fromAsset(props.projectRoot, {
-        file: 'Dockerfile',
-        platform: Platform.LINUX_ARM64,
-        ignoreMode: IgnoreMode.DOCKER,
-        exclude: ['cdk.out', '.git', 'node_modules', 'dist', 'data'],
-      }),
+      image: props.image ?? ecs.ContainerImage.fromRegistry(SERVER_IMAGE),
+      ...(!props.image && { command: SERVER_COMMAND, user: '1000' }),
       environment: {
         ...settingsEnvironment({
           host: '0.0.0.0',
@@ -120,7 +132,7 @@ export class UploadService extends Construct {
         }),
         AWS_REGION: Stack.of(this).region,
       },
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'upload', logGroup: new logs.LogGroup(this, 'Logs', logGroupDefaults(props.logRetention)) }),
+      logging,
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP }],
       readonlyRootFilesystem: true,
       // Let uploads in flight finish when a task is replaced (the server drains on SIGTERM).
@@ -136,8 +148,11 @@ export class UploadService extends Construct {
       },
     });
     container.addMountPoints({ containerPath: DATA_DIR, sourceVolume: 'data', readOnly: false });
+    if (!props.image) {
+      addBundleFetch(this.taskDefinition, container, serverBundleAsset(this, 'ServerBundle', props.projectRoot), { appVolume: 'app', dataVolume: 'data', logging });
+    }
 
-    const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc });
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, enableFargateCapacityProviders: props.spot });
     const taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
       description: 'Stowage upload tasks: the load balancer only',
@@ -146,7 +161,9 @@ export class UploadService extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: props.desiredCount,
+      // Application Auto Scaling owns the count from here (scaleOn... below).
+      desiredCount: props.minTasks,
+      ...(props.spot && { capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] }),
       assignPublicIp: !tasksPrivate,
       vpcSubnets: { subnetType: tasksPrivate ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
       securityGroups: [taskSecurityGroup],
@@ -194,5 +211,35 @@ export class UploadService extends Construct {
       // Readiness: S3 and DynamoDB answer this task's checks (503 naming the failing one otherwise).
       healthCheck: { path: READINESS_PATH, healthyHttpCodes: '200', interval: Duration.seconds(15), healthyThresholdCount: 2 },
     });
+    if (props.accessLogBucket) this.loadBalancer.logAccessLogs(props.accessLogBucket, 'alb');
+
+    // Scale out on load: one small task idles; a push that keeps CPU busy brings more.
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: SCALE_OUT_CPU_PERCENT,
+      scaleOutCooldown: Duration.seconds(60),
+      // Slow to scale in: a task draining uploads keeps them for up to the stop timeout.
+      scaleInCooldown: Duration.minutes(5),
+    });
+
+    // cdk-nag: findings that are this service's design.
+    acknowledge(this.vpc, {
+      'AwsSolutions-VPC7': 'flow logs cost per GB and the VPC holds only the upload tasks and their load balancer; turn them on in an existing VPC (vpc prop) if you need them',
+    });
+    acknowledge(this.taskDefinition, {
+      'AwsSolutions-ECS2': 'the environment holds only settings (bucket and table names, ports, the token realm); no secret is passed this way',
+    });
+    // A container image of one's own (the image prop) is pulled from ECR with ecr:GetAuthorizationToken, which has no resource-level permissions.
+    if (props.image) {
+      acknowledge(this.taskDefinition.obtainExecutionRole(), {
+        'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which pulling the image needs, has no resource-level permissions',
+      });
+    }
+    acknowledge(cluster, { 'AwsSolutions-ECS4': 'Container Insights bills custom metrics per task; the target group and the access lines cover what an operator acts on' });
+    acknowledge(lbSecurityGroup, {
+      'AwsSolutions-EC23': "the load balancer admits only the VPC's own range (the CloudFront VPC origin's interfaces), on one port; the rule is a token cdk-nag cannot read",
+    });
+    if (!props.accessLogBucket)
+      acknowledge(this.loadBalancer, { 'AwsSolutions-ELB2': 'access logs are an option (accessLogs prop); the server writes an access line per request' });
   }
 }

@@ -13,6 +13,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci
 fi
 npm run build --silent
+# The CDK CLI the tests run sends no telemetry (and each run passes --no-notices:
+# test/cdk/synth.test.ts); a user's own deploys keep the CLI's defaults (docs/deploy.md).
+export CDK_DISABLE_CLI_TELEMETRY=true
 # Only *.test.js files: node would otherwise also load every helper under a test/ directory.
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 exec node --test --test-concurrency=1 "${files[@]}"

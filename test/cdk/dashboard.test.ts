@@ -1,4 +1,4 @@
-/** The dashboard charts the metrics the Lambdas emit, and the logLevel prop reaches every request-serving component. */
+/** The dashboard (an option: $3 a month) charts the metrics the Lambdas emit, and the logLevel prop reaches every request-serving component. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SETTINGS } from '../../src/config/settings.js';
@@ -9,12 +9,16 @@ type Widget = { type: string; properties: { metrics: (string | Record<string, un
 
 /** The dashboard body as JSON: CloudFormation writes it as an Fn::Join of text and tokens (the region), which become "TOKEN". */
 function dashboardWidgets(): Widget[] {
-  const dashboards = resourcesOfType(synthCached().json, 'AWS::CloudWatch::Dashboard');
+  const dashboards = resourcesOfType(synthCached({ dashboard: true }).json, 'AWS::CloudWatch::Dashboard');
   assert.equal(dashboards.length, 1);
   const body = dashboards[0]![1].DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
   const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
   return (JSON.parse(text) as { widgets: Widget[] }).widgets;
 }
+
+test('the dashboard is an option, off by default (docs/cost.md)', () => {
+  assert.equal(resourcesOfType(synthCached().json, 'AWS::CloudWatch::Dashboard').length, 0);
+});
 
 test('the dashboard charts each metric the Lambdas emit, in namespace Stowage, per operation with the service dimension', () => {
   const widgets = dashboardWidgets().filter((w) => w.type === 'metric');

@@ -67,6 +67,11 @@ test("each function gets exactly its operation's actions, on the table, the inde
       if (actionsOf([st]).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket')) {
         assert.match(resource, /"\/reg\/(blobs|content|uploads|manifests)\/\*"/, `${op}: S3 object actions only under the registry's key areas`);
       }
+      // Listing is held to the key areas the operation reads or writes (IfExists: see lib/storage.ts).
+      if (actionsOf([st]).includes('s3:ListBucket')) {
+        const prefixes = (st.Condition as { StringLikeIfExists?: Record<string, string[]> } | undefined)?.StringLikeIfExists?.['s3:prefix'] ?? [];
+        assert.ok(prefixes.length > 0 && prefixes.every((p) => /^reg\/(blobs|content|uploads|manifests)\/\*$/.test(p)), `${op}: s3:ListBucket limited by prefix (${prefixes})`);
+      }
     }
   }
   // Deleting a blob only unlinks it: no S3 delete of content from a request.

@@ -46,33 +46,39 @@ test('Lambda functions: Node.js 24 on arm64 (Lambda@Edge aside), JSON logs, sour
   });
 });
 
-test('alarms: API 5xx, Lambda throttles and errors, stream age and dead letters, table throttles, upload service', () => {
+test('alarms: one metric each, only what an operator acts on, all to an SNS topic the construct creates', () => {
   const s = synthCached();
-  const alarms = resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').map(([, p]) => String(p.AlarmDescription));
+  const alarms = resourcesOfType(s.json, 'AWS::CloudWatch::Alarm');
+  const descriptions = alarms.map(([, p]) => String(p.AlarmDescription));
   for (const what of [
     /API Gateway answered 5xx/,
-    /Lambda throttles/,
-    /Lambda errors/,
     /stream consumer is more than/,
-    /dead-letter/,
-    /DynamoDB throttled/,
+    /Stream: failed for good/,
+    /Scan: failed for good/,
     /upload service answered 5xx/,
-    /upload task is unhealthy/,
+    /no healthy task/,
   ]) {
     assert.ok(
-      alarms.some((a) => what.test(a)),
+      descriptions.some((a) => what.test(a)),
       `an alarm matches ${what}`,
     );
   }
+  assert.equal(alarms.length, 6);
   s.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Namespace: 'AWS/ApiGateway', Statistic: 'Sum' });
-  // Throttle alarms cover every function: at most 10 metrics per alarm.
-  const throttled = resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')
-    .filter(([, p]) => String(p.AlarmDescription).includes('throttles (functions'))
-    .flatMap(([, p]) => (p.Metrics as { MetricStat?: unknown }[]).filter((m) => m.MetricStat));
-  assert.equal(throttled.length, resourcesOfType(s.json, 'AWS::Lambda::Function').filter(([, p]) => String(p.Description ?? '').startsWith('Stowage')).length);
+  // One metric per alarm (an alarm bills per metric), and every alarm and its OK go to the topic.
+  const [topicId] = resourcesOfType(s.json, 'AWS::SNS::Topic').map(([id]) => id);
+  assert.ok(topicId, 'a topic by default');
+  for (const [id, p] of alarms) {
+    assert.equal(p.Metrics, undefined, `${id} reads one metric`);
+    assert.deepEqual(p.AlarmActions, [{ Ref: topicId }], id);
+    assert.deepEqual(p.OKActions, [{ Ref: topicId }], id);
+  }
+  s.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  const mailed = synthCached({ alarmEmail: 'ops@example.com' });
+  mailed.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
 });
 
-test('event outbox: the stream feeds the consumer with partial batch failures and a DLQ; a rule sends pushes to the example queue', () => {
+test('event outbox: the stream feeds the consumer with partial batch failures and a DLQ; a rule starts a scan on push (Lambda target with retries and a DLQ)', () => {
   const s = synthCached();
   s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
     StartingPosition: 'TRIM_HORIZON',
@@ -90,7 +96,14 @@ test('event outbox: the stream feeds the consumer with partial batch failures an
   s.template.resourceCountIs('AWS::Events::EventBus', 1);
   s.template.hasResourceProperties('AWS::Events::Rule', {
     EventPattern: { source: ['stowage'], 'detail-type': ['Stowage Image Action'], detail: { 'action-type': ['PUSH'] } },
-    Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    Targets: [
+      Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ScanOnPush'), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ScanDeadLetters'), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+      }),
+    ],
   });
+  s.template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('scan on push'), Runtime: 'nodejs24.x' });
   for (const [, q] of resourcesOfType(s.json, 'AWS::SQS::Queue')) assert.equal(q.SqsManagedSseEnabled, true);
 });

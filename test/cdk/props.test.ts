@@ -35,6 +35,21 @@ test('every bad prop is reported at once', () => {
     },
   );
   assert.throws(() => resolveProps({ uploadService: { enabled: false, natGateways: 1 } }), /need uploadService.enabled/);
+  assert.throws(
+    () => resolveProps({ uploadService: { desiredCount: 3, maxCount: 2 }, alarmEmail: 'not-mail', reservedConcurrency: { getBlob: -1, nosuchOp: 5 } }),
+    (err: Error) => {
+      for (const what of [
+        /maxCount must be an integer from desiredCount \(3\)/,
+        /alarmEmail must be an e-mail address/,
+        /reservedConcurrency.getBlob/,
+        /"nosuchOp" is not an operation/,
+      ]) {
+        assert.match(err.message, what);
+      }
+      return true;
+    },
+  );
+  assert.throws(() => resolveProps({ alarmEmail: 'a@b.io', alarmTopic: {} as never }), /subscribe to your topic yourself/);
 });
 
 test('a certificate outside us-east-1 is refused for CloudFront', () => {
@@ -79,6 +94,21 @@ test('context: strings, numbers and booleans from the command line or cdk.json; 
   assert.equal(props.uploadService?.enabled, false);
   assert.deepEqual(props.customDomain?.domainNames, ['registry.example.com']);
   assert.throws(() => registryPropsFromContext(new Stack(new App(), 'S'), { domainNames: 'a.example.com' }), /go together/);
+  // The cost and operations options of issue 14 reach the props from the command line too.
+  const more = registryPropsFromContext(
+    new Stack(new App(), 'S'),
+    readContext({
+      'stowage:uploadServiceSpot': 'false',
+      'stowage:uploadServiceMaxCount': '6',
+      'stowage:alarmEmail': 'ops@example.com',
+      'stowage:accessLogs': 'true',
+      'stowage:dashboard': 'true',
+    }),
+  );
+  assert.deepEqual(more.uploadService, { maxCount: 6, spot: false });
+  assert.equal(more.alarmEmail, 'ops@example.com');
+  assert.equal(more.accessLogs, true);
+  assert.equal(more.dashboard, true);
 });
 
 test('props that are runtime settings take their defaults and limits from the settings module, and document them', async () => {

@@ -102,3 +102,28 @@ test('table: point-in-time recovery, deletion protection, retained', () => {
     }),
   });
 });
+
+test('access logs, an option: one log bucket for the blob bucket, CloudFront and the load balancer; none by default', () => {
+  assert.equal(resourcesOfType(synthCached().json, 'AWS::S3::Bucket').length, 1);
+  const s = synthCached({ accessLogs: true });
+  const buckets = resourcesOfType(s.json, 'AWS::S3::Bucket');
+  assert.equal(buckets.length, 2);
+  const [logId] = buckets.find(([, b]) => JSON.stringify(b.LifecycleConfiguration ?? {}).includes('expire-access-logs'))!;
+  s.template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: { Ref: logId }, LogFilePrefix: 's3/' } });
+  s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+    DistributionConfig: Match.objectLike({ Logging: Match.objectLike({ Bucket: { 'Fn::GetAtt': [logId, 'RegionalDomainName'] }, Prefix: 'cloudfront/' }) }),
+  });
+  s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+    LoadBalancerAttributes: Match.arrayWith([
+      { Key: 'access_logs.s3.enabled', Value: 'true' },
+      { Key: 'access_logs.s3.bucket', Value: { Ref: logId } },
+    ]),
+  });
+});
+
+test('reserved concurrency, per function by prop; none by default', () => {
+  for (const [, fn] of resourcesOfType(synthCached().json, 'AWS::Lambda::Function')) assert.equal(fn.ReservedConcurrentExecutions, undefined);
+  const s = synthCached({ reservedConcurrency: { getBlob: 50, token: 5 } });
+  s.template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Stowage registry: getBlob', ReservedConcurrentExecutions: 50 });
+  s.template.hasResourceProperties('AWS::Lambda::Function', { Description: 'Stowage: Docker token endpoint', ReservedConcurrentExecutions: 5 });
+});
