@@ -22,6 +22,7 @@ import { type RunningServer, startServer } from '../shells/http/server.js';
 import { readTlsPair, type TlsPair } from '../shells/http/tls.js';
 import { userCommand } from './user-command.js';
 import { backupCommand, checkCommand, restoreCommand } from './store-commands.js';
+import { isMainThread } from 'node:worker_threads';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -171,8 +172,9 @@ const COMMAND_NAMES = 'serve, user, check, backup, restore, help, version';
 export async function main(argv: string[]): Promise<void> {
   // Everything any command writes (the server's data, a backup, a restore, a users file) is private
   // to its user whatever umask it was started with: blobs are private layers (the adapters also
-  // pass 0600/0700 where they create files).
-  process.umask(0o077);
+  // pass 0600/0700 where they create files). Node refuses umask in a worker thread (the local
+  // harness runs the upload service in one); the process that started it set its own.
+  if (isMainThread) process.umask(0o077);
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
