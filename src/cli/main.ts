@@ -40,6 +40,7 @@ async function serve(argv: string[]): Promise<void> {
   const server = await startServer(
     {
       dataDir: config.dataDir,
+      repositories: config.repositories,
       host: config.host,
       port: config.port,
       metrics: config.metricsAddr ? { listen: config.metricsAddr } : {},

@@ -3,6 +3,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink, RegistryEvent } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { UploadLeaseTiming } from './upload-claim.js';
+import { RepositorySettings } from './repository-settings.js';
 import { log as processLog } from '../log/logger.js';
 
 export interface RegistryLimits {
@@ -18,6 +19,8 @@ export interface RegistryLimits {
   chunkMinLength?: number;
   /** How long an upload writer's claim holds and how often it renews it. @default DEFAULT_UPLOAD_LEASE (30 s, every 10 s) */
   uploadLease?: UploadLeaseTiming;
+  /** Per-repository settings (tag mutability, lifecycle policy). @default RepositorySettings.NONE */
+  repositories?: RepositorySettings;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = { maxManifestBytes: 4 * 1024 * 1024 };
@@ -48,6 +51,10 @@ export class RegistryContext {
 
   get blobs(): BlobStore {
     return this.ports.blobs ?? missing('blobs');
+  }
+  /** Per-repository settings (none configured: every repository MUTABLE, no lifecycle policy). */
+  get repositories(): RepositorySettings {
+    return this.limits.repositories ?? RepositorySettings.NONE;
   }
   get metadata(): MetadataStore {
     return this.ports.metadata ?? missing('metadata');

@@ -55,6 +55,9 @@ export interface ManifestSummary {
   tags: string[];
 }
 
+/** The outcome of setTag: written, or refused because an immutable tag names another digest. */
+export type TagWrite = { ok: true } | { ok: false; current: string };
+
 export interface ReferrerDescriptor {
   mediaType: string;
   digest: string;
@@ -137,8 +140,13 @@ export interface MetadataStore {
   /**
    * Points a tag at a manifest digest (the manifest must already be stored). `actor` is who
    * pushed, for stores whose writes are the event outbox; others may ignore it.
+   *
+   * With `immutable`, the write is conditional, atomically (one transaction, or a conditional
+   * write): it succeeds only when the tag is absent or already names `digest`; otherwise nothing
+   * changes and the result names the digest the tag keeps. Of two concurrent writes of one new
+   * tag to different digests, exactly one succeeds.
    */
-  setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void>;
+  setTag(repository: string, tag: string, digest: string, actor?: string | null, options?: { immutable?: boolean }): Promise<TagWrite>;
   resolveTag(repository: string, tag: string): Promise<string | null>;
   /** Deletes a tag; returns the digest it pointed at, or null when absent. */
   deleteTag(repository: string, tag: string): Promise<string | null>;

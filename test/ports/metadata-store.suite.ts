@@ -297,6 +297,36 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.deepEqual(await m.deleteManifest(r, two.digest), { tags: ['v1'] });
     });
 
+    test('setTag immutable: sets an absent tag, repeats the digest it names, refuses to move it and names the digest kept', async () => {
+      const m = await start();
+      const r = repo();
+      const [one, two] = [manifest(r, digestOf('i1')), manifest(r, digestOf('i2'))];
+      await m.putManifest(one, null);
+      await m.putManifest(two, null);
+      assert.deepEqual(await m.setTag(r, 'v1', one.digest, 'alice', { immutable: true }), { ok: true });
+      assert.deepEqual(await m.setTag(r, 'v1', one.digest, 'alice', { immutable: true }), { ok: true }, 'the digest it already names');
+      assert.deepEqual(await m.setTag(r, 'v1', two.digest, 'bob', { immutable: true }), { ok: false, current: one.digest });
+      assert.equal(await m.resolveTag(r, 'v1'), one.digest, 'the refused write changed nothing');
+      assert.deepEqual(await m.setTag(r, 'v1', two.digest, 'bob'), { ok: true }, 'without the condition the tag moves');
+      assert.equal(await m.resolveTag(r, 'v1'), two.digest);
+      assert.deepEqual(await m.deleteManifest(r, one.digest), { tags: [] });
+      assert.deepEqual(await m.deleteManifest(r, two.digest), { tags: ['v1'] });
+    });
+
+    test('concurrent writers: one new immutable tag pushed to eight digests at once: exactly one wins, the others are told its digest', async () => {
+      const m = await start();
+      const r = repo();
+      const records = Array.from({ length: 8 }, (_, i) => manifest(r, digestOf(`race${i}`)));
+      for (const record of records) await m.putManifest(record, null);
+      const results = await inParallel(8, (i) => m.setTag(r, 'release', records[i]!.digest, null, { immutable: true }));
+      const winners = records.filter((_, i) => results[i]!.ok);
+      assert.equal(winners.length, 1, `exactly one write wins: ${JSON.stringify(results)}`);
+      const winner = winners[0]!.digest;
+      assert.equal(await m.resolveTag(r, 'release'), winner);
+      for (const result of results) if (!result.ok) assert.equal(result.current, winner, 'each loser is told the digest the tag keeps');
+      for (const record of records) await m.deleteManifest(r, record.digest);
+    });
+
     test('deleteTag: the digest it named, then null; the manifest stays', async () => {
       const m = await start();
       const r = repo();

@@ -27,6 +27,7 @@ const ALLOWED_STATUSES: Record<ErrorCode, readonly number[]> = {
   NAME_INVALID: [400],
   NAME_UNKNOWN: [404],
   SIZE_INVALID: [400, 413, 416],
+  TAG_INVALID: [400],
   UNAUTHORIZED: [401],
   DENIED: [403],
   UNSUPPORTED: [400, 405, 415, 501],

@@ -27,7 +27,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, MetadataStore, TagWrite, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import { ATTR, GSI1, blobIndexPk, keys, largeManifestKey, ranges, type Key, type Range } from './dynamodb-keys.js';
 import {
   MAX_ITEM_BYTES,
@@ -95,6 +95,11 @@ interface Condition {
 }
 
 const notExists: Condition = { expression: 'attribute_not_exists(#pk)', names: { '#pk': ATTR.pk } };
+const absentOrDigest = (digest: string): Condition => ({
+  expression: 'attribute_not_exists(#pk) OR #digest = :digest',
+  names: { '#pk': ATTR.pk, '#digest': ATTR.digest },
+  values: { ':digest': digest },
+});
 const digestIs = (digest: string): Condition => ({ expression: '#digest = :digest', names: { '#digest': ATTR.digest }, values: { ':digest': digest } });
 
 export class DynamoDbMetadataStore implements MetadataStore {
@@ -237,7 +242,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
   // -------------------------------------------------------------------------------------------
   // Tags
 
-  async setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void> {
+  async setTag(repository: string, tag: string, digest: string, actor?: string | null, options: { immutable?: boolean } = {}): Promise<TagWrite> {
     const manifestKey = keys.manifest(repository, digest);
     const manifest = await this.get(manifestKey, [ATTR.repository, ATTR.digest, ATTR.mediaType, ATTR.artifactType, ATTR.size]);
     if (!manifest) throw new Error(`cannot point tag ${tag} of ${repository} at ${digest}: that manifest is not stored`);
@@ -245,10 +250,22 @@ export class DynamoDbMetadataStore implements MetadataStore {
     // The "tag of digest" entry before the tag itself, so deleteManifest always finds the tag
     // (conditional: a repeat keeps the first and writes no stream record).
     await this.put(tagOfItem(repository, digest, tag, now), notExists);
-    await this.put(tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now));
+    const item = tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now);
+    if (options.immutable) {
+      // One conditional write: absent, or already this digest. Of two racers, one wins.
+      if (!(await this.put(item, absentOrDigest(digest)))) {
+        const current = await this.resolveTag(repository, tag);
+        // Deleted between our write and our read: the tag is free again, so try once more.
+        if (current === null) return this.setTag(repository, tag, digest, actor, options);
+        if (current !== digest) return { ok: false, current };
+      }
+    } else {
+      await this.put(item);
+    }
     // If the manifest was deleted meanwhile, take the tag back: the push then reads as having
     // happened just before the delete.
     if (!(await this.get(manifestKey, [ATTR.pk]))) await this.delete(keys.tag(repository, tag), digestIs(digest));
+    return { ok: true };
   }
 
   async resolveTag(repository: string, tag: string): Promise<string | null> {

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, MetadataStore, TagWrite, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
 
 const SCHEMA = `
@@ -259,14 +259,26 @@ export class SqliteMetadataStore implements MetadataStore {
     })();
   }
 
-  async setTag(repository: string, tag: string, digest: string): Promise<void> {
-    this.db.transaction(() => {
+  async setTag(repository: string, tag: string, digest: string, _actor?: string | null, options: { immutable?: boolean } = {}): Promise<TagWrite> {
+    return this.db.transaction((): TagWrite => {
       this.touchRepository(repository);
-      this.db
-        .prepare(
+      const now = new Date().toISOString();
+      if (!options.immutable) {
+        this.sql(
           'INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at',
-        )
-        .run(repository, tag, digest, new Date().toISOString());
+        ).run(repository, tag, digest, now);
+        return { ok: true };
+      }
+      // Insert-if-absent and the check of what is there in one transaction: an immutable tag
+      // never moves, and a repeat of the digest it names succeeds.
+      if (
+        this.sql('INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, tag) DO NOTHING').run(repository, tag, digest, now)
+          .changes === 1
+      ) {
+        return { ok: true };
+      }
+      const current = (this.sql('SELECT digest FROM tags WHERE repository = ? AND tag = ?').get(repository, tag) as { digest: string }).digest;
+      return current === digest ? { ok: true } : { ok: false, current };
     })();
   }
 

@@ -18,6 +18,7 @@ import { response, type RegistryRequest, type RegistryResponse } from '../messag
 import { parseReference, validateTag } from '../names.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
 import type { RegistryOperation } from '../operation.js';
+import { immutabilityRule, isTagImmutable } from '../repository-settings.js';
 
 function manifestUnknown(name: string, reference: string): RegistryError {
   return new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 150)} is not in repository ${name}`, {
@@ -100,7 +101,7 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     },
     subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
   );
-  for (const tag of tags) await ctx.metadata.setTag(name, tag, digest, req.actor ?? null);
+  await setTags(ctx, name, tags, digest, req.actor ?? null);
 
   const eventFields = {
     action: 'PUSH' as const,
@@ -122,6 +123,31 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   // Every tag this push created is reported, whether it came from the path or from ?tag=.
   if ((ref.kind === 'digest' || req.query.has('tag')) && tags.length) headers['oci-tag'] = tags;
   return response(201, headers);
+}
+
+/**
+ * Points the push's tags at its digest. A tag the repository's settings make immutable is
+ * written conditionally (the store refuses to move it); all are checked before any is written,
+ * so a push refused for one tag moves none of the others (a racing push may still win the
+ * conditional write between the check and the write: that is the refusal then).
+ */
+async function setTags(ctx: RegistryContext, name: string, tags: string[], digest: string, actor: string | null): Promise<void> {
+  const settings = ctx.repositories.for(name);
+  const immutable = new Set(tags.filter((t) => isTagImmutable(settings, t)));
+  const refuse = (tag: string, current: string) =>
+    new RegistryError(
+      'TAG_INVALID',
+      `tag ${tag} of ${name} already names ${current} and cannot be overwritten: it is immutable by ${immutabilityRule(settings)}; push a new tag, or delete this one first`,
+      { detail: { name, tag, current, rule: settings.match ?? '' } },
+    );
+  for (const tag of immutable) {
+    const current = await ctx.metadata.resolveTag(name, tag);
+    if (current !== null && current !== digest) throw refuse(tag, current);
+  }
+  for (const tag of tags) {
+    const written = await ctx.metadata.setTag(name, tag, digest, actor, { immutable: immutable.has(tag) });
+    if (!written.ok) throw refuse(tag, written.current);
+  }
 }
 
 /** DELETE by tag removes the tag; DELETE by digest removes the manifest and all its tags. */

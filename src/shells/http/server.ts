@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Registry, type HandledResponse, type RegistryOptions } from '../../core/registry.js';
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
+import type { RepositorySettings } from '../../core/repository-settings.js';
 import type { RegistryResponse } from '../../core/messages.js';
 import { RegistryError } from '../../core/errors.js';
 import { errorResponse, internalErrorResponse } from '../../core/error-response.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   metrics?: { listen?: { host: string; port: number } } | false;
   /** Serve HTTPS (HTTP/1.1) with this certificate and key instead of plain HTTP. */
   tls?: TlsPair;
+  /** Per-repository settings (tag mutability, lifecycle policies). @default none: every repository MUTABLE */
+  repositories?: RepositorySettings;
 }
 
 /** How a graceful shutdown ended: requests still running at the timeout were cut. */
@@ -206,7 +209,11 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     if (prometheus && metricsAddress) metricsListener = await listenForMetrics(prometheus, metricsAddress);
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
-    const limits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
+    const limits = {
+      ...DEFAULT_LIMITS,
+      ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }),
+      ...(options.repositories && { repositories: options.repositories }),
+    };
     const observers = [accessLog(processLog), ...(prometheus ? [prometheus] : [])];
     handler = createRequestHandler(new Registry(resolvedPorts, limits, { ...registryOptions, operations: ALL_OPERATIONS }), undefined, observers);
   } catch (err) {
