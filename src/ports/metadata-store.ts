@@ -120,6 +120,8 @@ export interface MetadataStore {
   getBlobLink(repository: string, digest: string): Promise<{ size: number } | null>;
   /** Removes a link; false when there was none. */
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
+  /** The blobs a repository may serve (its links) with their sizes, in digest order. */
+  listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>>;
   /** Up to `limit` repositories holding a link to `digest`, in name order. */
   findBlobRepositories(digest: string, limit: number): Promise<string[]>;
 
@@ -158,6 +160,13 @@ export interface MetadataStore {
 
   /** True when the repository holds anything (blobs, manifests or tags). */
   repositoryExists(repository: string): Promise<boolean>;
+  /**
+   * Removes everything the store still holds for a repository (tags, referrer entries, manifests,
+   * blob links) and its catalog entry; blob content stays (the collector's). True when the
+   * repository was in the catalog. The core deletes the manifests one by one first, for their
+   * events; this sweeps what is left.
+   */
+  deleteRepository(repository: string): Promise<boolean>;
   /** Repository names in byte order. */
   listRepositories(page: PageRequest): Promise<Page<string>>;
 

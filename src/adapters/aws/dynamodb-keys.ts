@@ -166,6 +166,9 @@ function range(pk: string, prefix: string, last: string | undefined): Range {
 export const ranges = {
   catalog: (last?: string) => range(CATALOG_PK, P.catalogSk, last),
   tags: (repository: string, last?: string) => range(repoPk(repository), P.tag, last),
+  blobs: (repository: string, last?: string) => range(repoPk(repository), P.blob, last),
+  /** Every kind of item of a repository's partition, pointers first (a repository delete's order). */
+  repositoryItems: (repository: string) => [P.tag, P.referrer, P.manifest, P.blob, P.tagOf].map((prefix) => range(repoPk(repository), prefix, undefined)),
   manifests: (repository: string, last?: string) => range(repoPk(repository), P.manifest, last),
   tagsOf: (repository: string, digest: string) => range(repoPk(repository), `${P.tagOf}${digest}#`, undefined),
   referrers: (repository: string, subject: string, last?: string) => range(repoPk(repository), `${P.referrer}${subject}#`, last),

@@ -77,6 +77,8 @@ const DELETE_CONCURRENCY = 8;
 const BATCH_WRITE_MAX = 25;
 /** Repositories this process has already put into the catalog (bounded; a miss costs one write). */
 const KNOWN_REPOSITORIES_MAX = 10_000;
+/** How long a process trusts that a repository it put into the catalog is still there (a repository delete elsewhere removes it). */
+const KNOWN_REPOSITORY_MS = 10_000;
 
 /** An upload id no session ever has (session ids are UUIDs): the readiness probe's key. */
 const READINESS_PROBE_ID = 'readiness-probe';
@@ -108,7 +110,12 @@ export class DynamoDbMetadataStore implements MetadataStore {
   private readonly largeObjects: LargeObjectStore;
   private readonly inlineLimit: number;
   private readonly now: () => Date;
-  private readonly knownRepositories = new Set<string>();
+  /**
+   * Repositories this process put into the catalog, and until when it trusts that (ms). Bounded
+   * in time because another process may delete a repository: a push after that re-creates the
+   * catalog entry at most KNOWN_REPOSITORY_MS later.
+   */
+  private readonly knownRepositories = new Map<string, number>();
 
   constructor(options: DynamoDbMetadataStoreOptions) {
     this.client = options.client;
@@ -152,6 +159,26 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {
     return (await this.delete(keys.blob(repository, digest))) !== null;
+  }
+
+  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>> {
+    const r = ranges.blobs(repository, page.last);
+    const items = await this.collect(r, page.limit + 1, { projection: [ATTR.sk, ATTR.size] });
+    return toPage(
+      items.map((i) => ({ digest: r.valueOf(String(i[ATTR.sk])), size: Number(i[ATTR.size]) })),
+      page.limit,
+    );
+  }
+
+  async deleteRepository(repository: string): Promise<boolean> {
+    // Pointers first (tags, then referrer entries), then manifests, links and the tag-of
+    // entries, each kind a range of the repository's partition; the catalog entry last.
+    for (const r of ranges.repositoryItems(repository)) {
+      const items = await this.collect(r, Number.POSITIVE_INFINITY, { projection: [ATTR.pk, ATTR.sk] });
+      await this.batchDelete(items.map((i) => ({ PK: String(i[ATTR.pk]), SK: String(i[ATTR.sk]) })));
+    }
+    this.knownRepositories.delete(repository);
+    return (await this.delete(keys.catalog(repository))) !== null;
   }
 
   async findBlobRepositories(digest: string, limit: number): Promise<string[]> {
@@ -354,10 +381,11 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   /** Puts the repository into the catalog once per process (a conditional put; repeats are no-ops). */
   private async touchRepository(repository: string): Promise<void> {
-    if (this.knownRepositories.has(repository)) return;
+    const now = this.now().getTime();
+    if ((this.knownRepositories.get(repository) ?? 0) > now) return;
     await this.put(catalogItem(repository, this.iso()), notExists);
     if (this.knownRepositories.size >= KNOWN_REPOSITORIES_MAX) this.knownRepositories.clear();
-    this.knownRepositories.add(repository);
+    this.knownRepositories.set(repository, now + KNOWN_REPOSITORY_MS);
   }
 
   private async recordOf(item: Item): Promise<ManifestRecord> {

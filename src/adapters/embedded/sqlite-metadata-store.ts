@@ -163,6 +163,21 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
   }
 
+  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>> {
+    const rows = this.sql('SELECT digest, size FROM blob_links WHERE repository = ? AND digest > ? ORDER BY digest LIMIT ?').all(repository, page.last ?? '', page.limit + 1) as {
+      digest: string;
+      size: number;
+    }[];
+    return toPage(rows, page.limit);
+  }
+
+  async deleteRepository(repository: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      for (const table of ['tags', 'referrers', 'manifests', 'blob_links']) this.sql(`DELETE FROM ${table} WHERE repository = ?`).run(repository);
+      return this.sql('DELETE FROM repositories WHERE name = ?').run(repository).changes > 0;
+    })();
+  }
+
   async findBlobRepositories(digest: string, limit: number): Promise<string[]> {
     const rows = this.sql('SELECT repository FROM blob_links WHERE digest = ? ORDER BY repository LIMIT ?').all(digest, limit) as { repository: string }[];
     return rows.map((r) => r.repository);
