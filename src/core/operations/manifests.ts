@@ -13,6 +13,7 @@ import { RegistryError } from '../errors.js';
 import { digestOf } from '../hashing.js';
 import type { RegistryContext } from '../context.js';
 import { makeEvent } from '../events.js';
+import { removeManifest } from '../manifest-removal.js';
 import { parseManifest, referrerDescriptor } from '../manifest-parse.js';
 import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { parseReference, validateTag } from '../names.js';
@@ -174,12 +175,9 @@ export async function deleteManifest(ctx: RegistryContext, name: string, req: Re
     );
   } else {
     const digest = parseDigest(ref.digest.value).value;
-    const record = await ctx.metadata.getManifest(name, digest);
-    const removed = record ? await ctx.metadata.deleteManifest(name, digest) : null;
-    if (!record || !removed) throw manifestUnknown(name, raw);
-    const fields = { action: 'DELETE' as const, repository: name, digest, mediaType: record.mediaType, artifactType: record.artifactType, size: record.content.byteLength, actor };
-    for (const tag of removed.tags) events.push(makeEvent({ ...fields, tag }));
-    events.push(makeEvent({ ...fields, tag: null }));
+    const removed = await removeManifest(ctx, name, digest, actor, 'DELETE');
+    if (!removed) throw manifestUnknown(name, raw);
+    events.push(...removed.events);
   }
   await ctx.emit(events);
   return response(202, { 'content-length': '0' });
