@@ -112,8 +112,8 @@ export class DynamoDbMetadataStore implements MetadataStore {
   private readonly now: () => Date;
   /**
    * Repositories this process put into the catalog, and until when it trusts that (ms). Bounded
-   * in time because another process may delete a repository: a push after that re-creates the
-   * catalog entry at most KNOWN_REPOSITORY_MS later.
+   * in time because another process may delete a repository: blob links re-create its catalog
+   * entry at most KNOWN_REPOSITORY_MS later, and a manifest push always does.
    */
   private readonly knownRepositories = new Map<string, number>();
 
@@ -218,7 +218,9 @@ export class DynamoDbMetadataStore implements MetadataStore {
       await this.largeObjects.put(contentKey, record.content);
       item = manifestItem(record, { contentKey });
     }
-    await this.touchRepository(record.repository);
+    // Always written (not from the cache): a repository deleted by another process comes back
+    // into the catalog with the next manifest pushed to it.
+    await this.touchRepository(record.repository, true);
     await this.put(item);
     if (referrer && record.subject) await this.put(referrerItem(record.repository, record.subject, referrer));
   }
@@ -380,9 +382,9 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   /** Puts the repository into the catalog once per process (a conditional put; repeats are no-ops). */
-  private async touchRepository(repository: string): Promise<void> {
+  private async touchRepository(repository: string, always = false): Promise<void> {
     const now = this.now().getTime();
-    if ((this.knownRepositories.get(repository) ?? 0) > now) return;
+    if (!always && (this.knownRepositories.get(repository) ?? 0) > now) return;
     await this.put(catalogItem(repository, this.iso()), notExists);
     if (this.knownRepositories.size >= KNOWN_REPOSITORIES_MAX) this.knownRepositories.clear();
     this.knownRepositories.set(repository, now + KNOWN_REPOSITORY_MS);
