@@ -20,6 +20,7 @@ import { ConfigError } from './config-error.js';
 import { type RunningServer, startServer } from '../shells/http/server.js';
 import { readTlsPair, type TlsPair } from '../shells/http/tls.js';
 import { userCommand } from './user-command.js';
+import { lifecycleCommand, repoCommand, usageCommand } from './admin-commands.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -153,7 +154,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMAND_NAMES = 'serve, user, help, version';
+const COMMAND_NAMES = 'serve, user, lifecycle, repo, usage, help, version';
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -163,6 +164,15 @@ export async function main(argv: string[]): Promise<void> {
       break;
     case 'user':
       await userCommand(rest);
+      break;
+    case 'lifecycle':
+      await lifecycleCommand(rest);
+      break;
+    case 'repo':
+      await repoCommand(rest);
+      break;
+    case 'usage':
+      await usageCommand(rest);
       break;
     case 'version':
     case '--version':

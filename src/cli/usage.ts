@@ -45,7 +45,7 @@ Every option can also be set by its environment variable or in a YAML or JSON fi
 ${(Object.keys(GROUPS) as SettingGroup[])
   .map(
     (g) =>
-      `\n${GROUPS[g]}:\n${ALL_SETTINGS.filter((s) => s.group === g && (s.flag || g === 'cognito' || s.key === 'policyDocument'))
+      `\n${GROUPS[g]}:\n${ALL_SETTINGS.filter((s) => s.group === g && (s.flag || g === 'cognito' || s.key === 'policyDocument' || s.key === 'repositories'))
         .map(usageLine)
         .join('\n')}\n`,
   )
@@ -61,6 +61,9 @@ export const COMMANDS: readonly (readonly [string, string])[] = [
   ['user list', 'list the local users and their groups'],
   ['user remove NAME', 'remove a local user'],
   ['user import-htpasswd FILE', 'copy the bcrypt users of an Apache htpasswd file into the users file'],
+  ['lifecycle preview REPO [--json]', "what the repository's lifecycle policy would expire now (ECR's preview)"],
+  ['repo delete NAME --force', 'delete a whole repository (manifests, tags, referrers, links)'],
+  ['usage [--json]', 'bytes stored per repository and in total'],
   ['help', 'this list (also --help, -h)'],
   ['version', 'the version (also --version, -v)'],
 ];
