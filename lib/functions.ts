@@ -69,6 +69,8 @@ export interface OperationFunctionsProps {
   readonly storage: RegistryStorage;
   readonly table: RegistryTable;
   readonly presignExpiresSeconds: number;
+  /** The repositories setting as JSON (tag mutability, lifecycle policies); undefined: none. */
+  readonly repositoriesDocument?: string | undefined;
 }
 
 export class OperationFunctions extends Construct {
@@ -81,6 +83,7 @@ export class OperationFunctions extends Construct {
       s3Prefix: props.storage.prefix,
       dynamodbTable: props.table.table.tableName,
       s3PresignExpires: props.presignExpiresSeconds,
+      repositories: props.repositoriesDocument,
     });
     const map = new Map<Operation, nodejs.NodejsFunction>();
     for (const operation of OPERATIONS) {

@@ -17,7 +17,7 @@
  * "Move" means pointing an existing tag at another digest; pushing the digest a tag already
  * names is always allowed, and so is deleting a tag (as in ECR).
  */
-import { array, minLength, maxLength, optional, regex, strictObject, string, superRefine, enum as zodEnum, type output as ZodOutput } from 'zod/mini';
+import { array, minLength, maxLength, optional, regex, strictObject, string, superRefine, enum as zodEnum, type input as ZodInput, type output as ZodOutput } from 'zod/mini';
 import { componentMatches, RepositoryPattern } from './auth/patterns.js';
 import { LifecyclePolicyDocument, type Checked, type LifecyclePolicy } from './lifecycle/policy-document.js';
 import { inEnglish, issuesText } from './lifecycle/zod-messages.js';
@@ -61,6 +61,8 @@ const Entry = strictObject({
 const SettingsList = array(Entry);
 
 export type RepositorySettingsEntry = ZodOutput<typeof Entry>;
+/** One entry as written (the config file's list item, the CDK construct's prop). */
+export type RepositorySettingsInput = ZodInput<typeof Entry>;
 
 /** What applies to one repository. */
 export interface RepositorySettingsFor {
