@@ -6,7 +6,7 @@
  *
  *   PK                 SK                          kind       GSI1PK          GSI1SK   what it is
  *   -----------------  --------------------------  ---------  --------------  -------  ------------------------------
- *   CATALOG            REPO#<name>                 repo                                catalog entry (never removed)
+ *   CATALOG            REPO#<name>                 repo                                catalog entry (removed only by a repository delete)
  *   REPO#<name>        BLOB#<digest>               blob       BLOB#<digest>   <name>   repository may serve the blob
  *   REPO#<name>        MANIFEST#<digest>           manifest                            record + bytes or large-object key
  *   REPO#<name>        REF#<subject>#<digest>      referrer                            descriptor in the subject's index
