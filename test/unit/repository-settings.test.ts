@@ -73,3 +73,15 @@ test('fromJson: text that is not JSON is one error naming the source', () => {
   assert.throws(() => RepositorySettings.fromJson('[{', 'STOWAGE_REPOSITORIES'), /^Error: STOWAGE_REPOSITORIES: not valid JSON/);
   assert.throws(() => RepositorySettings.fromJson('[{"match":"a","tagMutability":"NOPE"}]', 'X'), /X: repositories\[0\]\.tagMutability: /);
 });
+
+test("the README's repositories example is valid and means what it says", async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { parse } = await import('yaml');
+  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+  const block = /```yaml\n(repositories:[\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'README has a yaml repositories block');
+  const s = settings((parse(block[1]!) as { repositories: unknown }).repositories);
+  assert.equal(isTagImmutable(s.for('prod/app'), '1.0'), true);
+  assert.equal(isTagImmutable(s.for('prod/app'), 'latest'), false);
+  assert.equal(s.for('ci/app').lifecyclePolicy?.rules[0]?.selection.tagStatus, 'untagged');
+});
