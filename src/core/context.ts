@@ -3,7 +3,8 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink, RegistryEvent } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { UploadLeaseTiming } from './upload-claim.js';
-import { RepositorySettings } from './repository-settings.js';
+// Type only: the settings' schema (zod) must stay out of bundles that never read them (the ping).
+import type { RepositorySettings } from './repository-settings.js';
 import { log as processLog } from '../log/logger.js';
 
 export interface RegistryLimits {
@@ -51,10 +52,6 @@ export class RegistryContext {
 
   get blobs(): BlobStore {
     return this.ports.blobs ?? missing('blobs');
-  }
-  /** Per-repository settings (none configured: every repository MUTABLE, no lifecycle policy). */
-  get repositories(): RepositorySettings {
-    return this.limits.repositories ?? RepositorySettings.NONE;
   }
   get metadata(): MetadataStore {
     return this.ports.metadata ?? missing('metadata');

@@ -77,7 +77,7 @@ export async function lifecycleImages(ctx: RegistryContext, name: string, manife
 
 /** What the repository's lifecycle policy expires at `now` (the preview); no policy: nothing. */
 export async function previewLifecycle(ctx: RegistryContext, name: string, now: Date): Promise<{ policy: LifecyclePolicy | null; expiries: Expiry[] }> {
-  const policy = ctx.repositories.for(name).lifecyclePolicy;
+  const policy = ctx.limits.repositories?.for(name).lifecyclePolicy ?? null;
   if (!policy) return { policy: null, expiries: [] };
   return { policy, expiries: evaluateLifecycle(policy, await lifecycleImages(ctx, name), now) };
 }

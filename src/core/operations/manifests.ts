@@ -19,7 +19,7 @@ import { response, type RegistryRequest, type RegistryResponse } from '../messag
 import { parseReference, validateTag } from '../names.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
 import type { RegistryOperation } from '../operation.js';
-import { immutabilityRule, isTagImmutable } from '../repository-settings.js';
+import { immutabilityRule, isTagImmutable, RepositorySettings } from '../repository-settings.js';
 
 function manifestUnknown(name: string, reference: string): RegistryError {
   return new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 150)} is not in repository ${name}`, {
@@ -133,7 +133,7 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
  * conditional write between the check and the write: that is the refusal then).
  */
 async function setTags(ctx: RegistryContext, name: string, tags: string[], digest: string, actor: string | null): Promise<void> {
-  const settings = ctx.repositories.for(name);
+  const settings = (ctx.limits.repositories ?? RepositorySettings.NONE).for(name);
   const immutable = new Set(tags.filter((t) => isTagImmutable(settings, t)));
   const refuse = (tag: string, current: string) =>
     new RegistryError(
