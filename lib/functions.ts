@@ -76,6 +76,8 @@ export interface OperationFunctionsProps {
   readonly storage: RegistryStorage;
   readonly table: RegistryTable;
   readonly presignExpiresSeconds: number;
+  /** The repositories setting as JSON (tag mutability, lifecycle policies); undefined: none. */
+  readonly repositoriesDocument?: string | undefined;
 }
 
 export class OperationFunctions extends Construct {
@@ -90,6 +92,7 @@ export class OperationFunctions extends Construct {
       s3PresignExpires: props.presignExpiresSeconds,
       // Blob GETs redirect to the front door's content behaviour (front-door.ts), same host.
       s3BlobRedirects: 'same-host',
+      repositories: props.repositoriesDocument,
     });
     const map = new Map<Operation, nodejs.NodejsFunction>();
     for (const operation of OPERATIONS) {

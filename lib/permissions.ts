@@ -58,6 +58,19 @@ const COMMIT_UPLOAD = {
  */
 export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
   ping: { table: [], objects: {} },
+  // Admin routes. usage: the catalog, then each repository's links and manifests (Query).
+  usage: { table: ['dynamodb:Query'], objects: {} },
+  // repositoryExists (GetItem), listManifests (Query).
+  listImages: { table: ['dynamodb:GetItem', 'dynamodb:Query'], objects: {} },
+  // repositoryExists, listManifests, and the indexes' bytes (GetItem, large ones from S3).
+  lifecyclePreview: { table: ['dynamodb:GetItem', 'dynamodb:Query'], objects: { manifests: READ_MANIFEST }, listBucket: true },
+  // The manifests one by one as deleteManifest does, then the repository's partition and
+  // catalog entry (Query, BatchWriteItem, DeleteItem), and the events as outbox items.
+  deleteRepository: {
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    objects: { manifests: READ_MANIFEST },
+    listBucket: true,
+  },
   // listRepositories: Query on the CATALOG partition.
   catalog: { table: ['dynamodb:Query'], objects: {} },
   // repositoryExists (GetItem) + listTags (Query).

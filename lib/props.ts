@@ -3,6 +3,7 @@
  * the construct creates anything: a bad combination fails synthesis with one message that lists
  * every problem.
  */
+import { RepositorySettings, type RepositorySettingsInput } from '../src/core/repository-settings.js';
 import { Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -173,6 +174,16 @@ export interface StowageRegistryProps {
    */
   readonly policy?: string;
   /**
+   * Per-repository settings, first match wins (README "Tag immutability and lifecycle policies"):
+   * tag mutability (MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION with
+   * wildcard exclusions) and Amazon ECR lifecycle policy documents, by repository pattern. The
+   * same schema as the config file's `repositories:` list; validated at synthesis (a bad entry
+   * fails `cdk synth` naming its field) and carried in the functions' environment as JSON, so it
+   * must stay small (at most 1280 bytes as compact JSON).
+   * @default - every repository MUTABLE, no lifecycle policy
+   */
+  readonly repositories?: readonly RepositorySettingsInput[];
+  /**
    * App clients of the user pool, besides the construct's own two, whose access tokens the
    * registry accepts (machine clients added later, e.g. with fewer scopes). Tokens of any other
    * client are refused (403) even though the gateway's Cognito authorizer lets them through.
@@ -281,6 +292,8 @@ export interface ResolvedProps {
   readonly webConsole: boolean;
   /** The policy as compact JSON; undefined: the default policy. */
   readonly policyDocument: string | undefined;
+  /** The repositories setting as compact JSON; undefined: none. */
+  readonly repositoriesDocument: string | undefined;
   /** Whether the policy lets anyone pull anything. */
   readonly policyHasAnonymousPull: boolean;
   readonly additionalClientIds: readonly string[];
@@ -332,6 +345,23 @@ export function policyDocumentOf(text: string): { json: string; anonymousPull: b
   const anonymous = (doc as { anonymous?: { pull?: unknown[] } }).anonymous;
   return { json, anonymousPull: (anonymous?.pull?.length ?? 0) > 0 };
 }
+/** The largest repositories setting (compact JSON) the functions' environment carries, beside the policy. */
+export const MAX_REPOSITORIES_BYTES = 1280;
+
+/** The repositories prop as compact JSON, checked by the registry's own schema; problems name the field. */
+function repositoriesDocumentOf(list: readonly RepositorySettingsInput[] | undefined, problems: string[]): string | undefined {
+  if (list === undefined) return undefined;
+  const checked = RepositorySettings.check(list);
+  if (!checked.ok) {
+    problems.push(...checked.problems);
+    return undefined;
+  }
+  const json = JSON.stringify(list);
+  if (Buffer.byteLength(json) > MAX_REPOSITORIES_BYTES) {
+    problems.push(`repositories: ${Buffer.byteLength(json)} bytes as JSON, over the ${MAX_REPOSITORIES_BYTES} that fit in a Lambda environment; use fewer, broader patterns`);
+  }
+  return json;
+}
 const known = (s: string | undefined): s is string => s !== undefined && !Token.isUnresolved(s);
 
 /** Applies defaults and checks every prop; throws one Error naming every problem. */
@@ -358,6 +388,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     anonymousPull: props.anonymousPull ?? false,
     webConsole: props.webConsole ?? true,
     policyDocument: typeof policy === 'object' ? policy.json : undefined,
+    repositoriesDocument: repositoriesDocumentOf(props.repositories, problems),
     policyHasAnonymousPull: typeof policy === 'object' && policy.anonymousPull,
     additionalClientIds: props.additionalClientIds ?? [],
     resourceServerIdentifier: props.resourceServerIdentifier ?? SETTINGS['cognito.resourceServer'].default,

@@ -90,6 +90,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       storage: this.storage,
       table: this.metadata,
       presignExpiresSeconds: p.presignExpiresSeconds,
+      repositoriesDocument: p.repositoriesDocument,
     });
 
     const anonymousPullAuthorizer = p.anonymousPull

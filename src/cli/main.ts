@@ -23,6 +23,7 @@ import { readTlsPair, type TlsPair } from '../shells/http/tls.js';
 import { userCommand } from './user-command.js';
 import { backupCommand, checkCommand, restoreCommand } from './store-commands.js';
 import { isMainThread } from 'node:worker_threads';
+import { lifecycleCommand, repoCommand, usageCommand } from './admin-commands.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -47,6 +48,7 @@ async function serve(argv: string[]): Promise<void> {
   const server = await startServer(
     {
       dataDir: config.dataDir,
+      repositories: config.repositories,
       host: config.host,
       port: config.port,
       metrics: config.metricsAddr ? { listen: config.metricsAddr } : {},
@@ -167,7 +169,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMAND_NAMES = 'serve, user, check, backup, restore, help, version';
+const COMMAND_NAMES = 'serve, user, check, backup, restore, lifecycle, repo, usage, help, version';
 
 export async function main(argv: string[]): Promise<void> {
   // Everything any command writes (the server's data, a backup, a restore, a users file) is private
@@ -191,6 +193,15 @@ export async function main(argv: string[]): Promise<void> {
       break;
     case 'restore':
       await restoreCommand(rest);
+      break;
+    case 'lifecycle':
+      await lifecycleCommand(rest);
+      break;
+    case 'repo':
+      await repoCommand(rest);
+      break;
+    case 'usage':
+      await usageCommand(rest);
       break;
     case 'version':
     case '--version':

@@ -12,6 +12,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ALL_SETTINGS, checkSetting, fromText, LISTEN_ADDRESS, SETTINGS, settingName, toText, type Setting, type SettingKey, type SettingValue } from '../config/settings.js';
 import { argsError, ConfigError } from './config-error.js';
 import { readConfigFile } from './config-file.js';
+import { RepositorySettings } from '../core/repository-settings.js';
 
 type V<K extends SettingKey> = SettingValue<K>;
 
@@ -58,6 +59,8 @@ export interface ServeConfig {
   uploadsPerAddress: number;
   /** --ui / --no-ui: the web console at /ui/. */
   ui: boolean;
+  /** Per-repository settings (the repositories setting), validated. */
+  repositories: RepositorySettings;
   /**
    * The environment the settings without a flag (the cognito section, the policy document) are
    * read from: the config file's values, overridden by the process environment.
@@ -170,7 +173,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   };
   const webhooks = [...(get('webhooks') ?? [])];
   const fileEnvironment: Record<string, string> = {};
-  for (const s of ALL_SETTINGS) if (!s.flag && resolved.has(s)) fileEnvironment[s.env] = toText(resolved.get(s) as string);
+  for (const s of ALL_SETTINGS) if (!s.flag && resolved.has(s)) fileEnvironment[s.env] = environmentText(resolved.get(s));
   const opt = <K extends SettingKey>(key: K) => {
     const v = get(key);
     return v === undefined ? {} : { [key]: v };
@@ -216,9 +219,31 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ui: must('ui'),
     // An empty variable counts as unset here as everywhere, so it does not hide the file's value.
     environment: { ...fileEnvironment, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) },
+    repositories: RepositorySettings.NONE,
   };
+  c.repositories = repositorySettingsOf(c.environment);
   checkCombinations(c);
   return c;
+}
+
+/** A file's value as its variable's text: documents (the repositories list) as JSON. */
+function environmentText(value: unknown): string {
+  const scalarOrStrings = typeof value !== 'object' || value === null || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+  return scalarOrStrings ? toText(value as string) : JSON.stringify(value);
+}
+
+/**
+ * The per-repository settings, from the config file's list or the variable's JSON; a refusal is
+ * one line naming the field to fix (`repositories[0].lifecyclePolicy.rules[1].selection...`).
+ */
+export function repositorySettingsOf(environment: Readonly<Record<string, string | undefined>>): RepositorySettings {
+  const text = environment[SETTINGS.repositories.env];
+  if (text === undefined || text === '') return RepositorySettings.NONE;
+  try {
+    return RepositorySettings.fromJson(text, `setting repositories (${SETTINGS.repositories.env} or the config file's repositories key)`);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /** --metrics-addr HOST:PORT as a listen address (the setting's schema has checked the shape). */

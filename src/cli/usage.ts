@@ -45,7 +45,7 @@ Every option can also be set by its environment variable or in a YAML or JSON fi
 ${(Object.keys(GROUPS) as SettingGroup[])
   .map(
     (g) =>
-      `\n${GROUPS[g]}:\n${ALL_SETTINGS.filter((s) => s.group === g && (s.flag || g === 'cognito' || s.key === 'policyDocument'))
+      `\n${GROUPS[g]}:\n${ALL_SETTINGS.filter((s) => s.group === g && (s.flag || g === 'cognito' || s.key === 'policyDocument' || s.key === 'repositories'))
         .map(usageLine)
         .join('\n')}\n`,
   )
@@ -64,6 +64,9 @@ export const COMMANDS: readonly (readonly [string, string])[] = [
   ['check [--repair] [--json]', 'scrub the data directory: every blob rehashed, metadata cross-checked; exit 1 on problems'],
   ['backup DIR', 'copy the data directory into DIR (new or empty) while the server runs'],
   ['restore DIR', 'restore a backup into the data directory (new or empty), verified first'],
+  ['lifecycle preview REPO [--json]', "what the repository's lifecycle policy would expire now (ECR's preview)"],
+  ['repo delete NAME --force', 'delete a whole repository (manifests, tags, referrers, links)'],
+  ['usage [--json]', 'bytes stored per repository and in total'],
   ['help', 'this list (also --help, -h)'],
   ['version', 'the version (also --version, -v)'],
 ];

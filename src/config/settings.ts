@@ -331,6 +331,19 @@ export const SETTINGS = {
     group: 'auth',
     description: 'who may pull, push, delete and list where (YAML or JSON file)',
   }),
+  repositories: setting({
+    key: 'repositories',
+    env: 'STOWAGE_REPOSITORIES',
+    type: {
+      kind: 'text',
+      schema: z.union([z.string().check(z.minLength(1)), z.array(z.unknown())]) as unknown as z.ZodMiniType<string | unknown[]>,
+      allowed: 'a list of repository settings (JSON text in the environment)',
+    },
+    defaultText: 'every repository MUTABLE, no lifecycle policy',
+    group: 'storage',
+    description:
+      'per-repository settings, first match wins: `match` (repository pattern), `tagMutability` (MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION), `tagMutabilityExclusions` (wildcard filters), `lifecyclePolicy` (an Amazon ECR lifecycle policy document); a list in the config file, JSON in the environment (the stack sets it from its `repositories` prop)',
+  }),
   policyDocument: setting({
     key: 'policyDocument',
     env: 'STOWAGE_POLICY_DOCUMENT',

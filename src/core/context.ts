@@ -3,6 +3,8 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { EventSink, RegistryEvent } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { UploadLeaseTiming } from './upload-claim.js';
+// Type only: the settings' schema (zod) must stay out of bundles that never read them (the ping).
+import type { RepositorySettings } from './repository-settings.js';
 import { log as processLog } from '../log/logger.js';
 
 export interface RegistryLimits {
@@ -12,6 +14,8 @@ export interface RegistryLimits {
   chunkMinLength?: number;
   /** How long an upload writer's claim holds and how often it renews it. @default DEFAULT_UPLOAD_LEASE (30 s, every 10 s) */
   uploadLease?: UploadLeaseTiming;
+  /** Per-repository settings (tag mutability, lifecycle policy). @default RepositorySettings.NONE */
+  repositories?: RepositorySettings;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = { maxManifestBytes: 4 * 1024 * 1024 };

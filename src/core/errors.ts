@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'NAME_INVALID'
   | 'NAME_UNKNOWN'
   | 'SIZE_INVALID'
+  | 'TAG_INVALID'
   | 'UNAUTHORIZED'
   | 'DENIED'
   | 'UNSUPPORTED'
@@ -52,6 +53,12 @@ export const ERRORS = {
   TOO_LARGE: { code: 'SIZE_INVALID', status: 413, message: 'request body too large' },
   /** A blob GET's Range that cannot be served; carries the blob size (Content-Range). */
   RANGE_NOT_SATISFIABLE: { code: 'SIZE_INVALID', status: 416, message: 'requested range not satisfiable' },
+  /**
+   * A push that would move an immutable tag (the only use of TAG_INVALID). ECR answers docker with TAG_INVALID here too, and
+   * docker, podman and skopeo print the message of a 400 (a 403 DENIED reads as a permission
+   * problem, which it is not).
+   */
+  TAG_INVALID: { code: 'TAG_INVALID', status: 400, message: 'the tag is immutable and names another manifest' },
   UNAUTHORIZED: { code: 'UNAUTHORIZED', status: 401, message: 'authentication required' },
   DENIED: { code: 'DENIED', status: 403, message: 'requested access to the resource is denied' },
   /** A media type the registry does not take. */

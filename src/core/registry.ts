@@ -133,6 +133,9 @@ export class Registry {
       }
       route = match.route;
       params = match.params;
+      // Admin routes name their repository in the query; from here on it is the route's {name}.
+      const nameQuery = 'nameQuery' in route ? route.nameQuery : undefined;
+      if (nameQuery) params = { ...params, name: req.query.get(nameQuery) ?? '' };
       const operation = served as OperationDescriptor;
       const auth = this.options.auth;
       if (operation.kind === 'token') {
@@ -155,6 +158,11 @@ export class Registry {
           actor = caller.subject;
           permits = (repository, action) => isAllowed(auth.policy, caller, repository, action);
           listable = (repository) => auth.policy.allows(caller, repository, 'pull');
+        }
+        if (registryRoute.nameQuery && !params.name) {
+          throw new RegistryError('NAME_INVALID', `the ${registryRoute.nameQuery} query parameter names the repository: add ?${registryRoute.nameQuery}=NAME`, {
+            detail: { parameter: registryRoute.nameQuery },
+          });
         }
         const name = params.name === undefined ? '' : validateName(params.name);
         res = await operation.run(this.context, name, {

@@ -24,7 +24,11 @@ export type Operation =
   | 'patchUpload'
   | 'putUpload'
   | 'cancelUpload'
-  | 'listReferrers';
+  | 'listReferrers'
+  | 'usage'
+  | 'listImages'
+  | 'lifecyclePreview'
+  | 'deleteRepository';
 
 export interface Route {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -32,10 +36,21 @@ export interface Route {
   operation: Operation;
   /** What the caller must be allowed to do on the repository; null for the ping. */
   action: Action | null;
+  /**
+   * The query parameter that names the repository, for routes whose path cannot carry it (the
+   * admin routes under `/v2/_stowage/`); it is then authorized and validated as `{name}` is.
+   */
+  nameQuery?: 'repository' | 'name';
 }
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v2/', operation: 'ping', action: null },
+  // Admin routes (Stowage's own, ECR-like): `_stowage` can never be a repository name (names
+  // start with [a-z0-9]), so these never shadow a repository's routes.
+  { method: 'GET', path: '/v2/_stowage/usage', operation: 'usage', action: 'catalog' },
+  { method: 'GET', path: '/v2/_stowage/images', operation: 'listImages', action: 'pull', nameQuery: 'repository' },
+  { method: 'GET', path: '/v2/_stowage/lifecycle-preview', operation: 'lifecyclePreview', action: 'pull', nameQuery: 'repository' },
+  { method: 'DELETE', path: '/v2/_stowage/repositories', operation: 'deleteRepository', action: 'delete', nameQuery: 'name' },
   { method: 'HEAD', path: '/v2/', operation: 'ping', action: null },
   { method: 'GET', path: '/v2/_catalog', operation: 'catalog', action: 'catalog' },
   { method: 'HEAD', path: '/v2/_catalog', operation: 'catalog', action: 'catalog' },

@@ -14,7 +14,8 @@ export interface RegistryEvent {
   id: string;
   /** When the change was committed (ISO 8601). */
   time: string;
-  action: 'PUSH' | 'DELETE';
+  /** EXPIRE: a lifecycle policy removed it (ECR's lifecycle action, `expire`); otherwise as DELETE. */
+  action: 'PUSH' | 'DELETE' | 'EXPIRE';
   repository: string;
   /** The manifest's digest. */
   digest: string;

@@ -55,6 +55,9 @@ export interface ManifestSummary {
   tags: string[];
 }
 
+/** The outcome of setTag: written, or refused because an immutable tag names another digest. */
+export type TagWrite = { ok: true } | { ok: false; current: string };
+
 export interface ReferrerDescriptor {
   mediaType: string;
   digest: string;
@@ -122,6 +125,8 @@ export interface MetadataStore {
   missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]>;
   /** Removes a link; false when there was none. */
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
+  /** The blobs a repository may serve (its links) with their sizes, in digest order. */
+  listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>>;
   /** Up to `limit` repositories holding a link to `digest`, in name order. */
   findBlobRepositories(digest: string, limit: number): Promise<string[]>;
 
@@ -142,8 +147,13 @@ export interface MetadataStore {
   /**
    * Points a tag at a manifest digest (the manifest must already be stored). `actor` is who
    * pushed, for stores whose writes are the event outbox; others may ignore it.
+   *
+   * With `immutable`, the write is conditional, atomically (one transaction, or a conditional
+   * write): it succeeds only when the tag is absent or already names `digest`; otherwise nothing
+   * changes and the result names the digest the tag keeps. Of two concurrent writes of one new
+   * tag to different digests, exactly one succeeds.
    */
-  setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void>;
+  setTag(repository: string, tag: string, digest: string, actor?: string | null, options?: { immutable?: boolean }): Promise<TagWrite>;
   resolveTag(repository: string, tag: string): Promise<string | null>;
   /**
    * The manifest a tag names (null when the tag or the manifest is absent): what a manifest GET
@@ -160,6 +170,13 @@ export interface MetadataStore {
 
   /** True when the repository holds anything (blobs, manifests or tags). */
   repositoryExists(repository: string): Promise<boolean>;
+  /**
+   * Removes everything the store still holds for a repository (tags, referrer entries, manifests,
+   * blob links) and its catalog entry; blob content stays (the collector's). True when the
+   * repository was in the catalog. The core deletes the manifests one by one first, for their
+   * events; this sweeps what is left.
+   */
+  deleteRepository(repository: string): Promise<boolean>;
   /** Repository names in byte order. */
   listRepositories(page: PageRequest): Promise<Page<string>>;
 

@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { SETTINGS } from '../../src/config/settings.js';
+import { RepositorySettings } from '../../src/core/repository-settings.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -91,12 +93,16 @@ export async function startTestPorts(backend: TestBackend, dataDir: string): Pro
  * Starts Stowage in a fresh temp data dir on a free loopback port, on the selected adapters;
  * with `auth`, as `serve --auth local` runs it (users file, signing key, audit log).
  */
-export async function startStowage(options: { dataDir?: string; backend?: TestBackend; auth?: TestAuthOptions } = {}): Promise<TestRegistry> {
+/**
+ * `repositories`: the per-repository settings list (src/core/repository-settings.ts), given to the
+ * server as the config file would, or to the Lambdas as the stack would (their environment).
+ */
+export async function startStowage(options: { dataDir?: string; backend?: TestBackend; auth?: TestAuthOptions; repositories?: unknown[] } = {}): Promise<TestRegistry> {
   const backend = options.backend ?? testBackend();
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'stowage-test-')));
   if (backend === 'lambda') {
     if (options.auth) throw new Error('startStowage: the lambda backend has no --auth local; authenticate through the harness (test/harness/authorizer.ts)');
-    const harness = await startLambdaBackend({ dataDir });
+    const harness = await startLambdaBackend({ dataDir, ...(options.repositories && { environment: { [SETTINGS.repositories.env]: JSON.stringify(options.repositories) } }) });
     return {
       url: harness.url,
       host: harness.host,
@@ -121,6 +127,7 @@ export async function startStowage(options: { dataDir?: string; backend?: TestBa
       dataDir,
       host: '127.0.0.1',
       port: 0,
+      ...(options.repositories && { repositories: RepositorySettings.fromJson(JSON.stringify(options.repositories), 'startStowage repositories') }),
       ...(auth && {
         security: async ({ url, port }) => {
           const realm = `${url}/token`;

@@ -161,6 +161,50 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.equal(await m.unlinkBlob(r, d), true);
     });
 
+    test("listBlobLinks: a repository's links with sizes in digest order, paged; nothing from other repositories", async () => {
+      const m = await start();
+      const [r, other] = [repo(), repo()];
+      const digests = Array.from({ length: 5 }, (_, i) => digestOf(`link${i}`)).sort();
+      for (const [i, d] of digests.entries()) await m.linkBlob(r, d, 100 + i);
+      await m.linkBlob(other, digestOf('elsewhere'), 7);
+      const first = await m.listBlobLinks(r, { limit: 2 });
+      assert.deepEqual(first, { items: digests.slice(0, 2).map((d) => ({ digest: d, size: 100 + digests.indexOf(d) })), more: true });
+      const rest = await m.listBlobLinks(r, { limit: 10, last: digests[1]! });
+      assert.deepEqual(
+        rest.items.map((l) => l.digest),
+        digests.slice(2),
+      );
+      assert.equal(rest.more, false);
+      assert.deepEqual(await m.listBlobLinks(repo(), { limit: 10 }), { items: [], more: false });
+      for (const d of digests) await m.unlinkBlob(r, d);
+      await m.unlinkBlob(other, digestOf('elsewhere'));
+    });
+
+    test('deleteRepository: removes tags, referrers, manifests, links and the catalog entry; other repositories untouched', async () => {
+      const m = await start();
+      const [r, other] = [repo(), repo()];
+      const subject = manifest(r, digestOf('subject'));
+      const [sig, sigReferrer] = referrer(r, subject.digest, 'sig', 'application/example.sig');
+      await m.linkBlob(r, digestOf('layer'), 10);
+      await m.putManifest(subject, null);
+      await m.putManifest(sig, sigReferrer);
+      await m.setTag(r, 'v1', subject.digest);
+      await m.linkBlob(other, digestOf('layer'), 10);
+      assert.equal(await m.deleteRepository(r), true);
+      assert.equal(await m.repositoryExists(r), false);
+      assert.equal(await m.getManifest(r, subject.digest), null);
+      assert.equal(await m.resolveTag(r, 'v1'), null);
+      assert.equal(await m.getBlobLink(r, digestOf('layer')), null);
+      assert.deepEqual(await m.listReferrers(r, subject.digest, { limit: 10 }), { items: [], more: false });
+      assert.ok(!(await m.listRepositories({ limit: 10_000 })).items.includes(r), 'gone from the catalog');
+      assert.deepEqual(await m.getBlobLink(other, digestOf('layer')), { size: 10 }, 'the other repository keeps its link');
+      assert.equal(await m.deleteRepository(r), false, 'a second delete finds nothing');
+      // Pushed again after the delete: back in the catalog.
+      await m.linkBlob(r, digestOf('again'), 1);
+      assert.equal(await m.unlinkBlob(other, digestOf('layer')), true);
+      assert.equal(await m.unlinkBlob(r, digestOf('again')), true);
+    });
+
     test('findBlobRepositories: holders of the digest in name order, up to the limit', async () => {
       const m = await start();
       const p = prefix();
@@ -340,6 +384,36 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.deepEqual(await m.deleteManifest(r, small.digest), { tags: ['v3'] });
       assert.equal(await m.getManifestByTag(r, 'v3'), null, 'nor does the tag of a deleted manifest');
       assert.deepEqual(await m.deleteManifest(r, large.digest), { tags: ['v1'] });
+    });
+
+    test('setTag immutable: sets an absent tag, repeats the digest it names, refuses to move it and names the digest kept', async () => {
+      const m = await start();
+      const r = repo();
+      const [one, two] = [manifest(r, digestOf('i1')), manifest(r, digestOf('i2'))];
+      await m.putManifest(one, null);
+      await m.putManifest(two, null);
+      assert.deepEqual(await m.setTag(r, 'v1', one.digest, 'alice', { immutable: true }), { ok: true });
+      assert.deepEqual(await m.setTag(r, 'v1', one.digest, 'alice', { immutable: true }), { ok: true }, 'the digest it already names');
+      assert.deepEqual(await m.setTag(r, 'v1', two.digest, 'bob', { immutable: true }), { ok: false, current: one.digest });
+      assert.equal(await m.resolveTag(r, 'v1'), one.digest, 'the refused write changed nothing');
+      assert.deepEqual(await m.setTag(r, 'v1', two.digest, 'bob'), { ok: true }, 'without the condition the tag moves');
+      assert.equal(await m.resolveTag(r, 'v1'), two.digest);
+      assert.deepEqual(await m.deleteManifest(r, one.digest), { tags: [] });
+      assert.deepEqual(await m.deleteManifest(r, two.digest), { tags: ['v1'] });
+    });
+
+    test('concurrent writers: one new immutable tag pushed to eight digests at once: exactly one wins, the others are told its digest', async () => {
+      const m = await start();
+      const r = repo();
+      const records = Array.from({ length: 8 }, (_, i) => manifest(r, digestOf(`race${i}`)));
+      for (const record of records) await m.putManifest(record, null);
+      const results = await inParallel(8, (i) => m.setTag(r, 'release', records[i]!.digest, null, { immutable: true }));
+      const winners = records.filter((_, i) => results[i]!.ok);
+      assert.equal(winners.length, 1, `exactly one write wins: ${JSON.stringify(results)}`);
+      const winner = winners[0]!.digest;
+      assert.equal(await m.resolveTag(r, 'release'), winner);
+      for (const result of results) if (!result.ok) assert.equal(result.current, winner, 'each loser is told the digest the tag keeps');
+      for (const record of records) await m.deleteManifest(r, record.digest);
     });
 
     test('deleteTag: the digest it named, then null; the manifest stays', async () => {

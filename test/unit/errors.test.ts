@@ -29,6 +29,7 @@ const ALLOWED_STATUSES: Record<ErrorCode, readonly number[]> = {
   NAME_UNKNOWN: [404],
   // 408: a body that stalls never delivers its declared length (the node shell's idle timeout).
   SIZE_INVALID: [400, 408, 413, 416],
+  TAG_INVALID: [400],
   UNAUTHORIZED: [401],
   DENIED: [403],
   // 408 and 431 (RFC 9110 15.5.9, RFC 6585 5): headers too slow or too large, answered by the node shell.

@@ -6,7 +6,7 @@
  *
  *   PK                 SK                          kind       GSI1PK          GSI1SK   what it is
  *   -----------------  --------------------------  ---------  --------------  -------  ------------------------------
- *   CATALOG            REPO#<name>                 repo                                catalog entry (never removed)
+ *   CATALOG            REPO#<name>                 repo                                catalog entry (removed only by a repository delete)
  *   REPO#<name>        BLOB#<digest>               blob       BLOB#<digest>   <name>   repository may serve the blob
  *   REPO#<name>        MANIFEST#<digest>           manifest                            record + bytes or large-object key
  *   REPO#<name>        REF#<subject>#<digest>      referrer                            descriptor in the subject's index
@@ -171,6 +171,9 @@ function range(pk: string, prefix: string, last: string | undefined): Range {
 export const ranges = {
   catalog: (last?: string) => range(CATALOG_PK, P.catalogSk, last),
   tags: (repository: string, last?: string) => range(repoPk(repository), P.tag, last),
+  blobs: (repository: string, last?: string) => range(repoPk(repository), P.blob, last),
+  /** Every kind of item of a repository's partition, pointers first (a repository delete's order). */
+  repositoryItems: (repository: string) => [P.tag, P.referrer, P.manifest, P.blob, P.tagOf].map((prefix) => range(repoPk(repository), prefix, undefined)),
   manifests: (repository: string, last?: string) => range(repoPk(repository), P.manifest, last),
   tagsOf: (repository: string, digest: string) => range(repoPk(repository), `${P.tagOf}${digest}#`, undefined),
   referrers: (repository: string, subject: string, last?: string) => range(repoPk(repository), `${P.referrer}${subject}#`, last),

@@ -30,7 +30,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, MetadataStore, TagWrite, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import { ATTR, GSI1, blobIndexPk, keys, largeManifestKey, ranges, type Key, type Range } from './dynamodb-keys.js';
 import {
   MAX_ITEM_BYTES,
@@ -83,6 +83,8 @@ const BATCH_WRITE_MAX = 25;
 const BATCH_GET_MAX = 100;
 /** Repositories this process has already put into the catalog (bounded; a miss costs one write). */
 const KNOWN_REPOSITORIES_MAX = 10_000;
+/** How long a process trusts that a repository it put into the catalog is still there (a repository delete elsewhere removes it). */
+const KNOWN_REPOSITORY_MS = 10_000;
 
 /** An upload id no session ever has (session ids are UUIDs): the readiness probe's key. */
 const READINESS_PROBE_ID = 'readiness-probe';
@@ -101,6 +103,11 @@ interface Condition {
 }
 
 const notExists: Condition = { expression: 'attribute_not_exists(#pk)', names: { '#pk': ATTR.pk } };
+const absentOrDigest = (digest: string): Condition => ({
+  expression: 'attribute_not_exists(#pk) OR #digest = :digest',
+  names: { '#pk': ATTR.pk, '#digest': ATTR.digest },
+  values: { ':digest': digest },
+});
 const digestIs = (digest: string): Condition => ({ expression: '#digest = :digest', names: { '#digest': ATTR.digest }, values: { ':digest': digest } });
 
 export class DynamoDbMetadataStore implements MetadataStore {
@@ -109,7 +116,12 @@ export class DynamoDbMetadataStore implements MetadataStore {
   private readonly largeObjects: LargeObjectStore;
   private readonly inlineLimit: number;
   private readonly now: () => Date;
-  private readonly knownRepositories = new Set<string>();
+  /**
+   * Repositories this process put into the catalog, and until when it trusts that (ms). Bounded
+   * in time because another process may delete a repository: blob links re-create its catalog
+   * entry at most KNOWN_REPOSITORY_MS later, and a manifest push always does.
+   */
+  private readonly knownRepositories = new Map<string, number>();
 
   constructor(options: DynamoDbMetadataStoreOptions) {
     this.client = options.client;
@@ -178,6 +190,26 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return (await this.delete(keys.blob(repository, digest))) !== null;
   }
 
+  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>> {
+    const r = ranges.blobs(repository, page.last);
+    const items = await this.collect(r, page.limit + 1, { projection: [ATTR.sk, ATTR.size] });
+    return toPage(
+      items.map((i) => ({ digest: r.valueOf(String(i[ATTR.sk])), size: Number(i[ATTR.size]) })),
+      page.limit,
+    );
+  }
+
+  async deleteRepository(repository: string): Promise<boolean> {
+    // Pointers first (tags, then referrer entries), then manifests, links and the tag-of
+    // entries, each kind a range of the repository's partition; the catalog entry last.
+    for (const r of ranges.repositoryItems(repository)) {
+      const items = await this.collect(r, Number.POSITIVE_INFINITY, { projection: [ATTR.pk, ATTR.sk] });
+      await this.batchDelete(items.map((i) => ({ PK: String(i[ATTR.pk]), SK: String(i[ATTR.sk]) })));
+    }
+    this.knownRepositories.delete(repository);
+    return (await this.delete(keys.catalog(repository))) !== null;
+  }
+
   async findBlobRepositories(digest: string, limit: number): Promise<string[]> {
     const names: string[] = [];
     if (limit < 1) return names;
@@ -215,7 +247,9 @@ export class DynamoDbMetadataStore implements MetadataStore {
       await this.largeObjects.put(contentKey, record.content);
       item = manifestItem(record, { contentKey });
     }
-    await this.touchRepository(record.repository);
+    // Always written (not from the cache): a repository deleted by another process comes back
+    // into the catalog with the next manifest pushed to it.
+    await this.touchRepository(record.repository, true);
     await this.put(item);
     if (referrer && record.subject) await this.put(referrerItem(record.repository, record.subject, referrer));
   }
@@ -266,7 +300,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
   // -------------------------------------------------------------------------------------------
   // Tags
 
-  async setTag(repository: string, tag: string, digest: string, actor?: string | null): Promise<void> {
+  async setTag(repository: string, tag: string, digest: string, actor?: string | null, options: { immutable?: boolean } = {}): Promise<TagWrite> {
     const manifestKey = keys.manifest(repository, digest);
     // The whole item: a small manifest is copied into the tag item (getManifestByTag).
     const manifest = await this.get(manifestKey);
@@ -276,10 +310,22 @@ export class DynamoDbMetadataStore implements MetadataStore {
     // (conditional: a repeat keeps the first and writes no stream record).
     await this.put(tagOfItem(repository, digest, tag, now), notExists);
     const copy = manifestCopyOf(manifest);
-    await this.put({ ...tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now), ...(copy && { [ATTR.manifestCopy]: copy }) });
+    const item = { ...tagItem(tag, { ...eventFieldsOf(manifest), actor: actor ?? null }, now), ...(copy && { [ATTR.manifestCopy]: copy }) };
+    if (options.immutable) {
+      // One conditional write: absent, or already this digest. Of two racers, one wins.
+      if (!(await this.put(item, absentOrDigest(digest)))) {
+        const current = await this.resolveTag(repository, tag);
+        // Deleted between our write and our read: the tag is free again, so try once more.
+        if (current === null) return this.setTag(repository, tag, digest, actor, options);
+        if (current !== digest) return { ok: false, current };
+      }
+    } else {
+      await this.put(item);
+    }
     // If the manifest was deleted meanwhile, take the tag back: the push then reads as having
     // happened just before the delete.
     if (!(await this.get(manifestKey, [ATTR.pk]))) await this.delete(keys.tag(repository, tag), digestIs(digest));
+    return { ok: true };
   }
 
   /** One GetItem of the tag item, which carries a copy of a small manifest; else a second read. */
@@ -375,11 +421,12 @@ export class DynamoDbMetadataStore implements MetadataStore {
   }
 
   /** Puts the repository into the catalog once per process (a conditional put; repeats are no-ops). */
-  private async touchRepository(repository: string): Promise<void> {
-    if (this.knownRepositories.has(repository)) return;
+  private async touchRepository(repository: string, always = false): Promise<void> {
+    const now = this.now().getTime();
+    if (!always && (this.knownRepositories.get(repository) ?? 0) > now) return;
     await this.put(catalogItem(repository, this.iso()), notExists);
     if (this.knownRepositories.size >= KNOWN_REPOSITORIES_MAX) this.knownRepositories.clear();
-    this.knownRepositories.add(repository);
+    this.knownRepositories.set(repository, now + KNOWN_REPOSITORY_MS);
   }
 
   private async recordOf(item: Item): Promise<ManifestRecord> {

@@ -44,7 +44,7 @@ export function eventOfOutboxItem(item: OutboxAttributes): RegistryEvent {
   const ok =
     str('id') &&
     str('time') &&
-    (e.action === 'PUSH' || e.action === 'DELETE') &&
+    (e.action === 'PUSH' || e.action === 'DELETE' || e.action === 'EXPIRE') &&
     str('repository') &&
     str('digest') &&
     strOrNull('tag') &&

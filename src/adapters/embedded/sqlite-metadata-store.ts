@@ -6,7 +6,7 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { PRIVATE_FILE } from './paths.js';
-import type { ManifestRecord, ManifestSummary, MetadataStore, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestSummary, MetadataStore, TagWrite, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
 import { migrate } from './sqlite-migrations.js';
 
@@ -159,6 +159,21 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
   }
 
+  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>> {
+    const rows = this.sql('SELECT digest, size FROM blob_links WHERE repository = ? AND digest > ? ORDER BY digest LIMIT ?').all(repository, page.last ?? '', page.limit + 1) as {
+      digest: string;
+      size: number;
+    }[];
+    return toPage(rows, page.limit);
+  }
+
+  async deleteRepository(repository: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      for (const table of ['tags', 'referrers', 'manifests', 'blob_links']) this.sql(`DELETE FROM ${table} WHERE repository = ?`).run(repository);
+      return this.sql('DELETE FROM repositories WHERE name = ?').run(repository).changes > 0;
+    })();
+  }
+
   async findBlobRepositories(digest: string, limit: number): Promise<string[]> {
     const rows = this.sql('SELECT repository FROM blob_links WHERE digest = ? ORDER BY repository LIMIT ?').all(digest, limit) as { repository: string }[];
     return rows.map((r) => r.repository);
@@ -253,14 +268,26 @@ export class SqliteMetadataStore implements MetadataStore {
     })();
   }
 
-  async setTag(repository: string, tag: string, digest: string): Promise<void> {
-    this.db.transaction(() => {
+  async setTag(repository: string, tag: string, digest: string, _actor?: string | null, options: { immutable?: boolean } = {}): Promise<TagWrite> {
+    return this.db.transaction((): TagWrite => {
       this.touchRepository(repository);
-      this.db
-        .prepare(
+      const now = new Date().toISOString();
+      if (!options.immutable) {
+        this.sql(
           'INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at',
-        )
-        .run(repository, tag, digest, new Date().toISOString());
+        ).run(repository, tag, digest, now);
+        return { ok: true };
+      }
+      // Insert-if-absent and the check of what is there in one transaction: an immutable tag
+      // never moves, and a repeat of the digest it names succeeds.
+      if (
+        this.sql('INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, tag) DO NOTHING').run(repository, tag, digest, now)
+          .changes === 1
+      ) {
+        return { ok: true };
+      }
+      const current = (this.sql('SELECT digest FROM tags WHERE repository = ? AND tag = ?').get(repository, tag) as { digest: string }).digest;
+      return current === digest ? { ok: true } : { ok: false, current };
     })();
   }
 

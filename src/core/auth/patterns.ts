@@ -59,8 +59,12 @@ export class RepositoryPattern {
   }
 }
 
-/** Glob match of one component where `*` matches any run of characters: O(pattern x text) at worst, never exponential. */
-function componentMatches(pattern: string, text: string): boolean {
+/**
+ * Glob match of one component where `*` matches any run of characters: O(pattern x text) at worst,
+ * never exponential. Also ECR's wildcard filters (lifecycle tag patterns, tag-mutability
+ * exclusions), which have the same grammar.
+ */
+export function componentMatches(pattern: string, text: string): boolean {
   let p = 0;
   let t = 0;
   let star = -1;

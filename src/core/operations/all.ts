@@ -3,6 +3,7 @@
  * A Lambda entry imports only its own descriptor instead, never this list.
  */
 import type { OperationDescriptor } from '../operation.js';
+import { deleteRepositoryOperation, lifecyclePreviewOperation, listImagesOperation, usageOperation } from './admin.js';
 import { deleteBlobOperation, getBlobOperation, headBlobOperation } from './blobs.js';
 import { catalogOperation, listReferrersOperation, listTagsOperation } from './listings.js';
 import { deleteManifestOperation, getManifestOperation, headManifestOperation, putManifestOperation } from './manifests.js';
@@ -28,4 +29,8 @@ export const ALL_OPERATIONS: readonly OperationDescriptor[] = [
   cancelUploadOperation,
   listReferrersOperation,
   tokenOperation,
+  usageOperation,
+  listImagesOperation,
+  lifecyclePreviewOperation,
+  deleteRepositoryOperation,
 ];

@@ -13,11 +13,13 @@ import { RegistryError } from '../errors.js';
 import { digestOf } from '../hashing.js';
 import type { RegistryContext } from '../context.js';
 import { makeEvent } from '../events.js';
+import { removeManifest } from '../manifest-removal.js';
 import { parseManifest, referrerDescriptor } from '../manifest-parse.js';
 import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { parseReference, validateTag } from '../names.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
 import type { RegistryOperation } from '../operation.js';
+import { immutabilityRule, isTagImmutable, RepositorySettings } from '../repository-settings.js';
 
 function manifestUnknown(name: string, reference: string): RegistryError {
   return new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 150)} is not in repository ${name}`, {
@@ -98,7 +100,7 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     },
     subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
   );
-  for (const tag of tags) await ctx.metadata.setTag(name, tag, digest, req.actor ?? null);
+  await setTags(ctx, name, tags, digest, req.actor ?? null);
 
   const eventFields = {
     action: 'PUSH' as const,
@@ -120,6 +122,31 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   // Every tag this push created is reported, whether it came from the path or from ?tag=.
   if ((ref.kind === 'digest' || req.query.has('tag')) && tags.length) headers['oci-tag'] = tags;
   return response(201, headers);
+}
+
+/**
+ * Points the push's tags at its digest. A tag the repository's settings make immutable is
+ * written conditionally (the store refuses to move it); all are checked before any is written,
+ * so a push refused for one tag moves none of the others (a racing push may still win the
+ * conditional write between the check and the write: that is the refusal then).
+ */
+async function setTags(ctx: RegistryContext, name: string, tags: string[], digest: string, actor: string | null): Promise<void> {
+  const settings = (ctx.limits.repositories ?? RepositorySettings.NONE).for(name);
+  const immutable = new Set(tags.filter((t) => isTagImmutable(settings, t)));
+  const refuse = (tag: string, current: string) =>
+    new RegistryError(
+      'TAG_INVALID',
+      `tag ${tag} of ${name} already names ${current} and cannot be overwritten: it is immutable by ${immutabilityRule(settings)}; push a new tag, or delete this one first`,
+      { detail: { name, tag, current, rule: settings.match ?? '' } },
+    );
+  for (const tag of immutable) {
+    const current = await ctx.metadata.resolveTag(name, tag);
+    if (current !== null && current !== digest) throw refuse(tag, current);
+  }
+  for (const tag of tags) {
+    const written = await ctx.metadata.setTag(name, tag, digest, actor, { immutable: immutable.has(tag) });
+    if (!written.ok) throw refuse(tag, written.current);
+  }
 }
 
 /** DELETE by tag removes the tag; DELETE by digest removes the manifest and all its tags. */
@@ -146,12 +173,9 @@ export async function deleteManifest(ctx: RegistryContext, name: string, req: Re
     );
   } else {
     const digest = parseDigest(ref.digest.value).value;
-    const record = await ctx.metadata.getManifest(name, digest);
-    const removed = record ? await ctx.metadata.deleteManifest(name, digest) : null;
-    if (!record || !removed) throw manifestUnknown(name, raw);
-    const fields = { action: 'DELETE' as const, repository: name, digest, mediaType: record.mediaType, artifactType: record.artifactType, size: record.content.byteLength, actor };
-    for (const tag of removed.tags) events.push(makeEvent({ ...fields, tag }));
-    events.push(makeEvent({ ...fields, tag: null }));
+    const removed = await removeManifest(ctx, name, digest, actor, 'DELETE');
+    if (!removed) throw manifestUnknown(name, raw);
+    events.push(...removed.events);
   }
   await ctx.emit(events);
   return response(202, { 'content-length': '0' });

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Registry, type HandledResponse, type RegistryOptions } from '../../core/registry.js';
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
+import type { RepositorySettings } from '../../core/repository-settings.js';
 import type { RegistryResponse } from '../../core/messages.js';
 import { RegistryError } from '../../core/errors.js';
 import { clientAddressOf } from '../../core/client-address.js';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   limits?: Partial<ClientLimits>;
   /** Serve the web console at /ui/ (./console-assets.ts; `true`: the built dist/ui/). Off unless asked. */
   console?: boolean | { dir: string };
+  /** Per-repository settings (tag mutability, lifecycle policies). @default none: every repository MUTABLE */
+  repositories?: RepositorySettings;
 }
 
 /** How a graceful shutdown ended: requests still running at the timeout were cut. */
@@ -312,7 +315,11 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     if (prometheus && metricsAddress) metricsListener = await listenForMetrics(prometheus, metricsAddress);
     const registryOptions = options.security ? await options.security({ url, host, port }) : {};
     // The node server carries chunks of any size, so it advertises the store's minimum chunk.
-    const registryLimits = { ...DEFAULT_LIMITS, ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }) };
+    const registryLimits = {
+      ...DEFAULT_LIMITS,
+      ...(resolvedPorts.blobs.minChunkLength !== undefined && { chunkMinLength: resolvedPorts.blobs.minChunkLength }),
+      ...(options.repositories && { repositories: options.repositories }),
+    };
     const observers = [accessLog(processLog), ...(prometheus ? [prometheus] : [])];
     handler = createRequestHandler(
       new Registry(resolvedPorts, registryLimits, { ...registryOptions, operations: ALL_OPERATIONS }),

@@ -13,6 +13,7 @@
  */
 import { EnvReader } from '../../config/env-reader.js';
 import { SETTINGS } from '../../config/settings.js';
+import { RepositorySettings } from '../../core/repository-settings.js';
 
 export interface LambdaConfig {
   s3Bucket: string;
@@ -23,6 +24,8 @@ export interface LambdaConfig {
   s3ForcePathStyle: boolean;
   auth: 'none' | 'cognito';
   clientAddressHeader?: string;
+  /** Per-repository settings (tag mutability, lifecycle policies), from the repositories setting's JSON. */
+  repositories: RepositorySettings;
 }
 
 export function lambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
@@ -33,7 +36,17 @@ export function lambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Lambd
   const auth = read.required(SETTINGS.auth);
   if (auth === 'local') read.problems.push(`${SETTINGS.auth.env} must be none or cognito in a Lambda, not "local"`);
   const clientAddressHeader = read.optional(SETTINGS.clientAddressHeader);
+  let repositories = RepositorySettings.NONE;
+  const repositoriesText = env[SETTINGS.repositories.env];
+  if (repositoriesText) {
+    try {
+      repositories = RepositorySettings.fromJson(repositoriesText, SETTINGS.repositories.env);
+    } catch (err) {
+      read.problems.push((err as Error).message);
+    }
+  }
   const config: LambdaConfig = {
+    repositories,
     s3Bucket,
     s3Prefix: read.required(SETTINGS.s3Prefix),
     dynamodbTable,

@@ -23,7 +23,7 @@ export function registryContainer(ports: LambdaPorts, auth: LambdaAuth): (operat
   return (operation) => {
     const config = lambdaConfigFromEnv();
     const cognito = config.auth === 'cognito' ? cognitoConfigFromEnv() : undefined;
-    const registry = createLambdaRegistry(operation, ports(config), lambdaRegistryOptions(config, cognito, auth));
+    const registry = createLambdaRegistry(operation, ports(config), lambdaRegistryOptions(config, cognito, auth), config.repositories);
     // With auth on, the core's gate decides from the principal API Gateway's authorizer verified.
     return { registry, ...(cognito && { principalOf: (event) => authorizerPrincipal(event, cognito) ?? undefined }) };
   };

@@ -23,6 +23,7 @@
  * challenge.
  */
 import { DEFAULT_LIMITS, type RegistryPorts } from '../../core/context.js';
+import type { RepositorySettings } from '../../core/repository-settings.js';
 import type { OperationDescriptor } from '../../core/operation.js';
 import { Registry, type RegistryOptions } from '../../core/registry.js';
 import type { AuthSettings } from '../../core/auth/settings.js';
@@ -84,6 +85,6 @@ export function lambdaRegistryOptions<Cognito>(
 }
 
 /** A registry serving `operation` alone, with the given ports and the Lambda's limits. */
-export function createLambdaRegistry(operation: OperationDescriptor, ports: Partial<RegistryPorts>, options: RegistryOptions = {}): Registry {
-  return new Registry(ports, DEFAULT_LIMITS, { ...options, operations: [operation] });
+export function createLambdaRegistry(operation: OperationDescriptor, ports: Partial<RegistryPorts>, options: RegistryOptions = {}, repositories?: RepositorySettings): Registry {
+  return new Registry(ports, { ...DEFAULT_LIMITS, ...(repositories && { repositories }) }, { ...options, operations: [operation] });
 }

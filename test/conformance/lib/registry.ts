@@ -14,12 +14,12 @@ export interface Registry {
  * CONFORMANCE_URL=http://127.0.0.1:PORT to point the suite at an already running one
  * (tests that assume a fresh, empty registry then may fail).
  */
-export async function startRegistry(): Promise<Registry> {
+export async function startRegistry(options: { repositories?: unknown[] } = {}): Promise<Registry> {
   const external = process.env.CONFORMANCE_URL;
   if (external) {
     return { url: external.replace(/\/+$/, ''), async close() {} };
   }
-  const reg = await startStowage();
+  const reg = await startStowage(options);
   return { url: reg.url.replace(/\/+$/, ''), close: () => reg.close() };
 }
 

@@ -1,0 +1,9 @@
+/** GET /v2/_stowage/lifecycle-preview?repository=NAME: see ./README.md. */
+import { lifecyclePreviewOperation } from '../src/core/operations/admin.js';
+import { repositoryAuth } from '../src/shells/lambda/auth/repository.js';
+import { lambdaHandler } from '../src/shells/lambda/handler.js';
+import { registryContainer } from '../src/shells/lambda/registry-container.js';
+import { emfMetrics } from '../src/shells/observe-emf.js';
+import { tableAndManifestsPorts } from '../src/shells/lambda/ports/table-and-manifests.js';
+
+export const handler = lambdaHandler(lifecyclePreviewOperation, { container: registryContainer(tableAndManifestsPorts, repositoryAuth), metrics: emfMetrics });
