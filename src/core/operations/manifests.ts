@@ -16,6 +16,7 @@ import { makeEvent } from '../events.js';
 import { parseManifest, referrerDescriptor } from '../manifest-parse.js';
 import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { parseReference, validateTag } from '../names.js';
+import { linkStored } from '../blob-links.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
 import type { RegistryOperation } from '../operation.js';
 
@@ -69,12 +70,15 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   }
   const parsed = parseManifest(content, req.headers['content-type']);
 
+  const blobUnknown = (blob: string) =>
+    new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob}, which is not in repository ${name}: push the blob first`, { detail: { digest: blob } });
+  // Touch, not just read: a collection that listed these links earlier can no longer remove
+  // them (src/core/gc/collector.ts, "Why a push never loses a blob").
+  const sizes = new Map<string, number>();
   for (const blob of parsed.blobs) {
-    if (!(await ctx.metadata.getBlobLink(name, blob.value))) {
-      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob.value}, which is not in repository ${name}: push the blob first`, {
-        detail: { digest: blob.value },
-      });
-    }
+    const link = await ctx.metadata.touchBlobLink(name, blob.value);
+    if (!link) throw blobUnknown(blob.value);
+    sizes.set(blob.value, link.size);
   }
   for (const child of parsed.manifests) {
     if (!(await ctx.metadata.getManifest(name, child.value))) {
@@ -100,6 +104,13 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     },
     subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
   );
+  // The second half of the collector handshake: a link removed after our touch is put back while
+  // its content is still stored; otherwise the manifest goes again and the push fails cleanly.
+  for (const [blob, size] of sizes) {
+    if ((await ctx.metadata.getBlobLink(name, blob)) || (await linkStored(ctx, name, blob, size))) continue;
+    await ctx.metadata.deleteManifest(name, digest);
+    throw blobUnknown(blob);
+  }
   for (const tag of tags) await ctx.metadata.setTag(name, tag, digest, req.actor ?? null);
 
   const eventFields = {
