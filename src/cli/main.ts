@@ -20,6 +20,7 @@ import { ConfigError } from './config-error.js';
 import { type RunningServer, startServer } from '../shells/http/server.js';
 import { readTlsPair, type TlsPair } from '../shells/http/tls.js';
 import { userCommand } from './user-command.js';
+import { gcCommand } from './gc-command.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -44,6 +45,7 @@ async function serve(argv: string[]): Promise<void> {
       port: config.port,
       metrics: config.metricsAddr ? { listen: config.metricsAddr } : {},
       ...(tls && { tls }),
+      gc: { intervalMs: config.gcInterval * 1000, graceMs: config.gcGrace * 1000, uploadTtlMs: config.gcUploadTtl * 1000 },
       security: async ({ url, host, port }) => {
         const urlHost = host.includes(':') ? `[${host}]` : host;
         const realm = config.realm ?? `${url}/token`;
@@ -152,7 +154,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMAND_NAMES = 'serve, user, help, version';
+const COMMAND_NAMES = 'serve, user, gc, help, version';
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -162,6 +164,9 @@ export async function main(argv: string[]): Promise<void> {
       break;
     case 'user':
       await userCommand(rest);
+      break;
+    case 'gc':
+      await gcCommand(rest);
       break;
     case 'version':
     case '--version':

@@ -44,6 +44,10 @@ export interface ServeConfig {
   /** --metrics-addr, parsed. */
   metricsAddr?: { host: string; port: number };
   shutdownTimeout: number;
+  /** Seconds between in-process collections (0: none), the grace and the upload TTL, in seconds. */
+  gcInterval: number;
+  gcGrace: number;
+  gcUploadTtl: number;
   tlsCert?: string;
   tlsKey?: string;
   /**
@@ -191,6 +195,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ...metricsAddrOf(get('metricsAddr')),
     ...opt('htpasswdFile'),
     shutdownTimeout: must('shutdownTimeout'),
+    gcInterval: must('gcInterval'),
+    gcGrace: must('gcGrace'),
+    gcUploadTtl: must('gcUploadTtl'),
     ...opt('tlsCert'),
     ...opt('tlsKey'),
     // An empty variable counts as unset here as everywhere, so it does not hide the file's value.

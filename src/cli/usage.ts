@@ -61,6 +61,7 @@ export const COMMANDS: readonly (readonly [string, string])[] = [
   ['user list', 'list the local users and their groups'],
   ['user remove NAME', 'remove a local user'],
   ['user import-htpasswd FILE', 'copy the bcrypt users of an Apache htpasswd file into the users file'],
+  ['gc [--dry-run] [--json] [--grace D]', 'collect garbage in --data-dir: unreferenced blobs, abandoned uploads (safe beside a running server)'],
   ['help', 'this list (also --help, -h)'],
   ['version', 'the version (also --version, -v)'],
 ];

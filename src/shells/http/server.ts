@@ -17,6 +17,7 @@ import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 import { log as processLog, withLogFields } from '../../log/logger.js';
 import { accessLog, startRequest, type RequestObserver } from '../observe.js';
 import { PrometheusObserver } from '../observe-prometheus.js';
+import { scheduleCollections, type CollectionSchedule } from '../gc-schedule.js';
 import { isMetricsRequest, listenForMetrics, serveMetrics, type MetricsListener } from './metrics-listener.js';
 import { healthResponse } from './health.js';
 import { checkedTlsPair, type TlsPair } from './tls.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   metrics?: { listen?: { host: string; port: number } } | false;
   /** Serve HTTPS (HTTP/1.1) with this certificate and key instead of plain HTTP. */
   tls?: TlsPair;
+  /** Periodic in-process garbage collection (src/shells/gc-schedule.ts); absent: none. */
+  gc?: { intervalMs: number; graceMs: number; uploadTtlMs: number };
 }
 
 /** How a graceful shutdown ended: requests still running at the timeout were cut. */
@@ -214,18 +217,33 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     await metricsListener?.close();
     throw err;
   }
+  const gc = options.gc;
+  const collections: CollectionSchedule | undefined =
+    gc && gc.intervalMs > 0
+      ? scheduleCollections({
+          metadata: resolvedPorts.metadata,
+          blobs: resolvedPorts.blobs,
+          intervalMs: gc.intervalMs,
+          graceMs: gc.graceMs,
+          uploadTtlMs: gc.uploadTtlMs,
+          log: processLog,
+          record: (outcome) => prometheus?.collected(outcome),
+        })
+      : undefined;
   return {
     url,
     host,
     port,
     ...(metricsListener && { metricsUrl: metricsListener.url }),
     async close() {
+      await collections?.stop();
       server.closeAllConnections();
       await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), metricsListener?.close()]);
       resolvedPorts.close?.();
     },
     async drain(timeoutMs) {
       draining = true;
+      await collections?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const metricsClosed = metricsListener?.close();
       server.closeIdleConnections();
