@@ -25,6 +25,7 @@ import { RegistryApi } from './api.js';
 import { RegistryAuth } from './auth.js';
 import { authEnvironment, loginLimiterStatement, tokenEnvironment, type AuthEnvironmentProps } from './auth-environment.js';
 import { RegistryEvents } from './events.js';
+import { RegistryCollector } from './collector.js';
 import { FrontDoor } from './front-door.js';
 import { ProviderLogRetention } from './log-retention.js';
 import { FunctionFactory, OPERATIONS, OperationFunctions, operationEntry } from './functions.js';
@@ -65,6 +66,8 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
   readonly functions: OperationFunctions;
   readonly api: RegistryApi;
   readonly events: RegistryEvents;
+  /** The scheduled garbage collector (lib/collector.ts). */
+  readonly collector: RegistryCollector;
   readonly frontDoor: FrontDoor;
   readonly uploadService: UploadService | undefined;
   readonly alarms: RegistryAlarms;
@@ -74,7 +77,9 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
     super(scope, id);
     const p = resolveProps(props);
     const entryDirectory = p.entryDirectory ?? join(PACKAGE_ROOT, 'lambdas');
-    const missing = [...OPERATIONS.map((op) => operationEntry(entryDirectory, op)), join(entryDirectory, 'stream-events.ts')].filter((f) => !existsSync(f));
+    const missing = [...OPERATIONS.map((op) => operationEntry(entryDirectory, op)), join(entryDirectory, 'stream-events.ts'), join(entryDirectory, 'gc.ts')].filter(
+      (f) => !existsSync(f),
+    );
     if (missing.length > 0) throw new Error(`StowageRegistry: Lambda entry points missing:\n  - ${missing.join('\n  - ')}`);
 
     const factory = new FunctionFactory({ projectRoot: PACKAGE_ROOT, logRetention: p.logRetention, memorySize: p.functionMemoryMiB, tracing: p.tracing });
@@ -144,6 +149,7 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
     });
 
     this.events = new RegistryEvents(this, 'Events', { factory, entryDirectory, table: this.metadata });
+    this.collector = new RegistryCollector(this, 'Collector', { factory, entryDirectory, table: this.metadata, storage: this.storage });
 
     const u = p.uploadService;
     this.uploadService = u.enabled

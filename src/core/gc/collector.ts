@@ -28,11 +28,12 @@
  *  - Without relying on the grace: after storing the manifest the PUT reads each link again, and
  *    after removing links the collector lists the repository's manifests again. Each writes then
  *    reads, so at least one sees the other: the collector puts back a link a new manifest needs,
- *    or the PUT re-links it itself while the content is still stored, else deletes its manifest
- *    and fails. Either way no stored manifest is left without its blob.
+ *    or the PUT deletes its manifest again and fails with MANIFEST_BLOB_UNKNOWN (the client then
+ *    HEADs, uploads the blob anew and retries). Either way no stored manifest is left without its
+ *    blob. (Residual: two clients PUTting the identical manifest at that instant; the one whose
+ *    re-check fails removes the manifest the other was just told is stored.)
  *  - Content: BlobStore.reclaim hides the blob first (fs: rename; S3: delete the pointer), then
- *    asks whether anything links it; every writer that links content (upload commit, mount, the
- *    PUT's re-link) links first and then checks the content is still there (core/blob-links.ts).
+ *    asks whether anything links it; every writer that links content (upload commit, mount) links first and then checks the content is still there (core/blob-links.ts).
  *    Again each writes then reads: either the collector sees the link and puts the blob back, or
  *    the writer sees it gone, takes its link back and fails (the client pushes the blob again).
  *    On DynamoDB "anything links it" reads GSI1, which lags writes: the collector waits

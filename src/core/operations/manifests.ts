@@ -16,7 +16,6 @@ import { makeEvent } from '../events.js';
 import { parseManifest, referrerDescriptor } from '../manifest-parse.js';
 import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { parseReference, validateTag } from '../names.js';
-import { linkStored } from '../blob-links.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
 import type { RegistryOperation } from '../operation.js';
 
@@ -74,11 +73,8 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob}, which is not in repository ${name}: push the blob first`, { detail: { digest: blob } });
   // Touch, not just read: a collection that listed these links earlier can no longer remove
   // them (src/core/gc/collector.ts, "Why a push never loses a blob").
-  const sizes = new Map<string, number>();
   for (const blob of parsed.blobs) {
-    const link = await ctx.metadata.touchBlobLink(name, blob.value);
-    if (!link) throw blobUnknown(blob.value);
-    sizes.set(blob.value, link.size);
+    if (!(await ctx.metadata.touchBlobLink(name, blob.value))) throw blobUnknown(blob.value);
   }
   for (const child of parsed.manifests) {
     if (!(await ctx.metadata.getManifest(name, child.value))) {
@@ -104,12 +100,12 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     },
     subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
   );
-  // The second half of the collector handshake: a link removed after our touch is put back while
-  // its content is still stored; otherwise the manifest goes again and the push fails cleanly.
-  for (const [blob, size] of sizes) {
-    if ((await ctx.metadata.getBlobLink(name, blob)) || (await linkStored(ctx, name, blob, size))) continue;
+  // The second half of the collector handshake: a link a collection removed after our touch
+  // means the manifest goes again and the push fails cleanly (the client uploads the blob anew).
+  for (const blob of parsed.blobs) {
+    if (await ctx.metadata.getBlobLink(name, blob.value)) continue;
     await ctx.metadata.deleteManifest(name, digest);
-    throw blobUnknown(blob);
+    throw blobUnknown(blob.value);
   }
   for (const tag of tags) await ctx.metadata.setTag(name, tag, digest, req.actor ?? null);
 
