@@ -184,6 +184,8 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       const environment = {
         ...authEnvironment(authEnv),
         ...settingsEnvironment({ realm: `https://${this.frontDoor.publicHost}/token`, service: p.serviceName ?? this.frontDoor.publicHost }),
+        // The collector Lambda collects (lib/collector.ts); the upload tasks have no rights to.
+        ...settingsEnvironment({ gcInterval: 0 }),
       };
       for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
     }

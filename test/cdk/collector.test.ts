@@ -36,3 +36,13 @@ test('bucket: a lifecycle rule aborts incomplete multipart uploads', () => {
     LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: Match.anyValue() }, Status: 'Enabled' })]) },
   });
 });
+
+test('the upload service does not collect itself (the Lambda does): STOWAGE_GC_INTERVAL=0 in its container', () => {
+  const { json } = synthCached();
+  const [[, task]] = resourcesOfType(json, 'AWS::ECS::TaskDefinition') as [[string, { ContainerDefinitions: { Environment: { Name: string; Value: string }[] }[] }]];
+  const env = task.ContainerDefinitions[0]?.Environment ?? [];
+  assert.deepEqual(
+    env.filter((e) => e.Name === 'STOWAGE_GC_INTERVAL'),
+    [{ Name: 'STOWAGE_GC_INTERVAL', Value: '0' }],
+  );
+});
