@@ -21,7 +21,14 @@ import type { Operation } from '../src/core/routes.js';
 import { S3Keys } from '../src/adapters/aws/s3-keys.js';
 import { largeManifestKey } from '../src/adapters/aws/dynamodb-keys.js';
 
-export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query' | 'dynamodb:BatchWriteItem' | 'dynamodb:DescribeTable';
+export type DynamoDbAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:DescribeTable';
 
 export type S3ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:AbortMultipartUpload';
 
@@ -81,8 +88,10 @@ export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
   // getBlobLink/getManifest of what it references, putManifest (S3 first when large), setTag
   // (PutItem tagof + tag, DeleteItem to take a tag back when the manifest vanished meanwhile),
   // then the events as outbox items (BatchWriteItem).
+  // touchBlobLink is an UpdateItem; a link a collection removed meanwhile makes it delete the
+  // manifest again (Query of its tag entries).
   putManifest: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
     objects: { manifests: ['s3:GetObject', 's3:PutObject'] },
     listBucket: true,
   },
@@ -102,8 +111,9 @@ export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
   deleteBlob: { table: ['dynamodb:DeleteItem'], objects: {} },
   // createUpload; mount (getBlobLink, findBlobRepositories on GSI1, stat, linkBlob); monolithic
   // POST ?digest= (S3 write + commit + linkBlob; the blob store's deleteUpload on failure).
+  // linkBlob is an UpdateItem; a link to content collected meanwhile is taken back (DeleteItem).
   startUpload: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     blobIndexQuery: true,
     objects: COMMIT_UPLOAD,
     listBucket: true,
@@ -113,7 +123,7 @@ export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
   // getUpload, updateUpload (claim, record), writeUpload.
   patchUpload: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], objects: WRITE_UPLOAD, listBucket: true },
   // getUpload, optional last chunk, commitUpload, linkBlob, deleteUpload.
-  putUpload: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], objects: COMMIT_UPLOAD, listBucket: true },
+  putUpload: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], objects: COMMIT_UPLOAD, listBucket: true },
   // getUpload, blob store deleteUpload (abort, list and delete leftovers), deleteUpload.
   cancelUpload: {
     table: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
@@ -137,11 +147,31 @@ export function uploadServiceAccess(): DataAccess {
 }
 
 /**
+ * What the collector Lambda (lambdas/gc.ts) may do: list repositories, manifests, links and
+ * sessions (Query, GSI1 for links by digest and sessions by age), conditional link deletes and
+ * re-links, its lease item, the upload sessions it expires; in S3, list pointers, hide/restore/
+ * delete blobs (pointer and content), read manifests, and release expired uploads' storage.
+ */
+export const COLLECTOR_ACCESS: DataAccess = {
+  // BatchWriteItem: lifecycle expiries remove manifests as a client's DELETE does (its events
+  // are outbox items), src/core/lifecycle/expire.ts.
+  table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+  blobIndexQuery: true,
+  objects: {
+    blobs: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+    content: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+    uploads: ['s3:GetObject', 's3:DeleteObject'],
+    manifests: ['s3:GetObject'],
+  },
+  listBucket: true,
+};
+
+/**
  * What a whole registry server (`stowage serve` on S3 + DynamoDB, e.g. deploy/kubernetes.yaml)
  * may do: every operation, plus the start-up checks. docs/deploy.md prints it as an IAM policy.
  */
 export function registryServerAccess(): DataAccess {
-  return mergeAccess([...Object.values(OPERATION_ACCESS), { table: ['dynamodb:DescribeTable'], objects: {}, listBucket: true }]);
+  return mergeAccess([...Object.values(OPERATION_ACCESS), COLLECTOR_ACCESS, { table: ['dynamodb:DescribeTable'], objects: {}, listBucket: true }]);
 }
 
 export function mergeAccess(all: readonly DataAccess[]): DataAccess {

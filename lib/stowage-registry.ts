@@ -25,6 +25,7 @@ import { RegistryApi } from './api.js';
 import { RegistryAuth } from './auth.js';
 import { authEnvironment, loginLimiterStatement, tokenEnvironment, type AuthEnvironmentProps } from './auth-environment.js';
 import { RegistryEvents } from './events.js';
+import { RegistryCollector } from './collector.js';
 import { FrontDoor } from './front-door.js';
 import { WebConsole } from './console.js';
 import { ProviderLogRetention } from './log-retention.js';
@@ -66,6 +67,8 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
   readonly functions: OperationFunctions;
   readonly api: RegistryApi;
   readonly events: RegistryEvents;
+  /** The scheduled garbage collector (lib/collector.ts). */
+  readonly collector: RegistryCollector;
   readonly frontDoor: FrontDoor;
   /** The web console at /ui/* of the front door; undefined with `webConsole: false`. */
   readonly webConsole: WebConsole | undefined;
@@ -77,7 +80,9 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
     super(scope, id);
     const p = resolveProps(props);
     const entryDirectory = p.entryDirectory ?? join(PACKAGE_ROOT, 'lambdas');
-    const missing = [...OPERATIONS.map((op) => operationEntry(entryDirectory, op)), join(entryDirectory, 'stream-events.ts')].filter((f) => !existsSync(f));
+    const missing = [...OPERATIONS.map((op) => operationEntry(entryDirectory, op)), join(entryDirectory, 'stream-events.ts'), join(entryDirectory, 'gc.ts')].filter(
+      (f) => !existsSync(f),
+    );
     if (missing.length > 0) throw new Error(`StowageRegistry: Lambda entry points missing:\n  - ${missing.join('\n  - ')}`);
 
     const factory = new FunctionFactory({ projectRoot: PACKAGE_ROOT, logRetention: p.logRetention, memorySize: p.functionMemoryMiB, tracing: p.tracing });
@@ -147,6 +152,13 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
     });
 
     this.events = new RegistryEvents(this, 'Events', { factory, entryDirectory, table: this.metadata });
+    this.collector = new RegistryCollector(this, 'Collector', {
+      factory,
+      entryDirectory,
+      table: this.metadata,
+      storage: this.storage,
+      repositoriesDocument: p.repositoriesDocument,
+    });
 
     const u = p.uploadService;
     this.uploadService = u.enabled
@@ -194,6 +206,8 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
         // Every connection comes from the load balancer's own addresses, so no per-address
         // connection cap; uploads are counted per viewer (the client-address header).
         ...settingsEnvironment({ realm: `https://${this.frontDoor.publicHost}/token`, service: p.serviceName ?? this.frontDoor.publicHost, connectionsPerAddress: 0 }),
+        // The collector Lambda collects (lib/collector.ts); the upload tasks have no rights to.
+        ...settingsEnvironment({ gcInterval: 0 }),
       };
       for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
     }

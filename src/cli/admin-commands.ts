@@ -16,7 +16,7 @@ import { validateName } from '../core/names.js';
 import { deleteRepository, previewLifecycle, previewResult, repositoryUsage, usageReport, type RepositoryUsage } from '../core/repository-admin.js';
 import type { RegistryError } from '../core/errors.js';
 import { argsError, ConfigError } from './config-error.js';
-import { configFileOf, flagOptions, repositorySettingsOf, resolveSettings } from './serve-config.js';
+import { configFileOf, flagOptions, repositorySettingsResolved, resolveSettings } from './serve-config.js';
 import { usageLine } from './usage.js';
 
 const COMMON = `  --json                   one JSON object on standard output
@@ -63,10 +63,7 @@ async function open(values: Record<string, unknown>, env: NodeJS.ProcessEnv): Pr
   const file = configFileOf(values);
   const resolved = resolveSettings([SETTINGS.dataDir, SETTINGS.repositories], values, env, file);
   const dataDir = resolve((resolved.get(SETTINGS.dataDir) as string | undefined) ?? SETTINGS.dataDir.default);
-  const fromFile = resolved.get(SETTINGS.repositories);
-  const repositories = repositorySettingsOf({
-    [SETTINGS.repositories.env]: env[SETTINGS.repositories.env] || (fromFile === undefined ? undefined : typeof fromFile === 'string' ? fromFile : JSON.stringify(fromFile)),
-  });
+  const repositories = repositorySettingsResolved(resolved.get(SETTINGS.repositories), env);
   if (!existsSync(new DataPaths(dataDir).metadataDb)) {
     throw new ConfigError(`${dataDir} holds no registry (no ${new DataPaths(dataDir).metadataDb}): give the server's --${SETTINGS.dataDir.flag}`);
   }

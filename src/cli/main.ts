@@ -24,6 +24,7 @@ import { userCommand } from './user-command.js';
 import { backupCommand, checkCommand, restoreCommand } from './store-commands.js';
 import { isMainThread } from 'node:worker_threads';
 import { lifecycleCommand, repoCommand, usageCommand } from './admin-commands.js';
+import { gcCommand } from './gc-command.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -60,6 +61,7 @@ async function serve(argv: string[]): Promise<void> {
       },
       ...(tls && { tls }),
       console: config.ui,
+      gc: { intervalMs: config.gcInterval * 1000, graceMs: config.gcGrace * 1000, uploadTtlMs: config.gcUploadTtl * 1000 },
       security: async ({ url, host, port }) => {
         const urlHost = host.includes(':') ? `[${host}]` : host;
         const realm = config.realm ?? `${url}/token`;
@@ -169,7 +171,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMAND_NAMES = 'serve, user, check, backup, restore, lifecycle, repo, usage, help, version';
+const COMMAND_NAMES = 'serve, user, gc, check, backup, restore, lifecycle, repo, usage, help, version';
 
 export async function main(argv: string[]): Promise<void> {
   // Everything any command writes (the server's data, a backup, a restore, a users file) is private
@@ -184,6 +186,9 @@ export async function main(argv: string[]): Promise<void> {
       break;
     case 'user':
       await userCommand(rest);
+      break;
+    case 'gc':
+      await gcCommand(rest);
       break;
     case 'check':
       process.exitCode = await checkCommand(rest);

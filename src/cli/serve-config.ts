@@ -50,6 +50,10 @@ export interface ServeConfig {
   /** --metrics-addr, parsed. */
   metricsAddr?: { host: string; port: number };
   shutdownTimeout: number;
+  /** Seconds between in-process collections (0: none), the grace and the upload TTL, in seconds. */
+  gcInterval: number;
+  gcGrace: number;
+  gcUploadTtl: number;
   tlsCert?: string;
   tlsKey?: string;
   /** Limits against slow or greedy clients (src/shells/http/client-limits.ts). */
@@ -210,6 +214,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ...metricsAddrOf(get('metricsAddr')),
     ...opt('htpasswdFile'),
     shutdownTimeout: must('shutdownTimeout'),
+    gcInterval: must('gcInterval'),
+    gcGrace: must('gcGrace'),
+    gcUploadTtl: must('gcUploadTtl'),
     ...opt('tlsCert'),
     ...opt('tlsKey'),
     headersTimeout: must('headersTimeout'),
@@ -244,6 +251,16 @@ export function repositorySettingsOf(environment: Readonly<Record<string, string
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+}
+
+/**
+ * The repositories setting of a command that resolved it (`resolveSettings`): the environment
+ * variable wins, else the config file's `repositories` key (a YAML list or JSON text).
+ */
+export function repositorySettingsResolved(fromFile: unknown, env: NodeJS.ProcessEnv): RepositorySettings {
+  return repositorySettingsOf({
+    [SETTINGS.repositories.env]: env[SETTINGS.repositories.env] || (fromFile === undefined ? undefined : typeof fromFile === 'string' ? fromFile : JSON.stringify(fromFile)),
+  });
 }
 
 /** --metrics-addr HOST:PORT as a listen address (the setting's schema has checked the shape). */

@@ -61,6 +61,7 @@ export const COMMANDS: readonly (readonly [string, string])[] = [
   ['user list', 'list the local users and their groups'],
   ['user remove NAME', 'remove a local user'],
   ['user import-htpasswd FILE', 'copy the bcrypt users of an Apache htpasswd file into the users file'],
+  ['gc [--dry-run] [--json] [--grace D]', 'collect garbage in --data-dir: unreferenced blobs, abandoned uploads (safe beside a running server)'],
   ['check [--repair] [--json]', 'scrub the data directory: every blob rehashed, metadata cross-checked; exit 1 on problems'],
   ['backup DIR', 'copy the data directory into DIR (new or empty) while the server runs'],
   ['restore DIR', 'restore a backup into the data directory (new or empty), verified first'],

@@ -13,6 +13,7 @@
  * about 20 KB minified for what this table uses) rather than the full zod.
  */
 import * as z from 'zod/mini';
+import { DURATION_FORMAT, parseDuration } from './duration.js';
 import { AUTH_ENV, AUTH_MODES, CLIENT_ADDRESS_HEADER_ENV, LOG_LEVEL_ENV, LOG_LEVELS } from './setting-env.js';
 
 export { LOG_LEVELS };
@@ -80,6 +81,18 @@ const seconds = (max: number): Type<number> => ({
     z.number().check(z.gte(0), z.lte(max)),
   ) as unknown as z.ZodMiniType<number>,
   allowed: `a duration in seconds from 0 to ${max} (30 or 30s)`,
+});
+/** A duration (`90m`, `24h`, `0s`; a bare number is seconds), held as seconds. */
+const duration = (maxSeconds: number): Type<number> => ({
+  kind: 'text',
+  schema: z.pipe(
+    z.pipe(
+      z.union([z.number(), z.string().check(z.refine((v) => parseDuration(v) !== null))]),
+      z.transform((v: number | string) => (typeof v === 'number' ? v : (parseDuration(v) as number) / 1000)),
+    ),
+    z.number().check(z.gte(0), z.lte(maxSeconds)),
+  ) as unknown as z.ZodMiniType<number>,
+  allowed: `${DURATION_FORMAT}, at most ${maxSeconds / 86_400} days`,
 });
 const headerName = text('a header name (letters, digits and hyphens, at most 100)', z.regex(/^[A-Za-z0-9-]{1,100}$/));
 const clientId = text('an app client id (letters, digits, _ and +, at most 128)', z.regex(/^[A-Za-z0-9_+]{1,128}$/));
@@ -489,6 +502,39 @@ export const SETTINGS = {
   }),
 
   // Lifecycle: graceful shutdown and TLS (issue 11 items 4 and 5).
+  gcInterval: setting({
+    key: 'gcInterval',
+    env: 'STOWAGE_GC_INTERVAL',
+    flag: 'gc-interval',
+    flagArg: 'DURATION',
+    type: duration(30 * 86_400),
+    default: 3600,
+    defaultText: '1h',
+    group: 'storage',
+    description: 'how often the server collects garbage (unreferenced blobs, abandoned uploads) while it runs; 0 turns it off',
+  }),
+  gcGrace: setting({
+    key: 'gcGrace',
+    env: 'STOWAGE_GC_GRACE',
+    flag: 'gc-grace',
+    flagArg: 'DURATION',
+    type: duration(30 * 86_400),
+    default: 3600,
+    defaultText: '1h',
+    group: 'storage',
+    description: 'blobs uploaded, mounted or referenced by a push within this long are never collected; longer than any push takes',
+  }),
+  gcUploadTtl: setting({
+    key: 'gcUploadTtl',
+    env: 'STOWAGE_GC_UPLOAD_TTL',
+    flag: 'gc-upload-ttl',
+    flagArg: 'DURATION',
+    type: duration(365 * 86_400),
+    default: 86_400,
+    defaultText: '24h',
+    group: 'storage',
+    description: 'upload sessions started longer ago than this are abandoned: the collector removes them and their data',
+  }),
   shutdownTimeout: setting({
     key: 'shutdownTimeout',
     env: 'STOWAGE_SHUTDOWN_TIMEOUT',

@@ -19,6 +19,13 @@ export type UploadStorageState = unknown;
 /** How a committed blob is handed to a reader: bytes, or a URL the client fetches itself. */
 export type BlobContent = { kind: 'bytes'; body: AsyncIterable<Uint8Array> } | { kind: 'redirect'; url: string };
 
+/** A committed blob as the collector lists it. */
+export interface StoredBlob {
+  digest: string;
+  /** When the content was committed (or last committed again, where the store refreshes it). */
+  modifiedAt: string;
+}
+
 export interface BlobStore {
   /**
    * Whether readUpload() can read back bytes of an upload in progress. S3 cannot read the parts
@@ -49,6 +56,18 @@ export interface BlobStore {
 
   /** Removes committed content. Removing an absent blob is not an error. */
   delete(digest: string): Promise<void>;
+
+  /** Committed blobs in digest order, after `page.last` (a digest). For the collector. */
+  listBlobs(page: { limit: number; last?: string }): Promise<{ items: StoredBlob[]; more: boolean }>;
+
+  /**
+   * The collector's delete. First hides the blob (stat and open answer null, and a commit of the
+   * same digest stores its own copy), then asks `stillUnused(modifiedAt)`; when it answers true
+   * the content is deleted and its size returned, otherwise the blob is put back (unless a
+   * commit replaced it meanwhile) and null returned. Null too when the blob is absent. A hidden
+   * blob left by a crash is put back by the store's next start or listing.
+   */
+  reclaim(digest: string, stillUnused: (modifiedAt: string) => Promise<boolean>): Promise<{ size: number } | null>;
 
   /** Prepares storage for a new upload and returns the state to keep with its session. */
   createUpload(uploadId: string): Promise<UploadStorageState>;

@@ -58,6 +58,27 @@ export interface ManifestSummary {
 /** The outcome of setTag: written, or refused because an immutable tag names another digest. */
 export type TagWrite = { ok: true } | { ok: false; current: string };
 
+/** A repository's link to a blob: it may serve it. */
+export interface BlobLink {
+  digest: string;
+  size: number;
+  /** ISO time of the last linkBlob/touchBlobLink of this link. */
+  linkedAt: string;
+}
+
+/**
+ * The garbage collector's own record: who collects now (a lease, so two collectors never sweep
+ * at once) and where an interrupted sweep resumes. Replaced only by compare-and-swap on version.
+ */
+export interface CollectorState {
+  owner: string;
+  /** ISO time after which another collector may take over. */
+  leaseUntil: string;
+  /** Opaque resume point of an unfinished sweep; null when the last sweep finished. */
+  cursor: string | null;
+  version: number;
+}
+
 export interface ReferrerDescriptor {
   mediaType: string;
   digest: string;
@@ -114,7 +135,11 @@ export interface MetadataStore {
    */
   storedBytes(): Promise<number | null>;
 
-  /** Records that `repository` may serve blob `digest` (idempotent). */
+  /**
+   * Records that `repository` may serve blob `digest` (idempotent). Linking again (a re-upload, a
+   * mount) refreshes the link's `linkedAt`: the collector never removes a link younger than its
+   * grace period (src/core/gc/collector.ts).
+   */
   linkBlob(repository: string, digest: string, size: number): Promise<void>;
   /** The link, or null when the repository does not hold this blob. */
   getBlobLink(repository: string, digest: string): Promise<{ size: number } | null>;
@@ -123,10 +148,19 @@ export interface MetadataStore {
    * manifest PUT checks for its config and layers, in one read where the store can.
    */
   missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]>;
-  /** Removes a link; false when there was none. */
-  unlinkBlob(repository: string, digest: string): Promise<boolean>;
-  /** The blobs a repository may serve (its links) with their sizes, in digest order. */
-  listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>>;
+  /**
+   * Refreshes an existing link's `linkedAt` and returns it, or null (and creates nothing) when
+   * the repository does not hold the blob. A manifest PUT touches every blob it references, so a
+   * collection that read the link earlier can no longer remove it (unlinkBlob's `linkedAt`).
+   */
+  touchBlobLink(repository: string, digest: string): Promise<{ size: number } | null>;
+  /**
+   * Removes a link; false when there was none. With `linkedAt`, only when the link's `linkedAt`
+   * is still that value (a link refreshed since the caller read it stays, and false is returned).
+   */
+  unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean>;
+  /** A repository's blob links in digest order, with when each was last linked. */
+  listBlobLinks(repository: string, page: PageRequest): Promise<Page<BlobLink>>;
   /** Up to `limit` repositories holding a link to `digest`, in name order. */
   findBlobRepositories(digest: string, limit: number): Promise<string[]>;
 
@@ -191,8 +225,29 @@ export interface MetadataStore {
    */
   updateUpload(session: UploadSession, expectedVersion: number): Promise<boolean>;
   /**
+   * Sessions started before `startedBefore` (ISO), oldest first. `page.last` is the `cursor` of
+   * the last session already listed (`<startedAt>#<id>`); for the collector's expiry of abandoned
+   * uploads, never a request path.
+   */
+  listUploads(startedBefore: string, page: PageRequest): Promise<Page<UploadSession>>;
+  /**
    * Deletes a session, only when its stored version is still `expectedVersion` if one is given.
    * Returns false when nothing was deleted (absent, or moved on by another request).
    */
   deleteUpload(id: string, expectedVersion?: number): Promise<boolean>;
+
+  /**
+   * How long after a linkBlob findBlobRepositories may still miss it (an eventually consistent
+   * index: DynamoDB's GSI1). The collector waits this long between hiding content and asking
+   * whether anything links it. 0 or absent: the answer is always current.
+   */
+  readonly blobIndexLagMs?: number;
+
+  /** The collector's lease and resume point, or null when no collector ever ran. */
+  getCollectorState(): Promise<CollectorState | null>;
+  /** Stores `state` only when the stored version is `expectedVersion` (null: none stored yet). */
+  putCollectorState(state: CollectorState, expectedVersion: number | null): Promise<boolean>;
 }
+
+/** The listing cursor of an upload session (listUploads' `page.last`). */
+export const uploadCursor = (s: Pick<UploadSession, 'startedAt' | 'id'>): string => `${s.startedAt}#${s.id}`;

@@ -11,16 +11,19 @@
  *   stowage_storage_bytes                                   gauge, read on scrape: each linked blob
  *                                                           and manifest once (absent where the
  *                                                           metadata store cannot tell: DynamoDB)
+ *   stowage_gc_runs_total{result}                           counter, collections by result: complete,
+ *                                                           partial (time budget), skipped (lease), failed
+ *   stowage_gc_bytes_freed_total                            counter, blob bytes deleted by collections
+ *   stowage_gc_blobs_deleted_total                          counter, blobs deleted by collections
+ *   stowage_gc_last_run_timestamp_seconds                   gauge, end of the last collection (any result)
  *   + prom-client's default process metrics (stowage_process_*, stowage_nodejs_*)
- *
- * Not exported yet: garbage-collection runs (there is no collector yet; it comes with the data
- * lifecycle work and counts its runs here).
  *
  * Labels take bounded values only: operation comes from the route table (or `none`), status is
  * the response's, method is folded to the methods the API uses (others become `OTHER`).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AccessRecord, RequestObserver, RequestStart } from './observe.js';
+import type { CollectionReport } from '../core/gc/collector.js';
 
 const UPLOAD_OPERATIONS = new Set(['startUpload', 'patchUpload', 'putUpload']);
 const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -32,6 +35,10 @@ export class PrometheusObserver implements RequestObserver {
   private readonly bytesIn: Counter<'operation'>;
   private readonly bytesOut: Counter<'operation'>;
   private readonly uploadsInFlight: Gauge;
+  private readonly gcRuns: Counter<'result'>;
+  private readonly gcBytesFreed: Counter;
+  private readonly gcBlobsDeleted: Counter;
+  private readonly gcLastRun: Gauge;
 
   /** @param storedBytes the metadata store's figure (MetadataStore.storedBytes), read on each scrape */
   constructor(storedBytes?: () => Promise<number | null>) {
@@ -64,7 +71,23 @@ export class PrometheusObserver implements RequestObserver {
         },
       });
     }
+    this.gcRuns = new Counter({ name: 'stowage_gc_runs_total', help: 'Garbage collections, by result', labelNames: ['result'], registers });
+    this.gcBytesFreed = new Counter({ name: 'stowage_gc_bytes_freed_total', help: 'Blob bytes deleted by garbage collection', registers });
+    this.gcBlobsDeleted = new Counter({ name: 'stowage_gc_blobs_deleted_total', help: 'Blobs deleted by garbage collection', registers });
+    this.gcLastRun = new Gauge({ name: 'stowage_gc_last_run_timestamp_seconds', help: 'When the last garbage collection ended (Unix time)', registers });
     collectDefaultMetrics({ register: this.registry, prefix: 'stowage_' });
+  }
+
+  /** One collection's outcome (the server's periodic sweep, src/shells/gc-schedule.ts). */
+  collected(outcome: CollectionReport | Error): void {
+    this.gcLastRun.set(Date.now() / 1000);
+    if (outcome instanceof Error) {
+      this.gcRuns.inc({ result: 'failed' });
+      return;
+    }
+    this.gcRuns.inc({ result: outcome.skipped ? 'skipped' : outcome.complete ? 'complete' : 'partial' });
+    this.gcBytesFreed.inc(outcome.bytesFreed);
+    this.gcBlobsDeleted.inc(outcome.blobsDeleted);
   }
 
   started(start: RequestStart): void {

@@ -228,6 +228,60 @@ export function blobStoreSuite(name: string, setup: () => Promise<BlobStoreHarne
       const empty = randomUUID();
       await store.deleteUpload(empty, await store.createUpload(empty));
     });
+
+    test('listBlobs: committed blobs in digest order with their commit time, paged', async () => {
+      const store = await start();
+      const mine = new Set<string>();
+      for (let i = 0; i < 5; i++) mine.add(await push(store, randomBytes(100 + i)));
+      const listed: string[] = [];
+      for (let last: string | undefined; ; ) {
+        const page = await store.listBlobs({ limit: 2, ...(last !== undefined && { last }) });
+        assert.ok(page.items.length <= 2);
+        for (const b of page.items) {
+          listed.push(b.digest);
+          if (mine.has(b.digest)) assert.ok(Date.now() - Date.parse(b.modifiedAt) < 600_000, 'modifiedAt is the recent commit');
+        }
+        if (!page.more || page.items.length === 0) break;
+        last = page.items.at(-1)?.digest;
+      }
+      assert.deepEqual(
+        listed.filter((d) => mine.has(d)),
+        [...mine].sort(),
+      );
+      assert.deepEqual(listed, [...listed].sort(), 'digest order');
+      for (const d of mine) await store.delete(d);
+    });
+
+    test('reclaim: hides the blob while it asks, then deletes it or puts it back', async () => {
+      const store = await start();
+      const data = randomBytes(3000);
+      const digest = await push(store, data);
+      let seenWhileAsking: unknown = 'not asked';
+      const kept = await store.reclaim(digest, async (modifiedAt) => {
+        assert.ok(!Number.isNaN(Date.parse(modifiedAt)));
+        seenWhileAsking = await store.stat(digest);
+        return false;
+      });
+      assert.equal(kept, null, 'kept: nothing freed');
+      assert.equal(seenWhileAsking, null, 'hidden while the collector asks');
+      assert.deepEqual(await read(await store.open(digest)), data, 'put back intact');
+      assert.deepEqual(await store.reclaim(digest, async () => true), { size: 3000 });
+      assert.equal(await store.stat(digest), null, 'deleted');
+      assert.equal(await store.reclaim(digest, async () => true), null, 'absent: nothing to reclaim');
+    });
+
+    test('reclaim: a commit of the same content while the blob is hidden stores its own copy', async () => {
+      const store = await start();
+      const data = randomBytes(2048);
+      const digest = await push(store, data);
+      const freed = await store.reclaim(digest, async () => {
+        await push(store, data); // an upload racing the collector
+        return true; // the collector still decides to delete what it hid
+      });
+      assert.deepEqual(freed, { size: 2048 });
+      assert.deepEqual(await read(await store.open(digest)), data, 'the racing commit is readable');
+      await store.delete(digest);
+    });
   });
 
   // Readiness (/readyz): the probe an orchestrator runs every few seconds.

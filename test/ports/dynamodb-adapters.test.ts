@@ -5,6 +5,7 @@ import { DynamoDbLoginLimiter } from '../../src/adapters/aws/dynamodb-login-limi
 import { InMemoryLargeObjectStore, startDynalite, type Dynalite } from '../adapters/dynamodb-harness.js';
 import { metadataStoreSuite } from './metadata-store.suite.js';
 import { uploadSessionsSuite } from './upload-sessions.suite.js';
+import { collectorMetadataSuite } from './collector-metadata.suite.js';
 import { dynamoDbLeftovers } from './metadata-leftovers.js';
 import { loginLimiterSuite } from './login-limiter.suite.js';
 
@@ -38,5 +39,10 @@ loginLimiterSuite('DynamoDB login limiter', async (limits, now) => new DynamoDbL
 
 uploadSessionsSuite(
   'DynamoDB upload sessions',
+  async () => new DynamoDbMetadataStore({ client: db.client, tableName: await db.newTable(), largeObjects: new InMemoryLargeObjectStore() }),
+);
+
+collectorMetadataSuite(
+  'DynamoDB collector methods',
   async () => new DynamoDbMetadataStore({ client: db.client, tableName: await db.newTable(), largeObjects: new InMemoryLargeObjectStore() }),
 );

@@ -12,6 +12,7 @@ import { UsersFile } from '../../src/adapters/embedded/users-file.js';
 import { blobStoreSuite } from './blob-store.suite.js';
 import { metadataStoreSuite } from './metadata-store.suite.js';
 import { uploadSessionsSuite } from './upload-sessions.suite.js';
+import { collectorMetadataSuite } from './collector-metadata.suite.js';
 import { sqliteLeftovers } from './metadata-leftovers.js';
 import { loginLimiterSuite } from './login-limiter.suite.js';
 import { identityProviderSuite } from './identity-provider.suite.js';
@@ -28,6 +29,7 @@ metadataStoreSuite('SQLite metadata store', async () => {
   return { store: new SqliteMetadataStore(path), leftovers: sqliteLeftovers(path) };
 });
 
+collectorMetadataSuite('SQLite collector methods', async () => new SqliteMetadataStore(join(await mkdtemp(join(tmpdir(), 'stowage-sqlite-')), 'metadata.sqlite')));
 uploadSessionsSuite('SQLite upload sessions', async () => new SqliteMetadataStore(join(await mkdtemp(join(tmpdir(), 'stowage-sqlite-')), 'metadata.sqlite')));
 loginLimiterSuite('in-memory login limiter', async (limits, now) => new MemoryLoginLimiter(limits, now));
 

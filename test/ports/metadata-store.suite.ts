@@ -168,7 +168,11 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       for (const [i, d] of digests.entries()) await m.linkBlob(r, d, 100 + i);
       await m.linkBlob(other, digestOf('elsewhere'), 7);
       const first = await m.listBlobLinks(r, { limit: 2 });
-      assert.deepEqual(first, { items: digests.slice(0, 2).map((d) => ({ digest: d, size: 100 + digests.indexOf(d) })), more: true });
+      assert.deepEqual(
+        first.items.map(({ digest, size }) => ({ digest, size })),
+        digests.slice(0, 2).map((d) => ({ digest: d, size: 100 + digests.indexOf(d) })),
+      );
+      assert.equal(first.more, true);
       const rest = await m.listBlobLinks(r, { limit: 10, last: digests[1]! });
       assert.deepEqual(
         rest.items.map((l) => l.digest),

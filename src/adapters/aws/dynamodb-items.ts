@@ -5,7 +5,7 @@
  */
 import type { DigestAlgorithm } from '../../core/digest.js';
 import type { ManifestRecord, ManifestSummary, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
-import { ATTR, blobIndex, keys } from './dynamodb-keys.js';
+import { ATTR, blobIndex, keys, uploadIndex } from './dynamodb-keys.js';
 
 /** An unmarshalled item. */
 export type Item = Record<string, unknown>;
@@ -91,15 +91,19 @@ export const catalogItem = (repository: string, now: string): Item => ({
   [ATTR.createdAt]: now,
 });
 
-export const blobItem = (repository: string, digest: string, size: number, now: string): Item => ({
-  ...keys.blob(repository, digest),
+/** A link item's attributes but its key and createdAt (linkBlob keeps the first createdAt). */
+export const blobAttributes = (repository: string, digest: string, size: number, now: string): Item => ({
   ...blobIndex(repository, digest),
   [ATTR.kind]: 'blob',
   [ATTR.repository]: repository,
   [ATTR.digest]: digest,
   [ATTR.size]: size,
-  [ATTR.createdAt]: now,
+  [ATTR.linkedAt]: now,
 });
+
+/** The link's last link/touch time; links written before linkedAt existed have their createdAt. */
+export const linkedAtOf = (item: Item): string => strOrNull(item, ATTR.linkedAt) ?? str(item, ATTR.createdAt);
+export const sizeOf = (item: Item): number => num(item, ATTR.size);
 
 // -------------------------------------------------------------------------------------------
 // Manifests
@@ -276,6 +280,7 @@ export const UPLOAD_TTL_SECONDS = 7 * 24 * 3600;
 export function uploadItem(s: UploadSession, now: Date): Item {
   return {
     ...keys.upload(s.id),
+    ...uploadIndex(s.startedAt, s.id),
     [ATTR.kind]: 'upload',
     [ATTR.uploadId]: s.id,
     [ATTR.repository]: s.repository,

@@ -7,12 +7,16 @@
  *   PK                 SK                          kind       GSI1PK          GSI1SK   what it is
  *   -----------------  --------------------------  ---------  --------------  -------  ------------------------------
  *   CATALOG            REPO#<name>                 repo                                catalog entry (removed only by a repository delete)
- *   REPO#<name>        BLOB#<digest>               blob       BLOB#<digest>   <name>   repository may serve the blob
+ *   REPO#<name>        BLOB#<digest>               blob       BLOB#<digest>   <name>   repository may serve the blob (linkedAt:
+ *                                                                                          last link/touch, for the collector's grace)
  *   REPO#<name>        MANIFEST#<digest>           manifest                            record + bytes or large-object key
  *   REPO#<name>        REF#<subject>#<digest>      referrer                            descriptor in the subject's index
  *   REPO#<name>        TAG#<tag>                   tag                                 tag -> digest (+ event fields)
  *   REPO#<name>        TAGOF#<digest>#<tag>        tagof                               "tag was pointed at digest"
- *   UPLOAD#<id>        UPLOAD                      upload                              upload session, versioned
+ *   UPLOAD#<id>        UPLOAD                      upload     UPLOADS         <started upload session, versioned; GSI1SK is
+ *                                                                                 At>#<id> <startedAt>#<id> (the collector lists the
+ *                                                                                          abandoned ones oldest first)
+ *   COLLECTOR          STATE                       (none)                              garbage collector's lease + resume cursor
  *   LOGINFAIL#<hash>   WINDOW#<start ms>           (none)                              failed logins of one client address
  *                                                                                      in one window (TTL; the token Lambda)
  *   LOGINFAIL#<hash>   BACKOFF                     (none)                              failed logins of one (user, address)
@@ -51,6 +55,12 @@ export const ATTR = {
   /** LargeObjectStore key, present instead of `content` for large manifests. */
   contentKey: 'contentKey',
   createdAt: 'createdAt',
+  /** A blob link's last link or touch (ISO); links written before it existed have only createdAt. */
+  linkedAt: 'linkedAt',
+  /** The collector state's lease holder, lease end and resume cursor. */
+  owner: 'owner',
+  leaseUntil: 'leaseUntil',
+  cursor: 'cursor',
   updatedAt: 'updatedAt',
   actor: 'actor',
   /** The tags the manifest was pushed with (empty: an untagged push). */
@@ -104,6 +114,8 @@ const P = {
   loginWindow: 'WINDOW#',
   loginBackoff: 'BACKOFF',
   outboxPk: 'OUTBOX#',
+  uploadsIndex: 'UPLOADS',
+  collectorPk: 'COLLECTOR',
 } as const;
 const UPLOAD_SK = 'UPLOAD';
 const OUTBOX_SK = 'EVENT';
@@ -128,7 +140,17 @@ export const keys = {
   loginBackoff: (keyHash: string): Key => ({ PK: `${P.loginFailuresPk}${keyHash}`, SK: P.loginBackoff }),
   /** One item per event: its own partition, so outbox writes spread over the table. */
   outbox: (eventId: string): Key => ({ PK: `${P.outboxPk}${eventId}`, SK: OUTBOX_SK }),
+  /** One item: the garbage collector's lease and resume cursor. */
+  collector: (): Key => ({ PK: P.collectorPk, SK: 'STATE' }),
 } as const;
+
+/**
+ * GSI1 attributes of an upload session: every session in one index partition, ordered by start
+ * time, so the collector finds abandoned ones with a Query (no Scan). The key never changes for
+ * a session, so its updates write nothing to the keys-only index.
+ */
+export const uploadIndex = (startedAt: string, id: string) => ({ [ATTR.gsi1pk]: P.uploadsIndex, [ATTR.gsi1sk]: `${startedAt}#${id}` });
+export const UPLOADS_INDEX_PK = P.uploadsIndex;
 
 /** GSI1 attributes of a blob link: repositories holding a digest, in name order. */
 export const blobIndex = (repository: string, digest: string) => ({ [ATTR.gsi1pk]: `${P.blob}${digest}`, [ATTR.gsi1sk]: repository });

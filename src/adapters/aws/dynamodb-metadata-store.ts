@@ -24,17 +24,32 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   UpdateTimeToLiveCommand,
   type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ManifestRecord, ManifestSummary, MetadataStore, TagWrite, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
-import { ATTR, GSI1, blobIndexPk, keys, largeManifestKey, ranges, type Key, type Range } from './dynamodb-keys.js';
+import { uploadCursor } from '../../ports/metadata-store.js';
+import type {
+  BlobLink,
+  CollectorState,
+  ManifestRecord,
+  ManifestSummary,
+  MetadataStore,
+  Page,
+  PageRequest,
+  ReferrerDescriptor,
+  TagWrite,
+  UploadSession,
+} from '../../ports/metadata-store.js';
+import { ATTR, GSI1, UPLOADS_INDEX_PK, blobIndexPk, keys, largeManifestKey, ranges, type Key, type Range } from './dynamodb-keys.js';
 import {
   MAX_ITEM_BYTES,
-  blobItem,
+  blobAttributes,
+  linkedAtOf,
+  sizeOf,
   catalogItem,
   digestOf,
   MANIFEST_SUMMARY_ATTRS,
@@ -151,10 +166,65 @@ export class DynamoDbMetadataStore implements MetadataStore {
   // -------------------------------------------------------------------------------------------
   // Blob links
 
+  /** GSI1 (findBlobRepositories) is eventually consistent; a second covers its usual lag. */
+  readonly blobIndexLagMs = 1000;
+
+  /** Link times strictly increase within this process, so a touch always changes the value a collector read. */
+  private lastLinkMs = 0;
+  private linkTime(): string {
+    this.lastLinkMs = Math.max(this.now().getTime(), this.lastLinkMs + 1);
+    return new Date(this.lastLinkMs).toISOString();
+  }
+
   async linkBlob(repository: string, digest: string, size: number): Promise<void> {
     await this.touchRepository(repository);
-    // Conditional: a repeated link keeps its first createdAt and writes no stream record.
-    await this.put(blobItem(repository, digest, size, this.iso()), notExists);
+    // An update, not a put: a repeated link refreshes linkedAt and keeps the first createdAt.
+    const now = this.linkTime();
+    const attributes = blobAttributes(repository, digest, size, now);
+    const names: Record<string, string> = { '#created': ATTR.createdAt };
+    const values: Record<string, unknown> = { ':created': now };
+    const sets = Object.entries(attributes).map(([name, value], i) => {
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = value;
+      return `#a${i} = :a${i}`;
+    });
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: marshall(keys.blob(repository, digest)),
+        UpdateExpression: `SET ${sets.join(', ')}, #created = if_not_exists(#created, :created)`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: marshall(values, MARSHALL),
+      }),
+    );
+  }
+
+  async touchBlobLink(repository: string, digest: string): Promise<{ size: number } | null> {
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: marshall(keys.blob(repository, digest)),
+          UpdateExpression: 'SET #l = :l',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#l': ATTR.linkedAt, '#pk': ATTR.pk },
+          ExpressionAttributeValues: marshall({ ':l': this.linkTime() }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? { size: sizeOf(unmarshall(out.Attributes)) } : null;
+    } catch (err) {
+      if (isConditionalFailure(err)) return null;
+      throw err;
+    }
+  }
+
+  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<BlobLink>> {
+    const items = await this.collect(ranges.blobs(repository, page.last), page.limit + 1, { projection: [ATTR.digest, ATTR.size, ATTR.linkedAt, ATTR.createdAt] });
+    return toPage(
+      items.map((i) => ({ digest: digestOf(i), size: sizeOf(i), linkedAt: linkedAtOf(i) })),
+      page.limit,
+    );
   }
 
   async getBlobLink(repository: string, digest: string): Promise<{ size: number } | null> {
@@ -186,17 +256,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return wanted.filter((d) => !found.has(d));
   }
 
-  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
-    return (await this.delete(keys.blob(repository, digest))) !== null;
-  }
-
-  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>> {
-    const r = ranges.blobs(repository, page.last);
-    const items = await this.collect(r, page.limit + 1, { projection: [ATTR.sk, ATTR.size] });
-    return toPage(
-      items.map((i) => ({ digest: r.valueOf(String(i[ATTR.sk])), size: Number(i[ATTR.size]) })),
-      page.limit,
-    );
+  async unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean> {
+    // A link written before linkedAt existed is identified by its createdAt (linkedAtOf).
+    const unchanged: Condition | undefined =
+      linkedAt === undefined
+        ? undefined
+        : {
+            expression: '#l = :l OR (attribute_not_exists(#l) AND #c = :l)',
+            names: { '#l': ATTR.linkedAt, '#c': ATTR.createdAt },
+            values: { ':l': linkedAt },
+          };
+    return (await this.delete(keys.blob(repository, digest), unchanged)) !== null;
   }
 
   async deleteRepository(repository: string): Promise<boolean> {
@@ -405,6 +475,59 @@ export class DynamoDbMetadataStore implements MetadataStore {
   async updateUpload(session: UploadSession, expectedVersion: number): Promise<boolean> {
     // A missing item fails the condition too, so a deleted session is never brought back.
     return this.put(uploadItem(session, this.now()), { expression: '#v = :v', names: { '#v': ATTR.version }, values: { ':v': expectedVersion } });
+  }
+
+  /** A Query of GSI1's UPLOADS partition (eventually consistent: a session seconds old may be missed, and is not yet abandoned anyway). */
+  async listUploads(startedBefore: string, page: PageRequest): Promise<Page<UploadSession>> {
+    const sessions: UploadSession[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    if (page.last !== undefined) {
+      const id = page.last.slice(page.last.lastIndexOf('#') + 1);
+      start = marshall({ ...keys.upload(id), [ATTR.gsi1pk]: UPLOADS_INDEX_PK, [ATTR.gsi1sk]: page.last });
+    }
+    let more = false;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI1,
+          KeyConditionExpression: '#g = :g AND #s < :before',
+          ExpressionAttributeNames: { '#g': ATTR.gsi1pk, '#s': ATTR.gsi1sk },
+          ExpressionAttributeValues: marshall({ ':g': UPLOADS_INDEX_PK, ':before': startedBefore }),
+          Limit: page.limit + 1 - sessions.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) {
+        if (sessions.length === page.limit) {
+          more = true;
+          break;
+        }
+        // The index holds keys only; the session itself is read consistently (it may be gone).
+        const cursor = String(unmarshall(raw)[ATTR.gsi1sk]);
+        const session = await this.getUpload(cursor.slice(cursor.lastIndexOf('#') + 1));
+        if (session && uploadCursor(session) < startedBefore) sessions.push(session);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && !more);
+    return { items: sessions, more: more || start !== undefined };
+  }
+
+  async getCollectorState(): Promise<CollectorState | null> {
+    const item = await this.get(keys.collector());
+    if (!item) return null;
+    return {
+      owner: String(item[ATTR.owner]),
+      leaseUntil: String(item[ATTR.leaseUntil]),
+      cursor: (item[ATTR.cursor] as string | null) ?? null,
+      version: Number(item[ATTR.version]),
+    };
+  }
+
+  async putCollectorState(state: CollectorState, expectedVersion: number | null): Promise<boolean> {
+    const item = { ...keys.collector(), [ATTR.owner]: state.owner, [ATTR.leaseUntil]: state.leaseUntil, [ATTR.cursor]: state.cursor, [ATTR.version]: state.version };
+    const condition: Condition = expectedVersion === null ? notExists : { expression: '#v = :v', names: { '#v': ATTR.version }, values: { ':v': expectedVersion } };
+    return this.put(item, condition);
   }
 
   async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {

@@ -31,7 +31,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RegistryError } from '../../core/errors.js';
-import type { BlobContent, BlobStore, ByteRange } from '../../ports/blob-store.js';
+import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
 import { isS3Failure, s3Call } from './s3-errors.js';
 import { S3Keys } from './s3-keys.js';
 import {
@@ -86,6 +86,8 @@ export interface S3BlobStoreOptions {
 interface Pointer {
   key: string;
   size: number;
+  /** When the pointer was written (S3's LastModified), where the read returned it. */
+  modifiedAt?: string;
 }
 
 const OCTET_STREAM = 'application/octet-stream';
@@ -207,6 +209,49 @@ export class S3BlobStore implements BlobStore {
     // never a pointer to nothing.
     await this.deleteObject(pointerKey);
     await this.deleteObject(pointer.key);
+  }
+
+  /** ListObjectsV2 of the pointers: key order under blobs/<alg>/ is digest order. */
+  async listBlobs(page: { limit: number; last?: string }): Promise<{ items: StoredBlob[]; more: boolean }> {
+    const prefix = this.keys.blobsPrefix;
+    const res = await s3Call('ListObjectsV2', prefix, () =>
+      this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          MaxKeys: page.limit,
+          ...(page.last !== undefined && { StartAfter: this.keys.blobPointer(page.last) }),
+        }),
+      ),
+    );
+    const items: StoredBlob[] = [];
+    for (const o of res.Contents ?? []) {
+      const digest = this.keys.digestOfPointer(o.Key ?? '');
+      if (digest) items.push({ digest, modifiedAt: (o.LastModified ?? new Date(0)).toISOString() });
+    }
+    return { items, more: res.IsTruncated === true };
+  }
+
+  /**
+   * Hides the blob by deleting its pointer (stat, open and commits then see no blob; a commit
+   * publishes its own pointer and content), asks `stillUnused` with the pointer's LastModified,
+   * then deletes the content, or publishes the pointer again. If a commit published a pointer of
+   * its own meanwhile, that one stays and the old content, now named by nothing, is deleted.
+   */
+  async reclaim(digest: string, stillUnused: (modifiedAt: string) => Promise<boolean>): Promise<{ size: number } | null> {
+    const pointerKey = this.keys.blobPointer(digest);
+    const pointer = await this.readPointer(pointerKey);
+    if (!pointer) return null;
+    await this.deleteObject(pointerKey);
+    let unused = false;
+    try {
+      unused = await stillUnused(pointer.modifiedAt ?? new Date(0).toISOString());
+    } finally {
+      if (!unused && !(await this.publishPointer(pointerKey, { key: pointer.key, size: pointer.size }))) await this.deleteObject(pointer.key);
+    }
+    if (!unused) return null;
+    await this.deleteObject(pointer.key);
+    return { size: pointer.size };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -555,9 +600,11 @@ export class S3BlobStore implements BlobStore {
   /** The pointer at `key`, or null when there is none. */
   private async readPointer(key: string): Promise<Pointer | null> {
     let text: string;
+    let modifiedAt: string | undefined;
     try {
       const res = await s3Call('GetObject', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
       text = (await res.Body?.transformToString()) ?? '';
+      modifiedAt = res.LastModified?.toISOString();
     } catch (err) {
       if (isS3Failure(err, 'not-found')) return null;
       throw err;
@@ -572,7 +619,7 @@ export class S3BlobStore implements BlobStore {
     if (typeof contentKey !== 'string' || !this.keys.isContentKey(contentKey) || !isWhole(size) || (size as number) < 0) {
       throw new Error(`S3 blob pointer ${key} is corrupt: ${text.slice(0, 200)}`);
     }
-    return { key: contentKey, size: size as number };
+    return { key: contentKey, size: size as number, ...(modifiedAt !== undefined && { modifiedAt }) };
   }
 
   /** Every object under the upload's prefix (leftovers of every attempt). */

@@ -60,6 +60,14 @@ export class S3Keys {
     return `${this.blobsPrefix}${match[1]}/${match[2]}`;
   }
 
+  /** The digest a pointer key names, or null for any other key. */
+  digestOfPointer(key: string): string | null {
+    if (!key.startsWith(this.blobsPrefix)) return null;
+    const [alg = '', hex = '', ...rest] = key.slice(this.blobsPrefix.length).split('/');
+    const digest = `${alg}:${hex}`;
+    return rest.length === 0 && DIGEST.test(digest) ? digest : null;
+  }
+
   content(uploadId: string): string {
     return `${this.contentPrefix}${checkUploadId(uploadId)}`;
   }

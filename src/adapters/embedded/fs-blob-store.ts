@@ -4,9 +4,9 @@
  * or not at all, and finalising costs no copy whatever the size.
  */
 import { constants, createReadStream } from 'node:fs';
-import { access, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { BlobContent, BlobStore, ByteRange } from '../../ports/blob-store.js';
+import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
 import { DataPaths, PRIVATE_DIR, PRIVATE_FILE } from './paths.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
@@ -24,6 +24,7 @@ export class FsBlobStore implements BlobStore {
   async init(): Promise<void> {
     await mkdir(this.paths.blobsDir, { recursive: true, mode: PRIVATE_DIR });
     await mkdir(this.paths.uploadsDir, { recursive: true, mode: PRIVATE_DIR });
+    await mkdir(this.paths.reclaimDir, { recursive: true, mode: PRIVATE_DIR });
   }
 
   /** Both directories exist and are writable (a removed or read-only volume fails); writes nothing. */
@@ -63,6 +64,69 @@ export class FsBlobStore implements BlobStore {
 
   async delete(digest: string): Promise<void> {
     await rm(this.paths.blob(digest), { force: true });
+  }
+
+  /**
+   * Walks blobs/<alg>/<hh>/ in name order, which is digest order, skipping whole directories
+   * before `last`. A listing from the start first puts back blobs a crashed reclaim left hidden.
+   */
+  async listBlobs(page: { limit: number; last?: string }): Promise<{ items: StoredBlob[]; more: boolean }> {
+    if (page.last === undefined) await this.restoreHidden();
+    const [lastAlg = '', lastHex = ''] = page.last?.split(':') ?? [];
+    const items: StoredBlob[] = [];
+    for (const alg of await sortedNames(this.paths.blobsDir)) {
+      if (alg < lastAlg) continue;
+      for (const hh of await sortedNames(`${this.paths.blobsDir}/${alg}`)) {
+        if (alg === lastAlg && hh < lastHex.slice(0, 2)) continue;
+        for (const hex of await sortedNames(`${this.paths.blobsDir}/${alg}/${hh}`)) {
+          const digest = `${alg}:${hex}`;
+          if (page.last !== undefined && digest <= page.last) continue;
+          if (items.length === page.limit) return { items, more: true };
+          const info = await stat(this.paths.blob(digest)).catch((err) => (isNotFound(err) ? null : Promise.reject(err)));
+          if (info) items.push({ digest, modifiedAt: info.mtime.toISOString() });
+        }
+      }
+    }
+    return { items, more: false };
+  }
+
+  /**
+   * Hides the blob by renaming it into reclaim/ (atomic: a reader or a commit sees it present or
+   * absent, and a commit that finds it absent renames its own copy in). The modification time
+   * passed on is the hidden file's, read after the rename, so a commit that refreshed it just
+   * before is seen. Kept blobs are renamed back; a copy committed meanwhile is the same bytes.
+   */
+  async reclaim(digest: string, stillUnused: (modifiedAt: string) => Promise<boolean>): Promise<{ size: number } | null> {
+    const target = this.paths.blob(digest);
+    const hidden = this.paths.reclaimed(digest);
+    try {
+      await rename(target, hidden);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+    let unused = false;
+    try {
+      const info = await stat(hidden);
+      unused = await stillUnused(info.mtime.toISOString());
+      if (unused) {
+        await rm(hidden, { force: true });
+        return { size: info.size };
+      }
+      return null;
+    } finally {
+      if (!unused) await rename(hidden, target);
+    }
+  }
+
+  /** Puts back every blob a crashed reclaim left hidden (the next sweep decides again). */
+  private async restoreHidden(): Promise<void> {
+    for (const name of await sortedNames(this.paths.reclaimDir)) {
+      const digest = this.paths.reclaimedDigest(name);
+      if (!digest) continue;
+      await mkdir(dirname(this.paths.blob(digest)), { recursive: true });
+      await rename(`${this.paths.reclaimDir}/${name}`, this.paths.blob(digest));
+    }
   }
 
   async createUpload(uploadId: string): Promise<null> {
@@ -118,9 +182,15 @@ export class FsBlobStore implements BlobStore {
   async commitUpload(uploadId: string, _state: unknown, size: number, digest: string): Promise<void> {
     const source = this.paths.upload(uploadId);
     const target = this.paths.blob(digest);
-    if (await this.stat(digest)) {
+    // Already there: refresh its modification time (the collector keeps content younger than
+    // its grace) and drop ours. Absent, or hidden by a reclaim right now: rename ours in.
+    try {
+      const now = new Date();
+      await utimes(target, now, now);
       await rm(source, { force: true });
       return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
     }
     const handle = await open(source, 'r+');
     try {
@@ -145,6 +215,16 @@ async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Entry names of a directory in byte order; none when it does not exist. */
+async function sortedNames(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
   }
 }
 

@@ -10,6 +10,8 @@
  *     token-signing-key.pem      ES256 private key (PKCS#8) that signs tokens, made on first start (0600)
  *     blobs/<alg>/<hh>/<hex>     committed blob content, named by digest (hh = first two hex digits)
  *     uploads/<upload-id>        bytes of an upload in progress
+ *     reclaim/<alg>-<hex>        a blob the collector has hidden while it checks nothing links it
+ *                                (deleted, or renamed back into blobs/ when something does)
  *
  * Everything here is private to the server's user whatever the umask: directories PRIVATE_DIR
  * (0700), files PRIVATE_FILE (0600). Blobs are private layers, and any local user could read them
@@ -45,6 +47,23 @@ export class DataPaths {
   }
   get uploadsDir(): string {
     return join(this.root, 'uploads');
+  }
+
+  get reclaimDir(): string {
+    return join(this.root, 'reclaim');
+  }
+
+  /** Where reclaim() hides a blob: same filesystem as blobs/, so hiding and restoring are renames. */
+  reclaimed(digest: string): string {
+    const blob = this.blob(digest);
+    const [alg = ''] = digest.split(':');
+    return join(this.reclaimDir, `${alg}-${blob.slice(blob.lastIndexOf('/') + 1)}`);
+  }
+
+  /** The digest a file under reclaim/ hides, or null for a name reclaimed() never makes. */
+  reclaimedDigest(name: string): string | null {
+    const m = /^([a-z0-9]+)-([0-9a-f]{64,128})$/.exec(name);
+    return m ? `${m[1]}:${m[2]}` : null;
   }
 
   /** Digests reach here already validated by the core (`alg:lowerhex`), so they are path-safe. */

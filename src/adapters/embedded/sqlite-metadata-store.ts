@@ -6,7 +6,18 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { PRIVATE_FILE } from './paths.js';
-import type { ManifestRecord, ManifestSummary, MetadataStore, TagWrite, Page, PageRequest, ReferrerDescriptor, UploadSession } from '../../ports/metadata-store.js';
+import type {
+  BlobLink,
+  CollectorState,
+  ManifestRecord,
+  ManifestSummary,
+  MetadataStore,
+  Page,
+  PageRequest,
+  ReferrerDescriptor,
+  TagWrite,
+  UploadSession,
+} from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
 import { migrate } from './sqlite-migrations.js';
 
@@ -138,11 +149,40 @@ export class SqliteMetadataStore implements MetadataStore {
     this.sql('INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)').run(name, new Date().toISOString());
   }
 
+  /** Link times strictly increase within this process, so a touch always changes the value a collector read. */
+  private lastLinkMs = 0;
+  private linkTime(): string {
+    this.lastLinkMs = Math.max(Date.now(), this.lastLinkMs + 1);
+    return new Date(this.lastLinkMs).toISOString();
+  }
+
+  // blob_links.created_at holds the link's linkedAt: the time of its last link or touch.
   async linkBlob(repository: string, digest: string, size: number): Promise<void> {
     this.db.transaction(() => {
       this.touchRepository(repository);
-      this.db.prepare('INSERT OR IGNORE INTO blob_links (repository, digest, size, created_at) VALUES (?, ?, ?, ?)').run(repository, digest, size, new Date().toISOString());
+      this.sql(
+        'INSERT INTO blob_links (repository, digest, size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository, digest) DO UPDATE SET created_at = excluded.created_at',
+      ).run(repository, digest, size, this.linkTime());
     })();
+  }
+
+  async touchBlobLink(repository: string, digest: string): Promise<{ size: number } | null> {
+    const row = this.sql('UPDATE blob_links SET created_at = ? WHERE repository = ? AND digest = ? RETURNING size').get(this.linkTime(), repository, digest) as
+      | { size: number }
+      | undefined;
+    return row ? { size: row.size } : null;
+  }
+
+  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<BlobLink>> {
+    const rows = this.sql('SELECT digest, size, created_at FROM blob_links WHERE repository = ? AND digest > ? ORDER BY digest LIMIT ?').all(
+      repository,
+      page.last ?? '',
+      page.limit + 1,
+    ) as { digest: string; size: number; created_at: string }[];
+    return toPage(
+      rows.map((r) => ({ digest: r.digest, size: r.size, linkedAt: r.created_at })),
+      page.limit,
+    );
   }
 
   async getBlobLink(repository: string, digest: string): Promise<{ size: number } | null> {
@@ -155,16 +195,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return [...new Set(digests)].filter((d) => lookup.get(repository, d) === undefined);
   }
 
-  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+  async unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean> {
+    if (linkedAt !== undefined) {
+      return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ? AND created_at = ?').run(repository, digest, linkedAt).changes > 0;
+    }
     return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
-  }
-
-  async listBlobLinks(repository: string, page: PageRequest): Promise<Page<{ digest: string; size: number }>> {
-    const rows = this.sql('SELECT digest, size FROM blob_links WHERE repository = ? AND digest > ? ORDER BY digest LIMIT ?').all(repository, page.last ?? '', page.limit + 1) as {
-      digest: string;
-      size: number;
-    }[];
-    return toPage(rows, page.limit);
   }
 
   async deleteRepository(repository: string): Promise<boolean> {
@@ -361,22 +396,46 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async getUpload(id: string): Promise<UploadSession | null> {
     const row = this.sql('SELECT * FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
-    if (!row) return null;
-    return {
-      id: row.id,
-      repository: row.repository,
-      offset: row.offset,
-      startedAt: row.started_at,
-      algorithm: row.algorithm as DigestAlgorithm,
-      hashState: row.hash_state,
-      digestSoFar: row.digest_so_far,
-      storageState: row.storage_state === null ? null : JSON.parse(row.storage_state),
-      // A row written before leases had owners still holds until it expires.
-      lease: row.lease_expires_at === null ? null : { owner: row.lease_owner ?? '', expiresAt: row.lease_expires_at },
-      version: row.version,
-    };
+    return row ? sessionOf(row) : null;
   }
 
+  async listUploads(startedBefore: string, page: PageRequest): Promise<Page<UploadSession>> {
+    // (started_at, id) after the cursor: the cursor is `<started_at>#<id>` (uploadCursor).
+    const [lastStart = '', lastId = ''] = page.last === undefined ? [] : [page.last.slice(0, page.last.lastIndexOf('#')), page.last.slice(page.last.lastIndexOf('#') + 1)];
+    const rows = this.sql('SELECT * FROM uploads WHERE started_at < ? AND (started_at > ? OR (started_at = ? AND id > ?)) ORDER BY started_at, id LIMIT ?').all(
+      startedBefore,
+      lastStart,
+      lastStart,
+      lastId,
+      page.limit + 1,
+    ) as UploadRow[];
+    return toPage(rows.map(sessionOf), page.limit);
+  }
+
+  async getCollectorState(): Promise<CollectorState | null> {
+    const row = this.sql('SELECT owner, lease_until, cursor, version FROM collector WHERE id = 1').get() as
+      | { owner: string; lease_until: string; cursor: string | null; version: number }
+      | undefined;
+    return row ? { owner: row.owner, leaseUntil: row.lease_until, cursor: row.cursor, version: row.version } : null;
+  }
+
+  async putCollectorState(state: CollectorState, expectedVersion: number | null): Promise<boolean> {
+    if (expectedVersion === null) {
+      return (
+        this.sql('INSERT OR IGNORE INTO collector (id, owner, lease_until, cursor, version) VALUES (1, ?, ?, ?, ?)').run(state.owner, state.leaseUntil, state.cursor, state.version)
+          .changes === 1
+      );
+    }
+    return (
+      this.sql('UPDATE collector SET owner = ?, lease_until = ?, cursor = ?, version = ? WHERE id = 1 AND version = ?').run(
+        state.owner,
+        state.leaseUntil,
+        state.cursor,
+        state.version,
+        expectedVersion,
+      ).changes === 1
+    );
+  }
   async updateUpload(s: UploadSession, expectedVersion: number): Promise<boolean> {
     const result = this.sql(
       `UPDATE uploads SET offset = ?, algorithm = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_owner = ?, lease_expires_at = ?, version = ?
@@ -414,5 +473,21 @@ function manifestOfRow(row: ManifestRow | undefined): ManifestRecord | null {
     subject: row.subject,
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     createdAt: row.created_at,
+  };
+}
+
+function sessionOf(row: UploadRow): UploadSession {
+  return {
+    id: row.id,
+    repository: row.repository,
+    offset: row.offset,
+    startedAt: row.started_at,
+    algorithm: row.algorithm as DigestAlgorithm,
+    hashState: row.hash_state,
+    digestSoFar: row.digest_so_far,
+    storageState: row.storage_state === null ? null : JSON.parse(row.storage_state),
+    // A row written before leases had owners still holds until it expires.
+    lease: row.lease_expires_at === null ? null : { owner: row.lease_owner ?? '', expiresAt: row.lease_expires_at },
+    version: row.version,
   };
 }

@@ -56,6 +56,11 @@ export const MIGRATIONS: readonly MigrationStep[] = [
      id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, event_id TEXT NOT NULL, payload TEXT NOT NULL,
      created_at TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, last_error TEXT, dead_at TEXT);
    CREATE INDEX event_outbox_due ON event_outbox (dead_at, next_attempt_at);`,
+  // 3: the garbage collector (src/core/gc): uploads listed by age (expiry of abandoned sessions),
+  // and its one-row record of who collects now and where an interrupted sweep resumes.
+  `CREATE INDEX uploads_by_start ON uploads (started_at, id);
+   CREATE TABLE collector (
+     id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, lease_until TEXT NOT NULL, cursor TEXT, version INTEGER NOT NULL);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

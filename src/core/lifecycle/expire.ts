@@ -63,3 +63,14 @@ export async function expireByLifecycle(
     last = end;
   }
 }
+
+/**
+ * The collector's expiry phase (`beforeMark` of src/core/gc/collector.ts): every sweep first
+ * expires what the lifecycle policies select, so the same sweep frees their blobs.
+ */
+export function lifecyclePhase(
+  deps: Pick<RegistryPorts, 'metadata' | 'events'>,
+  settings: RepositorySettings,
+): (sweep: { dryRun: boolean; now: Date }) => Promise<{ manifestsDeleted: number }> {
+  return async ({ dryRun, now }) => ({ manifestsDeleted: (await expireByLifecycle(deps, settings, now, { dryRun })).manifestsExpired });
+}

@@ -63,18 +63,12 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   }
   const parsed = parseManifest(content, req.headers['content-type']);
 
-  // One read for all of them where the store can (DynamoDB: BatchGetItem).
-  const [missing] =
-    parsed.blobs.length > 0
-      ? await ctx.metadata.missingBlobLinks(
-          name,
-          parsed.blobs.map((b) => b.value),
-        )
-      : [];
-  if (missing !== undefined) {
-    throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${missing}, which is not in repository ${name}: push the blob first`, {
-      detail: { digest: missing },
-    });
+  const blobUnknown = (blob: string) =>
+    new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob}, which is not in repository ${name}: push the blob first`, { detail: { digest: blob } });
+  // Touch, not just read: a collection that listed these links earlier can no longer remove
+  // them (src/core/gc/collector.ts, "Why a push never loses a blob").
+  for (const blob of parsed.blobs) {
+    if (!(await ctx.metadata.touchBlobLink(name, blob.value))) throw blobUnknown(blob.value);
   }
   for (const child of parsed.manifests) {
     if (!(await ctx.metadata.getManifest(name, child.value))) {
@@ -100,6 +94,13 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     },
     subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
   );
+  // The second half of the collector handshake: a link a collection removed after our touch
+  // means the manifest goes again and the push fails cleanly (the client uploads the blob anew).
+  for (const blob of parsed.blobs) {
+    if (await ctx.metadata.getBlobLink(name, blob.value)) continue;
+    await ctx.metadata.deleteManifest(name, digest);
+    throw blobUnknown(blob.value);
+  }
   await setTags(ctx, name, tags, digest, req.actor ?? null);
 
   const eventFields = {

@@ -14,6 +14,7 @@ import type { RegistryContext } from '../context.js';
 import { claimUpload, DEFAULT_UPLOAD_LEASE, hasLiveLease, type UploadClaim } from '../upload-claim.js';
 import { permits, response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
+import { linkStored } from '../blob-links.js';
 import { parseContentRange } from '../ranges.js';
 import { uploadStateHeaders } from '../error-response.js';
 import type { UploadSession } from '../../ports/metadata-store.js';
@@ -104,7 +105,8 @@ async function tryMount(ctx: RegistryContext, name: string, digest: Digest, from
   if (source === undefined) return null;
   const stored = await ctx.blobs.stat(digest.value);
   if (!stored) return null;
-  await ctx.metadata.linkBlob(name, digest.value, stored.size);
+  // Collected between the stat and the link: a normal upload follows, as for any absent source.
+  if (!(await linkStored(ctx, name, digest.value, stored.size))) return null;
   return blobCreated(name, digest.value);
 }
 
@@ -253,7 +255,9 @@ function checkDigest(claimed: Digest, actual: string): void {
 /** Makes verified content visible as a blob and links it to the repository. */
 async function commitBlob(ctx: RegistryContext, name: string, id: string, state: unknown, size: number, digest: string): Promise<void> {
   await ctx.blobs.commitUpload(id, state, size, digest);
-  await ctx.metadata.linkBlob(name, digest, size);
+  if (!(await linkStored(ctx, name, digest, size))) {
+    throw new RegistryError('UNAVAILABLE', `blob ${digest} was being garbage-collected while this upload committed it: push the blob again`, { detail: { digest } });
+  }
 }
 
 async function discardUpload(ctx: RegistryContext, claim: UploadClaim): Promise<void> {

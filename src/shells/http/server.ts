@@ -19,6 +19,8 @@ import { createPorts, EMBEDDED_DEFAULTS } from '../../adapters/create-ports.js';
 import { log as processLog, withLogFields } from '../../log/logger.js';
 import { accessLog, startRequest, type RequestObserver } from '../observe.js';
 import { PrometheusObserver } from '../observe-prometheus.js';
+import { scheduleCollections, type CollectionSchedule } from '../gc-schedule.js';
+import { lifecyclePhase } from '../../core/lifecycle/expire.js';
 import { isMetricsRequest, listenForMetrics, serveMetrics, type MetricsListener } from './metrics-listener.js';
 import { healthResponse } from './health.js';
 import { checkedTlsPair, type TlsPair } from './tls.js';
@@ -49,6 +51,8 @@ export interface ServerOptions {
   console?: boolean | { dir: string };
   /** Per-repository settings (tag mutability, lifecycle policies). @default none: every repository MUTABLE */
   repositories?: RepositorySettings;
+  /** Periodic in-process garbage collection (src/shells/gc-schedule.ts); absent: none. */
+  gc?: { intervalMs: number; graceMs: number; uploadTtlMs: number };
 }
 
 /** How a graceful shutdown ended: requests still running at the timeout were cut. */
@@ -333,18 +337,34 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
     await metricsListener?.close();
     throw err;
   }
+  const gc = options.gc;
+  const collections: CollectionSchedule | undefined =
+    gc && gc.intervalMs > 0
+      ? scheduleCollections({
+          metadata: resolvedPorts.metadata,
+          blobs: resolvedPorts.blobs,
+          intervalMs: gc.intervalMs,
+          graceMs: gc.graceMs,
+          uploadTtlMs: gc.uploadTtlMs,
+          ...(options.repositories && { beforeMark: lifecyclePhase(resolvedPorts, options.repositories) }),
+          log: processLog,
+          record: (outcome) => prometheus?.collected(outcome),
+        })
+      : undefined;
   return {
     url,
     host,
     port,
     ...(metricsListener && { metricsUrl: metricsListener.url }),
     async close() {
+      await collections?.stop();
       server.closeAllConnections();
       await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), metricsListener?.close()]);
       resolvedPorts.close?.();
     },
     async drain(timeoutMs) {
       draining = true;
+      await collections?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const metricsClosed = metricsListener?.close();
       server.closeIdleConnections();

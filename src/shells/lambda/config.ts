@@ -28,6 +28,18 @@ export interface LambdaConfig {
   repositories: RepositorySettings;
 }
 
+/** The repositories setting's JSON from the environment; a bad document adds to `problems`. */
+export function repositorySettingsFromEnv(env: NodeJS.ProcessEnv, problems: string[]): RepositorySettings {
+  const text = env[SETTINGS.repositories.env];
+  if (!text) return RepositorySettings.NONE;
+  try {
+    return RepositorySettings.fromJson(text, SETTINGS.repositories.env);
+  } catch (err) {
+    problems.push((err as Error).message);
+    return RepositorySettings.NONE;
+  }
+}
+
 export function lambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
   const read = new EnvReader(env);
   const s3Bucket = read.required(SETTINGS.s3Bucket);
@@ -36,15 +48,7 @@ export function lambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Lambd
   const auth = read.required(SETTINGS.auth);
   if (auth === 'local') read.problems.push(`${SETTINGS.auth.env} must be none or cognito in a Lambda, not "local"`);
   const clientAddressHeader = read.optional(SETTINGS.clientAddressHeader);
-  let repositories = RepositorySettings.NONE;
-  const repositoriesText = env[SETTINGS.repositories.env];
-  if (repositoriesText) {
-    try {
-      repositories = RepositorySettings.fromJson(repositoriesText, SETTINGS.repositories.env);
-    } catch (err) {
-      read.problems.push((err as Error).message);
-    }
-  }
+  const repositories = repositorySettingsFromEnv(env, read.problems);
   const config: LambdaConfig = {
     repositories,
     s3Bucket,

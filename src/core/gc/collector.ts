@@ -1,0 +1,413 @@
+/**
+ * Online garbage collection: one sweep through the ports, safe beside pushes, pulls and another
+ * collector, on every adapter family (SQLite + filesystem, DynamoDB + S3).
+ *
+ * A sweep has four phases, each restartable (the cursor says which phase and how far):
+ *   0. expire:  the optional `beforeMark` hook (lifecycle policies, src/core/lifecycle/) deletes
+ *               manifests through the core's own delete path; it runs at the start of a sweep.
+ *   1. links:   per repository, mark every blob any stored manifest references (layers, config;
+ *               index children and subjects are manifests, whose own blobs are marked too), then
+ *               remove each unmarked link older than the grace period.
+ *   2. content: list committed content; whatever no repository links and is older than the grace
+ *               is reclaimed (hidden, checked again, deleted).
+ *   3. uploads: sessions started before the upload TTL are deleted with their temporary storage
+ *               (files; S3 multipart uploads aborted), unless a writer holds them now.
+ * Links and metadata go before content: a reader is never told a blob exists that storage lacks.
+ * Every step is idempotent and judged on the state it reads, so a crash anywhere leaves a state
+ * that the next sweep (resumed from the stored cursor, or started again) simply finishes.
+ *
+ * Why a push never loses a blob (the race of distribution#3899). A push HEADs its blobs, then
+ * PUTs a manifest; the collector may be removing one of those blobs at that moment.
+ *  - The manifest PUT touches each link (MetadataStore.touchBlobLink: refresh linkedAt, fail when
+ *    absent) before it stores the manifest. The collector removes a link only when it is older
+ *    than the grace AND still has the linkedAt the collector read (a conditional delete). So a
+ *    link the PUT touched after the collector read it survives; a link the collector removed
+ *    before the touch fails the PUT with MANIFEST_BLOB_UNKNOWN (no manifest is stored); and a
+ *    touch older than the grace belongs to a PUT that, as long as a PUT takes less than the grace,
+ *    stored its manifest before the collector started marking, so the mark sees it.
+ *  - Without relying on the grace: after storing the manifest the PUT reads each link again, and
+ *    after removing links the collector lists the repository's manifests again. Each writes then
+ *    reads, so at least one sees the other: the collector puts back a link a new manifest needs,
+ *    or the PUT deletes its manifest again and fails with MANIFEST_BLOB_UNKNOWN (the client then
+ *    HEADs, uploads the blob anew and retries). Either way no stored manifest is left without its
+ *    blob. (Residual: two clients PUTting the identical manifest at that instant; the one whose
+ *    re-check fails removes the manifest the other was just told is stored.)
+ *  - Content: BlobStore.reclaim hides the blob first (fs: rename; S3: delete the pointer), then
+ *    asks whether anything links it; every writer that links content (upload commit, mount) links first and then checks the content is still there (core/blob-links.ts).
+ *    Again each writes then reads: either the collector sees the link and puts the blob back, or
+ *    the writer sees it gone, takes its link back and fails (the client pushes the blob again).
+ *    On DynamoDB "anything links it" reads GSI1, which lags writes: the collector waits
+ *    MetadataStore.blobIndexLagMs after hiding before it asks.
+ *  - distribution#4569 (a stale "blob exists" after a collection): HEAD answers from the link
+ *    and the store each time; nothing caches existence.
+ * What the grace is still for: links and content written by a push in progress (uploaded layers
+ * whose manifest is not there yet) are younger than it and stay; `--grace 0s` is for a registry
+ * that is not being pushed to.
+ */
+import { parseManifest } from '../manifest-parse.js';
+import type { BlobStore } from '../../ports/blob-store.js';
+import type { Logger } from '../../ports/logger.js';
+import { uploadCursor, type CollectorState, type MetadataStore, type UploadSession } from '../../ports/metadata-store.js';
+
+export const DEFAULT_GRACE_MS = 3_600_000;
+export const DEFAULT_UPLOAD_TTL_MS = 24 * 3_600_000;
+const DEFAULT_BATCH = 100;
+/** A collector that stops renewing (it crashed) is taken over after this long. */
+const DEFAULT_LEASE_MS = 5 * 60_000;
+/** Content reclaimed at once (each may wait blobIndexLagMs). */
+const RECLAIM_CONCURRENCY = 8;
+
+/** What a sweep did (or, in a dry run, would do). */
+export interface CollectionReport {
+  dryRun: boolean;
+  /** Manifests expired by the `beforeMark` phase (lifecycle policies). */
+  manifestsDeleted: number;
+  /** Repository links removed (a blob no manifest of that repository references). */
+  linksRemoved: number;
+  /** Blobs whose content was deleted from storage. */
+  blobsDeleted: number;
+  bytesFreed: number;
+  uploadsExpired: number;
+  repositoriesSwept: number;
+  blobsScanned: number;
+  /** False when the time budget ran out first: the next run resumes at the stored cursor. */
+  complete: boolean;
+  /** Set when nothing ran because another collector holds the lease. */
+  skipped?: string;
+  durationMs: number;
+}
+
+export interface CollectorOptions {
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  /** Links and content younger than this stay. @default 1 h */
+  graceMs?: number;
+  /** Upload sessions started longer ago than this are abandoned. @default 24 h */
+  uploadTtlMs?: number;
+  /** Report what would go, change nothing (no lease, no cursor). */
+  dryRun?: boolean;
+  /** Items per listing page and per cursor save. @default 100 */
+  batchSize?: number;
+  /** Stop (saving the cursor) once this much time has passed. @default no limit */
+  timeBudgetMs?: number;
+  /** Phase 0: expire manifests by policy; returns how many it deleted. */
+  beforeMark?: (sweep: { dryRun: boolean; now: Date }) => Promise<{ manifestsDeleted: number }>;
+  log?: Logger;
+  now?: () => Date;
+  /** Identifies this collector in the lease. @default a random id */
+  owner?: string;
+  leaseMs?: number;
+}
+
+type Phase = 'links' | 'content' | 'uploads';
+interface Cursor {
+  phase: Phase;
+  /** Last item finished in the phase: repository name, digest, or upload cursor. */
+  after?: string;
+}
+
+class OutOfTime extends Error {}
+class LeaseLost extends Error {}
+
+export async function collectGarbage(options: CollectorOptions): Promise<CollectionReport> {
+  return new Sweep(options).run();
+}
+
+class Sweep {
+  private readonly metadata: MetadataStore;
+  private readonly blobs: BlobStore;
+  private readonly graceMs: number;
+  private readonly uploadTtlMs: number;
+  private readonly dryRun: boolean;
+  private readonly batch: number;
+  private readonly now: () => Date;
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly started: number;
+  private readonly deadline: number;
+  private state: CollectorState | null = null;
+  /** Dry run: links this sweep would remove, per digest (content then counts as unlinked). */
+  private readonly wouldUnlink = new Map<string, Set<string>>();
+  private readonly report: CollectionReport;
+
+  constructor(private readonly options: CollectorOptions) {
+    this.metadata = options.metadata;
+    this.blobs = options.blobs;
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.uploadTtlMs = options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
+    this.dryRun = options.dryRun ?? false;
+    this.batch = options.batchSize ?? DEFAULT_BATCH;
+    this.now = options.now ?? (() => new Date());
+    this.owner = options.owner ?? `collector-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    for (const [name, v] of [
+      ['graceMs', this.graceMs],
+      ['uploadTtlMs', this.uploadTtlMs],
+    ] as const) {
+      if (!Number.isFinite(v) || v < 0) throw new Error(`collector: ${name} must be a non-negative number of milliseconds`);
+    }
+    if (!Number.isInteger(this.batch) || this.batch < 1) throw new Error('collector: batchSize must be a positive integer');
+    this.started = Date.now();
+    this.deadline = options.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : this.started + options.timeBudgetMs;
+    this.report = {
+      dryRun: this.dryRun,
+      manifestsDeleted: 0,
+      linksRemoved: 0,
+      blobsDeleted: 0,
+      bytesFreed: 0,
+      uploadsExpired: 0,
+      repositoriesSwept: 0,
+      blobsScanned: 0,
+      complete: false,
+      durationMs: 0,
+    };
+  }
+
+  async run(): Promise<CollectionReport> {
+    let cursor: Cursor | null = null;
+    if (!this.dryRun) {
+      const claimed = await this.claim();
+      if (typeof claimed === 'string') return this.finish({ skipped: claimed });
+      cursor = claimed;
+    }
+    try {
+      if (cursor === null && this.options.beforeMark) {
+        this.report.manifestsDeleted = (await this.options.beforeMark({ dryRun: this.dryRun, now: this.now() })).manifestsDeleted;
+      }
+      let c: Cursor = cursor ?? { phase: 'links' };
+      if (c.phase === 'links') {
+        await this.sweepLinks(c.after);
+        c = { phase: 'content' };
+        await this.save(c);
+      }
+      if (c.phase === 'content') {
+        await this.sweepContent(c.after);
+        c = { phase: 'uploads' };
+        await this.save(c);
+      }
+      await this.expireUploads(c.after);
+      await this.release(null);
+      this.report.complete = true;
+    } catch (err) {
+      if (err instanceof LeaseLost) return this.finish({ skipped: 'another collector took the lease over' });
+      if (!(err instanceof OutOfTime)) {
+        // The cursor of the last finished step stays stored; the lease lapses on its own.
+        throw err;
+      }
+      await this.release(this.state?.cursor ?? null);
+    }
+    return this.finish({});
+  }
+
+  private finish(extra: Partial<CollectionReport>): CollectionReport {
+    Object.assign(this.report, extra, { durationMs: Date.now() - this.started });
+    this.options.log?.info('garbage collection', { ...this.report });
+    return this.report;
+  }
+
+  private checkTime(): void {
+    if (Date.now() >= this.deadline) throw new OutOfTime();
+  }
+
+  private cutoff(ms: number): string {
+    return new Date(this.now().getTime() - ms).toISOString();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lease and cursor (MetadataStore.getCollectorState / putCollectorState)
+
+  /** The cursor to resume from (null: a fresh sweep), or why nothing may run now. */
+  private async claim(): Promise<Cursor | null | string> {
+    const current = await this.metadata.getCollectorState();
+    const now = this.now();
+    if (current && current.owner !== this.owner && current.leaseUntil > now.toISOString()) {
+      return `another collector (${current.owner}) holds the lease until ${current.leaseUntil}`;
+    }
+    const next: CollectorState = { owner: this.owner, leaseUntil: this.leaseEnd(), cursor: current?.cursor ?? null, version: (current?.version ?? 0) + 1 };
+    if (!(await this.metadata.putCollectorState(next, current ? current.version : null))) return 'another collector claimed the lease at the same moment';
+    this.state = next;
+    return next.cursor === null ? null : (JSON.parse(next.cursor) as Cursor);
+  }
+
+  private leaseEnd(): string {
+    return new Date(this.now().getTime() + this.leaseMs).toISOString();
+  }
+
+  /** Stores the resume point and renews the lease; throws LeaseLost when another collector took it. */
+  private async save(cursor: Cursor): Promise<void> {
+    if (this.dryRun || !this.state) return;
+    const next: CollectorState = { ...this.state, cursor: JSON.stringify(cursor), leaseUntil: this.leaseEnd(), version: this.state.version + 1 };
+    if (!(await this.metadata.putCollectorState(next, this.state.version))) throw new LeaseLost();
+    this.state = next;
+  }
+
+  private async release(cursor: string | null): Promise<void> {
+    if (this.dryRun || !this.state) return;
+    const next: CollectorState = { ...this.state, cursor, leaseUntil: this.now().toISOString(), version: this.state.version + 1 };
+    if (await this.metadata.putCollectorState(next, this.state.version)) this.state = next;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Phase 1: links
+
+  private async sweepLinks(after: string | undefined): Promise<void> {
+    let last = after;
+    for (;;) {
+      const page = await this.metadata.listRepositories({ limit: this.batch, ...(last !== undefined && { last }) });
+      for (const repository of page.items) {
+        this.checkTime();
+        await this.sweepRepository(repository);
+        this.report.repositoriesSwept++;
+        last = repository;
+        await this.save({ phase: 'links', after: repository });
+      }
+      if (!page.more) return;
+    }
+  }
+
+  /** Blob digests referenced by the repository's manifests, and the manifests seen. */
+  private async mark(repository: string, skip: Set<string>, marked: Set<string>): Promise<boolean> {
+    let last: string | undefined;
+    for (;;) {
+      const page = await this.metadata.listManifests(repository, { limit: this.batch, ...(last !== undefined && { last }) });
+      for (const summary of page.items) {
+        last = summary.digest;
+        if (skip.has(summary.digest)) continue;
+        skip.add(summary.digest);
+        const record = await this.metadata.getManifest(repository, summary.digest);
+        if (!record) continue;
+        try {
+          for (const blob of parseManifest(record.content, record.mediaType).blobs) marked.add(blob.value);
+        } catch (err) {
+          // Stored manifests were valid when pushed; one that no longer parses must not cost blobs.
+          this.options.log?.warn('collector: a stored manifest does not parse; the repository keeps all its blobs this sweep', {
+            repository,
+            digest: summary.digest,
+            error: (err as Error).message,
+          });
+          return false;
+        }
+      }
+      if (!page.more) return true;
+    }
+  }
+
+  private async sweepRepository(repository: string): Promise<void> {
+    const cutoff = this.cutoff(this.graceMs); // taken before marking (see the header)
+    const seen = new Set<string>();
+    const marked = new Set<string>();
+    if (!(await this.mark(repository, seen, marked))) return;
+    const removed = new Map<string, number>();
+    let last: string | undefined;
+    for (;;) {
+      const page = await this.metadata.listBlobLinks(repository, { limit: this.batch, ...(last !== undefined && { last }) });
+      for (const link of page.items) {
+        last = link.digest;
+        if (marked.has(link.digest) || link.linkedAt >= cutoff) continue;
+        if (this.dryRun) {
+          const repos = this.wouldUnlink.get(link.digest) ?? new Set<string>();
+          repos.add(repository);
+          this.wouldUnlink.set(link.digest, repos);
+          this.report.linksRemoved++;
+        } else if (await this.metadata.unlinkBlob(repository, link.digest, link.linkedAt)) {
+          removed.set(link.digest, link.size);
+        }
+      }
+      if (!page.more) break;
+    }
+    if (removed.size === 0) return;
+    // The collector's half of the handshake: manifests stored since the mark get their links back.
+    const needed = new Set<string>();
+    if (!(await this.mark(repository, seen, needed))) {
+      for (const digest of removed.keys()) needed.add(digest);
+    }
+    for (const [digest, size] of removed) {
+      if (needed.has(digest)) await this.metadata.linkBlob(repository, digest, size);
+      else this.report.linksRemoved++;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Phase 2: content
+
+  private async sweepContent(after: string | undefined): Promise<void> {
+    const cutoff = this.cutoff(this.graceMs);
+    let last = after;
+    for (;;) {
+      this.checkTime();
+      const page = await this.blobs.listBlobs({ limit: this.batch, ...(last !== undefined && { last }) });
+      this.report.blobsScanned += page.items.length;
+      const old = page.items.filter((b) => b.modifiedAt < cutoff);
+      const queue = [...old];
+      const worker = async () => {
+        for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await this.reclaim(blob.digest, cutoff);
+      };
+      await Promise.all(Array.from({ length: Math.min(RECLAIM_CONCURRENCY, queue.length) }, worker));
+      const lastItem = page.items.at(-1);
+      if (lastItem) {
+        last = lastItem.digest;
+        await this.save({ phase: 'content', after: last });
+      }
+      if (!page.more) return;
+    }
+  }
+
+  /** True when no repository links `digest` (in a dry run: none but those this sweep would unlink). */
+  private async unlinked(digest: string): Promise<boolean> {
+    const would = this.wouldUnlink.get(digest);
+    const holders = await this.metadata.findBlobRepositories(digest, would ? would.size + 1 : 1);
+    return holders.every((r) => would?.has(r));
+  }
+
+  private async reclaim(digest: string, cutoff: string): Promise<void> {
+    if (!(await this.unlinked(digest))) return;
+    if (this.dryRun) {
+      const size = (await this.blobs.stat(digest))?.size;
+      if (size === undefined) return;
+      this.report.blobsDeleted++;
+      this.report.bytesFreed += size;
+      return;
+    }
+    const lag = this.metadata.blobIndexLagMs ?? 0;
+    const freed = await this.blobs.reclaim(digest, async (modifiedAt) => {
+      if (modifiedAt >= cutoff) return false;
+      if (lag > 0) await new Promise((resolve) => setTimeout(resolve, lag));
+      return this.unlinked(digest);
+    });
+    if (freed) {
+      this.report.blobsDeleted++;
+      this.report.bytesFreed += freed.size;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Phase 3: abandoned uploads
+
+  private async expireUploads(after: string | undefined): Promise<void> {
+    const before = this.cutoff(this.uploadTtlMs);
+    let last = after;
+    for (;;) {
+      this.checkTime();
+      const page = await this.metadata.listUploads(before, { limit: this.batch, ...(last !== undefined && { last }) });
+      for (const session of page.items) {
+        last = uploadCursor(session);
+        await this.expire(session);
+      }
+      if (last !== undefined) await this.save({ phase: 'uploads', after: last });
+      if (!page.more) return;
+    }
+  }
+
+  private async expire(session: UploadSession): Promise<void> {
+    // A writer holding the session now is not abandoned, however old the upload.
+    if (session.lease && session.lease.expiresAt > this.now().toISOString()) return;
+    if (this.dryRun) {
+      this.report.uploadsExpired++;
+      return;
+    }
+    // The session first (conditional on its version: a request that moved it wins), then its storage.
+    if (!(await this.metadata.deleteUpload(session.id, session.version))) return;
+    await this.blobs.deleteUpload(session.id, session.storageState);
+    this.report.uploadsExpired++;
+  }
+}
