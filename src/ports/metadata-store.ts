@@ -144,11 +144,6 @@ export interface MetadataStore {
   /** The link, or null when the repository does not hold this blob. */
   getBlobLink(repository: string, digest: string): Promise<{ size: number } | null>;
   /**
-   * Of `digests`, those the repository holds no link to (in the order given, each once): what a
-   * manifest PUT checks for its config and layers, in one read where the store can.
-   */
-  missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]>;
-  /**
    * Refreshes an existing link's `linkedAt` and returns it, or null (and creates nothing) when
    * the repository does not hold the blob. A manifest PUT touches every blob it references, so a
    * collection that read the link earlier can no longer remove it (unlinkBlob's `linkedAt`).

@@ -126,27 +126,6 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.equal(await m.unlinkBlob(other, d), true);
     });
 
-    test('missingBlobLinks: the digests the repository holds no link to, in the order given, each once', async () => {
-      const m = await start();
-      const [r, other] = [repo(), repo()];
-      const [a, b, c] = [digestOf('a'), digestOf('b'), digestOf('c')];
-      assert.deepEqual(await m.missingBlobLinks(r, []), []);
-      assert.deepEqual(await m.missingBlobLinks(r, [c, a, c]), [c, a]);
-      await m.linkBlob(r, a, 1);
-      await m.linkBlob(other, b, 1);
-      assert.deepEqual(await m.missingBlobLinks(r, [c, a, b, a]), [c, b], 'a link of another repository does not count');
-      assert.deepEqual(await m.missingBlobLinks(r, [a]), []);
-      // More than one DynamoDB batch (100 keys).
-      const many = Array.from({ length: 130 }, (_, i) => digestOf(`many ${i}`));
-      for (const d of many.filter((_, i) => i % 2 === 0)) await m.linkBlob(r, d, 1);
-      assert.deepEqual(
-        await m.missingBlobLinks(r, many),
-        many.filter((_, i) => i % 2 === 1),
-      );
-      for (const d of [a, ...many.filter((_, i) => i % 2 === 0)]) assert.equal(await m.unlinkBlob(r, d), true);
-      assert.equal(await m.unlinkBlob(other, b), true);
-    });
-
     test('unlinkBlob: true when it removed a link, false when there was none', async () => {
       const m = await start();
       const r = repo();

@@ -13,9 +13,6 @@
  * to the same table as outbox items (outbox-event-sink.ts).
  */
 import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
-  type KeysAndAttributes,
   BatchWriteItemCommand,
   CreateTableCommand,
   DeleteItemCommand,
@@ -95,7 +92,6 @@ const FILTERED_QUERY_BATCH = 32;
 /** Parallel conditional deletes when a manifest loses its tags. */
 const DELETE_CONCURRENCY = 8;
 const BATCH_WRITE_MAX = 25;
-const BATCH_GET_MAX = 100;
 /** Repositories this process has already put into the catalog (bounded; a miss costs one write). */
 const KNOWN_REPOSITORIES_MAX = 10_000;
 /** How long a process trusts that a repository it put into the catalog is still there (a repository delete elsewhere removes it). */
@@ -231,29 +227,6 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const item = await this.get(keys.blob(repository, digest), [ATTR.size]);
     const size = item?.[ATTR.size];
     return typeof size === 'number' ? { size } : null;
-  }
-
-  /** BatchGetItem of the links, 100 keys per call (strongly consistent), unprocessed keys retried. */
-  async missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]> {
-    const wanted = [...new Set(digests)];
-    const found = new Set<string>();
-    for (let i = 0; i < wanted.length; i += BATCH_GET_MAX) {
-      let request: Record<string, KeysAndAttributes> | undefined = {
-        [this.table]: {
-          Keys: wanted.slice(i, i + BATCH_GET_MAX).map((d) => marshall(keys.blob(repository, d))),
-          ConsistentRead: true,
-          ProjectionExpression: '#digest',
-          ExpressionAttributeNames: { '#digest': ATTR.digest },
-        },
-      };
-      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: request }));
-        for (const raw of out.Responses?.[this.table] ?? []) found.add(digestOf(unmarshall(raw)));
-        request = out.UnprocessedKeys;
-      }
-    }
-    return wanted.filter((d) => !found.has(d));
   }
 
   async unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean> {

@@ -190,11 +190,6 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? { size: row.size } : null;
   }
 
-  async missingBlobLinks(repository: string, digests: readonly string[]): Promise<string[]> {
-    const lookup = this.sql('SELECT 1 FROM blob_links WHERE repository = ? AND digest = ?');
-    return [...new Set(digests)].filter((d) => lookup.get(repository, d) === undefined);
-  }
-
   async unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean> {
     if (linkedAt !== undefined) {
       return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ? AND created_at = ?').run(repository, digest, linkedAt).changes > 0;
