@@ -15,7 +15,7 @@
  * security headers, from a response headers policy.
  */
 import { existsSync } from 'node:fs';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -25,6 +25,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CONSOLE_CSP } from '../src/shells/http/console-assets.js';
 import { logGroupDefaults, VIEWER_PROTOCOL } from './defaults.js';
+import { acknowledge } from './nag.js';
 
 /** The front door path of the console (the node server's too). */
 export const CONSOLE_PATH_PATTERN = '/ui/*';
@@ -39,6 +40,8 @@ export interface WebConsoleProps {
   readonly assetsDir: string;
   /** Retention of the deployment function's log group, as for every function of the stack. */
   readonly logRetention: logs.RetentionDays;
+  /** The stack's access-log bucket when access logs are on (accessLogs prop): the console bucket logs there too. */
+  readonly accessLogBucket?: s3.IBucket | undefined;
 }
 
 /** The viewer-request function: console routes get index.html; files are served as they are. */
@@ -70,7 +73,11 @@ export class WebConsole extends Construct {
       versioned: false,
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
+      ...(props.accessLogBucket && { serverAccessLogsBucket: props.accessLogBucket, serverAccessLogsPrefix: 'console/' }),
     });
+    if (!props.accessLogBucket) {
+      acknowledge(this.bucket, { 'AwsSolutions-S1': 'access logs are an option (accessLogs prop); the bucket holds the public console files only' });
+    }
 
     // index.html (and anything else outside assets/) revalidated; hashed assets kept a year.
     // Old hashed assets stay (prune off) for pages still open on the previous index.html.
@@ -126,5 +133,16 @@ export class WebConsole extends Construct {
       functionAssociations: [{ function: this.routeFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       compress: true,
     });
+
+    // cdk-nag: CDK's own deployment function (one per stack, made by BucketDeployment) copies the
+    // built files from CDK's asset bucket into this one, with the role and runtime CDK gives it.
+    for (const child of Stack.of(this).node.children) {
+      if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
+      acknowledge(child, {
+        'AwsSolutions-IAM4': "CDK's BucketDeployment function uses the AWS managed basic execution role for its logs",
+        'AwsSolutions-IAM5': "CDK's BucketDeployment function reads CDK's asset bucket and writes the console bucket (object wildcards within those two buckets)",
+        'AwsSolutions-L1': "CDK's BucketDeployment function runs the runtime CDK chooses for it",
+      });
+    }
   }
 }

@@ -206,6 +206,8 @@ export class FrontDoor extends Construct {
     // cdk-nag: the distribution's and the edge function's findings that are their design.
     acknowledge(this.distribution, {
       'AwsSolutions-CFR1': 'a registry serves its users wherever they are; restrict countries with a web ACL (webAclArn) if you must',
+      'AwsSolutions-CFR7':
+        "the blob content behaviour relays S3's own presigned requests (the signature and expiry are the access control, checked by S3); the console's origin uses origin access control",
       ...(!props.webAclArn && { 'AwsSolutions-CFR2': 'a web ACL costs about $6 a month plus requests; it is a prop (webAclArn, or -c stowage:waf=true)' }),
       ...(!props.accessLogBucket && { 'AwsSolutions-CFR3': 'access logs are an option (accessLogs prop); the API keeps its own access log' }),
       ...(!domain && {

@@ -26,7 +26,7 @@ test('the front door serves /ui/* from an S3 origin through origin access contro
   const origin = c.Origins.find((o) => o.Id === behavior.TargetOriginId);
   assert.ok(origin?.S3OriginConfig, 'an S3 origin');
   assert.ok(origin.OriginAccessControlId, 'read through origin access control, not a public bucket');
-  assert.equal(c.CacheBehaviors.length, 2, 'the upload behaviour and the console: the API keeps the default');
+  assert.equal(c.CacheBehaviors.length, 3, 'the upload behaviour, the blob content and the console: the API keeps the default');
   synthCached().template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
 });
 

@@ -80,12 +80,13 @@ export function readFrontDoorModel(template: CfnTemplate, names: LocalNames, api
   const secret = (s: string) => names.secretValue(s);
 
   const origins = new Map<string, OriginModel>();
-  // The web console's S3 origin (lib/console.ts) holds static files, not registry routes: the
-  // harness leaves it and its /ui/* behaviour out (test/cdk/console.test.ts checks them).
+  // The web console's S3 origin (lib/console.ts, the one S3 origin behind origin access control)
+  // holds static files, not registry routes: the harness leaves it and its /ui/* behaviour out
+  // (test/cdk/console.test.ts checks them). The blob content origin is emulated below.
   const staticOrigins = new Set<string>();
   for (const o of (config.Origins ?? []) as Record<string, unknown>[]) {
     const id = String(o.Id);
-    if (o.S3OriginConfig) {
+    if (o.S3OriginConfig && o.OriginAccessControlId !== undefined) {
       staticOrigins.add(id);
       continue;
     }
