@@ -152,13 +152,17 @@ export class RegistryApi extends Construct {
     const ping = props.functions.byOperation.get('ping');
     if (!ping) throw new Error('no function for operation ping');
     const pingRoute = ROUTES.find((r) => r.operation === 'ping') as Route;
+    const pingAuth = props.auth.methodAuth(pingRoute.action);
     for (const path of new Set(routeInstances().map((r) => r.path))) {
-      this.api.root.resourceForPath(path).addMethod('ANY', integrationFor(ping), {
-        ...props.auth.methodAuth(pingRoute.action),
+      const method = this.api.root.resourceForPath(path).addMethod('ANY', integrationFor(ping), {
+        ...pingAuth,
         apiKeyRequired: true,
         requestParameters,
         operationName: METHOD_NOT_ALLOWED_OPERATION,
       });
+      if (pingAuth.authorizationType === apigateway.AuthorizationType.CUSTOM) {
+        acknowledge(method, { 'AwsSolutions-COG4': 'the anonymous-pull REQUEST authorizer verifies Cognito tokens itself and also accepts the anonymous token' });
+      }
     }
 
     // The Docker token endpoint: open (it takes Basic credentials), API key still required.

@@ -15,7 +15,7 @@
  * security headers, from a response headers policy.
  */
 import { existsSync } from 'node:fs';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -25,7 +25,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CONSOLE_CSP } from '../src/shells/http/console-assets.js';
 import { logGroupDefaults, VIEWER_PROTOCOL } from './defaults.js';
-import { acknowledge } from './nag.js';
+import { acknowledge, nagAttributeToken } from './nag.js';
 
 /** The front door path of the console (the node server's too). */
 export const CONSOLE_PATH_PATTERN = '/ui/*';
@@ -136,11 +136,27 @@ export class WebConsole extends Construct {
 
     // cdk-nag: CDK's own deployment function (one per stack, made by BucketDeployment) copies the
     // built files from CDK's asset bucket into this one, with the role and runtime CDK gives it.
-    for (const child of Stack.of(this).node.children) {
+    // Its findings are granular (one per action and resource), so each is named.
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const qualifier =
+      stack.synthesizer instanceof DefaultStackSynthesizer
+        ? (stack.synthesizer.bootstrapQualifier ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER)
+        : DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    const wildcards = ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*'];
+    const resources = [`Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${account}-${region}/*`, `Resource::${nagAttributeToken(this.bucket, 'Arn')}/*`];
+    for (const child of stack.node.children) {
       if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
       acknowledge(child, {
-        'AwsSolutions-IAM4': "CDK's BucketDeployment function uses the AWS managed basic execution role for its logs",
-        'AwsSolutions-IAM5': "CDK's BucketDeployment function reads CDK's asset bucket and writes the console bucket (object wildcards within those two buckets)",
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+          "CDK's BucketDeployment function writes its logs with AWS's managed basic execution policy",
+        ...Object.fromEntries(
+          [...wildcards, ...resources].map((finding) => [
+            `AwsSolutions-IAM5[${finding}]`,
+            "CDK's BucketDeployment function reads CDK's asset bucket and writes the console bucket (wildcards within those two buckets only)",
+          ]),
+        ),
         'AwsSolutions-L1': "CDK's BucketDeployment function runs the runtime CDK chooses for it",
       });
     }

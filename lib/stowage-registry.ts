@@ -195,7 +195,12 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
 
     // The web console (issue 16): its own block, a behaviour of its own added to the front door.
     this.webConsole = p.webConsole
-      ? new WebConsole(this, 'WebConsole', { distribution: this.frontDoor.distribution, assetsDir: join(PACKAGE_ROOT, 'dist/ui'), logRetention: p.logRetention, accessLogBucket: this.storage.accessLogBucket })
+      ? new WebConsole(this, 'WebConsole', {
+          distribution: this.frontDoor.distribution,
+          assetsDir: join(PACKAGE_ROOT, 'dist/ui'),
+          logRetention: p.logRetention,
+          accessLogBucket: this.storage.accessLogBucket,
+        })
       : undefined;
 
     // The upload service verifies the same Cognito tokens itself, and its 401s name the public token endpoint.

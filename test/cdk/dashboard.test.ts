@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { SETTINGS } from '../../src/config/settings.js';
 import { LAMBDA_METRICS, METRICS_NAMESPACE, OPERATION_DIMENSION } from '../../src/shells/observe-metric-names.js';
 import { resourcesOfType, synthCached } from './support.js';
+import { ROUTES } from '../../src/core/routes.js';
 
 type Widget = { type: string; properties: { metrics: (string | Record<string, unknown>)[][] } };
 
@@ -47,7 +48,8 @@ test('the dashboard charts each metric the Lambdas emit, in namespace Stowage, p
 test('logLevel: the request-serving Lambdas and the upload service get STOWAGE_LOG_LEVEL', () => {
   const s = synthCached({ logLevel: 'warn' });
   const fns = resourcesOfType(s.json, 'AWS::Lambda::Function').filter(([, p]) => /^Stowage( registry|: Docker token)/.test(String(p.Description ?? '')));
-  assert.equal(fns.length, 17, 'the 16 operations and the token endpoint');
+  const operations = new Set(ROUTES.map((r) => r.operation)).size;
+  assert.equal(fns.length, operations + 1, `the ${operations} operations of the route table and the token endpoint`);
   for (const [id, p] of fns) assert.equal((p.Environment as { Variables: Record<string, string> }).Variables[SETTINGS.logLevel.env], 'warn', id);
   const task = resourcesOfType(s.json, 'AWS::ECS::TaskDefinition')[0]![1] as { ContainerDefinitions: { Environment: { Name: string; Value: string }[] }[] };
   assert.ok(task.ContainerDefinitions[0]!.Environment.some((e) => e.Name === SETTINGS.logLevel.env && e.Value === 'warn'));
