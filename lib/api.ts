@@ -62,6 +62,13 @@ export interface RegistryApiProps {
   readonly tracing: boolean;
 }
 
+/** cdk-nag: with anonymous pull, pulls go through the REQUEST authorizer, which verifies the same Cognito tokens. */
+function acknowledgeAnonymousPull(method: apigateway.Method, auth: apigateway.MethodOptions): void {
+  if (auth.authorizationType === apigateway.AuthorizationType.CUSTOM) {
+    acknowledge(method, { 'AwsSolutions-COG4': 'the anonymous-pull REQUEST authorizer verifies Cognito tokens itself and also accepts the anonymous token' });
+  }
+}
+
 export class RegistryApi extends Construct {
   readonly api: apigateway.RestApi;
   /** The value CloudFront sends in x-api-key (a CloudFormation dynamic reference, never plain text in the template). */
@@ -139,10 +146,7 @@ export class RegistryApi extends Construct {
       if (!fn) throw new Error(`no function for operation ${route.operation}`);
       const auth = props.auth.methodAuth(route.action);
       const method = resource.addMethod(route.method, integrationFor(fn), { ...auth, apiKeyRequired: true, requestParameters, operationName: route.operation });
-      // cdk-nag: with anonymous pull, pulls go through the REQUEST authorizer, which verifies the same Cognito tokens.
-      if (auth.authorizationType === apigateway.AuthorizationType.CUSTOM) {
-        acknowledge(method, { 'AwsSolutions-COG4': 'the anonymous-pull REQUEST authorizer verifies Cognito tokens itself and also accepts the anonymous token' });
-      }
+      acknowledgeAnonymousPull(method, auth);
     }
 
     // A method a route lacks (PATCH a manifest, DELETE /v2/) is the core's 405 with Allow, as on
@@ -160,9 +164,7 @@ export class RegistryApi extends Construct {
         requestParameters,
         operationName: METHOD_NOT_ALLOWED_OPERATION,
       });
-      if (pingAuth.authorizationType === apigateway.AuthorizationType.CUSTOM) {
-        acknowledge(method, { 'AwsSolutions-COG4': 'the anonymous-pull REQUEST authorizer verifies Cognito tokens itself and also accepts the anonymous token' });
-      }
+      acknowledgeAnonymousPull(method, pingAuth);
     }
 
     // The Docker token endpoint: open (it takes Basic credentials), API key still required.

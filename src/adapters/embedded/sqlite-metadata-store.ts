@@ -374,19 +374,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.sql(
       `INSERT INTO uploads (id, repository, offset, started_at, algorithm, hash_state, digest_so_far, storage_state, lease_owner, lease_expires_at, version)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      s.id,
-      s.repository,
-      s.offset,
-      s.startedAt,
-      s.algorithm,
-      s.hashState,
-      s.digestSoFar,
-      JSON.stringify(s.storageState ?? null),
-      s.lease?.owner ?? null,
-      s.lease?.expiresAt ?? null,
-      s.version,
-    );
+    ).run(s.id, s.repository, s.offset, s.startedAt, ...sessionState(s));
   }
 
   async getUpload(id: string): Promise<UploadSession | null> {
@@ -431,22 +419,12 @@ export class SqliteMetadataStore implements MetadataStore {
       ).changes === 1
     );
   }
+
   async updateUpload(s: UploadSession, expectedVersion: number): Promise<boolean> {
     const result = this.sql(
       `UPDATE uploads SET offset = ?, algorithm = ?, hash_state = ?, digest_so_far = ?, storage_state = ?, lease_owner = ?, lease_expires_at = ?, version = ?
        WHERE id = ? AND version = ?`,
-    ).run(
-      s.offset,
-      s.algorithm,
-      s.hashState,
-      s.digestSoFar,
-      JSON.stringify(s.storageState ?? null),
-      s.lease?.owner ?? null,
-      s.lease?.expiresAt ?? null,
-      s.version,
-      s.id,
-      expectedVersion,
-    );
+    ).run(s.offset, ...sessionState(s), s.id, expectedVersion);
     return result.changes === 1;
   }
 
@@ -469,6 +447,14 @@ function manifestOfRow(row: ManifestRow | undefined): ManifestRecord | null {
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     createdAt: row.created_at,
   };
+}
+
+/**
+ * The columns a session write sets after its offset, in this order: algorithm, hash_state,
+ * digest_so_far, storage_state, lease_owner, lease_expires_at, version (sessionOf reads them back).
+ */
+function sessionState(s: UploadSession): [string, string | null, string | null, string, string | null, string | null, number] {
+  return [s.algorithm, s.hashState, s.digestSoFar, JSON.stringify(s.storageState ?? null), s.lease?.owner ?? null, s.lease?.expiresAt ?? null, s.version];
 }
 
 function sessionOf(row: UploadRow): UploadSession {
