@@ -8,6 +8,7 @@
 //   --no-distribution  (BENCH_DISTRIBUTION=0) measure Stowage only
 //   --rows=ID,...      (BENCH_ROWS=ID,...)  run only these in-process rows (bench/micro.ts), no
 //                      servers or clients; their rows replace the same ids in .bench/results.json
+//   --only=GROUP,...   (BENCH_ONLY=GROUP,...) only these groups of server rows (bench/only.ts), e.g. blob
 //
 // Every measurement is preceded by one warm-up of the same kind, runs against both registries in
 // turn (the order alternates between scenarios) and is bounded by client timeouts.
@@ -43,6 +44,7 @@ import { processStats, repoRoot, startDistributionProcess, startStowageProcess, 
 import { runRawLoad } from './rawload.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import { MICRO_ROWS, type MicroRow } from './micro.js';
+import { ONLY, runs } from './only.js';
 
 const MiB = 1024 * 1024;
 
@@ -734,18 +736,18 @@ async function main(): Promise<void> {
   const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0 };
   const serverStats: Record<string, Awaited<ReturnType<typeof processStats>>> = {};
   try {
-    await buildImages(ctx);
+    if (runs('skopeo') || runs('docker')) await buildImages(ctx);
     ctx.targets.push(await startStowageProcess(join(work, 'stowage')));
     if (haveDistribution) ctx.targets.push(await startDistributionProcess(join(work, 'distribution')));
     for (const t of ctx.targets) log(`${t.name} at ${t.url} (pid ${t.pid})`);
 
-    await benchSkopeo(ctx);
-    await benchDocker(ctx, dockerSkip);
-    const held = await benchBlobUpload(ctx);
-    await benchBlobGets(ctx, held);
-    await benchManifests(ctx);
-    await benchTags(ctx);
-    await benchCatalog(ctx);
+    // BENCH_ONLY (./only.ts) picks groups; the manifest and tags rows read the skopeo push's repositories.
+    if (runs('skopeo')) await benchSkopeo(ctx);
+    if (runs('docker')) await benchDocker(ctx, dockerSkip);
+    if (runs('blob')) await benchBlobGets(ctx, await benchBlobUpload(ctx));
+    if (runs('manifest')) await benchManifests(ctx);
+    if (runs('tags')) await benchTags(ctx);
+    if (runs('catalog')) await benchCatalog(ctx);
 
     const peakRss = newRow(ctx, 'peak_rss', 'peak RSS over the bench', 'MiB', 'lower');
     for (const t of ctx.targets) {
@@ -753,7 +755,7 @@ async function main(): Promise<void> {
       serverStats[t.name] = st;
       setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
     }
-    await benchStreamedPushRss(ctx);
+    if (runs('rss')) await benchStreamedPushRss(ctx);
   } finally {
     closeAgent();
     for (const t of ctx.targets) await t.stop().catch((err) => log(`stopping ${t.name}: ${errText(err)}`));
@@ -772,9 +774,9 @@ async function main(): Promise<void> {
     await unmountAllUnder(work);
     await rm(work, { recursive: true, force: true }).catch((err) => log(`cleanup ${work}: ${errText(err)}`));
   }
-  await benchMicro(ctx.rows, MICRO_ROWS);
+  if (!ONLY) await benchMicro(ctx.rows, MICRO_ROWS);
   log('AWS calls per operation (S3 and DynamoDB emulators) and their list-price cost');
-  const awsCosts: OperationCost[] | { error: string } = await countAwsCalls().then(
+  const awsCosts: OperationCost[] | { error: string } = await (ONLY ? Promise.reject(new Error(`skipped (BENCH_ONLY=${[...ONLY].join(',')})`)) : countAwsCalls()).then(
     (counted) => Object.entries(counted).map(([operation, calls]) => costOf(operation, calls)),
     (err: unknown) => ({ error: errText(err) }),
   );
