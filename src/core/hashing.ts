@@ -1,15 +1,16 @@
 /**
- * Digest computation for uploads, as DESIGN.md rules it:
- * - NativeHasher (node:crypto, full native speed) for requests that carry a whole blob, a
- *   streamed PATCH or the first chunk of an upload (on a store that can be re-read); its digest
- *   so far comes from hash.copy(). Its state cannot be serialised.
- * - ResumableHasher (hash-wasm) for chunks that continue an upload (and every chunk on a store
- *   that cannot be re-read, S3): its state is saved with the session after every chunk so any
- *   process can continue the upload.
- * A request that continues a natively hashed upload without a saved state (a chunk or a second
- * streamed PATCH after a streamed PATCH) rebuilds the state with one catch-up re-read of what
- * the upload holds; no hash state is kept in memory between requests, so every process, Lambda
- * or upload-service task continues an upload alike.
+ * Digest computation for uploads:
+ * - NativeHasher (node:crypto, full native speed) for every request on a store that can be
+ *   re-read (the filesystem): a whole blob, a streamed PATCH, and every chunk; its digest so far
+ *   comes from hash.copy(). Its state cannot be serialised: between requests this process keeps
+ *   it in memory (./live-hashers.ts), and a request that continues an upload without it (another
+ *   process wrote the previous chunk, a restart) rebuilds it with one native catch-up re-read of
+ *   what the upload holds, so every process continues an upload alike, only that one slower.
+ * - ResumableHasher (hash-wasm) on a store that cannot be re-read (S3): its state is saved with
+ *   the session after every request so any process, Lambda or upload-service task can continue
+ *   the upload. (hash-wasm's SHA-256 runs several times slower than node's here, which is why a
+ *   re-readable store does not use it; a session saved with a state by an earlier release still
+ *   continues with it.)
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createSHA256, createSHA512, type IHasher } from 'hash-wasm';
@@ -25,9 +26,13 @@ export interface UploadHasher {
 }
 
 export class NativeHasher implements UploadHasher {
-  private readonly hash: Hash;
-  constructor(readonly algorithm: DigestAlgorithm) {
-    this.hash = createHash(algorithm);
+  constructor(
+    readonly algorithm: DigestAlgorithm,
+    private readonly hash: Hash = createHash(algorithm),
+  ) {}
+  /** An independent hasher in the same state (node's hash.copy()). */
+  copy(): NativeHasher {
+    return new NativeHasher(this.algorithm, this.hash.copy());
   }
   update(chunk: Uint8Array): void {
     this.hash.update(chunk);

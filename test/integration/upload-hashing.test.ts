@@ -1,8 +1,9 @@
 /**
- * One pass over an upload's bytes on the embedded store: a single-request upload (streamed PATCH,
- * or a first chunk with Content-Range, followed by the PUT) is hashed natively as it arrives and
- * is never read back from disk; only an upload that continues in another chunk re-reads what it
- * holds, once, to build the resumable state it keeps from then on.
+ * One pass over an upload's bytes on the embedded store: every request is hashed natively as it
+ * arrives, and an upload that continues in the same process (streamed PATCH or chunks, then the
+ * PUT) is never read back from disk and keeps no resumable state. Only a request that continues
+ * an upload another process wrote (here: another Registry over the same stores) re-reads what
+ * the upload holds, once.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +30,8 @@ function request(method: string, path: string, init: { query?: Record<string, st
 let dataDir: string;
 let env: TestPorts;
 let registry: Registry;
+/** A second registry over the same stores: another process, which holds no hasher of ours. */
+let other: Registry;
 /** Bytes the core read back from uploads in progress (BlobStore.readUpload). */
 let readBack = 0;
 
@@ -45,6 +48,7 @@ before(async () => {
       }
     })();
   registry = new Registry({ ...env.ports, blobs: counting }, undefined, { operations: ALL_OPERATIONS });
+  other = new Registry({ ...env.ports, blobs: counting }, undefined, { operations: ALL_OPERATIONS });
 });
 after(async () => {
   await env.close();
@@ -52,24 +56,30 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** POST, the PATCHes (each a chunk with Content-Range when `ranged`), PUT ?digest=: the session after the last PATCH and the bytes read back. */
-async function upload(chunks: Buffer[], ranged: boolean): Promise<{ readBack: number; hashState: string | null }> {
+/**
+ * POST, the PATCHes (each a chunk with Content-Range when `ranged`; the i-th sent to
+ * `servedBy[i]`, else `registry`), PUT ?digest= (to the last PATCH's registry): the session
+ * after the last PATCH and the bytes read back.
+ */
+async function upload(chunks: Buffer[], ranged: boolean, servedBy: Registry[] = []): Promise<{ readBack: number; hashState: string | null }> {
   readBack = 0;
   const repo = 'hashing/app';
   const post = await registry.handle(request('POST', `/v2/${repo}/blobs/uploads/`));
   assert.equal(post.status, 202);
   let location = String(post.headers.location);
   let offset = 0;
-  for (const chunk of chunks) {
+  let last = registry;
+  for (const [i, chunk] of chunks.entries()) {
     const headers: Record<string, string> = ranged ? { 'content-range': `${offset}-${offset + chunk.length - 1}` } : {};
-    const patch = await registry.handle(request('PATCH', location, { headers, body: chunk }));
+    last = servedBy[i] ?? registry;
+    const patch = await last.handle(request('PATCH', location, { headers, body: chunk }));
     assert.equal(patch.status, 202);
     location = String(patch.headers.location);
     offset += chunk.length;
   }
   const session = await env.ports.metadata.getUpload(location.split('/').pop()!);
   const all = Buffer.concat(chunks);
-  const put = await registry.handle(request('PUT', location, { query: { digest: sha256(all) } }));
+  const put = await last.handle(request('PUT', location, { query: { digest: sha256(all) } }));
   assert.equal(put.status, 201);
   assert.equal(put.headers['docker-content-digest'], sha256(all));
   return { readBack, hashState: session?.hashState ?? null };
@@ -83,9 +93,37 @@ test('a single chunk from offset 0 then PUT is hashed natively and never read ba
   assert.deepEqual(await upload([randomBytes(3 << 20)], true), { readBack: 0, hashState: null });
 });
 
-test('a chunked upload that continues re-reads its first chunk once, then keeps a resumable state', async () => {
+test('a chunked upload continued in one process is hashed natively, never read back, with no resumable state', async () => {
   const chunks = [randomBytes(1 << 20), randomBytes(1 << 20), randomBytes(1 << 20)];
-  const r = await upload(chunks, true);
-  assert.equal(r.readBack, chunks[0]!.length, 'only the first chunk is read back, once');
-  assert.ok(r.hashState, 'a resumable state is kept for the chunks that follow');
+  assert.deepEqual(await upload(chunks, true), { readBack: 0, hashState: null });
+});
+
+test('a chunk after a streamed PATCH in the same process is not read back either', async () => {
+  readBack = 0;
+  const repo = 'hashing/app';
+  const first = randomBytes(1 << 20);
+  const second = randomBytes(1 << 20);
+  const post = await registry.handle(request('POST', `/v2/${repo}/blobs/uploads/`));
+  const patch = await registry.handle(request('PATCH', String(post.headers.location), { body: first }));
+  assert.equal(patch.status, 202);
+  const chunk = await registry.handle(request('PATCH', String(patch.headers.location), { headers: { 'content-range': `${first.length}-${first.length * 2 - 1}` }, body: second }));
+  assert.equal(chunk.status, 202);
+  const digest = sha256(Buffer.concat([first, second]));
+  const put = await registry.handle(request('PUT', String(chunk.headers.location), { query: { digest } }));
+  assert.equal(put.status, 201);
+  assert.equal(put.headers['docker-content-digest'], digest);
+  assert.equal(readBack, 0);
+});
+
+test('a chunk continuing an upload another process wrote re-reads what the upload holds, once, and the digest is right', async () => {
+  const chunks = [randomBytes(1 << 20), randomBytes(1 << 20), randomBytes(1 << 20)];
+  const r = await upload(chunks, true, [registry, other, other]);
+  assert.equal(r.readBack, chunks[0]!.length, 'the first chunk is read back once, by the other process');
+  assert.equal(r.hashState, null);
+});
+
+test('an upload that moves between processes at every chunk still ends with the right digest', async () => {
+  const chunks = [randomBytes(1 << 20), randomBytes(1 << 20), randomBytes(1 << 20)];
+  const r = await upload(chunks, true, [registry, other, registry]);
+  assert.equal(r.readBack, chunks[0]!.length * 3, 'each switch re-reads what the upload holds: 1 MiB, then 2 MiB');
 });

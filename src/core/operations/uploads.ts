@@ -167,6 +167,7 @@ export async function cancelUpload(ctx: RegistryContext, name: string, req: Regi
     session = await loadSession(ctx, name, req); // moved on (a lease renewal): read it again
   }
   await ctx.blobs.deleteUpload(session.id, session.storageState);
+  ctx.hashers.forget(session.id);
   return response(204, { 'content-length': '0' });
 }
 
@@ -201,6 +202,7 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
     // Verified. A failure from here on is the store's, not the content's: the session stays (its
     // lease released) so the client can retry the PUT (committing is idempotent).
     await commitBlob(ctx, name, current.id, current.storageState, current.offset, digest.value);
+    ctx.hashers.forget(current.id);
     // Only a holder that lost its lease finds the session moved on; the blob it committed is
     // verified either way, and the session's new holder fails its own commit or finishes cleanly.
     await claim.commit();
@@ -221,6 +223,7 @@ async function finishUpload(ctx: RegistryContext, name: string, session: UploadS
   if (hasLiveLease(session)) throw concurrentWrite();
   const actual = await finalDigest(ctx, session, digest.algorithm);
   if (!(await ctx.metadata.deleteUpload(session.id, session.version))) throw concurrentWrite();
+  ctx.hashers.forget(session.id);
   if (actual !== digest.value) {
     await ctx.blobs.deleteUpload(session.id, session.storageState);
     checkDigest(digest, actual);
@@ -261,14 +264,14 @@ async function commitBlob(ctx: RegistryContext, name: string, id: string, state:
 }
 
 async function discardUpload(ctx: RegistryContext, claim: UploadClaim): Promise<void> {
+  ctx.hashers.forget(claim.session.id);
   await ctx.blobs.deleteUpload(claim.session.id, claim.session.storageState);
   await claim.commit();
 }
 
-/** How a request body is to be appended: its expected length, and whether it is a chunk. */
+/** How a request body is to be appended: its expected length (a chunk's from its Content-Range). */
 interface WritePlan {
   expected: number | undefined;
-  chunked: boolean;
 }
 
 /**
@@ -280,7 +283,7 @@ function planWrite(session: UploadSession, req: RegistryRequest): WritePlan {
   if (hasLiveLease(session)) throw concurrentWrite();
   const contentLength = declaredLength(req.headers);
   const rangeHeader = req.headers['content-range'];
-  if (rangeHeader === undefined) return { expected: contentLength, chunked: false };
+  if (rangeHeader === undefined) return { expected: contentLength };
   const range = parseContentRange(rangeHeader);
   if (range.start !== session.offset) {
     throw new RegistryError(
@@ -296,7 +299,7 @@ function planWrite(session: UploadSession, req: RegistryRequest): WritePlan {
   if (contentLength !== undefined && contentLength !== expected) {
     throw new RegistryError('SIZE_INVALID', `Content-Length ${contentLength} does not match Content-Range ${rangeHeader} (${expected} bytes)`);
   }
-  return { expected, chunked: true };
+  return { expected };
 }
 
 async function claimSession(ctx: RegistryContext, session: UploadSession): Promise<UploadClaim> {
@@ -307,9 +310,9 @@ async function claimSession(ctx: RegistryContext, session: UploadSession): Promi
 
 /**
  * Appends the request body under the claim and records the new offset with what continuing
- * needs: a chunk that continues an upload is hashed with the resumable hasher whose state is
- * saved with the session; a streamed body or a first chunk natively (its digest so far is saved)
- * when the store can be re-read, resumably otherwise. Only a claimed request writes, so a
+ * needs: on a store that can be re-read every body is hashed natively (its digest so far is
+ * saved, its hasher kept in this process for the next chunk: ../live-hashers.ts); otherwise
+ * with the resumable hasher whose state is saved with the session. Only a claimed request writes, so a
  * racing one never writes a byte; a writer that dies leaves only bytes past the recorded
  * offset, which the next writer replaces once the lease has expired.
  */
@@ -322,10 +325,9 @@ async function writeRequestBody(
   algorithm: DigestAlgorithm = claim.session.algorithm,
 ): Promise<{ session: UploadSession; hasher: UploadHasher }> {
   const session = { ...claim.session, algorithm };
-  // Natively (node:crypto) whenever the store can be re-read: a streamed body, and a first chunk,
-  // which usually is the whole upload (a PATCH from offset 0 followed by the PUT). Only an upload
-  // that goes on in another chunk needs a resumable state, rebuilt then by one catch-up re-read.
-  const hasher = await hasherAt(ctx, session, !ctx.blobs.uploadsReadable || (plan.chunked && session.offset > 0));
+  // Natively (node:crypto) whenever the store can be re-read; resumable state only for a store
+  // that cannot (S3), where a catch-up re-read is impossible.
+  const hasher = await hasherAt(ctx, session, !ctx.blobs.uploadsReadable);
   const feed = (chunk: Uint8Array) => {
     // A holder whose lease ran out may have been replaced: it must not write another byte.
     if (claim.lost) throw concurrentWrite();
@@ -347,6 +349,7 @@ async function writeRequestBody(
     if (!(await ctx.metadata.getUpload(session.id))) await ctx.blobs.deleteUpload(session.id, written.state).catch(() => {});
     throw concurrentWrite();
   }
+  if (hasher instanceof NativeHasher) ctx.hashers.keep(session.id, progress.offset, hasher);
   return { session: claim.session, hasher };
 }
 
@@ -363,13 +366,16 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
     return catchUp(ctx, session, await ResumableHasher.create(algorithm));
   }
   if (offset === 0) return new NativeHasher(algorithm);
+  const live = ctx.hashers.take(session.id, algorithm, offset);
+  if (live) return live;
+  // A session an earlier release left with a resumable state goes on with it.
   if (session.hashState) return ResumableHasher.create(algorithm, session.hashState);
   return catchUp(ctx, session, new NativeHasher(algorithm));
 }
 
 /**
- * Rebuilds a hash state by re-reading what the upload holds (a chunk after a streamed PATCH, or
- * a digest in another algorithm than the session's). The session is the stored one: its
+ * Rebuilds a hash state by re-reading what the upload holds (a request continuing an upload
+ * whose hasher this process does not hold, or a digest in another algorithm than the session's). The session is the stored one: its
  * algorithm is the one its bytes were hashed with, which the refusal names.
  */
 async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: UploadSession, hasher: H): Promise<H> {
