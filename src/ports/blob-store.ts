@@ -16,6 +16,16 @@ export interface ByteRange {
 
 export type UploadStorageState = unknown;
 
+/**
+ * A body whose chunks the reader may hand back once it is done with them (written out), so that
+ * the store reads later bytes into them instead of allocating: a large GET then cycles through a
+ * couple of buffers instead of allocating, and page-faulting in, a new one per chunk. Handing
+ * back is optional; a chunk must not be used after it is handed back.
+ */
+export interface RecyclingBody extends AsyncIterable<Uint8Array> {
+  recycle(chunk: Uint8Array): void;
+}
+
 /** How a committed blob is handed to a reader: bytes, or a URL the client fetches itself. */
 export type BlobContent = { kind: 'bytes'; body: AsyncIterable<Uint8Array> } | { kind: 'redirect'; url: string };
 

@@ -8,10 +8,9 @@ import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, utimes
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
 import { DataPaths, PRIVATE_DIR, PRIVATE_FILE } from './paths.js';
+import { FileBody } from './file-body.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
-/** Larger reads mean fewer syscalls and event-loop turns per pulled byte. */
-const READ_CHUNK_BYTES = 4 << 20;
 
 export class FsBlobStore implements BlobStore {
   private readonly paths: DataPaths;
@@ -58,8 +57,13 @@ export class FsBlobStore implements BlobStore {
       if (isNotFound(err)) return null;
       throw err;
     }
-    const body = handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark: READ_CHUNK_BYTES } : { highWaterMark: READ_CHUNK_BYTES });
-    return { kind: 'bytes', body };
+    try {
+      const end = range ? range.end : (await handle.stat()).size - 1;
+      return { kind: 'bytes', body: new FileBody(handle, range?.start ?? 0, end) };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   async delete(digest: string): Promise<void> {

@@ -27,6 +27,7 @@ import { checkedTlsPair, type TlsPair } from './tls.js';
 import { AddressCounts, capConnections, type ClientLimits, connectionsCheckingIntervalMs, DEFAULT_CLIENT_LIMITS, hasBody, idleGuarded, refusedSockets } from './client-limits.js';
 import { answerClientError, lingerWhenClosed } from './socket-answers.js';
 import { loadConsoleAssets, type ConsoleAssets } from './console-assets.js';
+import { isRecycling, writeRecycled } from './recycled-body.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -162,6 +163,7 @@ async function writeResponse(
     res.end(body);
     return;
   }
+  if (isRecycling(body)) return writeRecycled(body, res, (n) => (sent.bytes += n));
   await pipeline(
     body instanceof Readable ? body : Readable.from(body),
     async function* (chunks: AsyncIterable<Uint8Array>) {
