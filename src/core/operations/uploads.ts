@@ -312,9 +312,9 @@ async function claimSession(ctx: RegistryContext, session: UploadSession): Promi
  * Appends the request body under the claim and records the new offset with what continuing
  * needs: on a store that can be re-read every body is hashed natively (its digest so far is
  * saved, its hasher kept in this process for the next chunk: ../live-hashers.ts); otherwise
- * with the resumable hasher whose state is saved with the session. Only a claimed request writes, so a
- * racing one never writes a byte; a writer that dies leaves only bytes past the recorded
- * offset, which the next writer replaces once the lease has expired.
+ * with the resumable hasher whose state is saved with the session. Only a claimed request
+ * writes, so a racing one never writes a byte; a writer that dies leaves only bytes past the
+ * recorded offset, which the next writer replaces once the lease has expired.
  */
 async function writeRequestBody(
   ctx: RegistryContext,
@@ -375,8 +375,9 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
 
 /**
  * Rebuilds a hash state by re-reading what the upload holds (a request continuing an upload
- * whose hasher this process does not hold, or a digest in another algorithm than the session's). The session is the stored one: its
- * algorithm is the one its bytes were hashed with, which the refusal names.
+ * whose hasher this process does not hold, or a digest in another algorithm than the
+ * session's). The session is the stored one: its algorithm is the one its bytes were hashed
+ * with, which the refusal names.
  */
 async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: UploadSession, hasher: H): Promise<H> {
   if (!ctx.blobs.uploadsReadable) {
