@@ -14,6 +14,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,9 +33,11 @@ import { RunError, run } from '../helpers/exec.js';
 import { startLambdaBackend } from '../helpers/lambda-backend.js';
 import { requireTools } from '../helpers/tools.js';
 import { smokeAws } from '../smoke/aws.js';
+import { cloudFrontStep } from '../smoke/cloudfront-step.js';
 import { eventProblems, type ReceivedEvent } from '../smoke/events-step.js';
 import { readCollectionReport } from '../smoke/gc-step.js';
 import { formatResults, runSmoke } from '../smoke/smoke.js';
+import { Skip } from '../smoke/step.js';
 
 const script = fileURLToPath(new URL('../../../scripts/smoke.mjs', import.meta.url));
 const REGION = 'eu-west-1';
@@ -76,6 +80,9 @@ describe('the smoke test against a stack', { timeout: 600_000, skip: requireTool
         outputs[key] = localizePublicHost(resolveString((output as { Value: unknown }).Value, names.resolver, key), harness.frontDoor);
       } catch {} // outputs the harness has no stand-in for (Cognito's domain): the smoke reads none of them
     }
+    // The outputs the smoke reads name the collector and the distribution (Ref resolves to the logical id here).
+    assert.equal(outputs.CollectorFunctionName, collectorId);
+    assert.equal(outputs.DistributionDomainName, harness.host);
     bus = await startEventBridgeBus({ busName: String(outputs.EventBusName), region: REGION, accountId: names.accountId, sqsEndpoint: sqs.endpoint });
     runtime = harness.runtimeFor([collectorId, consumerId], { AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url, STOWAGE_GC_GRACE: '0' });
     const tableName = [...names.tables.values()][0] as string;
@@ -146,6 +153,23 @@ describe('the smoke test against a stack', { timeout: 600_000, skip: requireTool
     assert.deepEqual(bus.rules(), [], 'the rule is gone');
     assert.deepEqual(await queuesLeft(), [], 'the queue is gone');
     assert.deepEqual(pump.failures, []);
+  });
+
+  test("cloudfront: a host that is not the stack's fails; a registry outside CloudFront fails with --stack and is skipped without", async () => {
+    await assert.rejects(
+      cloudFrontStep(harness.url, { RegistryHost: 'registry.example.com', DistributionDomainName: 'd111.cloudfront.net' }),
+      new RegExp(`${harness.host.replace(/\./g, '\\.')} is neither the stack's RegistryHost \\(registry\\.example\\.com\\) nor its distribution \\(d111\\.cloudfront\\.net\\)`),
+    );
+    // A registry run elsewhere (the container image, `stowage serve`): no CloudFront marks.
+    const server = createServer((_req, res) => res.writeHead(401, { 'www-authenticate': 'Bearer realm="x"' }).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const elsewhere = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(cloudFrontStep(elsewhere, { RegistryHost: 'x' }), /answered without CloudFront's Via or X-Amz-Cf-Id/);
+      await assert.rejects(cloudFrontStep(elsewhere), (err) => err instanceof Skip && /no --stack, so none is expected/.test(err.message));
+    } finally {
+      server.close();
+    }
   });
 
   test('an event that never arrives: events fails at its deadline naming what it saw, and the rule and queue are still removed', async () => {

@@ -6,6 +6,8 @@
  * default chain. Endpoints follow the SDK's own override variables (AWS_ENDPOINT_URL_<SERVICE>,
  * then AWS_ENDPOINT_URL), which is how the tests point the smoke at local stand-ins.
  */
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
@@ -72,7 +74,7 @@ export function smokeAws(options: SmokeAwsOptions): SmokeAws {
   const { region } = options;
   const env = options.env ?? process.env;
   const credentials = options.credentials ?? defaultProvider();
-  const send = async (r: SignedRequest): Promise<Response> => {
+  const sign = async (r: SignedRequest): Promise<Record<string, string>> => {
     const signer = new SignatureV4({ service: r.service, region, credentials, sha256: Hash.bind(null, 'sha256') });
     const signed = await signer.sign({
       method: r.method,
@@ -84,7 +86,25 @@ export function smokeAws(options: SmokeAwsOptions): SmokeAws {
       headers: { ...r.headers, host: r.url.host },
       body: r.body,
     });
-    return fetch(r.url, { method: r.method, headers: signed.headers as Record<string, string>, body: r.body, ...(r.signal && { signal: r.signal }) });
+    return signed.headers as Record<string, string>;
+  };
+  const send = async (r: SignedRequest): Promise<Response> => fetch(r.url, { method: r.method, headers: await sign(r), body: r.body, ...(r.signal && { signal: r.signal }) });
+  // fetch gives up on an answer whose headers take over 5 minutes (undici's headersTimeout), and
+  // a synchronous invocation answers only when the function returns (the collector: up to 15).
+  const sendSlow = async (r: SignedRequest, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> => {
+    const headers = await sign(r);
+    const request = r.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(r.url, { method: r.method, headers, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+      req.on('error', reject);
+      req.end(r.body);
+    });
   };
   const cloudformationEndpoint = env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? env.AWS_ENDPOINT_URL;
   const eventBridgeEndpoint = env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? env.AWS_ENDPOINT_URL;
@@ -131,16 +151,18 @@ export function smokeAws(options: SmokeAwsOptions): SmokeAws {
       return body;
     },
     async invoke(functionName, payload, timeoutMs) {
-      const res = await send({
-        service: 'lambda',
-        url: new URL(`/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, endpointOf('LAMBDA', 'lambda', region, env)),
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'RequestResponse' },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const functionError = res.headers.get('x-amz-function-error');
-      return { status: res.status, ...(functionError && { functionError }), payload: await res.text() };
+      const res = await sendSlow(
+        {
+          service: 'lambda',
+          url: new URL(`/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, endpointOf('LAMBDA', 'lambda', region, env)),
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'RequestResponse' },
+          body: JSON.stringify(payload),
+        },
+        timeoutMs,
+      );
+      const functionError = res.headers['x-amz-function-error'];
+      return { status: res.status, ...(typeof functionError === 'string' && { functionError }), payload: res.text };
     },
     eventBridge: new EventBridgeClient({ region, credentials, ...(eventBridgeEndpoint && { endpoint: eventBridgeEndpoint }) }),
   };

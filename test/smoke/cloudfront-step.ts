@@ -3,8 +3,10 @@
  * the docker, ctr and skopeo pushes and pulls went through it. CloudFront marks every answer
  * (`Via: ... (CloudFront)`, `X-Amz-Cf-Id`); with the stack's outputs, the host must also be its
  * RegistryHost or the distribution's own `*.cloudfront.net` name, and when a custom domain is
- * the registry host, the distribution's own name must answer `/v2/` as well.
+ * the registry host, the distribution's own name must answer `/v2/` as well. Without --stack, a
+ * registry that is not behind CloudFront (the container image run elsewhere) is a SKIP.
  */
+import { Skip } from './step.js';
 
 /** How an answer shows it came through CloudFront, or undefined when it does not. */
 export function cloudFrontMark(headers: Headers): string | undefined {
@@ -25,7 +27,12 @@ export async function cloudFrontStep(registry: string, outputs?: Record<string, 
   const url = new URL(registry);
   const res = await ping(url.origin);
   const mark = cloudFrontMark(res.headers);
-  if (!mark) throw new Error(`GET /v2/ answered without CloudFront's Via or X-Amz-Cf-Id: ${url.host} is not the distribution`);
+  if (!mark) {
+    const why = `GET /v2/ answered without CloudFront's Via or X-Amz-Cf-Id: ${url.host} is not a CloudFront distribution`;
+    // Without the stack, this may be a registry run elsewhere (the container image, `stowage serve`).
+    if (!outputs) throw new Skip(`${why} (no --stack, so none is expected)`);
+    throw new Error(why);
+  }
   if (!outputs) return `GET /v2/ came through CloudFront (${mark})`;
   const { RegistryHost: registryHost, DistributionDomainName: distribution } = outputs;
   if (url.host !== registryHost && url.host !== distribution)

@@ -39,8 +39,8 @@ export function readCollectionReport(invocation: LambdaInvocation): CollectionRe
 
 /** One line for the report. */
 export function describeReport(r: CollectionReport): string {
-  const mib = (r.bytesFreed / 1048576).toFixed(1);
-  return `${r.repositoriesSwept} repositories swept, ${r.blobsScanned} blobs scanned, ${r.manifestsDeleted} manifests expired, ${r.linksRemoved} links removed, ${r.blobsDeleted} blobs deleted (${mib} MiB), ${r.uploadsExpired} uploads expired, ${r.complete ? 'complete' : 'stopped at its time budget (the next run resumes)'} in ${(r.durationMs / 1000).toFixed(1)} s`;
+  const freed = r.bytesFreed >= 1048576 ? `${(r.bytesFreed / 1048576).toFixed(1)} MiB` : `${(r.bytesFreed / 1024).toFixed(1)} KiB`;
+  return `${r.repositoriesSwept} repositories swept, ${r.blobsScanned} blobs scanned, ${r.manifestsDeleted} manifests expired, ${r.linksRemoved} links removed, ${r.blobsDeleted} blobs deleted (${freed}), ${r.uploadsExpired} uploads expired, ${r.complete ? 'complete' : 'stopped at its time budget (the next run resumes)'} in ${(r.durationMs / 1000).toFixed(1)} s`;
 }
 
 export interface GcStepOptions {
