@@ -134,7 +134,7 @@ describe('the smoke test against a stack', { timeout: 600_000, skip: requireTool
     assert.match(line(stdout, 'tags'), /PASS +tags +push, pull .*tags\/list: smoke\/\S+\/tags\/app, smoke\/\S+\/app\/tags/);
     assert.match(
       line(stdout, 'events'),
-      /PASS +events +PUSH after [\d.]+ s and DELETE after [\d.]+ s on bus \S+, detail ECR-shaped \(Stowage Image Action\): smoke\/\S+\/events@sha256:/,
+      /PASS +events +PUSH after [\d.]+ s and DELETE \(tag and manifest\) after [\d.]+ s on bus \S+, detail ECR-shaped \(Stowage Image Action\): smoke\/\S+\/events@sha256:/,
     );
     // The events check's image (config + 2 layers) is deleted; grace 0 here: the sweep reclaims exactly it.
     assert.match(
@@ -222,7 +222,7 @@ describe('reading what the smoke receives', () => {
     assert.deepEqual(eventProblems(wrong, expected), [
       'source is "aws.ecr", expected "stowage"',
       'detail.result is "FAILURE", expected "SUCCESS"',
-      'detail.image-tag is undefined, expected "v1"',
+      'detail.image-tag is null, expected "v1"',
     ]);
   });
 

@@ -9,7 +9,8 @@
  *      queue as its target and a queue policy that lets only that rule send (events.amazonaws.com,
  *      aws:SourceArn = the rule);
  *   2. push a small image, wait (with a deadline) for its PUSH event and check its detail;
- *   3. delete the manifest, wait for its DELETE event;
+ *   3. delete the manifest, wait for its DELETE events (one for its tag, one for the manifest:
+ *      docs/events.md), so that none is still on its way when the queue goes;
  *   4. always, in a finally: remove the target, the rule and the queue. A leftover is a failure
  *      of the check that names it.
  * The caller needs the permissions listed in docs/deploy.md ("The smoke test").
@@ -33,7 +34,8 @@ export interface ExpectedEvent {
   action: 'PUSH' | 'DELETE';
   repository: string;
   digest: string;
-  tag?: string;
+  /** The tag the event names; null: none (a manifest's own event); undefined: either. */
+  tag?: string | null;
   mediaType?: string;
 }
 
@@ -47,9 +49,10 @@ export function listenerPattern(repository: string): string {
   return JSON.stringify({ source: [EVENT_SOURCE], detail: { 'repository-name': [repository] } });
 }
 
-/** Is this the event awaited (same action and digest)? */
+/** Is this the event awaited (same action, digest and, when given, tag)? */
 export function isAwaited(event: ReceivedEvent, expected: ExpectedEvent): boolean {
-  return event.detail?.['action-type'] === expected.action && event.detail?.['image-digest'] === expected.digest;
+  const d = event.detail;
+  return d?.['action-type'] === expected.action && d?.['image-digest'] === expected.digest && (expected.tag === undefined || (d['image-tag'] ?? null) === expected.tag);
 }
 
 /** What differs from the ECR-shaped detail a scanner expects; empty when it all holds. */
@@ -65,7 +68,7 @@ export function eventProblems(event: ReceivedEvent, expected: ExpectedEvent): st
   want('detail.result', d.result, 'SUCCESS');
   want('detail.repository-name', d['repository-name'], expected.repository);
   want('detail.image-digest', d['image-digest'], expected.digest);
-  if (expected.tag !== undefined) want('detail.image-tag', d['image-tag'], expected.tag);
+  if (expected.tag !== undefined) want('detail.image-tag', d['image-tag'] ?? null, expected.tag);
   if (expected.mediaType !== undefined) want('detail.manifest-media-type', d['manifest-media-type'], expected.mediaType);
   if (typeof d['event-id'] !== 'string' || d['event-id'] === '') problems.push('no detail.event-id');
   return problems;
@@ -160,12 +163,16 @@ export async function eventsStep(o: EventsStepOptions): Promise<{ detail: string
     const res = await registry.client.call('DELETE', `/v2/${repository}/manifests/${pushed.digest}`, {}, `repository:${repository}:delete`);
     await res.arrayBuffer();
     if (res.status !== 202) throw new Error(`DELETE ${repository}@${pushed.digest} -> ${res.status}`);
-    const deletion = await waitFor({ action: 'DELETE', repository, digest: pushed.digest });
-    check(deletion.event, { action: 'DELETE', repository, digest: pushed.digest });
+    const deletedAt = Date.now();
+    for (const tag of ['v1', null]) {
+      const expected: ExpectedEvent = { action: 'DELETE', repository, digest: pushed.digest, tag };
+      check((await waitFor(expected)).event, expected);
+    }
+    const deletionMs = Date.now() - deletedAt;
 
     const deleted: SmokeImage = { repo: image.repo, digest: image.digest, blobs: image.blobs };
     outcome = {
-      detail: `PUSH after ${(push.ms / 1000).toFixed(1)} s and DELETE after ${(deletion.ms / 1000).toFixed(1)} s on bus ${o.busName}, detail ECR-shaped (${push.event['detail-type']}): ${repository}@${pushed.digest}`,
+      detail: `PUSH after ${(push.ms / 1000).toFixed(1)} s and DELETE (tag and manifest) after ${(deletionMs / 1000).toFixed(1)} s on bus ${o.busName}, detail ECR-shaped (${push.event['detail-type']}): ${repository}@${pushed.digest}`,
       deleted,
     };
   } catch (err) {
