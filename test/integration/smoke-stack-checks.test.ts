@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,8 @@ import { startEventBridgeBus, type EventBridgeBusStandIn } from '../helpers/even
 import { RunError, run } from '../helpers/exec.js';
 import { startLambdaBackend } from '../helpers/lambda-backend.js';
 import { requireTools } from '../helpers/tools.js';
-import { smokeAws } from '../smoke/aws.js';
+import { PACKAGE_ROOT } from '../../lib/stowage-registry.js';
+import { type SmokeAws, smokeAws } from '../smoke/aws.js';
 import { cloudFrontStep } from '../smoke/cloudfront-step.js';
 import { eventProblems, type ReceivedEvent } from '../smoke/events-step.js';
 import { readCollectionReport } from '../smoke/gc-step.js';
@@ -42,6 +43,45 @@ import { Skip } from '../smoke/step.js';
 const script = fileURLToPath(new URL('../../../scripts/smoke.mjs', import.meta.url));
 const REGION = 'eu-west-1';
 const STACK = 'Stowage';
+
+/** The actions of the IAM policy in docs/deploy.md's "The smoke test" section. */
+async function documentedSmokeActions(): Promise<string[]> {
+  const text = await readFile(join(PACKAGE_ROOT, 'docs', 'deploy.md'), 'utf8');
+  const section = text.slice(text.indexOf('## The smoke test'), text.indexOf('## What only a deployment can confirm'));
+  const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(json, 'the section has a JSON policy');
+  const policy = JSON.parse(json) as { Statement: { Action: string | string[] }[] };
+  return policy.Statement.flatMap((st) => [st.Action].flat()).sort();
+}
+
+/** A SmokeAws that records the IAM action of every call it makes. */
+function recordingAws(real: SmokeAws): { aws: SmokeAws; used: Set<string> } {
+  const used = new Set<string>();
+  real.eventBridge.middlewareStack.add(
+    (next, context) => async (args) => {
+      used.add(`events:${String(context.commandName).replace(/Command$/, '')}`);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordActions' },
+  );
+  const aws: SmokeAws = {
+    region: real.region,
+    eventBridge: real.eventBridge,
+    stackOutputs(name) {
+      used.add('cloudformation:DescribeStacks');
+      return real.stackOutputs(name);
+    },
+    sqs(action, input) {
+      used.add(`sqs:${action}`);
+      return real.sqs(action, input);
+    },
+    invoke(name, payload, timeoutMs) {
+      used.add('lambda:InvokeFunction');
+      return real.invoke(name, payload, timeoutMs);
+    },
+  };
+  return { aws, used };
+}
 
 const line = (stdout: string, check: string) => stdout.split('\n').find((l) => new RegExp(`^ {2}\\w+ +${check} `).test(l)) ?? `(no ${check} line in)\n${stdout}`;
 
@@ -172,15 +212,16 @@ describe('the smoke test against a stack', { timeout: 600_000, skip: requireTool
     }
   });
 
-  test('an event that never arrives: events fails at its deadline naming what it saw, and the rule and queue are still removed', async () => {
+  test('an event that never arrives: events fails at its deadline naming what it saw, and the rule and queue are still removed; the AWS actions used are the ones docs/deploy.md grants', async () => {
     await pump.stop();
+    const { aws, used } = recordingAws(smokeAws({ region: REGION, credentials: TEST_CREDENTIALS, env }));
     try {
       const results = await runSmoke({
         registry: harness.url,
         clients: [],
         stack: STACK,
         region: REGION,
-        aws: smokeAws({ region: REGION, credentials: TEST_CREDENTIALS, env }),
+        aws,
         eventDeadlineMs: 3_000,
         eventSettleMs: 0,
       });
@@ -190,6 +231,8 @@ describe('the smoke test against a stack', { timeout: 600_000, skip: requireTool
       assert.match(line(text, 'gc'), /PASS +gc +invoked/);
       assert.deepEqual(bus.rules(), []);
       assert.deepEqual(await queuesLeft(), []);
+      // Even on this path every call is made (the listener is set up and torn down): no more, no fewer than documented.
+      assert.deepEqual([...used].sort(), await documentedSmokeActions());
     } finally {
       pump.start();
     }
