@@ -18,7 +18,9 @@
  *
  * Every check prints PASS, FAIL or SKIP with what it saw; a failure does not stop the others.
  * Test images are built locally with umoci (random layers, new digests every run) and pushed to
- * `smoke/<run id>-<client>`; nothing is deleted unless --cleanup asks (which needs delete rights).
+ * `smoke/<run id>-<client>`; the stack checks push small images under `smoke/<run id>/`. Only
+ * the events and gc checks delete (their own image, which needs delete rights); the rest is
+ * deleted when --cleanup asks.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
