@@ -42,5 +42,7 @@ export class StowageStack extends Stack {
     out('BucketName', r.storage.bucket.bucketName, 'Blob bucket');
     out('TableName', r.metadata.table.tableName, 'Metadata table');
     out('DistributionId', r.frontDoor.distribution.distributionId, 'CloudFront distribution');
+    out('DistributionDomainName', r.frontDoor.distribution.distributionDomainName, "The distribution's *.cloudfront.net name (the registry host when no custom domain is set)");
+    out('CollectorFunctionName', r.collector.function.functionName, 'Garbage collection Lambda (scheduled; `npm run smoke` invokes it once)');
   }
 }

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm run smoke -- https://HOST [--user U --password P]`: docker, ctr and skopeo against a
- * deployed registry (test/smoke/smoke.ts says what each check proves); prints what passed and
- * exits 1 when a check failed. Needs the compiled tree (npm ci builds it), umoci and skopeo to
- * build the test image, and root for the private dockerd and containerd (else those are skipped).
+ * `npm run smoke -- https://HOST [--user U --password P] [--stack NAME --region R]`: docker, ctr
+ * and skopeo against a deployed registry, and with --stack the checks that need the stack (its
+ * CloudFront name, events on its bus, a collector run; test/smoke/smoke.ts says what each check
+ * proves); prints one line per check and exits 1 when a check failed. Needs the compiled tree
+ * (npm ci builds it), umoci and skopeo to build the test image, root for the private dockerd and
+ * containerd (else those are skipped), and with --stack AWS credentials (docs/deploy.md lists the
+ * permissions). Without a URL, --stack's RegistryHost output is the registry.
  *
- *   node scripts/smoke.mjs https://HOST [--user U] [--password P | --password-stdin]
+ *   node scripts/smoke.mjs [https://HOST] [--user U] [--password P | --password-stdin]
  *                          [--clients docker,ctr,skopeo] [--layer-mib N] [--cleanup] [--keep]
+ *                          [--stack NAME] [--region R] [--event-deadline SECONDS]
  *
  * The password can also come from STOWAGE_SMOKE_PASSWORD (keeps it out of `ps` and shell history).
  */
@@ -21,7 +25,8 @@ if (!existsSync(smokeModule)) {
   process.exit(2);
 }
 
-const usage = 'usage: npm run smoke -- https://HOST [--user U] [--password P | --password-stdin] [--clients docker,ctr,skopeo] [--layer-mib N] [--cleanup] [--keep]';
+const usage =
+  'usage: npm run smoke -- [https://HOST] [--user U] [--password P | --password-stdin] [--clients docker,ctr,skopeo] [--layer-mib N] [--cleanup] [--keep] [--stack NAME] [--region R] [--event-deadline SECONDS]';
 let parsed;
 try {
   parsed = parseArgs({
@@ -34,6 +39,9 @@ try {
       'layer-mib': { type: 'string' },
       cleanup: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      stack: { type: 'string' },
+      region: { type: 'string' },
+      'event-deadline': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -42,11 +50,36 @@ try {
   process.exit(2);
 }
 const { values: args, positionals } = parsed;
-if (args.help || positionals.length !== 1) {
+if (args.help || positionals.length > 1 || (positionals.length === 0 && !args.stack)) {
   console.log(usage);
   process.exit(args.help ? 0 : 2);
 }
-const registry = /^https?:\/\//.test(positionals[0]) ? positionals[0] : `https://${positionals[0]}`;
+const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+if (args.stack && !region) {
+  console.error('smoke: --stack needs --region (or AWS_REGION)');
+  process.exit(2);
+}
+const eventDeadline = args['event-deadline'] === undefined ? undefined : Number(args['event-deadline']);
+if (eventDeadline !== undefined && !(eventDeadline > 0)) {
+  console.error(`smoke: --event-deadline is a number of seconds, not "${args['event-deadline']}"`);
+  process.exit(2);
+}
+let stackOutputs;
+if (positionals.length === 0) {
+  const { smokeAws } = await import(join(root, 'dist/test/smoke/aws.js'));
+  try {
+    stackOutputs = await smokeAws({ region }).stackOutputs(args.stack);
+  } catch (err) {
+    console.error(`smoke: cannot read the outputs of stack ${args.stack} in ${region}: ${err.message}`);
+    process.exit(1);
+  }
+  if (!stackOutputs.RegistryHost) {
+    console.error(`smoke: stack ${args.stack} has no RegistryHost output`);
+    process.exit(1);
+  }
+}
+const target = positionals[0] ?? stackOutputs.RegistryHost;
+const registry = /^https?:\/\//.test(target) ? target : `https://${target}`;
 const password = args['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : (args.password ?? process.env.STOWAGE_SMOKE_PASSWORD);
 if ((args.user === undefined) !== (password === undefined)) {
   console.error('smoke: give both --user and a password (--password, --password-stdin or STOWAGE_SMOKE_PASSWORD), or neither');
@@ -71,6 +104,9 @@ const results = await runSmoke({
   ...(args['layer-mib'] && { layerBytes: Math.round(Number(args['layer-mib']) * 1024 * 1024) }),
   cleanup: args.cleanup,
   keep: args.keep,
+  ...(args.stack && { stack: args.stack, region }),
+  ...(stackOutputs && { stackOutputs }),
+  ...(eventDeadline !== undefined && { eventDeadlineMs: eventDeadline * 1000 }),
   log: (line) => process.stderr.write(`smoke: ${line}\n`),
 });
 console.log(formatResults(registry, results));

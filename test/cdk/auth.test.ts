@@ -42,7 +42,7 @@ test('app clients: people by USER_PASSWORD_AUTH without a secret; CI by client c
 test('a Cognito domain serves the OAuth2 token endpoint; outputs name the pool, clients and token URL', () => {
   const s = synthCached();
   s.template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
-  for (const name of ['RegistryHost', 'UserPoolId', 'UserClientId', 'MachineClientId', 'OAuthTokenUrl', 'EventBusName']) {
+  for (const name of ['RegistryHost', 'UserPoolId', 'UserClientId', 'MachineClientId', 'OAuthTokenUrl', 'EventBusName', 'DistributionDomainName', 'CollectorFunctionName']) {
     assert.ok(s.json.Outputs?.[name], `output ${name}`);
   }
 });

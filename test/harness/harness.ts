@@ -81,6 +81,12 @@ export interface LambdaHarness {
   dataDir: string;
   /** Things that would go wrong on AWS but are let through here (reported on stderr at start). */
   problems: string[];
+  /**
+   * The template's other functions (the collector, the stream consumer: no API method runs them)
+   * by logical id, each container's environment resolved as the API functions' are, plus
+   * `environment`; closed with the harness.
+   */
+  runtimeFor(functionIds: readonly string[], environment?: Record<string, string | null>): LambdaRuntime;
   close(): Promise<void>;
 }
 
@@ -125,8 +131,12 @@ export function containerEnvironment(
   return env;
 }
 
-function functionSpecs(s: SynthesizedStack, api: ApiModel, resolve: (value: unknown, where: string) => string, overrides: Record<string, string | null>): RuntimeFunctionSpec[] {
-  const ids = [...new Set(api.methods.map((m) => m.functionId))];
+function functionSpecs(
+  s: SynthesizedStack,
+  ids: readonly string[],
+  resolve: (value: unknown, where: string) => string,
+  overrides: Record<string, string | null>,
+): RuntimeFunctionSpec[] {
   return ids.map((id) => {
     const props = s.template.Resources[id]?.Properties ?? {};
     const source = s.functionSource(id);
@@ -195,8 +205,14 @@ export async function startLambdaHarness(options: LambdaHarnessOptions = {}): Pr
     // fauxqs serves path-style URLs only: a local adaptation every container gets.
     const overrides: Record<string, string | null> = { ...emulators.env, AWS_REGION: region, STOWAGE_S3_FORCE_PATH_STYLE: '1', ...options.environment };
 
-    const runtime = new LambdaRuntime(functionSpecs(s, api, resolve, overrides), { region, accountId: names.accountId, logs: logTo('lambda.log') });
+    const apiFunctions = [...new Set(api.methods.map((m) => m.functionId))];
+    const runtime = new LambdaRuntime(functionSpecs(s, apiFunctions, resolve, overrides), { region, accountId: names.accountId, logs: logTo('lambda.log') });
     cleanups.push(() => runtime.close());
+    const runtimeFor = (ids: readonly string[], environment: Record<string, string | null> = {}) => {
+      const more = new LambdaRuntime(functionSpecs(s, ids, resolve, { ...overrides, ...environment }), { region, accountId: names.accountId, logs: logTo('lambda.log') });
+      cleanups.push(() => more.close());
+      return more;
+    };
 
     const uploadOrigins = frontDoorModel.behaviors.map((b) => b.origin).filter((o) => o.kind === 'upload-service');
     const serviceModel: UploadServiceModel | undefined = uploadOrigins[0]?.kind === 'upload-service' ? uploadOrigins[0].service : undefined;
@@ -248,6 +264,7 @@ export async function startLambdaHarness(options: LambdaHarnessOptions = {}): Pr
       names,
       dataDir,
       problems,
+      runtimeFor,
       close: cleanup,
     };
   } catch (err) {

@@ -45,12 +45,13 @@ describe('npm run smoke against the harness', { skip, timeout: 900_000 }, () => 
     await rm(work, { recursive: true, force: true });
   });
 
-  test('an open registry: ping, skopeo, head, docker, ctr and cleanup pass; token is skipped', async () => {
+  test('an open registry: ping, skopeo, head, docker, ctr, cloudfront, tags and cleanup pass; token and the checks that need --stack are skipped', async () => {
     const { code, stdout } = await smoke([open.url, '--cleanup']);
     assert.equal(code, 0, stdout);
-    for (const check of ['ping', 'skopeo', 'head', 'docker', 'ctr', 'cleanup']) assert.match(line(stdout, check), /^ {2}PASS/, `${check}:\n${stdout}`);
+    for (const check of ['ping', 'skopeo', 'head', 'docker', 'ctr', 'cloudfront', 'tags', 'cleanup']) assert.match(line(stdout, check), /^ {2}PASS/, `${check}:\n${stdout}`);
     assert.match(line(stdout, 'token'), /^ {2}SKIP/);
-    assert.match(stdout, /6 passed, 0 failed, 1 skipped/);
+    for (const check of ['stack', 'events', 'gc']) assert.match(line(stdout, check), /^ {2}SKIP +\w+ +no --stack/, `${check}:\n${stdout}`);
+    assert.match(stdout, /8 passed, 0 failed, 4 skipped/);
     // The 6 MiB layers are over the Lambda limit: they went through the upload service.
     const big = open.frontDoor.records.filter((r) => r.origin === 'upload-service' && (r.bodyBytes ?? 0) > 6 * 1024 * 1024);
     assert.ok(big.length >= 3, 'skopeo, docker and ctr each sent a layer to the upload service');

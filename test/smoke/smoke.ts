@@ -12,10 +12,15 @@
  *            renames it, the Lambda@Edge step restores it)
  *   docker   a private dockerd: login, push (a streamed PATCH per layer), rmi, pull, same image
  *   ctr      a private containerd: push (a monolithic PUT per blob), rm, pull, check
+ *   stack, cloudfront, tags, events, gc   the deployed stack's checks (test/smoke/stack-checks.ts):
+ *            its outputs, the host is its CloudFront distribution, names with a `tags` component,
+ *            push and delete events on its bus, a run of its collector (--stack NAME --region R)
  *
  * Every check prints PASS, FAIL or SKIP with what it saw; a failure does not stop the others.
  * Test images are built locally with umoci (random layers, new digests every run) and pushed to
- * `smoke/<run id>-<client>`; nothing is deleted unless --cleanup asks (which needs delete rights).
+ * `smoke/<run id>-<client>`; the stack checks push small images under `smoke/<run id>/`. Only
+ * the events and gc checks delete (their own image, which needs delete rights); the rest is
+ * deleted when --cleanup asks.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -26,11 +31,13 @@ import { startDockerd, type RunningDockerd } from '../helpers/dockerd.js';
 import { run } from '../helpers/exec.js';
 import { blobPath, buildTestImage, ociLayoutToDockerArchive, tarOciLayout, type TestImage } from '../helpers/images.js';
 import { missingTools } from '../helpers/tools.js';
+import { runStackChecks, type StackCheck, type StackCheckOptions } from './stack-checks.js';
+import { Skip } from './step.js';
 
-export type SmokeCheck = 'ping' | 'token' | 'skopeo' | 'head' | 'docker' | 'ctr' | 'cleanup';
+export type SmokeCheck = 'ping' | 'token' | 'skopeo' | 'head' | 'docker' | 'ctr' | StackCheck | 'cleanup';
 export type Client = 'skopeo' | 'docker' | 'ctr';
 
-export interface SmokeOptions {
+export interface SmokeOptions extends StackCheckOptions {
   /** The registry, e.g. https://d111.cloudfront.net (http:// for a local harness). */
   registry: string;
   user?: string;
@@ -64,8 +71,6 @@ function parseChallenge(header: string): Challenge | undefined {
   const params = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]));
   return params.realm ? { realm: params.realm, ...(params.service !== undefined && { service: params.service }) } : undefined;
 }
-
-class Skip extends Error {}
 
 export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
   const base = new URL(options.registry);
@@ -271,6 +276,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
       }
     });
 
+    await runStackChecks({ registry: options.registry, runId, credentials: creds, credentialsMissing: () => authRequired && !creds, check, pushed, log }, options);
+
     await check('cleanup', async () => {
       if (!options.cleanup) throw new Skip('not asked for (--cleanup)');
       const done: string[] = [];
@@ -299,8 +306,8 @@ export function formatResults(registry: string, results: readonly SmokeResult[])
   const lines = [`stowage smoke test against ${registry}`];
   for (const r of results) {
     const [first, ...rest] = r.detail.split('\n');
-    lines.push(`  ${r.status.toUpperCase().padEnd(4)}  ${r.check.padEnd(7)}  ${first} (${(r.ms / 1000).toFixed(1)} s)`);
-    for (const more of rest) lines.push(`                 ${more}`);
+    lines.push(`  ${r.status.toUpperCase().padEnd(4)}  ${r.check.padEnd(10)}  ${first} (${(r.ms / 1000).toFixed(1)} s)`);
+    for (const more of rest) lines.push(`                    ${more}`);
   }
   const count = (s: SmokeResult['status']) => results.filter((r) => r.status === s).length;
   lines.push(`${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped`);
