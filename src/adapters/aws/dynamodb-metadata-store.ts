@@ -568,14 +568,15 @@ export class DynamoDbMetadataStore implements MetadataStore {
    * lease (absent, null, or expired at `now`). Only when the condition fails is the session read,
    * to tell an unknown session from a busy one.
    */
-  async takeUpload(id: string, repository: string, now: string): Promise<{ taken: UploadSession | null } | { busy: UploadSession }> {
+  async takeUpload(id: string, repository: string, now: string, attempt = 1): Promise<{ taken: UploadSession | null } | { busy: UploadSession }> {
     const old = await this.delete(keys.upload(id), uploadFree(repository, now));
     if (old) return { taken: uploadOf(old) };
     const current = await this.getUpload(id);
     if (!current || current.repository !== repository) return { taken: null };
-    if (current.lease !== null && current.lease.expiresAt > now) return { busy: current };
-    // Its lease ran out between the delete and the read: once more (no lease can hold it now).
-    return this.takeUpload(id, repository, now);
+    // A session that moved between the delete and the read (its lease just released) is tried
+    // once more; one that keeps moving is as good as busy.
+    if ((current.lease !== null && current.lease.expiresAt > now) || attempt >= 3) return { busy: current };
+    return this.takeUpload(id, repository, now, attempt + 1);
   }
 
   async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {
