@@ -30,6 +30,8 @@ export interface OperationCost {
   calls: CountedCalls;
   s3Calls: number;
   dynamoCalls: number;
+  /** DynamoDB request units (one per item read or written; see costOf). */
+  dynamoUnits: number;
   /** USD per 1,000 operations. */
   s3Usd: number;
   dynamoUsd: number;
@@ -39,9 +41,9 @@ export interface OperationCost {
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 /**
- * One request unit per DynamoDB call: right for the small items these operations touch (session,
- * link, tag items under 1 KB; manifests under 4 KB read strongly consistently); a BatchWriteItem
- * and a BatchGetItem are counted as one unit per call, so a batch of several items is under-counted.
+ * One request unit per DynamoDB item read or written (`dynamodbItems`: a batch counts each of its
+ * items, a transaction each item twice): right for the small items these operations touch
+ * (session, link, tag items under 1 KB; manifests under 4 KB read strongly consistently).
  */
 export function costOf(operation: string, calls: CountedCalls): OperationCost {
   let s3PerOp = 0;
@@ -50,7 +52,7 @@ export function costOf(operation: string, calls: CountedCalls): OperationCost {
     s3PerOp += (n * (S3_PUT_CLASS.has(cmd) ? AWS_PRICES.s3PutPerThousand : AWS_PRICES.s3GetPerThousand)) / 1000;
   }
   let dynamoPerOp = 0;
-  for (const [cmd, n] of Object.entries(calls.dynamodb)) {
+  for (const [cmd, n] of Object.entries(calls.dynamodbItems)) {
     dynamoPerOp += (n * (DYNAMO_WRITES.has(cmd) ? AWS_PRICES.dynamoWritePerMillion : AWS_PRICES.dynamoReadPerMillion)) / 1e6;
   }
   return {
@@ -58,6 +60,7 @@ export function costOf(operation: string, calls: CountedCalls): OperationCost {
     calls,
     s3Calls: sum(calls.s3),
     dynamoCalls: sum(calls.dynamodb),
+    dynamoUnits: sum(calls.dynamodbItems),
     s3Usd: s3PerOp * 1000,
     dynamoUsd: dynamoPerOp * 1000,
     totalUsd: (s3PerOp + dynamoPerOp) * 1000,
@@ -67,7 +70,9 @@ export function costOf(operation: string, calls: CountedCalls): OperationCost {
 export function formatCosts(costs: readonly OperationCost[]): string[] {
   const usd = (v: number) => `$${v.toFixed(4)}`;
   return [
-    `AWS request cost per 1,000 operations (${AWS_PRICES.asOf}: S3 PUT/LIST $${AWS_PRICES.s3PutPerThousand}/1k, GET $${AWS_PRICES.s3GetPerThousand}/1k, DELETE free; DynamoDB on-demand $${AWS_PRICES.dynamoWritePerMillion}/M WRU, $${AWS_PRICES.dynamoReadPerMillion}/M RRU; one unit per call):`,
-    ...costs.map((c) => `  ${c.operation}: S3 ${c.s3Calls} calls ${usd(c.s3Usd)}, DynamoDB ${c.dynamoCalls} calls ${usd(c.dynamoUsd)}, total ${usd(c.totalUsd)}`),
+    `AWS request cost per 1,000 operations (${AWS_PRICES.asOf}: S3 PUT/LIST $${AWS_PRICES.s3PutPerThousand}/1k, GET $${AWS_PRICES.s3GetPerThousand}/1k, DELETE free; DynamoDB on-demand $${AWS_PRICES.dynamoWritePerMillion}/M WRU, $${AWS_PRICES.dynamoReadPerMillion}/M RRU; one unit per item, batches counted by item):`,
+    ...costs.map(
+      (c) => `  ${c.operation}: S3 ${c.s3Calls} calls ${usd(c.s3Usd)}, DynamoDB ${c.dynamoCalls} calls (${c.dynamoUnits} units) ${usd(c.dynamoUsd)}, total ${usd(c.totalUsd)}`,
+    ),
   ];
 }

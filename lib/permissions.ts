@@ -23,6 +23,7 @@ import { largeManifestKey } from '../src/adapters/aws/dynamodb-keys.js';
 
 export type DynamoDbAction =
   | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
@@ -46,9 +47,12 @@ export interface DataAccess {
 }
 
 const READ_MANIFEST = ['s3:GetObject'] as const;
-/** Everything an upload request may do in S3: write parts and leftovers, merge, abort. */
+/**
+ * Everything an upload request may do in S3: write parts and leftovers, complete a whole upload
+ * in place, merge, re-read an upload completed in place that a chunk continues, abort.
+ */
 const WRITE_UPLOAD = {
-  content: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  content: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
   uploads: ['s3:PutObject', 's3:GetObject'],
 } as const;
 /** Commit: complete the content, publish the pointer, drop a duplicate, clean up leftovers. */
@@ -88,10 +92,10 @@ export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
   // getBlobLink/getManifest of what it references, putManifest (S3 first when large), setTag
   // (PutItem tagof + tag, DeleteItem to take a tag back when the manifest vanished meanwhile),
   // then the events as outbox items (BatchWriteItem).
-  // touchBlobLink is an UpdateItem; a link a collection removed meanwhile makes it delete the
-  // manifest again (Query of its tag entries).
+  // getBlobLinks is a BatchGetItem; touchBlobLink (old links) an UpdateItem; a link a collection
+  // removed meanwhile makes it delete the manifest again (Query of its tag entries).
   putManifest: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
     objects: { manifests: ['s3:GetObject', 's3:PutObject'] },
     listBucket: true,
   },
@@ -120,14 +124,15 @@ export const OPERATION_ACCESS: Readonly<Record<Operation, DataAccess>> = {
   },
   // getUpload only.
   getUpload: { table: ['dynamodb:GetItem'], objects: {} },
-  // getUpload, updateUpload (claim, record), writeUpload.
-  patchUpload: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], objects: WRITE_UPLOAD, listBucket: true },
-  // getUpload, optional last chunk, commitUpload, linkBlob, deleteUpload.
+  // claimUpload (UpdateItem; GetItem when refused), writeUpload, updateUpload (record).
+  patchUpload: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], objects: WRITE_UPLOAD, listBucket: true },
+  // takeUpload (DeleteItem) or claimUpload with a last chunk, commitUpload, linkBlob, deleteUpload.
   putUpload: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], objects: COMMIT_UPLOAD, listBucket: true },
-  // getUpload, blob store deleteUpload (abort, list and delete leftovers), deleteUpload.
+  // getUpload, blob store deleteUpload (abort, list and delete leftovers; an upload completed in
+  // place is read to see whether a pointer names it, and deleted unless one does), deleteUpload.
   cancelUpload: {
     table: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
-    objects: { content: ['s3:AbortMultipartUpload'], uploads: ['s3:DeleteObject'] },
+    objects: { blobs: ['s3:GetObject'], content: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:DeleteObject'], uploads: ['s3:DeleteObject'] },
     listBucket: true,
   },
   // listReferrers (Query), GetItem of a manifest whose annotations are kept only in its bytes.

@@ -13,13 +13,17 @@
  * - a holder that lost its claim (lease taken over after expiry) is told so by its next
  *   conditional write and stops feeding bytes as soon as its lease has expired.
  *
- * A PUT without a body writes no bytes: it takes the session by deleting it, conditionally on
- * the version it read (refused while another request's lease is live, and by a claim landed
- * since). A DELETE deletes it the same way but wins over a live lease (uploads.ts).
+ * A PUT without a body writes no bytes: it takes the session by deleting it in one conditional
+ * write that returns it (MetadataStore.takeUpload: refused while another request's lease is
+ * live). A DELETE deletes it conditionally on the version it read and wins over a live lease
+ * (uploads.ts).
  *
- *   getUpload ──> claim (v+1, lease) ──> renew (v+2) ... ──> progress + release (v+n, no lease)
- *                         │                                └─> commit: delete conditional on v+n
- *                         └── refused: live lease held by another, or the version moved
+ *   claim (v+1, lease) ──> renew (v+2) ... ──> progress + release (v+n, no lease)
+ *     │                                       └─> commit: delete conditional on v+n
+ *     └── refused: live lease held by another, or the version (or offset) moved
+ *
+ * A request that has not read the session claims it in one conditional write that returns it
+ * (claimStoredUpload), so a PATCH costs two writes and no read.
  */
 import { randomUUID } from 'node:crypto';
 import type { MetadataStore, UploadSession } from '../ports/metadata-store.js';
@@ -51,6 +55,29 @@ export async function claimUpload(metadata: MetadataStore, session: UploadSessio
   const claimed = withLease(session, owner, timing);
   if (!(await writeOwn(metadata, claimed, session.version))) return null;
   return new UploadClaim(metadata, claimed, timing);
+}
+
+/**
+ * Claims the stored session `id` of `repository` without reading it first: one conditional
+ * write (MetadataStore.claimUpload) that returns the session claimed. When it is refused, the
+ * session is read once to say why: `{ refused: null }` for an unknown session, else the session
+ * as it stands (a live lease, or another offset than `offset`).
+ */
+export async function claimStoredUpload(
+  metadata: MetadataStore,
+  id: string,
+  repository: string,
+  timing: UploadLeaseTiming,
+  offset?: number,
+): Promise<UploadClaim | { refused: UploadSession | null }> {
+  const lease = { owner: randomUUID(), expiresAt: new Date(Date.now() + timing.durationMs).toISOString() };
+  const claimed = await metadata.claimUpload(id, repository, lease, new Date().toISOString(), offset);
+  if (claimed) return new UploadClaim(metadata, claimed, timing);
+  const current = await metadata.getUpload(id);
+  if (!current || current.repository !== repository) return { refused: null };
+  // An SDK retry of the claim that had landed finds its own lease: the claim holds.
+  if (current.lease?.owner === lease.owner) return new UploadClaim(metadata, current, timing);
+  return { refused: current };
 }
 
 /** A request's hold on an upload session; end() it on every path. */

@@ -55,6 +55,17 @@ export interface ManifestSummary {
   tags: string[];
 }
 
+export interface SetTagOptions {
+  /** Written conditionally: only when the tag is absent or already names the digest. */
+  immutable?: boolean;
+  /**
+   * The manifest record as the caller stored it a moment ago (the push that tags it): a store
+   * that copies the manifest into the tag uses it instead of reading the manifest back first. It
+   * must be the stored record of `digest`; the store still checks afterwards that it exists.
+   */
+  stored?: ManifestRecord;
+}
+
 /** The outcome of setTag: written, or refused because an immutable tag names another digest. */
 export type TagWrite = { ok: true } | { ok: false; current: string };
 
@@ -150,6 +161,12 @@ export interface MetadataStore {
    */
   touchBlobLink(repository: string, digest: string): Promise<{ size: number } | null>;
   /**
+   * The links of `repository` to each of `digests` (strongly consistent, as getBlobLink), keyed by
+   * digest; a digest the repository does not hold is absent from the map. One batched read where
+   * the store has one (a manifest PUT checks every blob it references, twice).
+   */
+  getBlobLinks(repository: string, digests: readonly string[]): Promise<Map<string, BlobLink>>;
+  /**
    * Removes a link; false when there was none. With `linkedAt`, only when the link's `linkedAt`
    * is still that value (a link refreshed since the caller read it stays, and false is returned).
    */
@@ -182,7 +199,7 @@ export interface MetadataStore {
    * changes and the result names the digest the tag keeps. Of two concurrent writes of one new
    * tag to different digests, exactly one succeeds.
    */
-  setTag(repository: string, tag: string, digest: string, actor?: string | null, options?: { immutable?: boolean }): Promise<TagWrite>;
+  setTag(repository: string, tag: string, digest: string, actor?: string | null, options?: SetTagOptions): Promise<TagWrite>;
   resolveTag(repository: string, tag: string): Promise<string | null>;
   /**
    * The manifest a tag names (null when the tag or the manifest is absent): what a manifest GET
@@ -230,6 +247,20 @@ export interface MetadataStore {
    * Returns false when nothing was deleted (absent, or moved on by another request).
    */
   deleteUpload(id: string, expectedVersion?: number): Promise<boolean>;
+  /**
+   * Claims a session for one request in one conditional write: sets `lease` and increments the
+   * version, only when the session exists in `repository`, no other lease on it is live at `now`
+   * (ISO) and, when `offset` is given, it holds exactly `offset` bytes. Returns the session as
+   * written, or null when any of that did not hold (the caller reads the session to say which).
+   */
+  claimUpload(id: string, repository: string, lease: UploadLease, now: string, offset?: number): Promise<UploadSession | null>;
+  /**
+   * Takes a session for its end (a PUT without a body): deletes it in one step unless it belongs
+   * to another repository or another request's lease on it is live at `now` (ISO), and returns
+   * what was deleted. `{ taken: null }`: no such session in `repository`; `{ busy }`: a writer
+   * holds it, and it stays.
+   */
+  takeUpload(id: string, repository: string, now: string): Promise<{ taken: UploadSession | null } | { busy: UploadSession }>;
 
   /**
    * How long after a linkBlob findBlobRepositories may still miss it (an eventually consistent

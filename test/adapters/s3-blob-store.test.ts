@@ -129,16 +129,19 @@ test('S3: five 4 MiB requests form 8 MiB parts and a 4 MiB last part (no EntityT
   await finish(sha256(data));
 });
 
-test('S3: one 40 MiB stream is cut into 16 MiB parts while it arrives; the remainder above 5 MiB is a part', async () => {
-  const { store, s3, leftovers, finish } = await env();
+test('S3: one 40 MiB stream is cut into 16 MiB parts while it arrives and completed at its content key when it ends', async () => {
+  const { store, s3, bucket, leftovers, finish } = await env();
   const id = randomUUID();
   const data = randomBytes(40 * MIB + 1000);
   s3.calls.length = 0;
   const state = await writeAll(store, id, [data]);
-  assert.deepEqual(partSizes(state), [16 * MIB, 16 * MIB, 8 * MIB + 1000]);
-  assert.deepEqual(leftoverSizes(state), []);
-  assert.deepEqual(s3.calls, ['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart']);
+  assert.deepEqual(partSizes(state), [], 'no multipart upload left open');
+  assert.deepEqual(asState(state).leftovers, [{ key: `content/${id}`, size: data.length }], 'the whole upload, in place');
+  assert.deepEqual(s3.calls, ['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart', 'CompleteMultipartUpload']);
+  assert.deepEqual(await listKeys(s3.client, bucket, 'uploads/'), [], 'no leftover object: the 8 MiB tail was the last part');
+  s3.calls.length = 0;
   await store.commitUpload(id, state, data.length, sha256(data));
+  assert.deepEqual(s3.calls, ['PutObject'], 'commit writes the pointer, nothing else');
   assert.deepEqual(await read(store, sha256(data)), data);
   assert.deepEqual(await read(store, sha256(data), { start: 16 * MIB - 3, end: 16 * MIB + 2 }), data.subarray(16 * MIB - 3, 16 * MIB + 3));
   assert.deepEqual(await leftovers(), []);
@@ -148,11 +151,30 @@ test('S3: one 40 MiB stream is cut into 16 MiB parts while it arrives; the remai
 test('S3: a 7 MiB stream remainder becomes a part; a later small request becomes the last part at commit', async () => {
   const { store, leftovers, finish } = await env();
   const id = randomUUID();
-  const first = randomBytes(23 * MIB);
-  const second = randomBytes(MIB + 7);
-  const state = await writeAll(store, id, [first, second]);
+  const requests = [randomBytes(MIB), randomBytes(22 * MIB), randomBytes(MIB + 7)];
+  const state = await writeAll(store, id, requests);
   assert.deepEqual(partSizes(state), [16 * MIB, 7 * MIB]);
   assert.deepEqual(leftoverSizes(state), [MIB + 7]);
+  const data = Buffer.concat(requests);
+  await store.commitUpload(id, state, data.length, sha256(data));
+  assert.deepEqual(await read(store, sha256(data)), data);
+  assert.deepEqual(await leftovers(), []);
+  await finish(sha256(data));
+});
+
+test('S3: a chunk after a whole upload completed in place re-reads it once into a new multipart upload, which replaces it at commit', async () => {
+  const { store, s3, bucket, leftovers, finish } = await env();
+  const id = randomUUID();
+  const first = randomBytes(23 * MIB);
+  const second = randomBytes(MIB + 7);
+  let state = await writeAll(store, id, [first]);
+  assert.deepEqual(asState(state).leftovers, [{ key: `content/${id}`, size: first.length }]);
+  s3.calls.length = 0;
+  ({ state } = await store.writeUpload(id, state, first.length, stream(second)));
+  assert.deepEqual(s3.calls, ['GetObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPart'], 'one read of what is there, then parts');
+  assert.deepEqual(partSizes(state), [16 * MIB, 8 * MIB + 7]);
+  assert.deepEqual(leftoverSizes(state), []);
+  assert.deepEqual(await listKeys(s3.client, bucket, 'content/'), [`content/${id}`], 'the completed object stays until the new upload completes');
   const data = Buffer.concat([first, second]);
   await store.commitUpload(id, state, data.length, sha256(data));
   assert.deepEqual(await read(store, sha256(data)), data);
@@ -177,9 +199,11 @@ test('S3: a request that straddles a part boundary prepends the earlier leftover
 test('S3: cancelling an upload with parts and leftovers aborts its multipart upload and leaves nothing', async () => {
   const { store, s3, bucket, leftovers } = await env();
   const id = randomUUID();
+  // The second request re-reads the first, completed in place, into a multipart upload: the
+  // completed object, the open upload and a leftover all go.
   const state = await writeAll(store, id, [randomBytes(20 * MIB), randomBytes(1000)]);
   assert.deepEqual(partSizes(state), [16 * MIB]);
-  assert.deepEqual(leftoverSizes(state), [4 * MIB, 1000]);
+  assert.deepEqual(leftoverSizes(state), [4 * MIB + 1000]);
   assert.notDeepEqual(await leftovers(), []);
   await store.deleteUpload(id, state);
   await store.deleteUpload(id, state);
@@ -285,9 +309,10 @@ test('S3: calls per operation (small blob: written in place, no copy; large blob
   const largeId = randomUUID();
   let largeState: unknown = await store.createUpload(largeId);
   const largeWrite = await cost(async () => (largeState = (await store.writeUpload(largeId, largeState, 0, stream(large))).state));
-  assert.deepEqual(largeWrite, ['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart']);
+  // The 8 MiB tail is the last part, uploaded as the stream ends; then the object is completed.
+  assert.deepEqual(largeWrite, ['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart', 'CompleteMultipartUpload']);
   const largeCommit = await cost(() => store.commitUpload(largeId, largeState, large.length, sha256(large)));
-  assert.deepEqual(ordered(largeCommit), ['CompleteMultipartUpload', 'GetObject', 'PutObject']);
+  assert.deepEqual(ordered(largeCommit), ['PutObject'], 'the pointer only: no pointer check, no leftover read, no completion');
 
   assert.deepEqual(await cost(() => store.stat(sha256(large))), ['GetObject']);
   assert.deepEqual(await cost(() => store.open(sha256(large))), ['GetObject'], 'presigning is local');

@@ -24,6 +24,8 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export interface CountedCalls {
   s3: Record<string, number>;
   dynamodb: Record<string, number>;
+  /** DynamoDB items read or written by command name (CallCounter.items): what request units are billed on. */
+  dynamodbItems: Record<string, number>;
 }
 
 export const PUSH_3_LAYERS = 'push 3-layer image (docker: HEAD, POST, PATCH, PUT per blob; manifest PUT by tag)';
@@ -65,12 +67,12 @@ export async function countAwsCalls(): Promise<Record<string, CountedCalls>> {
         })(),
       });
     };
-    const measured: Record<string, { s3: Record<string, number>; dynamodb: Record<string, number> }> = {};
+    const measured: Record<string, CountedCalls> = {};
     const measure = async (label: string, fn: () => Promise<void>) => {
       s3Calls.reset();
       dbCalls.reset();
       await fn();
-      measured[label] = { s3: s3Calls.counts(), dynamodb: dbCalls.counts() };
+      measured[label] = { s3: s3Calls.counts(), dynamodb: dbCalls.counts(), dynamodbItems: dbCalls.items() };
     };
     const expectStatus = (res: RegistryResponse, status: number) => assert.equal(res.status, status);
 

@@ -35,6 +35,27 @@ export function collectorMetadataSuite(name: string, setup: () => Promise<Metada
       assert.equal(await m.unlinkBlob(r, d), true);
     });
 
+    test('getBlobLinks: the links among the digests asked (any number), with size and linkedAt; none of another repository', async () => {
+      const m = await setup();
+      const [r, other] = [repo(), repo()];
+      const asked = Array.from({ length: 130 }, (_, i) => digestOf(`many ${r} ${i}`));
+      const held = [asked[0], asked[64], asked[129]] as string[];
+      for (const [i, d] of held.entries()) await m.linkBlob(r, d, i + 10);
+      await m.linkBlob(other, asked[1] as string, 1);
+      const listed = (await m.listBlobLinks(r, { limit: 10 })).items;
+      const links = await m.getBlobLinks(r, [...asked, asked[0] as string]);
+      assert.deepEqual(
+        [...links.values()].sort((a, b) => a.digest.localeCompare(b.digest)),
+        listed,
+        'exactly the held links, as listBlobLinks has them (a duplicate asked once)',
+      );
+      assert.equal(links.get(held[1] as string)?.size, 11);
+      assert.equal(links.has(asked[1] as string), false, "another repository's link is not this one's");
+      assert.deepEqual(await m.getBlobLinks(r, []), new Map());
+      for (const d of held) await m.unlinkBlob(r, d);
+      await m.unlinkBlob(other, asked[1] as string);
+    });
+
     test('unlinkBlob with linkedAt removes only a link not refreshed since it was read', async () => {
       const m = await setup();
       const r = repo();

@@ -369,6 +369,25 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.deepEqual(await m.deleteManifest(r, large.digest), { tags: ['v1'] });
     });
 
+    test('setTag with the record just stored (a push) tags exactly as a setTag that reads it; a manifest gone meanwhile takes its tag along', async () => {
+      const m = await start();
+      const r = repo();
+      const record = manifest(r, digestOf('stored'), { artifactType: 'application/x.s', annotations: { 'org.example/k': 'v' } });
+      await m.putManifest(record, null);
+      await m.setTag(r, 'pushed', record.digest, 'alice', { stored: record });
+      await m.setTag(r, 'read', record.digest, 'alice');
+      assert.deepEqual(await m.getManifestByTag(r, 'pushed'), await m.getManifest(r, record.digest));
+      assert.deepEqual(await m.getManifestByTag(r, 'pushed'), await m.getManifestByTag(r, 'read'));
+      assert.deepEqual(await m.deleteManifest(r, record.digest), { tags: ['pushed', 'read'] });
+      const gone = manifest(r, digestOf('gone'));
+      await m.setTag(r, 'late', gone.digest, 'alice', { stored: gone }).catch(() => undefined);
+      assert.equal(await m.getManifestByTag(r, 'late'), null, 'no tag serves a manifest that is not stored');
+      await m.deleteTag(r, 'late');
+      // Whatever a store keeps beside a tag goes with its manifest: stored and deleted to clean up.
+      await m.putManifest(gone, null);
+      await m.deleteManifest(r, gone.digest);
+    });
+
     test('setTag immutable: sets an absent tag, repeats the digest it names, refuses to move it and names the digest kept', async () => {
       const m = await start();
       const r = repo();

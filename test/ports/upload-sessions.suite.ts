@@ -140,4 +140,45 @@ export function uploadSessionsSuite(name: string, setup: () => Promise<MetadataS
     assert.equal(await next.commit(), true, 'commit deletes the session at the version it holds');
     assert.equal(await m.getUpload(s.id), null);
   });
+  test(`${name}: claimUpload claims a free session in one write and returns it, only in its repository, without a live lease, at the offset asked`, async () => {
+    const m = await setup();
+    const s = { ...newSession(), offset: 5 };
+    await m.createUpload(s);
+    const now = () => new Date().toISOString();
+    const lease = (owner: string, ms = 30_000) => ({ owner, expiresAt: new Date(Date.now() + ms).toISOString() });
+    assert.equal(await m.claimUpload(randomUUID(), s.repository, lease('a'), now()), null, 'no such session');
+    assert.equal(await m.claimUpload(s.id, `${s.repository}x`, lease('a'), now()), null, 'another repository');
+    assert.equal(await m.claimUpload(s.id, s.repository, lease('a'), now(), 4), null, 'a chunk at another offset');
+    assert.deepEqual(await m.getUpload(s.id), s, 'refused claims changed nothing');
+    const first = lease('a', 200);
+    const claimed = await m.claimUpload(s.id, s.repository, first, now(), 5);
+    assert.deepEqual(claimed, { ...s, lease: first, version: 1 });
+    assert.deepEqual(await m.getUpload(s.id), claimed, 'what it returns is what it stored');
+    assert.equal(await m.claimUpload(s.id, s.repository, lease('b'), now()), null, 'refused while the lease is live');
+    await sleep(250);
+    const second = lease('b');
+    assert.deepEqual(await m.claimUpload(s.id, s.repository, second, now()), { ...s, lease: second, version: 2 }, 'an expired lease is taken over');
+    assert.equal(await m.deleteUpload(s.id, 2), true);
+  });
+
+  test(`${name}: takeUpload deletes a free session of its repository and returns it; a leased one stays and is reported busy`, async () => {
+    const m = await setup();
+    const now = () => new Date().toISOString();
+    const s = { ...newSession(), offset: 9, digestSoFar: `sha256:${'b'.repeat(64)}` };
+    await m.createUpload(s);
+    assert.deepEqual(await m.takeUpload(randomUUID(), s.repository, now()), { taken: null }, 'no such session');
+    assert.deepEqual(await m.takeUpload(s.id, `${s.repository}x`, now()), { taken: null }, 'another repository');
+    assert.deepEqual(await m.getUpload(s.id), s, 'still there');
+    assert.deepEqual(await m.takeUpload(s.id, s.repository, now()), { taken: s });
+    assert.equal(await m.getUpload(s.id), null, 'taken means deleted');
+    assert.deepEqual(await m.takeUpload(s.id, s.repository, now()), { taken: null }, 'taken once only');
+
+    const held = { ...newSession(), lease: { owner: 'w', expiresAt: new Date(Date.now() + 30_000).toISOString() }, version: 4 };
+    await m.createUpload(held);
+    assert.deepEqual(await m.takeUpload(held.id, held.repository, now()), { busy: held });
+    assert.deepEqual(await m.getUpload(held.id), held, 'a busy session stays');
+    const expired = { ...held, lease: { owner: 'w', expiresAt: new Date(Date.now() - 1000).toISOString() }, version: 5 };
+    assert.equal(await m.updateUpload(expired, 4), true);
+    assert.deepEqual(await m.takeUpload(held.id, held.repository, now()), { taken: expired }, 'an expired lease holds nothing');
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * DynamoDB MetadataStore: one table (layout in dynamodb-keys.ts, access patterns and costs in
  * docs/dynamodb-table.md). Every method is a bounded number of GetItem / PutItem / DeleteItem /
- * Query / BatchWriteItem calls, never a Scan and never a transaction (the emulator has none, and
+ * Query / BatchGetItem / BatchWriteItem calls, never a Scan and never a transaction (the emulator has none, and
  * none is needed): multi-item changes are ordered single-item writes, content first and
  * pointers last, each idempotent, so a writer that dies mid-way leaves only unreferenced items.
  *
@@ -13,6 +13,7 @@
  * to the same table as outbox items (outbox-event-sink.ts).
  */
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   CreateTableCommand,
   DeleteItemCommand,
@@ -38,7 +39,9 @@ import type {
   Page,
   PageRequest,
   ReferrerDescriptor,
+  SetTagOptions,
   TagWrite,
+  UploadLease,
   UploadSession,
 } from '../../ports/metadata-store.js';
 import { ATTR, GSI1, UPLOADS_INDEX_PK, blobIndexPk, keys, largeManifestKey, ranges, type Key, type Range } from './dynamodb-keys.js';
@@ -66,6 +69,7 @@ import {
   tagOfItem,
   uploadItem,
   uploadOf,
+  UPLOAD_TTL_SECONDS,
   type Item,
   type ManifestBody,
 } from './dynamodb-items.js';
@@ -92,6 +96,7 @@ const FILTERED_QUERY_BATCH = 32;
 /** Parallel conditional deletes when a manifest loses its tags. */
 const DELETE_CONCURRENCY = 8;
 const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
 /** Repositories this process has already put into the catalog (bounded; a miss costs one write). */
 const KNOWN_REPOSITORIES_MAX = 10_000;
 /** How long a process trusts that a repository it put into the catalog is still there (a repository delete elsewhere removes it). */
@@ -118,6 +123,12 @@ const absentOrDigest = (digest: string): Condition => ({
   expression: 'attribute_not_exists(#pk) OR #digest = :digest',
   names: { '#pk': ATTR.pk, '#digest': ATTR.digest },
   values: { ':digest': digest },
+});
+/** An upload session of `repository` that no request's lease holds at `now` (no lease, or expired). */
+const uploadFree = (repository: string, now: string): Condition => ({
+  expression: '#repo = :repo AND (attribute_not_exists(#le) OR attribute_type(#le, :null) OR #le <= :now)',
+  names: { '#repo': ATTR.repository, '#le': ATTR.leaseExpiresAt },
+  values: { ':repo': repository, ':null': 'NULL', ':now': now },
 });
 const digestIs = (digest: string): Condition => ({ expression: '#digest = :digest', names: { '#digest': ATTR.digest }, values: { ':digest': digest } });
 
@@ -227,6 +238,17 @@ export class DynamoDbMetadataStore implements MetadataStore {
     const item = await this.get(keys.blob(repository, digest), [ATTR.size]);
     const size = item?.[ATTR.size];
     return typeof size === 'number' ? { size } : null;
+  }
+
+  /** BatchGetItem, strongly consistent, 100 keys per call (retrying unprocessed ones). */
+  async getBlobLinks(repository: string, digests: readonly string[]): Promise<Map<string, BlobLink>> {
+    const links = new Map<string, BlobLink>();
+    const items = await this.batchGet(
+      [...new Set(digests)].map((d) => keys.blob(repository, d)),
+      [ATTR.digest, ATTR.size, ATTR.linkedAt, ATTR.createdAt],
+    );
+    for (const item of items) links.set(digestOf(item), { digest: digestOf(item), size: sizeOf(item), linkedAt: linkedAtOf(item) });
+    return links;
   }
 
   async unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean> {
@@ -343,10 +365,12 @@ export class DynamoDbMetadataStore implements MetadataStore {
   // -------------------------------------------------------------------------------------------
   // Tags
 
-  async setTag(repository: string, tag: string, digest: string, actor?: string | null, options: { immutable?: boolean } = {}): Promise<TagWrite> {
+  async setTag(repository: string, tag: string, digest: string, actor?: string | null, options: SetTagOptions = {}): Promise<TagWrite> {
     const manifestKey = keys.manifest(repository, digest);
-    // The whole item: a small manifest is copied into the tag item (getManifestByTag).
-    const manifest = await this.get(manifestKey);
+    // The whole item: a small manifest is copied into the tag item (getManifestByTag). A push
+    // passes the record it just stored, which is that item (the check below still runs).
+    const stored = options.stored?.repository === repository && options.stored.digest === digest ? options.stored : undefined;
+    const manifest = stored ? manifestItem(stored, { content: stored.content }) : await this.get(manifestKey);
     if (!manifest) throw new Error(`cannot point tag ${tag} of ${repository} at ${digest}: that manifest is not stored`);
     const now = this.iso();
     // The "tag of digest" entry before the tag itself, so deleteManifest always finds the tag
@@ -503,6 +527,58 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return this.put(item, condition);
   }
 
+  /** One conditional UpdateItem that returns the session as written (ALL_NEW). */
+  async claimUpload(id: string, repository: string, lease: UploadLease, now: string, offset?: number): Promise<UploadSession | null> {
+    const free = uploadFree(repository, now);
+    const names: Record<string, string> = { ...free.names, '#lo': ATTR.leaseOwner, '#v': ATTR.version, '#x': ATTR.expiresAt };
+    const values: Record<string, unknown> = {
+      ...free.values,
+      ':owner': lease.owner,
+      ':until': lease.expiresAt,
+      ':one': 1,
+      ':ttl': Math.floor(this.now().getTime() / 1000) + UPLOAD_TTL_SECONDS,
+    };
+    let condition = free.expression;
+    if (offset !== undefined) {
+      names['#off'] = ATTR.offset;
+      values[':off'] = offset;
+      condition += ' AND #off = :off';
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: marshall(keys.upload(id)),
+          UpdateExpression: 'SET #lo = :owner, #le = :until, #v = #v + :one, #x = :ttl',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, MARSHALL),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? uploadOf(unmarshall(out.Attributes)) : null;
+    } catch (err) {
+      if (isConditionalFailure(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * One conditional DeleteItem that returns the session: the repository matches and no live
+   * lease (absent, null, or expired at `now`). Only when the condition fails is the session read,
+   * to tell an unknown session from a busy one.
+   */
+  async takeUpload(id: string, repository: string, now: string, attempt = 1): Promise<{ taken: UploadSession | null } | { busy: UploadSession }> {
+    const old = await this.delete(keys.upload(id), uploadFree(repository, now));
+    if (old) return { taken: uploadOf(old) };
+    const current = await this.getUpload(id);
+    if (!current || current.repository !== repository) return { taken: null };
+    // A session that moved between the delete and the read (its lease just released) is tried
+    // once more; one that keeps moving is as good as busy.
+    if ((current.lease !== null && current.lease.expiresAt > now) || attempt >= 3) return { busy: current };
+    return this.takeUpload(id, repository, now, attempt + 1);
+  }
+
   async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {
     const condition: Condition | undefined =
       expectedVersion === undefined ? undefined : { expression: '#v = :v', names: { '#v': ATTR.version }, values: { ':v': expectedVersion } };
@@ -563,6 +639,27 @@ export class DynamoDbMetadataStore implements MetadataStore {
       }),
     );
     return out.Item ? unmarshall(out.Item) : null;
+  }
+
+  /** Consistent BatchGetItem of any number of keys, 100 per call; unprocessed keys are asked again with a short backoff. */
+  private async batchGet(keyList: Key[], projection: string[]): Promise<Item[]> {
+    const names = Object.fromEntries(projection.map((n, i) => [`#p${i}`, n]));
+    const items: Item[] = [];
+    for (let i = 0; i < keyList.length; i += BATCH_GET_MAX) {
+      let pending: Record<string, AttributeValue>[] = keyList.slice(i, i + BATCH_GET_MAX).map((k) => marshall(k));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+        const out = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } },
+          }),
+        );
+        for (const raw of out.Responses?.[this.table] ?? []) items.push(unmarshall(raw));
+        pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return items;
   }
 
   /** PutItem; false when the condition did not hold. */

@@ -5,7 +5,10 @@
  * the first full part exists; bytes that do not fill a part wait in small leftover objects. A
  * request that carries a whole upload smaller than a part (the first request, ending below 5 MiB:
  * most configs and small layers, in one PATCH or one PUT) writes it straight to the content key
- * with one PutObject, so its commit only writes the pointer. Commit completes the multipart upload
+ * with one PutObject, so its commit only writes the pointer. A request that carries a whole upload
+ * of a part or more (docker's one streamed PATCH of a layer) uploads its tail as the last part and
+ * completes the multipart upload at the content key before it answers: its commit, too, only writes
+ * the pointer. Otherwise commit completes the multipart upload
  * (or, for a blob smaller than a part held in leftovers, writes the content with one PutObject)
  * and then writes a small pointer at the digest key: no re-read and no copy of the blob, whatever
  * its size. The key layout and why it is so: ./s3-keys.ts; the upload
@@ -291,8 +294,13 @@ export class S3BlobStore implements BlobStore {
     let multipartUploadId = state.multipartUploadId;
     let createdHere: string | undefined;
     let carried = [...state.leftovers];
+    // A whole upload of a part or more, completed in place by an earlier request, that a chunk now
+    // continues: its bytes are read once (the rare catch-up re-read) into a new multipart upload
+    // of the content key, which replaces the object only when that upload completes at commit.
+    const rebase = isInPlace(state, contentKey) && state.leftovers[0]!.size >= this.minPartSize;
+    if (rebase) carried = [];
     /** Bytes before this request's pending ones are nowhere yet: a body that ends below a part is the whole upload. */
-    const wholeHere = multipartUploadId === undefined && carried.length === 0;
+    const wholeHere = multipartUploadId === undefined && state.leftovers.length === 0;
     let carriedBytes = sumSizes(carried);
     const pending = new ByteQueue();
     let written = 0;
@@ -324,19 +332,33 @@ export class S3BlobStore implements BlobStore {
       inFlight = upload;
     };
 
+    const accept = async (chunk: Uint8Array) => {
+      pending.push(chunk);
+      while (carriedBytes + pending.size >= partSizeFor(parts.length + (inFlight ? 1 : 0), this.streamPartSize)) {
+        await settle();
+        await startPart(await takePart(partSizeFor(parts.length, this.streamPartSize)));
+      }
+    };
+
     try {
+      if (rebase) for await (const chunk of await this.readObject(contentKey)) if (chunk.byteLength > 0) await accept(chunk);
       for await (const chunk of body) {
         if (chunk.byteLength === 0) continue;
-        pending.push(chunk);
         written += chunk.byteLength;
-        while (carriedBytes + pending.size >= partSizeFor(parts.length + (inFlight ? 1 : 0), this.streamPartSize)) {
-          await settle();
-          await startPart(await takePart(partSizeFor(parts.length, this.streamPartSize)));
-        }
+        await accept(chunk);
       }
       await settle();
       const remainder = carriedBytes + pending.size;
-      if (remainder >= this.minPartSize) {
+      if (wholeHere && multipartUploadId !== undefined) {
+        // The whole upload came in this request and filled a part: its last part (any size) is
+        // uploaded now and the object completed at its content key, where the pointer will name
+        // it. Commit then only writes the pointer: no leftover written and read back.
+        if (remainder > 0) parts.push(await this.uploadPart(contentKey, multipartUploadId, parts.length + 1, await takePart(remainder)));
+        await this.completeMultipart(contentKey, multipartUploadId, parts);
+        parts.length = 0;
+        multipartUploadId = undefined;
+        carried = [{ key: contentKey, size: written }];
+      } else if (remainder >= this.minPartSize) {
         await startPart(await takePart(remainder));
         await settle();
       } else if (pending.size > 0 && wholeHere && multipartUploadId === undefined) {
@@ -415,25 +437,26 @@ export class S3BlobStore implements BlobStore {
     } catch {
       state = emptyUploadState(); // still clean up what listing finds
     }
-    if (state.multipartUploadId !== undefined) await this.abortMultipart(this.keys.content(uploadId), state.multipartUploadId);
-    const temporary = await this.listUploadObjects(uploadId);
     const contentKey = this.keys.content(uploadId);
+    // An open multipart upload means nothing completed at the content key from this state, so an
+    // object there is an earlier request's in-place upload that a chunk continued: deleted too.
+    const aborted = state.multipartUploadId !== undefined && (await this.abortMultipart(contentKey, state.multipartUploadId));
+    const temporary = await this.listUploadObjects(uploadId);
     const keepContent = isInPlace(state, contentKey) && (await this.namedByPointer(contentKey));
-    await this.deleteObjects([...temporary, ...state.leftovers.map((l) => l.key).filter((k) => !(keepContent && k === contentKey))]);
+    await this.deleteObjects([...temporary, ...(aborted ? [contentKey] : []), ...state.leftovers.map((l) => l.key).filter((k) => !(keepContent && k === contentKey))]);
   }
 
-  /** Whether a blob pointer names this (small) content object: its digest is computed from its bytes. */
+  /** Whether a blob pointer names this content object: its digest is computed from its bytes, streamed once. */
   private async namedByPointer(contentKey: string): Promise<boolean> {
-    let bytes: Uint8Array;
+    const hashes = { sha256: createHash('sha256'), sha512: createHash('sha512') };
     try {
-      const res = await s3Call('GetObject', contentKey, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: contentKey })));
-      bytes = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
+      for await (const chunk of await this.readObject(contentKey)) for (const h of Object.values(hashes)) h.update(chunk);
     } catch (err) {
       if (isS3Failure(err, 'not-found')) return false;
       throw err;
     }
-    for (const algorithm of ['sha256', 'sha512'] as const) {
-      const pointer = await this.readPointer(this.keys.blobPointer(`${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`));
+    for (const [algorithm, hash] of Object.entries(hashes)) {
+      const pointer = await this.readPointer(this.keys.blobPointer(`${algorithm}:${hash.digest('hex')}`));
       if (pointer?.key === contentKey) return true;
     }
     return false;
@@ -527,12 +550,37 @@ export class S3BlobStore implements BlobStore {
     return part;
   }
 
-  private async abortMultipart(key: string, uploadId: string): Promise<void> {
+  /** Completes with the given parts only: anything else a failed attempt uploaded is dropped here. */
+  private async completeMultipart(key: string, uploadId: string, parts: S3Part[]): Promise<void> {
+    await s3Call('CompleteMultipartUpload', key, () =>
+      this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ...(p.crc32 ? { ChecksumCRC32: p.crc32 } : {}) })) },
+        }),
+      ),
+    );
+  }
+
+  /** True when this call aborted it; false when it was already completed or aborted. */
+  private async abortMultipart(key: string, uploadId: string): Promise<boolean> {
     try {
       await s3Call('AbortMultipartUpload', key, () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })));
+      return true;
     } catch (err) {
       if (!isS3Failure(err, 'no-such-upload', 'not-found')) throw err; // already completed or aborted
+      return false;
     }
+  }
+
+  /** An object's bytes as a stream. */
+  private async readObject(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const res = await s3Call('GetObject', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    const body = res.Body as unknown;
+    if (!isAsyncIterable(body)) throw new Error(`S3 GetObject ${key} returned no readable body`);
+    return body;
   }
 
   /** Makes the content object: completes the multipart upload, or writes a small blob at once. */
@@ -545,17 +593,7 @@ export class S3BlobStore implements BlobStore {
         const tail = Buffer.concat(await this.readLeftovers(state.leftovers));
         parts.push(await this.uploadPart(key, uploadId, parts.length + 1, tail));
       }
-      await s3Call('CompleteMultipartUpload', key, () =>
-        this.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: uploadId,
-            // Only the recorded parts: anything else a failed attempt uploaded is dropped here.
-            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ...(p.crc32 ? { ChecksumCRC32: p.crc32 } : {}) })) },
-          }),
-        ),
-      );
+      await this.completeMultipart(key, uploadId, parts);
     } else if (state.leftovers.length === 1) {
       const source = state.leftovers[0]!.key;
       const copySource = `${this.bucket}/${encodeURIComponent(source).replace(/%2F/g, '/')}`;

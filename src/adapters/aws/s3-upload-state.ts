@@ -55,8 +55,9 @@ export interface S3UploadState {
   /** Numbered 1..n in order; the only parts completion uses. */
   parts: S3Part[];
   /**
-   * Bytes after the last part, in order; fewer than minPartSize in total. A whole upload smaller
-   * than a part may be one "leftover" at the upload's content key (written in place).
+   * Bytes after the last part, in order; fewer than minPartSize in total. A whole upload that came
+   * in one request is one "leftover" at the upload's content key, of any size (written in place:
+   * one PutObject below a part, a completed multipart upload from a part on).
    */
   leftovers: S3Leftover[];
   /**

@@ -15,7 +15,9 @@ import type {
   Page,
   PageRequest,
   ReferrerDescriptor,
+  SetTagOptions,
   TagWrite,
+  UploadLease,
   UploadSession,
 } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
@@ -190,6 +192,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? { size: row.size } : null;
   }
 
+  async getBlobLinks(repository: string, digests: readonly string[]): Promise<Map<string, BlobLink>> {
+    const links = new Map<string, BlobLink>();
+    const get = this.sql('SELECT size, created_at FROM blob_links WHERE repository = ? AND digest = ?');
+    for (const digest of new Set(digests)) {
+      const row = get.get(repository, digest) as { size: number; created_at: string } | undefined;
+      if (row) links.set(digest, { digest, size: row.size, linkedAt: row.created_at });
+    }
+    return links;
+  }
+
   async unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean> {
     if (linkedAt !== undefined) {
       return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ? AND created_at = ?').run(repository, digest, linkedAt).changes > 0;
@@ -298,7 +310,7 @@ export class SqliteMetadataStore implements MetadataStore {
     })();
   }
 
-  async setTag(repository: string, tag: string, digest: string, _actor?: string | null, options: { immutable?: boolean } = {}): Promise<TagWrite> {
+  async setTag(repository: string, tag: string, digest: string, _actor?: string | null, options: SetTagOptions = {}): Promise<TagWrite> {
     return this.db.transaction((): TagWrite => {
       this.touchRepository(repository);
       const now = new Date().toISOString();
@@ -426,6 +438,29 @@ export class SqliteMetadataStore implements MetadataStore {
        WHERE id = ? AND version = ?`,
     ).run(s.offset, ...sessionState(s), s.id, expectedVersion);
     return result.changes === 1;
+  }
+
+  async claimUpload(id: string, repository: string, lease: UploadLease, now: string, offset?: number): Promise<UploadSession | null> {
+    return this.db.transaction(() => {
+      const row = this.sql('SELECT * FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
+      const session = row ? sessionOf(row) : null;
+      if (!session || session.repository !== repository || (offset !== undefined && session.offset !== offset)) return null;
+      if (session.lease !== null && session.lease.expiresAt > now) return null;
+      const claimed: UploadSession = { ...session, lease, version: session.version + 1 };
+      this.sql('UPDATE uploads SET lease_owner = ?, lease_expires_at = ?, version = ? WHERE id = ?').run(lease.owner, lease.expiresAt, claimed.version, id);
+      return claimed;
+    })();
+  }
+
+  async takeUpload(id: string, repository: string, now: string): Promise<{ taken: UploadSession | null } | { busy: UploadSession }> {
+    return this.db.transaction(() => {
+      const row = this.sql('SELECT * FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
+      const session = row ? sessionOf(row) : null;
+      if (!session || session.repository !== repository) return { taken: null };
+      if (session.lease !== null && session.lease.expiresAt > now) return { busy: session };
+      this.sql('DELETE FROM uploads WHERE id = ?').run(id);
+      return { taken: session };
+    })();
   }
 
   async deleteUpload(id: string, expectedVersion?: number): Promise<boolean> {

@@ -18,14 +18,17 @@
  *
  * Why a push never loses a blob (the race of distribution#3899). A push HEADs its blobs, then
  * PUTs a manifest; the collector may be removing one of those blobs at that moment.
- *  - The manifest PUT touches each link (MetadataStore.touchBlobLink: refresh linkedAt, fail when
+ *  - The manifest PUT reads its links (MetadataStore.getBlobLinks, one batched read) and touches
+ *    each one older than a few minutes (MetadataStore.touchBlobLink: refresh linkedAt, fail when
  *    absent) before it stores the manifest. The collector removes a link only when it is older
  *    than the grace AND still has the linkedAt the collector read (a conditional delete). So a
  *    link the PUT touched after the collector read it survives; a link the collector removed
- *    before the touch fails the PUT with MANIFEST_BLOB_UNKNOWN (no manifest is stored); and a
- *    touch older than the grace belongs to a PUT that, as long as a PUT takes less than the grace,
- *    stored its manifest before the collector started marking, so the mark sees it.
- *  - Without relying on the grace: after storing the manifest the PUT reads each link again, and
+ *    before the read or touch fails the PUT with MANIFEST_BLOB_UNKNOWN (no manifest is stored);
+ *    a link fresher than the touch threshold is younger than any grace longer than it, so no
+ *    collection removes it during the PUT; and a touch older than the grace belongs to a PUT
+ *    that, as long as a PUT takes less than the grace, stored its manifest before the collector
+ *    started marking, so the mark sees it. (This part only spares pushes a retry.)
+ *  - Without relying on the grace: after storing the manifest the PUT reads every link again, and
  *    after removing links the collector lists the repository's manifests again. Each writes then
  *    reads, so at least one sees the other: the collector puts back a link a new manifest needs,
  *    or the PUT deletes its manifest again and fails with MANIFEST_BLOB_UNKNOWN (the client then

@@ -18,8 +18,18 @@ import { parseManifest, referrerDescriptor } from '../manifest-parse.js';
 import { response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { parseReference, validateTag } from '../names.js';
 import type { RegistryEvent } from '../../ports/event-sink.js';
+import type { ManifestRecord } from '../../ports/metadata-store.js';
 import type { RegistryOperation } from '../operation.js';
 import { immutabilityRule, isTagImmutable, RepositorySettings } from '../repository-settings.js';
+
+/**
+ * A link linked or touched this recently needs no touch at a manifest PUT: a collector removes
+ * only links older than its grace, so with a grace longer than this plus the PUT's own time, no
+ * collection can remove it before the manifest is stored and marked. (A shorter grace, such as
+ * `--grace 0s`, stays safe through the re-check after storing; a push may then fail and retry.)
+ * A docker push links its layers moments before the manifest PUT: no touches, no writes.
+ */
+const FRESH_LINK_MS = 10 * 60_000;
 
 function manifestUnknown(name: string, reference: string): RegistryError {
   return new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 150)} is not in repository ${name}`, {
@@ -65,10 +75,15 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
 
   const blobUnknown = (blob: string) =>
     new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references blob ${blob}, which is not in repository ${name}: push the blob first`, { detail: { digest: blob } });
-  // Touch, not just read: a collection that listed these links earlier can no longer remove
-  // them (src/core/gc/collector.ts, "Why a push never loses a blob").
-  for (const blob of parsed.blobs) {
-    if (!(await ctx.metadata.touchBlobLink(name, blob.value))) throw blobUnknown(blob.value);
+  // Every link in one read; the old ones are also touched, so that a collection that listed them
+  // earlier can no longer remove them (src/core/gc/collector.ts, "Why a push never loses a blob").
+  const blobDigests = parsed.blobs.map((b) => b.value);
+  const links = await ctx.metadata.getBlobLinks(name, blobDigests);
+  const touchBefore = new Date(Date.now() - FRESH_LINK_MS).toISOString();
+  for (const blob of blobDigests) {
+    const link = links.get(blob);
+    if (!link) throw blobUnknown(blob);
+    if (link.linkedAt < touchBefore && !(await ctx.metadata.touchBlobLink(name, blob))) throw blobUnknown(blob);
   }
   for (const child of parsed.manifests) {
     if (!(await ctx.metadata.getManifest(name, child.value))) {
@@ -79,29 +94,31 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   }
 
   const subject = parsed.subject?.value ?? null;
-  await ctx.metadata.putManifest(
-    {
-      repository: name,
-      digest,
-      mediaType: parsed.mediaType,
-      content,
-      artifactType: parsed.artifactType,
-      subject,
-      annotations: parsed.annotations,
-      createdAt: new Date().toISOString(),
-      actor: req.actor ?? null,
-      pushTags: tags,
-    },
-    subject ? referrerDescriptor(parsed, digest, content.byteLength) : null,
-  );
-  // The second half of the collector handshake: a link a collection removed after our touch
-  // means the manifest goes again and the push fails cleanly (the client uploads the blob anew).
-  for (const blob of parsed.blobs) {
-    if (await ctx.metadata.getBlobLink(name, blob.value)) continue;
-    await ctx.metadata.deleteManifest(name, digest);
-    throw blobUnknown(blob.value);
+  const record: ManifestRecord = {
+    repository: name,
+    digest,
+    mediaType: parsed.mediaType,
+    content,
+    artifactType: parsed.artifactType,
+    subject,
+    annotations: parsed.annotations,
+    createdAt: new Date().toISOString(),
+    actor: req.actor ?? null,
+    pushTags: tags,
+  };
+  await ctx.metadata.putManifest(record, subject ? referrerDescriptor(parsed, digest, content.byteLength) : null);
+  // The second half of the collector handshake (one read of every link again): a link a
+  // collection removed meanwhile means the manifest goes again and the push fails cleanly (the
+  // client uploads the blob anew). This re-check, not the touch, is what safety rests on.
+  if (blobDigests.length > 0) {
+    const still = await ctx.metadata.getBlobLinks(name, blobDigests);
+    const gone = blobDigests.find((blob) => !still.has(blob));
+    if (gone !== undefined) {
+      await ctx.metadata.deleteManifest(name, digest);
+      throw blobUnknown(gone);
+    }
   }
-  await setTags(ctx, name, tags, digest, req.actor ?? null);
+  await setTags(ctx, name, tags, record, req.actor ?? null);
 
   const eventFields = {
     action: 'PUSH' as const,
@@ -131,7 +148,8 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
  * so a push refused for one tag moves none of the others (a racing push may still win the
  * conditional write between the check and the write: that is the refusal then).
  */
-async function setTags(ctx: RegistryContext, name: string, tags: string[], digest: string, actor: string | null): Promise<void> {
+async function setTags(ctx: RegistryContext, name: string, tags: string[], stored: ManifestRecord, actor: string | null): Promise<void> {
+  const digest = stored.digest;
   const settings = (ctx.limits.repositories ?? RepositorySettings.NONE).for(name);
   const immutable = new Set(tags.filter((t) => isTagImmutable(settings, t)));
   const refuse = (tag: string, current: string) =>
@@ -145,7 +163,7 @@ async function setTags(ctx: RegistryContext, name: string, tags: string[], diges
     if (current !== null && current !== digest) throw refuse(tag, current);
   }
   for (const tag of tags) {
-    const written = await ctx.metadata.setTag(name, tag, digest, actor, { immutable: immutable.has(tag) });
+    const written = await ctx.metadata.setTag(name, tag, digest, actor, { immutable: immutable.has(tag), stored });
     if (!written.ok) throw refuse(tag, written.current);
   }
 }

@@ -11,7 +11,7 @@ import { parseDigest, parseDigestAlgorithm, type Digest, type DigestAlgorithm } 
 import { RegistryError } from '../errors.js';
 import { NativeHasher, ResumableHasher, type UploadHasher } from '../hashing.js';
 import type { RegistryContext } from '../context.js';
-import { claimUpload, DEFAULT_UPLOAD_LEASE, hasLiveLease, type UploadClaim } from '../upload-claim.js';
+import { claimStoredUpload, DEFAULT_UPLOAD_LEASE, hasLiveLease, type UploadClaim } from '../upload-claim.js';
 import { permits, response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
 import { linkStored } from '../blob-links.js';
@@ -140,9 +140,7 @@ async function monolithicUpload(ctx: RegistryContext, name: string, digest: Dige
 // PATCH, GET, DELETE
 
 export async function patchUpload(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
-  const session = await loadSession(ctx, name, req);
-  const plan = planWrite(session, req);
-  const claim = await claimSession(ctx, session);
+  const { claim, plan } = await claimForWrite(ctx, name, req);
   try {
     const { session: next } = await writeRequestBody(ctx, claim, req, plan, false);
     return response(202, sessionHeaders(next));
@@ -183,11 +181,9 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
     throw new RegistryError('DIGEST_INVALID', 'finishing an upload needs the blob digest: PUT <location>?digest=<algorithm>:<hex>');
   }
   const digest = parseDigest(digestParam);
-  const session = await loadSession(ctx, name, req);
-  if (!hasBody(req.headers)) return finishUpload(ctx, name, session, digest);
-  const plan = planWrite(session, req);
+  if (!hasBody(req.headers)) return finishUpload(ctx, name, req, digest);
   // Claimed: no other request may write while this one appends its last chunk and commits.
-  const claim = await claimSession(ctx, session);
+  const { claim, plan } = await claimForWrite(ctx, name, req);
   try {
     // A PUT that carries the whole blob (nothing written before it) is hashed in the algorithm
     // of its own digest, whatever the POST announced: no store has to re-read it then.
@@ -214,15 +210,26 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
 
 /**
  * PUT ?digest= without a body (docker, skopeo: the bytes came in PATCHes). The session is taken
- * by deleting it, conditionally on the version read: a request that claimed it since (a chunk
- * still being written) makes the delete fail, and once it is gone no request can claim it. That
- * is the claim and the end of the session in one write. Should committing or linking fail, the
- * session is put back (lease-free, at its offset) so that the client can retry the PUT.
+ * by deleting it in one conditional write that returns it (MetadataStore.takeUpload): refused
+ * while another request's lease is live (a chunk still being written), and once it is gone no
+ * request can claim it. That is the read, the claim and the end of the session in one write.
+ * Should the digest not be computable here, or committing or linking fail, the session is put
+ * back (lease-free, at its offset) so that the client can retry the PUT.
  */
-async function finishUpload(ctx: RegistryContext, name: string, session: UploadSession, digest: Digest): Promise<RegistryResponse> {
-  if (hasLiveLease(session)) throw concurrentWrite();
-  const actual = await finalDigest(ctx, session, digest.algorithm);
-  if (!(await ctx.metadata.deleteUpload(session.id, session.version))) throw concurrentWrite();
+async function finishUpload(ctx: RegistryContext, name: string, req: RegistryRequest, digest: Digest): Promise<RegistryResponse> {
+  const id = req.params.uuid ?? '';
+  const took = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await ctx.metadata.takeUpload(id, name, new Date().toISOString()) : { taken: null };
+  if ('busy' in took) throw concurrentWrite();
+  const session = took.taken;
+  if (!session) throw uploadUnknown(id);
+  const putBack = () => ctx.metadata.createUpload({ ...session, lease: null, version: session.version + 1 }).catch(() => {});
+  let actual: string;
+  try {
+    actual = await finalDigest(ctx, session, digest.algorithm);
+  } catch (err) {
+    await putBack();
+    throw err;
+  }
   ctx.hashers.forget(session.id);
   if (actual !== digest.value) {
     await ctx.blobs.deleteUpload(session.id, session.storageState);
@@ -231,7 +238,7 @@ async function finishUpload(ctx: RegistryContext, name: string, session: UploadS
   try {
     await commitBlob(ctx, name, session.id, session.storageState, session.offset, digest.value);
   } catch (err) {
-    await ctx.metadata.createUpload({ ...session, lease: null, version: session.version + 1 }).catch(() => {});
+    await putBack();
     throw err;
   }
   return blobCreated(name, digest.value);
@@ -275,37 +282,52 @@ interface WritePlan {
 }
 
 /**
- * Checks a request that carries bytes before anything is claimed. With Content-Range the
- * request is a chunk: it must start at the session's offset (416 otherwise). Without it the
- * body is streamed.
+ * Reads what a request that carries bytes asks for, before anything is claimed. With
+ * Content-Range the request is a chunk, which must start at the session's offset (checked by
+ * the claim). Without it the body is streamed.
  */
-function planWrite(session: UploadSession, req: RegistryRequest): WritePlan {
-  if (hasLiveLease(session)) throw concurrentWrite();
+function planWrite(req: RegistryRequest): WritePlan & { start?: number } {
   const contentLength = declaredLength(req.headers);
   const rangeHeader = req.headers['content-range'];
   if (rangeHeader === undefined) return { expected: contentLength };
   const range = parseContentRange(rangeHeader);
-  if (range.start !== session.offset) {
-    throw new RegistryError(
-      'UPLOAD_OUT_OF_ORDER',
-      `chunk starts at byte ${range.start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`,
-      {
-        upload: uploadState(session),
-        detail: { offset: session.offset, rangeStart: range.start },
-      },
-    );
-  }
   const expected = range.end - range.start + 1;
   if (contentLength !== undefined && contentLength !== expected) {
     throw new RegistryError('SIZE_INVALID', `Content-Length ${contentLength} does not match Content-Range ${rangeHeader} (${expected} bytes)`);
   }
-  return { expected };
+  return { expected, start: range.start };
 }
 
-async function claimSession(ctx: RegistryContext, session: UploadSession): Promise<UploadClaim> {
-  const claim = await claimUpload(ctx.metadata, session, ctx.limits.uploadLease ?? DEFAULT_UPLOAD_LEASE);
-  if (!claim) throw concurrentWrite();
-  return claim;
+/** Why a session refused a write: another request holds it (416), or a chunk starts elsewhere than its offset (416 with the offset). */
+function refusal(session: UploadSession, start: number | undefined): RegistryError {
+  if (hasLiveLease(session) || start === undefined || start === session.offset) return concurrentWrite();
+  return new RegistryError('UPLOAD_OUT_OF_ORDER', `chunk starts at byte ${start} but the upload has ${session.offset} bytes: send the chunk that starts at ${session.offset}`, {
+    upload: uploadState(session),
+    detail: { offset: session.offset, rangeStart: start },
+  });
+}
+
+/**
+ * Claims the request's session for writing its body, in one conditional write that also returns
+ * the session (no read first); a chunk's claim holds only at the chunk's start. A refused claim
+ * reads the session once to answer why (unknown, busy, or out of order).
+ */
+async function claimForWrite(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<{ claim: UploadClaim; plan: WritePlan }> {
+  const id = req.params.uuid ?? '';
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw uploadUnknown(id);
+  let plan: ReturnType<typeof planWrite>;
+  try {
+    plan = planWrite(req);
+  } catch (err) {
+    await loadSession(ctx, name, req); // an unknown upload is answered as such first
+    throw err;
+  }
+  const claimed = await claimStoredUpload(ctx.metadata, id, name, ctx.limits.uploadLease ?? DEFAULT_UPLOAD_LEASE, plan.start);
+  if ('refused' in claimed) {
+    if (!claimed.refused) throw uploadUnknown(id);
+    throw refusal(claimed.refused, plan.start);
+  }
+  return { claim: claimed, plan };
 }
 
 /**
