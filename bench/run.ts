@@ -8,6 +8,7 @@
 //   --no-distribution  (BENCH_DISTRIBUTION=0) measure Stowage only
 //   --rows=ID,...      (BENCH_ROWS=ID,...)  run only these in-process rows (bench/micro.ts), no
 //                      servers or clients; their rows replace the same ids in .bench/results.json
+//   --only=gc          (BENCH_ONLY=gc)      only the garbage-collection rows (bench/gc.ts), likewise
 //
 // Every measurement is preceded by one warm-up of the same kind, runs against both registries in
 // turn (the order alternates between scenarios) and is bounded by client timeouts.
@@ -43,6 +44,7 @@ import { processStats, repoRoot, startDistributionProcess, startStowageProcess, 
 import { runRawLoad } from './rawload.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import { MICRO_ROWS, type MicroRow } from './micro.js';
+import { benchGc, runGcOnly } from './gc.js';
 
 const MiB = 1024 * 1024;
 
@@ -59,6 +61,7 @@ const SELECTED_ROWS = (process.argv.find((a) => a.startsWith('--rows='))?.slice(
   ?.split(',')
   .map((id) => id.trim())
   .filter(Boolean);
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? process.env.BENCH_ONLY;
 
 const CFG = {
   layers: 4,
@@ -698,6 +701,8 @@ async function mainSelected(ids: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   if (SELECTED_ROWS?.length) return mainSelected(SELECTED_ROWS);
+  if (ONLY === 'gc') return runGcOnly({ quick: QUICK, withDistribution: !NO_DISTRIBUTION && findExecutable('docker-registry') !== undefined, log });
+  if (ONLY) throw new Error(`--only=${ONLY}: only gc can run alone`);
   const required = ['skopeo', 'umoci', 'wrk'];
   const missing = required.filter((c) => !findExecutable(c));
   if (missing.length) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')})`);
@@ -754,6 +759,7 @@ async function main(): Promise<void> {
       setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
     }
     await benchStreamedPushRss(ctx);
+    ctx.rows.push(...(await benchGc({ work, quick: QUICK, withDistribution: haveDistribution, log })));
   } finally {
     closeAgent();
     for (const t of ctx.targets) await t.stop().catch((err) => log(`stopping ${t.name}: ${errText(err)}`));
