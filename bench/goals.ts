@@ -30,6 +30,9 @@ export const GOALS: Readonly<Record<string, Goal>> = {
   catalog_rps: { minRatio: 5 },
   peak_rss: { minRatio: 1 },
   rss_streamed_push: { maxStowage: 128 },
+  // Issue 10: Stowage's collection runs online, distribution's offline.
+  gc_sweep_s: { minRatio: 5 },
+  gc_peak_rss: { maxStowage: 256 },
 };
 
 export function goalText(goal: Goal | undefined, unit: string): string {

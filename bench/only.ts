@@ -3,7 +3,7 @@
 // bench). Both registries still run side by side; the peak-RSS-over-the-bench row always comes
 // along (it covers what ran). Without it, every group runs, then the in-process rows and the AWS
 // call counts, which a selection skips.
-export const BENCH_GROUPS = ['skopeo', 'docker', 'blob', 'manifest', 'tags', 'catalog', 'rss'] as const;
+export const BENCH_GROUPS = ['skopeo', 'docker', 'blob', 'manifest', 'tags', 'catalog', 'rss', 'gc'] as const;
 export type BenchGroup = (typeof BENCH_GROUPS)[number];
 
 function selected(): Set<BenchGroup> | undefined {

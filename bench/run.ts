@@ -8,7 +8,8 @@
 //   --no-distribution  (BENCH_DISTRIBUTION=0) measure Stowage only
 //   --rows=ID,...      (BENCH_ROWS=ID,...)  run only these in-process rows (bench/micro.ts), no
 //                      servers or clients; their rows replace the same ids in .bench/results.json
-//   --only=GROUP,...   (BENCH_ONLY=GROUP,...) only these groups of server rows (bench/only.ts), e.g. blob
+//   --only=GROUP,...   (BENCH_ONLY=GROUP,...) only these groups of server rows (bench/only.ts), e.g. blob;
+//                      `gc` alone runs only the garbage-collection rows (bench/gc.ts, own servers)
 //
 // Every measurement is preceded by one warm-up of the same kind, runs against both registries in
 // turn (the order alternates between scenarios) and is bounded by client timeouts.
@@ -45,6 +46,7 @@ import { runRawLoad } from './rawload.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import { MICRO_ROWS, type MicroRow } from './micro.js';
 import { ONLY, runs } from './only.js';
+import { benchGc, runGcOnly } from './gc.js';
 
 const MiB = 1024 * 1024;
 
@@ -700,6 +702,8 @@ async function mainSelected(ids: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   if (SELECTED_ROWS?.length) return mainSelected(SELECTED_ROWS);
+  // The collection rows start their own servers: alone, they need none of the shared ones.
+  if (ONLY?.size === 1 && ONLY.has('gc')) return runGcOnly({ quick: QUICK, withDistribution: !NO_DISTRIBUTION && findExecutable('docker-registry') !== undefined, log });
   const required = ['skopeo', 'umoci', 'wrk'];
   const missing = required.filter((c) => !findExecutable(c));
   if (missing.length) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')})`);
@@ -756,6 +760,7 @@ async function main(): Promise<void> {
       setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
     }
     if (runs('rss')) await benchStreamedPushRss(ctx);
+    if (runs('gc')) ctx.rows.push(...(await benchGc({ work, quick: QUICK, withDistribution: haveDistribution, log })));
   } finally {
     closeAgent();
     for (const t of ctx.targets) await t.stop().catch((err) => log(`stopping ${t.name}: ${errText(err)}`));

@@ -3,7 +3,7 @@
 # Needs skopeo, umoci and wrk; docker.io for the docker rows (as root); docker-registry for the
 # comparison column (without it only Stowage is measured and ratios are "n/a").
 # As root with apt-get, missing required tools are installed; docker-registry only with BENCH_INSTALL_ALL=1.
-# Options: --quick, --no-docker, --no-distribution, --rows=ID,... (see bench/run.ts). Results: .bench/results.json.
+# Options: --quick, --no-docker, --no-distribution, --rows=ID,..., --only=gc (see bench/run.ts). Results: .bench/results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -171,6 +171,13 @@ export interface MetadataStore {
    * is still that value (a link refreshed since the caller read it stays, and false is returned).
    */
   unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean>;
+  /**
+   * unlinkBlob with `linkedAt` for many links of one repository (a collector's page): each link
+   * goes only when its linkedAt is still the given value. Returns the digests removed. One
+   * transaction where the store has them (SQLite: one commit, not one fsync per link); otherwise
+   * link by link, which a collector tolerates (each removal stands on its own).
+   */
+  unlinkBlobs(repository: string, links: readonly { digest: string; linkedAt: string }[]): Promise<string[]>;
   /** A repository's blob links in digest order, with when each was last linked. */
   listBlobLinks(repository: string, page: PageRequest): Promise<Page<BlobLink>>;
   /** Up to `limit` repositories holding a link to `digest`, in name order. */

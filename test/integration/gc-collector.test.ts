@@ -41,10 +41,10 @@ test('a sweep that crashes part-way resumes at its cursor; meanwhile another col
   let unlinks = 0;
   const crashing = new Proxy(metadata, {
     get(target, prop, receiver) {
-      if (prop === 'unlinkBlob') {
-        return async (...args: Parameters<MetadataStore['unlinkBlob']>) => {
+      if (prop === 'unlinkBlobs') {
+        return async (...args: Parameters<MetadataStore['unlinkBlobs']>) => {
           if (++unlinks === 3) throw new Error('power cut');
-          return target.unlinkBlob(...args);
+          return target.unlinkBlobs(...args);
         };
       }
       const value = Reflect.get(target, prop, receiver);

@@ -140,6 +140,25 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       assert.equal(await m.unlinkBlob(r, d), true);
     });
 
+    test("unlinkBlobs: removes the links still as listed, keeps one touched since and other repositories' links", async () => {
+      const m = await start();
+      const [r, other] = [repo(), repo()];
+      const [a, b, c] = ['a', 'b', 'c'].map((x) => digestOf(`unlinkBlobs ${x}`));
+      for (const d of [a!, b!, c!]) await m.linkBlob(r, d, 1);
+      await m.linkBlob(other, a!, 1);
+      const listed = (await m.listBlobLinks(r, { limit: 10 })).items.map((l) => ({ digest: l.digest, linkedAt: l.linkedAt }));
+      assert.ok(await m.touchBlobLink(r, b!), 'a manifest PUT touches b after the collector listed it');
+      const removed = await m.unlinkBlobs(r, [...listed, { digest: digestOf('never linked'), linkedAt: listed[0]!.linkedAt }]);
+      assert.deepEqual([...removed].sort(), [a!, c!].sort());
+      assert.equal(await m.getBlobLink(r, a!), null);
+      assert.equal(await m.getBlobLink(r, c!), null);
+      assert.deepEqual(await m.getBlobLink(r, b!), { size: 1 }, 'touched since the listing: it stays');
+      assert.deepEqual(await m.getBlobLink(other, a!), { size: 1 }, 'unlinking is per repository');
+      assert.deepEqual(await m.unlinkBlobs(r, []), []);
+      await m.unlinkBlob(r, b!);
+      await m.unlinkBlob(other, a!);
+    });
+
     test("listBlobLinks: a repository's links with sizes in digest order, paged; nothing from other repositories", async () => {
       const m = await start();
       const [r, other] = [repo(), repo()];

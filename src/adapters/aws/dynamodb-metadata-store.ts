@@ -264,6 +264,13 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return (await this.delete(keys.blob(repository, digest), unchanged)) !== null;
   }
 
+  async unlinkBlobs(repository: string, links: readonly { digest: string; linkedAt: string }[]): Promise<string[]> {
+    // DynamoDB has no conditional batch delete: one conditional DeleteItem per link, in order.
+    const removed: string[] = [];
+    for (const l of links) if (await this.unlinkBlob(repository, l.digest, l.linkedAt)) removed.push(l.digest);
+    return removed;
+  }
+
   async deleteRepository(repository: string): Promise<boolean> {
     // Pointers first (tags, then referrer entries), then manifests, links and the tag-of
     // entries, each kind a range of the repository's partition; the catalog entry last.

@@ -77,21 +77,31 @@ export class FsBlobStore implements BlobStore {
   async listBlobs(page: { limit: number; last?: string }): Promise<{ items: StoredBlob[]; more: boolean }> {
     if (page.last === undefined) await this.restoreHidden();
     const [lastAlg = '', lastHex = ''] = page.last?.split(':') ?? [];
-    const items: StoredBlob[] = [];
-    for (const alg of await sortedNames(this.paths.blobsDir)) {
+    const digests: string[] = [];
+    let more = false;
+    walk: for (const alg of await sortedNames(this.paths.blobsDir)) {
       if (alg < lastAlg) continue;
       for (const hh of await sortedNames(`${this.paths.blobsDir}/${alg}`)) {
         if (alg === lastAlg && hh < lastHex.slice(0, 2)) continue;
         for (const hex of await sortedNames(`${this.paths.blobsDir}/${alg}/${hh}`)) {
           const digest = `${alg}:${hex}`;
           if (page.last !== undefined && digest <= page.last) continue;
-          if (items.length === page.limit) return { items, more: true };
-          const info = await stat(this.paths.blob(digest)).catch((err) => (isNotFound(err) ? null : Promise.reject(err)));
-          if (info) items.push({ digest, modifiedAt: info.mtime.toISOString() });
+          if (digests.length === page.limit) {
+            more = true;
+            break walk;
+          }
+          digests.push(digest);
         }
       }
     }
-    return { items, more: false };
+    // The page's stats at once (the thread pool runs several), not one round trip per blob.
+    const infos = await Promise.all(digests.map((d) => stat(this.paths.blob(d)).catch((err) => (isNotFound(err) ? null : Promise.reject(err)))));
+    const items: StoredBlob[] = [];
+    digests.forEach((digest, i) => {
+      const info = infos[i];
+      if (info) items.push({ digest, modifiedAt: info.mtime.toISOString() });
+    });
+    return { items, more };
   }
 
   /**

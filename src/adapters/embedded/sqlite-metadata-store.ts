@@ -209,6 +209,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
   }
 
+  async unlinkBlobs(repository: string, links: readonly { digest: string; linkedAt: string }[]): Promise<string[]> {
+    const remove = this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ? AND created_at = ?');
+    return this.db.transaction(() => links.filter((l) => remove.run(repository, l.digest, l.linkedAt).changes > 0).map((l) => l.digest))();
+  }
+
   async deleteRepository(repository: string): Promise<boolean> {
     return this.db.transaction(() => {
       for (const table of ['tags', 'referrers', 'manifests', 'blob_links']) this.sql(`DELETE FROM ${table} WHERE repository = ?`).run(repository);

@@ -54,7 +54,11 @@ import { uploadCursor, type CollectorState, type MetadataStore, type UploadSessi
 
 export const DEFAULT_GRACE_MS = 3_600_000;
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 3_600_000;
-const DEFAULT_BATCH = 100;
+/**
+ * Items per page: on SQLite each page of link removals and each cursor save is one commit (an
+ * fsync), so pages of 1,000 keep a sweep of 50,000 blobs to about a hundred commits.
+ */
+const DEFAULT_BATCH = 1000;
 /** A collector that stops renewing (it crashed) is taken over after this long. */
 const DEFAULT_LEASE_MS = 5 * 60_000;
 /** Content reclaimed at once (each may wait blobIndexLagMs). */
@@ -89,7 +93,7 @@ export interface CollectorOptions {
   uploadTtlMs?: number;
   /** Report what would go, change nothing (no lease, no cursor). */
   dryRun?: boolean;
-  /** Items per listing page and per cursor save. @default 100 */
+  /** Items per listing page and per cursor save. @default 1000 */
   batchSize?: number;
   /** Stop (saving the cursor) once this much time has passed. @default no limit */
   timeBudgetMs?: number;
@@ -304,17 +308,19 @@ class Sweep {
     let last: string | undefined;
     for (;;) {
       const page = await this.metadata.listBlobLinks(repository, { limit: this.batch, ...(last !== undefined && { last }) });
-      for (const link of page.items) {
-        last = link.digest;
-        if (marked.has(link.digest) || link.linkedAt >= cutoff) continue;
-        if (this.dryRun) {
+      const unmarked = page.items.filter((link) => !marked.has(link.digest) && link.linkedAt < cutoff);
+      last = page.items.at(-1)?.digest ?? last;
+      if (this.dryRun) {
+        for (const link of unmarked) {
           const repos = this.wouldUnlink.get(link.digest) ?? new Set<string>();
           repos.add(repository);
           this.wouldUnlink.set(link.digest, repos);
           this.report.linksRemoved++;
-        } else if (await this.metadata.unlinkBlob(repository, link.digest, link.linkedAt)) {
-          removed.set(link.digest, link.size);
         }
+      } else if (unmarked.length > 0) {
+        // A page at once: on SQLite one commit instead of one per link.
+        const sizes = new Map(unmarked.map((l) => [l.digest, l.size]));
+        for (const digest of await this.metadata.unlinkBlobs(repository, unmarked)) removed.set(digest, sizes.get(digest)!);
       }
       if (!page.more) break;
     }
