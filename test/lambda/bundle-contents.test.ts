@@ -4,6 +4,8 @@
  * client and that the ping carry no AWS client at all. Each entry is bundled with the stack's own
  * options and its SDK imports (esbuild's metafile: static imports load at cold start, dynamic ones
  * on first use) are checked against the port set it wires (src/shells/lambda/ports/README.md).
+ * A module the operation needs on every request belongs at load; one only some requests need
+ * (the bucket's large manifests, the presigner of a blob GET) on first use.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,7 +76,8 @@ test('each registry Lambda imports the S3 client only as its port set needs it',
       assert.deepEqual(s3AtLoad, [], `${entry} does not load the S3 client at cold start`);
       assert.deepEqual(onFirstUse, ['@aws-sdk/client-s3'], `${entry} loads it for a manifest stored in the bucket`);
     } else {
-      assert.ok(s3AtLoad.includes('@aws-sdk/client-s3'), `${entry} (blobs) loads the S3 client at cold start`);
+      assert.deepEqual(s3AtLoad, ['@aws-sdk/client-s3'], `${entry} (blobs) loads the S3 client at cold start`);
+      assert.ok(onFirstUse.includes('@aws-sdk/s3-request-presigner'), `${entry} loads the presigner only to serve a blob GET`);
     }
   }
   assert.ok(
