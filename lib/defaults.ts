@@ -74,8 +74,8 @@ export const LAMBDA_RUNTIME = new lambda.Runtime(LAMBDA_RUNTIME_NAME, lambda.Run
 
 /**
  * Node.js Lambda functions: LAMBDA_RUNTIME on arm64, esbuild bundles (./lambda-bundling.ts: ESM,
- * minified, source maps, the AWS SDK bundled and tree-shaken, its credential chain reduced to the
- * environment), JSON logs into a log group with a retention. In this repository `projectRoot` is
+ * minified, source maps, the AWS SDK left to the runtime's), JSON logs into a log group with a
+ * retention. In this repository `projectRoot` is
  * the package root and its package-lock.json pins what esbuild bundles; installed as a dependency
  * (npm publishes no lockfile) both are left to NodejsFunction, which finds the app's own lockfile.
  */
@@ -111,7 +111,6 @@ export function functionDefaults(options: {
       mainFields: [...LAMBDA_ESBUILD_OPTIONS.mainFields],
       externalModules: LAMBDA_ESBUILD_OPTIONS.external,
       banner: LAMBDA_ESBUILD_OPTIONS.banner.js,
-      esbuildArgs: { '--alias': Object.entries(LAMBDA_ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`) },
     },
   };
 }

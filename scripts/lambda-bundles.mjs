@@ -2,8 +2,9 @@
 /**
  * Bundles every Lambda entry (lambdas/*.ts) with esbuild as the CDK stack's NodejsFunction does,
  * with the very options object the stack uses (lib/lambda-bundling.ts: the runtime's node target, ESM with a
- * `require` banner, minified, tree-shaken, source maps, the AWS SDK bundled in, its credential
- * chain aliased to the environment provider) into a temp dir,
+ * `require` banner, minified, tree-shaken, source maps, the AWS SDK left to the runtime) into a
+ * temp dir whose node_modules links to this package's, so that a bundle imports the SDK from
+ * there at cold start as it would import the runtime's own in Lambda (unminified, as there),
  * and prints each bundle's size and a locally measured cold init: a fresh `node` process per
  * sample imports the bundle (import time) and calls its handler once (first-call time) with a
  * HEAD-style event of its route, against S3/DynamoDB emulators started here (and a local
@@ -31,7 +32,7 @@ import { analyzeMetafile, build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,6 +85,8 @@ let entries = (await readdir(join(root, 'lambdas')))
   .sort();
 if (args.only) entries = entries.filter((e) => args.only.split(',').includes(e));
 const out = await mkdtemp(join(tmpdir(), 'stowage-lambda-bundles-'));
+// The SDK the bundles leave external (LAMBDA_EXTERNAL_MODULES) is loaded from here, and counted in the cold start.
+await symlink(join(root, 'node_modules'), join(out, 'node_modules'), 'dir');
 const extension = format === 'esm' ? 'mjs' : 'js';
 
 async function bundle(name) {

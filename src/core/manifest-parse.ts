@@ -13,40 +13,53 @@ import type { ReferrerDescriptor } from '../ports/metadata-store.js';
 
 const z = { array, literal, number, object, record, string, union };
 
-const annotations = z.record(z.string(), z.string());
-/** RFC 6838 `type/subtype` (with optional parameters), at most 255 characters. */
-const mediaTypeString = z
-  .string()
-  .max(255)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(?:\s*;.*)?$/, 'must be a media type such as application/vnd.oci.image.layer.v1.tar+gzip');
-const descriptor = z.object({
-  mediaType: mediaTypeString,
-  digest: z.string(),
-  size: z.number().int().nonnegative(),
-  urls: z.array(z.string()).optional(),
-  annotations: annotations.optional(),
-  artifactType: mediaTypeString.optional(),
-});
-type Descriptor = Infer<typeof descriptor>;
+/**
+ * The schemas, built on the first parse rather than at import: building a zod schema is a call
+ * a bundler must keep, so module-level schemas would put zod's classic API (about 70 KB) in every
+ * Lambda that imports the manifest operations, where only the push (putManifest) parses.
+ */
+function buildSchemas() {
+  const annotations = z.record(z.string(), z.string());
+  /** RFC 6838 `type/subtype` (with optional parameters), at most 255 characters. */
+  const mediaTypeString = z
+    .string()
+    .max(255)
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(?:\s*;.*)?$/,
+      'must be a media type such as application/vnd.oci.image.layer.v1.tar+gzip',
+    );
+  const descriptor = z.object({
+    mediaType: mediaTypeString,
+    digest: z.string(),
+    size: z.number().int().nonnegative(),
+    urls: z.array(z.string()).optional(),
+    annotations: annotations.optional(),
+    artifactType: mediaTypeString.optional(),
+  });
+  const imageManifest = z.object({
+    schemaVersion: z.literal(2),
+    mediaType: z.string().optional(),
+    artifactType: z.union([mediaTypeString, z.literal('')]).optional(),
+    config: descriptor,
+    layers: z.array(descriptor),
+    subject: descriptor.optional(),
+    annotations: annotations.optional(),
+  });
+  const imageIndex = z.object({
+    schemaVersion: z.literal(2),
+    mediaType: z.string().optional(),
+    artifactType: z.union([mediaTypeString, z.literal('')]).optional(),
+    manifests: z.array(descriptor),
+    subject: descriptor.optional(),
+    annotations: annotations.optional(),
+  });
+  return { imageManifest, imageIndex };
+}
 
-const imageManifest = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.union([mediaTypeString, z.literal('')]).optional(),
-  config: descriptor,
-  layers: z.array(descriptor),
-  subject: descriptor.optional(),
-  annotations: annotations.optional(),
-});
+let built: ReturnType<typeof buildSchemas> | undefined;
+const schemas = () => (built ??= buildSchemas());
 
-const imageIndex = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.union([mediaTypeString, z.literal('')]).optional(),
-  manifests: z.array(descriptor),
-  subject: descriptor.optional(),
-  annotations: annotations.optional(),
-});
+type Descriptor = Infer<ReturnType<typeof buildSchemas>['imageManifest']>['config'];
 
 export interface ParsedManifest {
   mediaType: string;
@@ -109,7 +122,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
   if (!SUPPORTED_MANIFEST_TYPES.includes(mediaType)) throw unsupported(mediaType);
 
   if (IMAGE_MANIFEST_TYPES.includes(mediaType)) {
-    const result = imageManifest.safeParse(json);
+    const result = schemas().imageManifest.safeParse(json);
     if (!result.success) throw invalid(`invalid image manifest: ${formatIssues(result.error)}`);
     const m = result.data;
     const blobs = [descriptorDigest(m.config, 'config')];
@@ -129,7 +142,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     };
   }
 
-  const result = imageIndex.safeParse(json);
+  const result = schemas().imageIndex.safeParse(json);
   if (!result.success) throw invalid(`invalid image index: ${formatIssues(result.error)}`);
   const idx = result.data;
   return {

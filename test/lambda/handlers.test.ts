@@ -190,6 +190,39 @@ test('an upload can be cancelled; an oversize chunk is refused before the core w
   assert.equal((await invoke('getUpload', { method: 'GET', url: location })).statusCode, 404);
 });
 
+test('a manifest too large for an item goes through the manifest Lambdas to S3 and back byte-exact (their S3 client is built on first use)', async () => {
+  const name = 'team/large';
+  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+  const configDigest = sha256(config);
+  const mono = await invoke('startUpload', {
+    method: 'POST',
+    url: `/v2/${name}/blobs/uploads/?digest=${configDigest}`,
+    body: config,
+    headers: { 'Content-Type': 'application/octet-stream' },
+  });
+  assert.equal(mono.statusCode, 201, mono.body);
+  // Past the metadata store's inline limit (300 KiB), under the Lambda's 4.5 MiB body limit.
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length }],
+      annotations: { 'org.example.padding': 'x'.repeat(600 * 1024) },
+    }),
+  );
+  const digest = sha256(manifest);
+  const put = await invoke('putManifest', { method: 'PUT', url: `/v2/${name}/manifests/big`, body: manifest, headers: { 'Content-Type': MANIFEST } });
+  assert.equal(put.statusCode, 201, put.body);
+  const got = await invoke('getManifest', { method: 'GET', url: `/v2/${name}/manifests/big`, headers: { Accept: MANIFEST } });
+  assert.equal(got.statusCode, 200, got.body);
+  assert.ok(Buffer.from(got.body, 'base64').equals(manifest), 'byte-exact from the bucket');
+  assert.equal(one(got, 'docker-content-digest'), digest);
+  const head = await invoke('headManifest', { method: 'HEAD', url: `/v2/${name}/manifests/${digest}` });
+  assert.equal(head.statusCode, 200);
+  assert.equal(one(head, 'content-length'), String(manifest.length));
+});
+
 test('every invocation wrote one request-log line with its status', () => {
   const lines = logLines.map((l) => JSON.parse(l) as { message: string; requestId: string; status: number; operation: string }).filter((l) => l.message === 'request');
   assert.ok(lines.length >= 20);

@@ -5,7 +5,22 @@
  * object serves every repository holding that manifest; objects are never deleted by a request
  * (another repository may hold the same manifest): garbage collection reclaims them.
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+
+/**
+ * The S3 client module, imported on first use rather than statically: most manifests fit in an
+ * item, so a manifest Lambda (src/shells/lambda/ports/table-and-manifests.ts) given a lazyS3Client
+ * loads the S3 client only when it meets one that does not. A bundler leaves a dynamic import of
+ * a package it treats as external (lib/lambda-bundling.ts) a dynamic import.
+ */
+let s3Module: Promise<typeof import('@aws-sdk/client-s3')> | undefined;
+const loadS3 = () => (s3Module ??= import('@aws-sdk/client-s3'));
+
+/** An S3 client built on first call, from this configuration, and reused by every later call. */
+export function lazyS3Client(config: S3ClientConfig): () => Promise<S3Client> {
+  let client: Promise<S3Client> | undefined;
+  return () => (client ??= loadS3().then(({ S3Client }) => new S3Client(config)));
+}
 
 export interface LargeObjectStore {
   /** Stores bytes under a key, replacing what was there (callers only ever write identical bytes). */
@@ -17,7 +32,8 @@ export interface LargeObjectStore {
 }
 
 export interface S3LargeObjectStoreOptions {
-  client: S3Client;
+  /** The client, or one built on first use (lazyS3Client). */
+  client: S3Client | (() => Promise<S3Client>);
   bucket: string;
   /** Prepended to every key, e.g. `stowage/` (default none). */
   prefix?: string;
@@ -30,8 +46,14 @@ export class S3LargeObjectStore implements LargeObjectStore {
     this.prefix = options.prefix ?? '';
   }
 
+  private async client(): Promise<S3Client> {
+    const { client } = this.options;
+    return typeof client === 'function' ? client() : client;
+  }
+
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    await this.options.client.send(
+    const [client, { PutObjectCommand }] = await Promise.all([this.client(), loadS3()]);
+    await client.send(
       new PutObjectCommand({
         Bucket: this.options.bucket,
         Key: this.prefix + key,
@@ -43,8 +65,9 @@ export class S3LargeObjectStore implements LargeObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array | null> {
+    const [client, { GetObjectCommand }] = await Promise.all([this.client(), loadS3()]);
     try {
-      const out = await this.options.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }));
+      const out = await client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }));
       if (!out.Body) return null;
       return await out.Body.transformToByteArray();
     } catch (err) {
@@ -54,7 +77,8 @@ export class S3LargeObjectStore implements LargeObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }));
+    const [client, { DeleteObjectCommand }] = await Promise.all([this.client(), loadS3()]);
+    await client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + key }));
   }
 }
 

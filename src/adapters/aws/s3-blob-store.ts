@@ -32,7 +32,6 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RegistryError } from '../../core/errors.js';
 import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
 import { isS3Failure, s3Call } from './s3-errors.js';
@@ -53,6 +52,14 @@ import {
   type S3UploadState,
 } from './s3-upload-state.js';
 import { log as processLog } from '../../log/logger.js';
+
+/**
+ * The presigner, imported on first use: only a blob GET served by redirect presigns, so the upload
+ * Lambdas, which share this store, never load it (with the SDK left to the Lambda runtime, about
+ * 350 KB of its code; lib/lambda-bundling.ts).
+ */
+let presigner: Promise<typeof import('@aws-sdk/s3-request-presigner')> | undefined;
+const loadPresigner = () => (presigner ??= import('@aws-sdk/s3-request-presigner'));
 
 export interface S3BlobStoreOptions {
   readonly client: S3Client;
@@ -179,6 +186,7 @@ export class S3BlobStore implements BlobStore {
       // unsigned standard headers on a presigned GET. The range argument is therefore unused.
       const command = new GetObjectCommand({ Bucket: this.bucket, Key: pointer.key });
       if (this.redirects === 'same-host') command.middlewareStack.add(withQueryParameter(DIGEST_PARAMETER, digest) as never, { step: 'build', name: 'stowageDigestParameter' });
+      const { getSignedUrl } = await loadPresigner();
       const url = await s3Call('presign GetObject', pointer.key, () => getSignedUrl(this.client, command, { expiresIn: this.presignExpiresSeconds }));
       return { kind: 'redirect', url: this.redirects === 'same-host' ? this.sameHostLocation(url) : url };
     }
