@@ -43,6 +43,7 @@ import { processStats, repoRoot, startDistributionProcess, startStowageProcess, 
 import { runRawLoad } from './rawload.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import { MICRO_ROWS, type MicroRow } from './micro.js';
+import { RssPhases } from './rss-phases.js';
 
 const MiB = 1024 * 1024;
 
@@ -154,6 +155,18 @@ interface Ctx {
   images: Map<string, TestImage>;
   rows: Row[];
   scenario: number;
+  /** Per-target VmRSS by phase (./rss-phases.ts): which rows set the peak RSS. */
+  rss: Map<Target, RssPhases>;
+}
+
+/** Closes the current RSS phase of every server under this name. */
+async function rssPhase(ctx: Ctx, name: string): Promise<void> {
+  const parts: string[] = [];
+  for (const [t, tracker] of ctx.rss) {
+    const p = await tracker.phase(name);
+    if (p) parts.push(`${t.name} max ${p.maxRssMiB.toFixed(0)} MiB, after ${p.rssAfterMiB.toFixed(0)} MiB${p.raisedPeak ? ' (new peak)' : ''}`);
+  }
+  log(`RSS through ${name}: ${parts.join('; ')}`);
 }
 
 /** Targets in the order for the next scenario (alternating, so neither always goes first). */
@@ -458,6 +471,7 @@ async function benchBlobGets(ctx: Ctx, held: Map<Target, string>): Promise<void>
   log('blob GET, 1 client');
   await interleaved(one, ok, CFG.getReps, 'blob GET', async (t) => ({ value: CFG.blobBytes / MiB / (await timed(() => getBlob(t, BLOB_REPO, held.get(t)!, CFG.blobBytes))) }));
 
+  await rssPhase(ctx, 'blob GET, 1 client');
   const repo = 'bench/blobs32';
   const digests = new Map<Target, string[]>();
   order = ordered(ctx);
@@ -631,6 +645,7 @@ async function benchCatalog(ctx: Ctx): Promise<void> {
       setCell(row, t, { error: errText(err) });
     }
   }
+  await rssPhase(ctx, 'catalog fill');
   log('catalog');
   const runs = new Map<Target, number[]>();
   // A B B A, as the other HTTP rows; each run: the clients walk the catalog until the time is up.
@@ -731,27 +746,37 @@ async function main(): Promise<void> {
   for (const l of envLines) log(l);
 
   const work = await mkdtemp(join(tmpdir(), 'stowage-bench-'));
-  const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0 };
+  const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0, rss: new Map() };
   const serverStats: Record<string, Awaited<ReturnType<typeof processStats>>> = {};
   try {
     await buildImages(ctx);
     ctx.targets.push(await startStowageProcess(join(work, 'stowage')));
     if (haveDistribution) ctx.targets.push(await startDistributionProcess(join(work, 'distribution')));
     for (const t of ctx.targets) log(`${t.name} at ${t.url} (pid ${t.pid})`);
+    for (const t of ctx.targets) ctx.rss.set(t, new RssPhases(t.pid));
+    await rssPhase(ctx, 'started');
 
     await benchSkopeo(ctx);
+    await rssPhase(ctx, 'skopeo');
     await benchDocker(ctx, dockerSkip);
+    await rssPhase(ctx, 'docker');
     const held = await benchBlobUpload(ctx);
+    await rssPhase(ctx, 'blob upload');
     await benchBlobGets(ctx, held);
+    await rssPhase(ctx, `${CFG.concurrentGets} concurrent blob GETs`);
     await benchManifests(ctx);
+    await rssPhase(ctx, 'manifest HEAD/GET');
     await benchTags(ctx);
+    await rssPhase(ctx, 'tags list');
     await benchCatalog(ctx);
+    await rssPhase(ctx, 'catalog walk');
+    for (const tracker of ctx.rss.values()) tracker.stop();
 
     const peakRss = newRow(ctx, 'peak_rss', 'peak RSS over the bench', 'MiB', 'lower');
     for (const t of ctx.targets) {
       const st = await processStats(t.pid);
       serverStats[t.name] = st;
-      setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
+      setCell(peakRss, t, st ? { value: st.peakRssMiB, detail: { phases: ctx.rss.get(t)?.phases } } : { error: 'no /proc stats' });
     }
     await benchStreamedPushRss(ctx);
   } finally {
