@@ -7,14 +7,15 @@ import { constants, createReadStream } from 'node:fs';
 import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
+import { ReadBudget } from './blob-reads.js';
 import { DataPaths, PRIVATE_DIR, PRIVATE_FILE } from './paths.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
-/** Larger reads mean fewer syscalls and event-loop turns per pulled byte. */
-const READ_CHUNK_BYTES = 4 << 20;
 
 export class FsBlobStore implements BlobStore {
   private readonly paths: DataPaths;
+  /** Sizes the reads of every GET in flight, so their buffers stay within one budget. */
+  private readonly reads = new ReadBudget();
   readonly uploadsReadable = true;
 
   constructor(root: string) {
@@ -58,8 +59,7 @@ export class FsBlobStore implements BlobStore {
       if (isNotFound(err)) return null;
       throw err;
     }
-    const body = handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark: READ_CHUNK_BYTES } : { highWaterMark: READ_CHUNK_BYTES });
-    return { kind: 'bytes', body };
+    return { kind: 'bytes', body: this.reads.stream(handle, range?.start, range?.end) };
   }
 
   async delete(digest: string): Promise<void> {
