@@ -47,6 +47,7 @@ import { runWrk, type WrkResult } from './wrk.js';
 import { MICRO_ROWS, type MicroRow } from './micro.js';
 import { ONLY, runs } from './only.js';
 import { benchGc, runGcOnly } from './gc.js';
+import { RssPhases } from './rss-phases.js';
 
 const MiB = 1024 * 1024;
 
@@ -158,6 +159,18 @@ interface Ctx {
   images: Map<string, TestImage>;
   rows: Row[];
   scenario: number;
+  /** Per-target VmRSS by phase (./rss-phases.ts): which rows set the peak RSS. */
+  rss: Map<Target, RssPhases>;
+}
+
+/** Closes the current RSS phase of every server under this name. */
+async function rssPhase(ctx: Ctx, name: string): Promise<void> {
+  const parts: string[] = [];
+  for (const [t, tracker] of ctx.rss) {
+    const p = await tracker.phase(name);
+    if (p) parts.push(`${t.name} max ${p.maxRssMiB.toFixed(0)} MiB, after ${p.rssAfterMiB.toFixed(0)} MiB${p.raisedPeak ? ' (new peak)' : ''}`);
+  }
+  log(`RSS through ${name}: ${parts.join('; ')}`);
 }
 
 /** Targets in the order for the next scenario (alternating, so neither always goes first). */
@@ -462,6 +475,7 @@ async function benchBlobGets(ctx: Ctx, held: Map<Target, string>): Promise<void>
   log('blob GET, 1 client');
   await interleaved(one, ok, CFG.getReps, 'blob GET', async (t) => ({ value: CFG.blobBytes / MiB / (await timed(() => getBlob(t, BLOB_REPO, held.get(t)!, CFG.blobBytes))) }));
 
+  await rssPhase(ctx, 'blob GET, 1 client');
   const repo = 'bench/blobs32';
   const digests = new Map<Target, string[]>();
   order = ordered(ctx);
@@ -635,6 +649,7 @@ async function benchCatalog(ctx: Ctx): Promise<void> {
       setCell(row, t, { error: errText(err) });
     }
   }
+  await rssPhase(ctx, 'catalog fill');
   log('catalog');
   const runs = new Map<Target, number[]>();
   // A B B A, as the other HTTP rows; each run: the clients walk the catalog until the time is up.
@@ -737,27 +752,50 @@ async function main(): Promise<void> {
   for (const l of envLines) log(l);
 
   const work = await mkdtemp(join(tmpdir(), 'stowage-bench-'));
-  const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0 };
+  const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0, rss: new Map() };
   const serverStats: Record<string, Awaited<ReturnType<typeof processStats>>> = {};
   try {
     if (runs('skopeo') || runs('docker')) await buildImages(ctx);
     ctx.targets.push(await startStowageProcess(join(work, 'stowage')));
     if (haveDistribution) ctx.targets.push(await startDistributionProcess(join(work, 'distribution')));
     for (const t of ctx.targets) log(`${t.name} at ${t.url} (pid ${t.pid})`);
+    for (const t of ctx.targets) ctx.rss.set(t, new RssPhases(t.pid));
+    await rssPhase(ctx, 'started');
 
     // BENCH_ONLY (./only.ts) picks groups; the manifest and tags rows read the skopeo push's repositories.
-    if (runs('skopeo')) await benchSkopeo(ctx);
-    if (runs('docker')) await benchDocker(ctx, dockerSkip);
-    if (runs('blob')) await benchBlobGets(ctx, await benchBlobUpload(ctx));
-    if (runs('manifest')) await benchManifests(ctx);
-    if (runs('tags')) await benchTags(ctx);
-    if (runs('catalog')) await benchCatalog(ctx);
+    if (runs('skopeo')) {
+      await benchSkopeo(ctx);
+      await rssPhase(ctx, 'skopeo');
+    }
+    if (runs('docker')) {
+      await benchDocker(ctx, dockerSkip);
+      await rssPhase(ctx, 'docker');
+    }
+    if (runs('blob')) {
+      const held = await benchBlobUpload(ctx);
+      await rssPhase(ctx, 'blob upload');
+      await benchBlobGets(ctx, held);
+      await rssPhase(ctx, `${CFG.concurrentGets} concurrent blob GETs`);
+    }
+    if (runs('manifest')) {
+      await benchManifests(ctx);
+      await rssPhase(ctx, 'manifest HEAD/GET');
+    }
+    if (runs('tags')) {
+      await benchTags(ctx);
+      await rssPhase(ctx, 'tags list');
+    }
+    if (runs('catalog')) {
+      await benchCatalog(ctx);
+      await rssPhase(ctx, 'catalog walk');
+    }
+    for (const tracker of ctx.rss.values()) tracker.stop();
 
     const peakRss = newRow(ctx, 'peak_rss', 'peak RSS over the bench', 'MiB', 'lower');
     for (const t of ctx.targets) {
       const st = await processStats(t.pid);
       serverStats[t.name] = st;
-      setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
+      setCell(peakRss, t, st ? { value: st.peakRssMiB, detail: { phases: ctx.rss.get(t)?.phases } } : { error: 'no /proc stats' });
     }
     if (runs('rss')) await benchStreamedPushRss(ctx);
     if (runs('gc')) ctx.rows.push(...(await benchGc({ work, quick: QUICK, withDistribution: haveDistribution, log })));

@@ -9,6 +9,9 @@ if (!existsSync(fileURLToPath(cli))) {
   console.error('stowage: dist/ is missing; run `npm ci` (or `npm run build`) in the checkout first');
   process.exit(1);
 }
+// `serve` re-executes itself here with a small V8 young generation (src/cli/young-generation.ts).
+const { serveWithSmallYoungGeneration } = await import(new URL('../dist/src/cli/young-generation.js', import.meta.url).href);
+serveWithSmallYoungGeneration();
 const { main } = await import(cli.href);
 main(process.argv.slice(2)).catch((err) => {
   console.error(`stowage: ${err instanceof Error ? err.message : err}`);

@@ -4,6 +4,9 @@
  * (no Docker at deploy). The same as bin/stowage.js, minus the dist/ lookup.
  */
 import { main } from './main.js';
+import { serveWithSmallYoungGeneration } from './young-generation.js';
+
+serveWithSmallYoungGeneration();
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`stowage: ${err instanceof Error ? err.message : String(err)}\n`);
