@@ -43,6 +43,7 @@ import { processStats, repoRoot, startDistributionProcess, startStowageProcess, 
 import { runRawLoad } from './rawload.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import { MICRO_ROWS, type MicroRow } from './micro.js';
+import { META_ONLY, reportMetaOnly, seedManifestImage } from './meta-only.js';
 
 const MiB = 1024 * 1024;
 
@@ -734,26 +735,31 @@ async function main(): Promise<void> {
   const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0 };
   const serverStats: Record<string, Awaited<ReturnType<typeof processStats>>> = {};
   try {
-    await buildImages(ctx);
+    if (!META_ONLY) await buildImages(ctx);
     ctx.targets.push(await startStowageProcess(join(work, 'stowage')));
     if (haveDistribution) ctx.targets.push(await startDistributionProcess(join(work, 'distribution')));
     for (const t of ctx.targets) log(`${t.name} at ${t.url} (pid ${t.pid})`);
 
-    await benchSkopeo(ctx);
-    await benchDocker(ctx, dockerSkip);
-    const held = await benchBlobUpload(ctx);
-    await benchBlobGets(ctx, held);
+    if (META_ONLY) {
+      for (const t of ctx.targets) await seedManifestImage(t.url);
+    } else {
+      await benchSkopeo(ctx);
+      await benchDocker(ctx, dockerSkip);
+      const held = await benchBlobUpload(ctx);
+      await benchBlobGets(ctx, held);
+    }
     await benchManifests(ctx);
     await benchTags(ctx);
     await benchCatalog(ctx);
-
-    const peakRss = newRow(ctx, 'peak_rss', 'peak RSS over the bench', 'MiB', 'lower');
-    for (const t of ctx.targets) {
-      const st = await processStats(t.pid);
-      serverStats[t.name] = st;
-      setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
+    if (!META_ONLY) {
+      const peakRss = newRow(ctx, 'peak_rss', 'peak RSS over the bench', 'MiB', 'lower');
+      for (const t of ctx.targets) {
+        const st = await processStats(t.pid);
+        serverStats[t.name] = st;
+        setCell(peakRss, t, st ? { value: st.peakRssMiB } : { error: 'no /proc stats' });
+      }
+      await benchStreamedPushRss(ctx);
     }
-    await benchStreamedPushRss(ctx);
   } finally {
     closeAgent();
     for (const t of ctx.targets) await t.stop().catch((err) => log(`stopping ${t.name}: ${errText(err)}`));
@@ -772,6 +778,7 @@ async function main(): Promise<void> {
     await unmountAllUnder(work);
     await rm(work, { recursive: true, force: true }).catch((err) => log(`cleanup ${work}: ${errText(err)}`));
   }
+  if (META_ONLY) return reportMetaOnly(ctx.rows, envLines);
   await benchMicro(ctx.rows, MICRO_ROWS);
   log('AWS calls per operation (S3 and DynamoDB emulators) and their list-price cost');
   const awsCosts: OperationCost[] | { error: string } = await countAwsCalls().then(
