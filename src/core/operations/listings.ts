@@ -10,10 +10,12 @@ import type { RegistryOperation } from '../operation.js';
 
 export async function listTags(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
   const params = parsePageParams(req.query);
-  if (!(await ctx.metadata.repositoryExists(name))) {
+  const page = params.n === 0 ? { items: [], more: false } : await ctx.metadata.listTags(name, { limit: params.n, ...(params.last !== undefined && { last: params.last }) });
+  // A repository with a tag exists: only an empty page needs the second read that tells an
+  // unknown repository (404) from one without tags (or none after `last`).
+  if (page.items.length === 0 && !(await ctx.metadata.repositoryExists(name))) {
     throw new RegistryError('NAME_UNKNOWN', `repository ${name} is not known to this registry`, { detail: { name } });
   }
-  const page = params.n === 0 ? { items: [], more: false } : await ctx.metadata.listTags(name, { limit: params.n, ...(params.last !== undefined && { last: params.last }) });
   const link = nextLink(`/v2/${name}/tags/list`, params, page, (t) => t);
   return pageResponse(page.items, name, () => ({ name, tags: page.items }), link);
 }
