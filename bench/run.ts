@@ -6,6 +6,7 @@
 //   --quick            (BENCH_QUICK=1)      small sizes and short runs, to check the bench itself
 //   --no-docker        (BENCH_DOCKER=0)     skip the docker rows
 //   --no-distribution  (BENCH_DISTRIBUTION=0) measure Stowage only
+//   --only=meta        (BENCH_ONLY=meta)    only the metadata rows (bench/meta-only.ts)
 //   --rows=ID,...      (BENCH_ROWS=ID,...)  run only these in-process rows (bench/micro.ts), no
 //                      servers or clients; their rows replace the same ids in .bench/results.json
 //
