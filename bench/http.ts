@@ -292,17 +292,26 @@ export async function generatedBlobUpload(baseUrl: string, repo: string, totalBy
 }
 
 /**
- * `count` repositories `<prefix>/r00000`, ... each holding one tiny manifest (an empty OCI index,
- * which references no blob, so one PUT makes a repository), PUT `parallel` at a time.
+ * `count` repositories `prefix/r00000`, ... each holding one small image: its config blob is
+ * uploaded once and mounted into every other repository, then the image manifest is PUT as
+ * `latest`. A blob is needed: distribution lists a repository in its catalog only when the
+ * repository has a blob link (a `_layers` directory); a repository holding only an index, as
+ * the bench first made them, is missing from distribution's catalog.
  */
 export async function createManyRepositories(baseUrl: string, prefix: string, count: number, parallel = 32): Promise<void> {
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] }));
+  const name = (i: number) => `${prefix}/r${String(i).padStart(5, '0')}`;
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+  const digest = await monolithicBlobUpload(baseUrl, name(0), config);
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: config.length }, layers: [] }),
+  );
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < count) {
-        const i = next++;
-        await putManifest(baseUrl, `${prefix}/r${String(i).padStart(5, '0')}`, 'latest', index, OCI_INDEX);
+        const repo = name(next++);
+        if (repo !== name(0)) expectStatus(`mount into ${repo}`, await request('POST', `${baseUrl}/v2/${repo}/blobs/uploads/?mount=${digest}&from=${name(0)}`), 201);
+        await putManifest(baseUrl, repo, 'latest', manifest, OCI_MANIFEST);
       }
     }),
   );

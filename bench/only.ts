@@ -13,9 +13,11 @@ function selected(): Set<BenchGroup> | undefined {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = names.filter((n) => !(BENCH_GROUPS as readonly string[]).includes(n));
-  if (unknown.length) throw new Error(`BENCH_ONLY: unknown group(s) ${unknown.join(', ')}; groups: ${BENCH_GROUPS.join(', ')}`);
-  return new Set(names as BenchGroup[]);
+  // `meta`: the metadata rows (manifest HEAD/GET by tag, tags list, catalog).
+  const expanded = names.flatMap((n) => (n === 'meta' ? ['manifest', 'tags', 'catalog'] : [n]));
+  const unknown = expanded.filter((n) => !(BENCH_GROUPS as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown group(s) ${unknown.join(', ')}; groups: ${BENCH_GROUPS.join(', ')}, meta`);
+  return new Set(expanded as BenchGroup[]);
 }
 
 /** The groups chosen with BENCH_ONLY / --only=, or undefined when the whole bench runs. */

@@ -9,7 +9,7 @@
 //   --rows=ID,...      (BENCH_ROWS=ID,...)  run only these in-process rows (bench/micro.ts), no
 //                      servers or clients; their rows replace the same ids in .bench/results.json
 //   --only=GROUP,...   (BENCH_ONLY=GROUP,...) only these groups of server rows (bench/only.ts), e.g. blob;
-//                      `gc` alone runs only the garbage-collection rows (bench/gc.ts, own servers)
+//                      `meta` = manifest,tags,catalog; `gc` alone runs only the collection rows (bench/gc.ts)
 //
 // Every measurement is preceded by one warm-up of the same kind, runs against both registries in
 // turn (the order alternates between scenarios) and is bounded by client timeouts.
@@ -48,6 +48,7 @@ import { MICRO_ROWS, type MicroRow } from './micro.js';
 import { ONLY, runs } from './only.js';
 import { benchGc, runGcOnly } from './gc.js';
 import { RssPhases } from './rss-phases.js';
+import { seedManifestImage } from './meta-only.js';
 
 const MiB = 1024 * 1024;
 
@@ -777,6 +778,8 @@ async function main(): Promise<void> {
       await benchBlobGets(ctx, held);
       await rssPhase(ctx, `${CFG.concurrentGets} concurrent blob GETs`);
     }
+    // Without the skopeo rows, the manifest rows read an image of the same shape pushed over HTTP.
+    if (runs('manifest') && !runs('skopeo')) for (const t of ctx.targets) await seedManifestImage(t.url);
     if (runs('manifest')) {
       await benchManifests(ctx);
       await rssPhase(ctx, 'manifest HEAD/GET');

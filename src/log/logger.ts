@@ -13,7 +13,7 @@
  * as Powertools reads them, else info.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { LogLevelThreshold, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogFields, Logger, LogLevel } from '../ports/logger.js';
 
 export type LineWriter = (line: string) => void;
@@ -44,6 +44,8 @@ class LinePowertoolsLogger extends PowertoolsLogger {
   }
 }
 
+const THRESHOLDS: Record<LogLevel, number> = { debug: LogLevelThreshold.DEBUG, info: LogLevelThreshold.INFO, warn: LogLevelThreshold.WARN, error: LogLevelThreshold.ERROR };
+
 class JsonLogger implements Logger {
   constructor(
     private readonly sink: LinePowertoolsLogger,
@@ -67,6 +69,10 @@ class JsonLogger implements Logger {
   }
 
   private emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
+    // Below the level, nothing is built: Powertools would read the X-Ray trace id from the
+    // environment and copy the fields before dropping the record (the access line of every
+    // request at the server's default warn level).
+    if (THRESHOLDS[level] < this.sink.level) return;
     try {
       this.sink[level](message, { ...requestScope.getStore(), ...this.fields, ...fields });
     } catch {

@@ -22,6 +22,7 @@ import type {
 } from '../../ports/metadata-store.js';
 import type { DigestAlgorithm } from '../../core/digest.js';
 import { migrate } from './sqlite-migrations.js';
+import { namesSize, SqliteReadCache } from './sqlite-read-cache.js';
 
 interface ManifestRow {
   repository: string;
@@ -94,6 +95,13 @@ function toPage<T>(rows: T[], limit: number): Page<T> {
   return { items: rows.slice(0, limit), more: rows.length > limit };
 }
 
+/** A page that may be cached and handed to several callers: nobody can change it. */
+function frozenPage(rows: string[], limit: number): Page<string> {
+  const page = toPage(rows, limit);
+  Object.freeze(page.items);
+  return Object.freeze(page);
+}
+
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
   private readonly path: string;
@@ -104,7 +112,11 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db = openMetadataDb(path);
     this.path = path;
     this.inode = path === ':memory:' ? undefined : statSync(path).ino;
+    this.cache = new SqliteReadCache(this.db);
   }
+
+  /** The reads every pull and listing repeats, kept while the database is unchanged (./sqlite-read-cache.ts). */
+  private readonly cache: SqliteReadCache;
 
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -269,10 +281,15 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /** One query: the tag joined to its manifest. */
   async getManifestByTag(repository: string, tag: string): Promise<ManifestRecord | null> {
-    return manifestOfRow(
-      this.sql('SELECT m.* FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = ? AND t.tag = ?').get(repository, tag) as
-        | ManifestRow
-        | undefined,
+    return this.cache.get(
+      `manifest\0${repository}\0${tag}`,
+      () =>
+        manifestOfRow(
+          this.sql('SELECT m.* FROM tags t JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = ? AND t.tag = ?').get(repository, tag) as
+            | ManifestRow
+            | undefined,
+        ),
+      (m) => 512 + (m?.content.byteLength ?? 0),
     );
   }
 
@@ -349,12 +366,17 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listTags(repository: string, page: PageRequest): Promise<Page<string>> {
-    const rows = this.db.prepare('SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?').all(repository, page.last ?? '', page.limit + 1) as {
-      tag: string;
-    }[];
-    return toPage(
-      rows.map((r) => r.tag),
-      page.limit,
+    const last = page.last ?? '';
+    return this.cache.get(
+      `tags\0${repository}\0${page.limit}\0${last}`,
+      () =>
+        frozenPage(
+          this.sql('SELECT tag FROM tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?')
+            .pluck()
+            .all(repository, last, page.limit + 1) as string[],
+          page.limit,
+        ),
+      (p) => namesSize(p.items),
     );
   }
 
@@ -363,9 +385,9 @@ export class SqliteMetadataStore implements MetadataStore {
     const args: unknown[] = [repository, subject, page.last ?? ''];
     if (page.artifactType !== undefined) args.push(page.artifactType);
     args.push(page.limit + 1);
-    const rows = this.db
-      .prepare(`SELECT digest, media_type, size, artifact_type, annotations FROM referrers WHERE repository = ? AND subject = ? AND digest > ? ${filter} ORDER BY digest LIMIT ?`)
-      .all(...args) as ReferrerRow[];
+    const rows = this.sql(
+      `SELECT digest, media_type, size, artifact_type, annotations FROM referrers WHERE repository = ? AND subject = ? AND digest > ? ${filter} ORDER BY digest LIMIT ?`,
+    ).all(...args) as ReferrerRow[];
     const items = rows.map((r) => {
       const d: ReferrerDescriptor = { mediaType: r.media_type, digest: r.digest, size: r.size };
       if (r.artifact_type !== null) d.artifactType = r.artifact_type;
@@ -376,14 +398,25 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async repositoryExists(repository: string): Promise<boolean> {
-    return this.sql('SELECT 1 FROM repositories WHERE name = ?').get(repository) !== undefined;
+    return this.cache.get(
+      `exists\0${repository}`,
+      () => this.sql('SELECT 1 FROM repositories WHERE name = ?').get(repository) !== undefined,
+      () => 16,
+    );
   }
 
   async listRepositories(page: PageRequest): Promise<Page<string>> {
-    const rows = this.sql('SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?').all(page.last ?? '', page.limit + 1) as { name: string }[];
-    return toPage(
-      rows.map((r) => r.name),
-      page.limit,
+    const last = page.last ?? '';
+    return this.cache.get(
+      `repositories\0${page.limit}\0${last}`,
+      () =>
+        frozenPage(
+          this.sql('SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?')
+            .pluck()
+            .all(last, page.limit + 1) as string[],
+          page.limit,
+        ),
+      (p) => namesSize(p.items),
     );
   }
 

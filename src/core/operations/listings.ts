@@ -3,19 +3,39 @@ import { parseDigest } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import type { RegistryContext } from '../context.js';
 import { OCI_INDEX } from '../manifest-media.js';
-import { jsonResponse, type RegistryRequest, type RegistryResponse } from '../messages.js';
+import { jsonResponse, response, type RegistryRequest, type RegistryResponse } from '../messages.js';
 import { nextLink, parsePageParams, type PageParams } from '../pagination.js';
 import type { Page } from '../../ports/metadata-store.js';
 import type { RegistryOperation } from '../operation.js';
 
 export async function listTags(ctx: RegistryContext, name: string, req: RegistryRequest): Promise<RegistryResponse> {
   const params = parsePageParams(req.query);
-  if (!(await ctx.metadata.repositoryExists(name))) {
+  const page = params.n === 0 ? { items: [], more: false } : await ctx.metadata.listTags(name, { limit: params.n, ...(params.last !== undefined && { last: params.last }) });
+  // A repository with a tag exists: only an empty page needs the second read that tells an
+  // unknown repository (404) from one without tags (or none after `last`).
+  if (page.items.length === 0 && !(await ctx.metadata.repositoryExists(name))) {
     throw new RegistryError('NAME_UNKNOWN', `repository ${name} is not known to this registry`, { detail: { name } });
   }
-  const page = params.n === 0 ? { items: [], more: false } : await ctx.metadata.listTags(name, { limit: params.n, ...(params.last !== undefined && { last: params.last }) });
   const link = nextLink(`/v2/${name}/tags/list`, params, page, (t) => t);
-  return jsonResponse(200, { name, tags: page.items }, link ? { link } : {});
+  return pageResponse(page.items, name, () => ({ name, tags: page.items }), link);
+}
+
+/**
+ * JSON bodies of pages a store hands out more than once: a store that caches a page (the SQLite
+ * store does, while nothing changes) returns the same frozen array, so its body is serialized
+ * once, not on every request. Only frozen arrays are remembered, since nobody can change them
+ * after the body was built; `owner` is what else the body says (the tags list's repository).
+ */
+const pageBodies = new WeakMap<readonly unknown[], { owner: string; body: Buffer }>();
+
+function pageResponse(items: readonly unknown[], owner: string, value: () => unknown, link: string | undefined): RegistryResponse {
+  const kept = pageBodies.get(items);
+  let body = kept?.owner === owner ? kept.body : undefined;
+  if (!body) {
+    body = Buffer.from(JSON.stringify(value()));
+    if (Object.isFrozen(items)) pageBodies.set(items, { owner, body });
+  }
+  return response(200, { 'content-type': 'application/json', 'content-length': String(body.byteLength), ...(link && { link }) }, body);
 }
 
 export async function catalog(ctx: RegistryContext, req: RegistryRequest): Promise<RegistryResponse> {
@@ -27,7 +47,7 @@ export async function catalog(ctx: RegistryContext, req: RegistryRequest): Promi
         ? await pullablePage(ctx, req.listable, params)
         : await ctx.metadata.listRepositories({ limit: params.n, ...(params.last !== undefined && { last: params.last }) });
   const link = nextLink('/v2/_catalog', params, page, (r) => r);
-  return jsonResponse(200, { repositories: page.items }, link ? { link } : {});
+  return pageResponse(page.items, '', () => ({ repositories: page.items }), link);
 }
 
 /**

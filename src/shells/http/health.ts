@@ -49,6 +49,14 @@ function json(status: number, body: unknown): RegistryResponse {
   return { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: `${JSON.stringify(body)}\n` };
 }
 
+/** Whether a request is for a health path (checked before anything else on every request, so no promise). */
+export function isHealthRequest(method: string, url: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return path === LIVENESS_PATH || path === READINESS_PATH;
+}
+
 /** The response of a health path, or undefined when the request is not for one. */
 export async function healthResponse(method: string, url: string, state: HealthState): Promise<RegistryResponse | undefined> {
   if (method !== 'GET' && method !== 'HEAD') return undefined;

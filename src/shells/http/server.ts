@@ -22,7 +22,7 @@ import { PrometheusObserver } from '../observe-prometheus.js';
 import { scheduleCollections, type CollectionSchedule } from '../gc-schedule.js';
 import { lifecyclePhase } from '../../core/lifecycle/expire.js';
 import { isMetricsRequest, listenForMetrics, serveMetrics, type MetricsListener } from './metrics-listener.js';
-import { healthResponse } from './health.js';
+import { healthResponse, isHealthRequest } from './health.js';
 import { checkedTlsPair, type TlsPair } from './tls.js';
 import { AddressCounts, capConnections, type ClientLimits, connectionsCheckingIntervalMs, DEFAULT_CLIENT_LIMITS, hasBody, idleGuarded, refusedSockets } from './client-limits.js';
 import { answerClientError, lingerWhenClosed } from './socket-answers.js';
@@ -395,6 +395,7 @@ export async function startServer(options: ServerOptions, ports?: RegistryPorts 
 /** Answers the health paths (health.ts) itself, and hands every other request to `next`. */
 async function serveHealthOr(req: IncomingMessage, res: ServerResponse, state: Parameters<typeof healthResponse>[2], next: () => Promise<void>): Promise<void> {
   const method = req.method ?? 'GET';
+  if (!isHealthRequest(method, req.url ?? '/')) return next();
   const response = await healthResponse(method, req.url ?? '/', state).catch(() => undefined);
   if (response) await writeResponse(req, res, response, method === 'HEAD');
   else await next();
