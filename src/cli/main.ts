@@ -78,10 +78,15 @@ async function serve(argv: string[]): Promise<void> {
           });
         } else if (config.auth === 'cognito') {
           // Loaded only when configured, like the other AWS adapters.
-          const { createCognitoAuth, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
+          const { createCognitoAuth, createCognitoProvider, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
           const { cognitoConfigFromEnv } = await import('../adapters/aws/cognito-config.js');
           const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv(config.environment);
-          auth = createCognitoAuth({ config: cognitoSettings(() => cognitoConfigFromEnv(config.environment)), policy, limiter: new MemoryLoginLimiter(), realm, service });
+          const cognitoConfig = cognitoSettings(() => cognitoConfigFromEnv(config.environment));
+          // IAM login on (the stack's iamLogin): the upload service also accepts the tokens the registry mints.
+          const { iamLoginConfigFromEnv, withIamLogin } = await import('../adapters/aws/iam-login-config.js');
+          const iamLogin = cognitoSettings(() => iamLoginConfigFromEnv(config.environment));
+          const provider = iamLogin ? withIamLogin(createCognitoProvider(cognitoConfig), iamLogin) : undefined;
+          auth = createCognitoAuth({ config: cognitoConfig, policy, limiter: new MemoryLoginLimiter(), realm, service, ...(provider && { provider }) });
         }
         return {
           ...(auth && { auth }),
