@@ -25,6 +25,7 @@ import { backupCommand, checkCommand, restoreCommand } from './store-commands.js
 import { isMainThread } from 'node:worker_threads';
 import { lifecycleCommand, repoCommand, usageCommand } from './admin-commands.js';
 import { gcCommand } from './gc-command.js';
+import { loginCommand } from './login-command.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -176,7 +177,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMAND_NAMES = 'serve, user, gc, check, backup, restore, lifecycle, repo, usage, help, version';
+const COMMAND_NAMES = 'serve, user, gc, check, backup, restore, lifecycle, repo, usage, login, help, version';
 
 export async function main(argv: string[]): Promise<void> {
   // Everything any command writes (the server's data, a backup, a restore, a users file) is private
@@ -212,6 +213,9 @@ export async function main(argv: string[]): Promise<void> {
       break;
     case 'usage':
       await usageCommand(rest);
+      break;
+    case 'login':
+      await loginCommand(rest);
       break;
     case 'version':
     case '--version':
