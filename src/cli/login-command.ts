@@ -110,7 +110,8 @@ export async function iamLogin(options: {
   const challenge = parseChallenge(ping.headers.get('www-authenticate'));
   if (!challenge) throw new LoginError(`${base.origin}/v2/ answered 401 without a Bearer challenge: it has no token endpoint to log in at`);
   const realm = new URL(challenge.realm, base);
-  if (realm.origin !== base.origin) throw new LoginError(`the registry's token realm ${realm.origin} is not on ${base.origin}: stowage login sends the signed request to the registry's own host only`);
+  if (realm.origin !== base.origin)
+    throw new LoginError(`the registry's token realm ${realm.origin} is not on ${base.origin}: stowage login sends the signed request to the registry's own host only`);
   const service = options.service ?? base.host;
   if (challenge.service !== undefined && challenge.service !== service) {
     throw new LoginError(

@@ -42,7 +42,13 @@ export class RegistryTokens {
   ) {}
 
   /** Mints a token of `use` for `sub`, valid `ttlSeconds`. */
-  async mint(claims: { sub: string; use: RegistryTokenUse; ttlSeconds: number; aud?: string; access?: AccessEntry[] }): Promise<{ token: string; issuedAt: Date; expiresIn: number }> {
+  async mint(claims: {
+    sub: string;
+    use: RegistryTokenUse;
+    ttlSeconds: number;
+    aud?: string;
+    access?: AccessEntry[];
+  }): Promise<{ token: string; issuedAt: Date; expiresIn: number }> {
     const iat = Math.floor(this.now() / 1000);
     const payload = {
       iss: REGISTRY_TOKEN_ISSUER,

@@ -58,10 +58,13 @@ export function checkStsLoginRequest(request: SignedHttpRequest, service: string
   if (scopeService !== 'sts') refuse(`the request is signed for the ${scopeService} service, not sts`);
   const signed = signedHeaders!.split(';');
   if (!signed.includes('host')) refuse('the signature does not cover the Host header');
-  if (!signed.includes(IAM_SERVER_ID_HEADER)) refuse(`the signature does not cover the ${IAM_SERVER_ID_HEADER} header that binds the login to one registry (stowage login signs it)`);
+  if (!signed.includes(IAM_SERVER_ID_HEADER))
+    refuse(`the signature does not cover the ${IAM_SERVER_ID_HEADER} header that binds the login to one registry (stowage login signs it)`);
   const bound = h[IAM_SERVER_ID_HEADER];
   if (bound !== service) {
-    refuse(`the signed request is bound to registry "${(bound ?? '').slice(0, 100)}" (${IAM_SERVER_ID_HEADER}), not to this one ("${service}"): run stowage login --registry with this registry's URL`);
+    refuse(
+      `the signed request is bound to registry "${(bound ?? '').slice(0, 100)}" (${IAM_SERVER_ID_HEADER}), not to this one ("${service}"): run stowage login --registry with this registry's URL`,
+    );
   }
   const date = AMZ_DATE.exec(h['x-amz-date'] ?? '');
   if (!date) refuse('the signed request has no X-Amz-Date header (YYYYMMDDTHHMMSSZ)');
@@ -70,6 +73,7 @@ export function checkStsLoginRequest(request: SignedHttpRequest, service: string
   if (now - signedAt > SIGNATURE_WINDOW_MS) {
     refuse(`the signature expired: it was made at ${new Date(signedAt).toISOString()}, more than 15 minutes ago; run stowage login again`);
   }
-  if (signedAt - now > SIGNATURE_WINDOW_MS) refuse(`the signature is dated ${new Date(signedAt).toISOString()}, more than 15 minutes ahead: check the clock of the machine that signed it`);
+  if (signedAt - now > SIGNATURE_WINDOW_MS)
+    refuse(`the signature is dated ${new Date(signedAt).toISOString()}, more than 15 minutes ahead: check the clock of the machine that signed it`);
   return url;
 }

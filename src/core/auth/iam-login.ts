@@ -48,7 +48,8 @@ export function decodeSignedRequest(field: string): SignedHttpRequest | string {
   if (entries.length > MAX_HEADERS) return `${IAM_REQUEST_FIELD} has more than ${MAX_HEADERS} headers`;
   const out: Record<string, string> = {};
   for (const [name, v] of entries) {
-    if (typeof v !== 'string' || v.length > MAX_VALUE || !/^[A-Za-z0-9-]{1,64}$/.test(name)) return `${IAM_REQUEST_FIELD}: header "${name.slice(0, 64)}" is not a header name with a string value`;
+    if (typeof v !== 'string' || v.length > MAX_VALUE || !/^[A-Za-z0-9-]{1,64}$/.test(name))
+      return `${IAM_REQUEST_FIELD}: header "${name.slice(0, 64)}" is not a header name with a string value`;
     out[name.toLowerCase()] = v;
   }
   return { method, url, headers: out, body };

@@ -58,7 +58,11 @@ const IamPatterns = _default(
     string().check(
       maxLength(2048),
       superRefine((s, ctx) => {
-        if (!IAM_ARN_PATTERN.test(s)) ctx.addIssue({ code: 'custom', message: `"${s.slice(0, 100)}": an IAM role or user ARN pattern, arn:aws:iam::ACCOUNT:role/NAME with the 12-digit account written out (* matches any run of characters in the name)` });
+        if (!IAM_ARN_PATTERN.test(s))
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${s.slice(0, 100)}": an IAM role or user ARN pattern, arn:aws:iam::ACCOUNT:role/NAME with the 12-digit account written out (* matches any run of characters in the name)`,
+          });
       }),
     ),
   ),

@@ -53,7 +53,8 @@ export function decodePrincipal(value: unknown): Principal | null {
   let grant: TokenGrant;
   if (g?.kind === 'unrestricted') grant = { kind: 'unrestricted' };
   else if (g?.kind === 'actions' && strings(g.actions) && g.actions.every((a) => ACTIONS.includes(a as Action))) grant = { kind: 'actions', actions: g.actions as Action[] };
-  else if (g?.kind === 'access' && p.kind === 'iam' && accessEntries((g as { access?: unknown }).access)) grant = { kind: 'access', access: (g as { access: AccessEntry[] }).access };
+  else if (g?.kind === 'access' && p.kind === 'iam' && accessEntries((g as { access?: unknown }).access))
+    grant = { kind: 'access', access: (g as { access: AccessEntry[] }).access };
   else return null; // Docker `access` grants come only with the registry's own tokens (IAM login)
   return { subject: p.subject, kind: p.kind as PrincipalKind, groups: p.groups, clientId: p.clientId as string | null, scopes: p.scopes, grant };
 }
