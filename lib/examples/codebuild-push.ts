@@ -47,7 +47,7 @@ export class CodeBuildPush extends Construct {
       environmentVariables: {
         REGISTRY: { value: props.registryHost },
         IMAGE: { value: props.image },
-        STOWAGE_CLI_URL: { value: cli.s3ObjectUrl },
+        CLI_BUNDLE_URL: { value: cli.s3ObjectUrl },
       },
       buildSpec: codebuild.BuildSpec.fromObject(parse(readFileSync(CODEBUILD_BUILDSPEC_FILE, 'utf8')) as Record<string, unknown>),
     });

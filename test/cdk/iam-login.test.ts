@@ -78,7 +78,7 @@ test('the example CodeBuild project: its buildspec logs in with stowage login; i
   assert.match(buildSpec, /stowage\.mjs login --registry \\?"https:\/\/\$REGISTRY\\?" \| docker login --username AWS --password-stdin/);
   assert.match(buildSpec, /docker push/);
   const env = (project.Environment as { EnvironmentVariables: { Name: string }[]; PrivilegedMode: boolean }).EnvironmentVariables.map((v) => v.Name);
-  assert.deepEqual(env.sort(), ['IMAGE', 'REGISTRY', 'STOWAGE_CLI_URL']);
+  assert.deepEqual(env.sort(), ['CLI_BUNDLE_URL', 'IMAGE', 'REGISTRY']);
   template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'stowage-codebuild-push' });
   const actions = resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, p]) => actionsOf((p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement));
   assert.ok(actions.some((a) => a.startsWith('s3:GetObject')), 'reads the stowage command');
