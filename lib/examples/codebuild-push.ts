@@ -28,7 +28,12 @@ export interface CodeBuildPushProps {
 
 /** The policy rule (principals.iam) that lets the project's role push `image`. */
 export function codeBuildPushPolicyRule(account: string, roleName: string, image: string): Record<string, unknown> {
-  return { description: 'CodeBuild pushes with stowage login', principals: { iam: [`arn:aws:iam::${account}:role/${roleName}`] }, repositories: [image], actions: ['pull', 'push'] };
+  return {
+    description: 'CodeBuild pushes with stowage login',
+    principals: { iam: [`arn:aws:iam::${account}:role/${roleName}`] },
+    repositories: [image],
+    actions: ['pull', 'push'],
+  };
 }
 
 export class CodeBuildPush extends Construct {

@@ -24,7 +24,9 @@ function registryMethods(s: Synthesized): { path: string; httpMethod: string; pr
 }
 
 const keyEnv = (s: Synthesized, type: string) =>
-  resourcesOfType(s.json, type).filter(([, p]) => JSON.stringify(p).includes('STOWAGE_IAM_LOGIN_KEY_ID')).map(([id]) => id);
+  resourcesOfType(s.json, type)
+    .filter(([, p]) => JSON.stringify(p).includes('STOWAGE_IAM_LOGIN_KEY_ID'))
+    .map(([id]) => id);
 
 test('iamLogin: every registry method (the ANY methods too) uses the REQUEST authorizer; /token stays open', () => {
   const s = synthCached({ iamLogin: true, policy: POLICY });
@@ -58,10 +60,7 @@ test('iamLogin: an ES256 KMS key; the token Lambda signs, the authorizer and the
 
 test('default: no IAM login key, no REQUEST authorizer, Cognito on push methods', () => {
   const s = synthCached();
-  assert.equal(
-    resourcesOfType(s.json, 'AWS::KMS::Key').filter(([, p]) => p.KeyUsage === 'SIGN_VERIFY').length,
-    0,
-  );
+  assert.equal(resourcesOfType(s.json, 'AWS::KMS::Key').filter(([, p]) => p.KeyUsage === 'SIGN_VERIFY').length, 0);
   assert.equal(keyEnv(s, 'AWS::Lambda::Function').length, 0);
   const push = registryMethods(s).find((m) => m.httpMethod === 'PUT' && m.path === '/v2/_r/manifests/{reference}');
   assert.equal(push?.props.AuthorizationType, 'COGNITO_USER_POOLS');
@@ -81,7 +80,10 @@ test('the example CodeBuild project: its buildspec logs in with stowage login; i
   assert.deepEqual(env.sort(), ['CLI_BUNDLE_URL', 'IMAGE', 'REGISTRY']);
   template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'stowage-codebuild-push' });
   const actions = resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, p]) => actionsOf((p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement));
-  assert.ok(actions.some((a) => a.startsWith('s3:GetObject')), 'reads the stowage command');
+  assert.ok(
+    actions.some((a) => a.startsWith('s3:GetObject')),
+    'reads the stowage command',
+  );
   for (const a of actions) assert.doesNotMatch(a, /^(secretsmanager|cognito-idp|ssm):/, a);
   // The rule the registry's policy takes for that role is valid policy (synthesis validates it).
   assert.ok(synthCached({ iamLogin: true, policy: POLICY }).json.Resources);
