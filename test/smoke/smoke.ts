@@ -12,6 +12,8 @@
  *            renames it, the Lambda@Edge step restores it)
  *   docker   a private dockerd: login, push (a streamed PATCH per layer), rmi, pull, same image
  *   ctr      a private containerd: push (a monolithic PUT per blob), rm, pull, check
+ *   iam-login  `stowage login` with the smoker's AWS credentials | docker login, push
+ *            (./iam-login-step.ts; skipped when no IAM policy names the caller)
  *
  * Every check prints PASS, FAIL or SKIP with what it saw; a failure does not stop the others.
  * Test images are built locally with umoci (random layers, new digests every run) and pushed to
@@ -26,8 +28,9 @@ import { startDockerd, type RunningDockerd } from '../helpers/dockerd.js';
 import { run } from '../helpers/exec.js';
 import { blobPath, buildTestImage, ociLayoutToDockerArchive, tarOciLayout, type TestImage } from '../helpers/images.js';
 import { missingTools } from '../helpers/tools.js';
+import { iamLoginStep } from './iam-login-step.js';
 
-export type SmokeCheck = 'ping' | 'token' | 'skopeo' | 'head' | 'docker' | 'ctr' | 'cleanup';
+export type SmokeCheck = 'ping' | 'token' | 'skopeo' | 'head' | 'docker' | 'ctr' | 'iam-login' | 'cleanup';
 export type Client = 'skopeo' | 'docker' | 'ctr';
 
 export interface SmokeOptions {
@@ -269,6 +272,13 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
       } finally {
         await containerd?.stop();
       }
+    });
+
+    await check('iam-login', async () => {
+      if (!authRequired) throw new Skip('the registry asks for no authentication');
+      const r = await iamLoginStep({ origin, host, plainHttp, repo: `smoke/${runId}-iam`, work, image: needImage });
+      if ('skip' in r) throw new Skip(r.skip);
+      return r.detail;
     });
 
     await check('cleanup', async () => {
