@@ -50,8 +50,10 @@ export function scopesForAction(resourceServer: string, action: Action | null): 
 export interface RegistryAuthProps {
   readonly resourceServerIdentifier: string;
   readonly domainPrefix: string | undefined;
-  /** Set when anonymous pull is on: the REQUEST authorizer's function. */
+  /** Set when anonymous pull or IAM login is on: the REQUEST authorizer's function. */
   readonly anonymousPullAuthorizer?: lambda.IFunction;
+  /** IAM login on: every method uses the REQUEST authorizer (it accepts the registry's own tokens). */
+  readonly iamLogin?: boolean;
 }
 
 /** How a method is authorized. */
@@ -69,13 +71,16 @@ export class RegistryAuth extends Construct {
   readonly userClient: cognito.UserPoolClient;
   /** For machines (CI): client credentials with the pull/push/delete scopes. */
   readonly machineClient: cognito.UserPoolClient;
-  readonly cognitoAuthorizer: apigateway.CognitoUserPoolsAuthorizer;
+  /** Undefined with IAM login on: every method then uses the REQUEST authorizer (an unattached authorizer does not synthesize). */
+  readonly cognitoAuthorizer: apigateway.CognitoUserPoolsAuthorizer | undefined;
   readonly requestAuthorizer: apigateway.RequestAuthorizer | undefined;
   private readonly identifier: string;
+  private readonly everyMethodRequestAuthorizer: boolean;
 
   constructor(scope: Construct, id: string, props: RegistryAuthProps) {
     super(scope, id);
     this.identifier = props.resourceServerIdentifier;
+    this.everyMethodRequestAuthorizer = props.iamLogin === true;
     this.userPool = new cognito.UserPool(this, 'UserPool', userPoolDefaults());
     // cdk-nag: the user pool's findings that are its design.
     acknowledge(this.userPool, {
@@ -120,11 +125,13 @@ export class RegistryAuth extends Construct {
       },
     });
 
-    this.cognitoAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'CognitoAuthorizer', {
-      cognitoUserPools: [this.userPool],
-      identitySource: apigateway.IdentitySource.header('Authorization'),
-      resultsCacheTtl: Duration.minutes(5),
-    });
+    this.cognitoAuthorizer = this.everyMethodRequestAuthorizer
+      ? undefined
+      : new apigateway.CognitoUserPoolsAuthorizer(this, 'CognitoAuthorizer', {
+          cognitoUserPools: [this.userPool],
+          identitySource: apigateway.IdentitySource.header('Authorization'),
+          resultsCacheTtl: Duration.minutes(5),
+        });
     this.requestAuthorizer = props.anonymousPullAuthorizer
       ? new apigateway.RequestAuthorizer(this, 'AnonymousPullAuthorizer', {
           handler: props.anonymousPullAuthorizer,
@@ -144,9 +151,10 @@ export class RegistryAuth extends Construct {
   /** Authorizer and scopes for a method with this action. */
   methodAuth(action: Action | null): MethodAuth {
     const anonymousAllowed = action === 'pull' || action === null;
-    if (this.requestAuthorizer && anonymousAllowed) {
+    if (this.requestAuthorizer && (anonymousAllowed || this.everyMethodRequestAuthorizer)) {
       return { authorizer: this.requestAuthorizer, authorizationType: apigateway.AuthorizationType.CUSTOM };
     }
+    if (!this.cognitoAuthorizer) throw new Error('RegistryAuth: IAM login needs the REQUEST authorizer function (anonymousPullAuthorizer)');
     return {
       authorizer: this.cognitoAuthorizer,
       authorizationType: apigateway.AuthorizationType.COGNITO,

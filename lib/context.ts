@@ -26,6 +26,7 @@ export const CONTEXT_KEYS = [
   'functionMemoryMiB',
   'tracing',
   'anonymousPull',
+  'iamLogin',
   'policyFile',
   'additionalClientIds',
   'resourceServerIdentifier',
@@ -74,7 +75,7 @@ export function readContext(all: Record<string, unknown>): Partial<Record<Contex
     'natGateways',
     'wafRateLimit',
   ]);
-  const booleans = new Set<ContextKey>(['tracing', 'anonymousPull', 'uploadService', 'uploadServiceSpot', 'waf', 'accessLogs', 'dashboard']);
+  const booleans = new Set<ContextKey>(['tracing', 'anonymousPull', 'iamLogin', 'uploadService', 'uploadServiceSpot', 'waf', 'accessLogs', 'dashboard']);
   for (const [fullKey, raw] of Object.entries(all)) {
     if (!fullKey.startsWith('stowage:')) continue;
     const key = fullKey.slice('stowage:'.length) as ContextKey;
@@ -146,6 +147,7 @@ export function registryPropsFromContext(scope: Construct, c: Partial<Record<Con
     ...(num('functionMemoryMiB') !== undefined && { functionMemoryMiB: num('functionMemoryMiB') as number }),
     ...(bool('tracing') !== undefined && { tracing: bool('tracing') as boolean }),
     ...(bool('anonymousPull') !== undefined && { anonymousPull: bool('anonymousPull') as boolean }),
+    ...(bool('iamLogin') !== undefined && { iamLogin: bool('iamLogin') as boolean }),
     ...(str('policyFile') !== undefined && { policy: readPolicyFile(str('policyFile') as string) }),
     ...(str('additionalClientIds') !== undefined && {
       additionalClientIds: (str('additionalClientIds') as string)

@@ -165,6 +165,16 @@ export interface StowageRegistryProps {
    */
   readonly anonymousPull?: boolean;
   /**
+   * IAM login (`stowage login --registry URL | docker login --username AWS --password-stdin`):
+   * CodeBuild, CI and people log in with their AWS IAM identity instead of a Cognito secret.
+   * Who may, and where, is the policy's `principals.iam` ARN patterns. Adds a KMS key ($1 a
+   * month) that signs the registry's own short-lived tokens, and puts every registry method
+   * behind the Lambda REQUEST authorizer (lambdas/anonymous-pull-authorizer.ts), which accepts
+   * these tokens as well as Cognito's (API Gateway's Cognito authorizer accepts only Cognito's).
+   * @default false
+   */
+  readonly iamLogin?: boolean;
+  /**
    * The authorization policy (the YAML subset or JSON of README "Authentication"): which users,
    * groups and machine clients may pull, push, delete and list which repositories, and which
    * repositories anyone may pull (with `anonymousPull`). Validated at synthesis and carried in
@@ -289,6 +299,7 @@ export interface ResolvedProps {
   readonly tracing: boolean;
   readonly logLevel: SettingValue<'logLevel'>;
   readonly anonymousPull: boolean;
+  readonly iamLogin: boolean;
   readonly webConsole: boolean;
   /** The policy as compact JSON; undefined: the default policy. */
   readonly policyDocument: string | undefined;
@@ -386,6 +397,7 @@ export function resolveProps(props: StowageRegistryProps = {}): ResolvedProps {
     tracing: props.tracing ?? false,
     logLevel: props.logLevel ?? SETTINGS.logLevel.default,
     anonymousPull: props.anonymousPull ?? false,
+    iamLogin: props.iamLogin ?? false,
     webConsole: props.webConsole ?? true,
     policyDocument: typeof policy === 'object' ? policy.json : undefined,
     repositoriesDocument: repositoriesDocumentOf(props.repositories, problems),

@@ -27,6 +27,7 @@ import { authEnvironment, loginLimiterStatement, tokenEnvironment, type AuthEnvi
 import { RegistryEvents } from './events.js';
 import { RegistryCollector } from './collector.js';
 import { FrontDoor } from './front-door.js';
+import { IamLogin } from './iam-login.js';
 import { WebConsole } from './console.js';
 import { ProviderLogRetention } from './log-retention.js';
 import { FunctionFactory, OPERATIONS, OperationFunctions, operationEntry } from './functions.js';
@@ -73,6 +74,8 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
   /** The web console at /ui/* of the front door; undefined with `webConsole: false`. */
   readonly webConsole: WebConsole | undefined;
   readonly uploadService: UploadService | undefined;
+  /** IAM login's signing key (prop `iamLogin`); undefined when off. */
+  readonly iamLogin: IamLogin | undefined;
   readonly alarms: RegistryAlarms;
   readonly dashboard: RegistryDashboard | undefined;
 
@@ -98,18 +101,21 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       repositoriesDocument: p.repositoriesDocument,
     });
 
-    const anonymousPullAuthorizer = p.anonymousPull
-      ? factory.create(this, 'AnonymousPullAuthorizer', {
-          entry: entryOrPlaceholder(entryDirectory, 'anonymous-pull-authorizer'),
-          description: 'Stowage: REQUEST authorizer for pulls (anonymous pull)',
-          memorySize: 256,
-        })
-      : undefined;
+    const anonymousPullAuthorizer =
+      p.anonymousPull || p.iamLogin
+        ? factory.create(this, 'AnonymousPullAuthorizer', {
+            entry: entryOrPlaceholder(entryDirectory, 'anonymous-pull-authorizer'),
+            description: p.iamLogin ? 'Stowage: REQUEST authorizer (every method: IAM login tokens, anonymous pull)' : 'Stowage: REQUEST authorizer for pulls (anonymous pull)',
+            memorySize: 256,
+          })
+        : undefined;
     this.auth = new RegistryAuth(this, 'Auth', {
       resourceServerIdentifier: p.resourceServerIdentifier,
       domainPrefix: p.cognitoDomainPrefix,
       ...(anonymousPullAuthorizer && { anonymousPullAuthorizer }),
+      iamLogin: p.iamLogin,
     });
+    this.iamLogin = p.iamLogin ? new IamLogin(this, 'IamLogin') : undefined;
     // Auth is on in every component: each authorizes with the verified principal and the policy.
     const authEnv: AuthEnvironmentProps = {
       auth: this.auth,
@@ -127,6 +133,14 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
       environment: tokenEnvironment({ ...authEnv, table: this.metadata, serviceName: p.serviceName }),
     });
     tokenFunction.addToRolePolicy(loginLimiterStatement(this.metadata));
+    if (this.iamLogin) {
+      for (const [name, value] of Object.entries(this.iamLogin.environment)) {
+        tokenFunction.addEnvironment(name, value);
+        anonymousPullAuthorizer?.addEnvironment(name, value);
+      }
+      this.iamLogin.grantMint(tokenFunction);
+      if (anonymousPullAuthorizer) this.iamLogin.grantVerify(anonymousPullAuthorizer);
+    }
     if (p.anonymousPull && !p.policyHasAnonymousPull) {
       Annotations.of(this).addWarningV2(
         'stowage:anonymous-pull-policy',
@@ -215,6 +229,10 @@ export class StowageRegistry extends Construct implements IStowageRegistry {
         ...settingsEnvironment({ gcInterval: 0 }),
       };
       for (const [name, value] of Object.entries(environment)) container.addEnvironment(name, value);
+      if (this.iamLogin) {
+        for (const [name, value] of Object.entries(this.iamLogin.environment)) container.addEnvironment(name, value);
+        this.iamLogin.grantVerify(this.uploadService.taskDefinition.taskRole);
+      }
     }
 
     this.alarms = new RegistryAlarms(this, 'Alarms', {

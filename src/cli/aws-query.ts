@@ -56,13 +56,5 @@ export function queryClient(options: QueryClientOptions): QueryCall {
   };
 }
 
-/** The text of the first `<name>` element of an AWS XML answer (the answers are flat and well known). */
-export function xmlText(xml: string, name: string): string | undefined {
-  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return m?.[1]
-    ?.replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
-}
+/** The text of the first `<name>` element of an AWS XML answer (one definition, shared with the IAM login adapter). */
+export { xmlText } from '../adapters/aws/aws-xml.js';

@@ -25,6 +25,7 @@ import { backupCommand, checkCommand, restoreCommand } from './store-commands.js
 import { isMainThread } from 'node:worker_threads';
 import { lifecycleCommand, repoCommand, usageCommand } from './admin-commands.js';
 import { gcCommand } from './gc-command.js';
+import { loginCommand } from './login-command.js';
 
 async function serve(argv: string[]): Promise<void> {
   const config = parseServeConfig(argv);
@@ -78,10 +79,15 @@ async function serve(argv: string[]): Promise<void> {
           });
         } else if (config.auth === 'cognito') {
           // Loaded only when configured, like the other AWS adapters.
-          const { createCognitoAuth, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
+          const { createCognitoAuth, createCognitoProvider, policyFromEnv } = await import('../adapters/aws/cognito-auth.js');
           const { cognitoConfigFromEnv } = await import('../adapters/aws/cognito-config.js');
           const policy = config.policyFile ? await loadPolicyFile(config.policyFile) : policyFromEnv(config.environment);
-          auth = createCognitoAuth({ config: cognitoSettings(() => cognitoConfigFromEnv(config.environment)), policy, limiter: new MemoryLoginLimiter(), realm, service });
+          const cognitoConfig = cognitoSettings(() => cognitoConfigFromEnv(config.environment));
+          // IAM login on (the stack's iamLogin): the upload service also accepts the tokens the registry mints.
+          const { iamLoginConfigFromEnv, withIamLogin } = await import('../adapters/aws/iam-login-config.js');
+          const iamLogin = cognitoSettings(() => iamLoginConfigFromEnv(config.environment));
+          const provider = iamLogin ? withIamLogin(createCognitoProvider(cognitoConfig), iamLogin) : undefined;
+          auth = createCognitoAuth({ config: cognitoConfig, policy, limiter: new MemoryLoginLimiter(), realm, service, ...(provider && { provider }) });
         }
         return {
           ...(auth && { auth }),
@@ -171,7 +177,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMAND_NAMES = 'serve, user, gc, check, backup, restore, lifecycle, repo, usage, help, version';
+const COMMAND_NAMES = 'serve, user, gc, check, backup, restore, lifecycle, repo, usage, login, help, version';
 
 export async function main(argv: string[]): Promise<void> {
   // Everything any command writes (the server's data, a backup, a restore, a users file) is private
@@ -207,6 +213,9 @@ export async function main(argv: string[]): Promise<void> {
       break;
     case 'usage':
       await usageCommand(rest);
+      break;
+    case 'login':
+      await loginCommand(rest);
       break;
     case 'version':
     case '--version':

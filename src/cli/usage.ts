@@ -68,6 +68,7 @@ export const COMMANDS: readonly (readonly [string, string])[] = [
   ['lifecycle preview REPO [--json]', "what the repository's lifecycle policy would expire now (ECR's preview)"],
   ['repo delete NAME --force', 'delete a whole repository (manifests, tags, referrers, links)'],
   ['usage [--json]', 'bytes stored per repository and in total'],
+  ['login --registry URL', 'a registry password from your AWS IAM identity, for docker login --username AWS --password-stdin (AWS deployment with iamLogin)'],
   ['help', 'this list (also --help, -h)'],
   ['version', 'the version (also --version, -v)'],
 ];

@@ -405,6 +405,34 @@ export const SETTINGS = {
     description: 'allow auth none on an address beyond loopback (behind an authenticating proxy)',
   }),
 
+  // IAM login (issue 14, item 4): `stowage login` on the AWS deployment.
+  'iamLogin.keyId': setting({
+    key: 'iamLogin.keyId',
+    env: 'STOWAGE_IAM_LOGIN_KEY_ID',
+    type: text('a KMS key id or ARN'),
+    defaultText: 'IAM login off',
+    group: 'auth',
+    description:
+      'the KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) that signs the tokens the registry mints for IAM logins (`stowage login`); set: IAM login is on (the stack sets it with its iamLogin prop); the AWS deployment only',
+  }),
+  'iamLogin.stsEndpoint': setting({
+    key: 'iamLogin.stsEndpoint',
+    env: 'STOWAGE_IAM_LOGIN_STS_ENDPOINT',
+    type: httpUrl,
+    defaultText: 'the STS host the signed request names',
+    group: 'auth',
+    description:
+      'where the token endpoint sends the signed sts:GetCallerIdentity requests of IAM logins (a loopback fake in tests, a VPC endpoint); the request must still be signed for sts.amazonaws.com or sts.<region>.amazonaws.com',
+  }),
+  'iamLogin.passwordTtl': setting({
+    key: 'iamLogin.passwordTtl',
+    env: 'STOWAGE_IAM_LOGIN_PASSWORD_TTL',
+    type: integer(900, 12 * 3600),
+    default: 12 * 3600,
+    group: 'auth',
+    description: 'lifetime of the registry password `stowage login` prints (docker logs in with it), seconds; 12 hours as with ECR',
+  }),
+
   'cognito.userPoolId': setting({
     key: 'cognito.userPoolId',
     env: 'STOWAGE_COGNITO_USER_POOL_ID',

@@ -10,7 +10,7 @@ export interface AuditRecord {
   time: string;
   /** Principal subject (`anonymous` without credentials, null when the credential was invalid). */
   principal: string | null;
-  principalKind: 'user' | 'client' | 'anonymous' | null;
+  principalKind: 'user' | 'client' | 'iam' | 'anonymous' | null;
   /** The name a failed login at the token endpoint claimed (unverified; never a password). */
   claimedPrincipal: string | null;
   /** The trusted client-address header when configured, else the socket address. */

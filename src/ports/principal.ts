@@ -24,7 +24,7 @@ export interface AccessEntry {
   actions: string[];
 }
 
-export type PrincipalKind = 'user' | 'client' | 'anonymous';
+export type PrincipalKind = 'user' | 'client' | 'iam' | 'anonymous';
 
 export type TokenGrant =
   /** Docker token `access` claim: these actions on these exact resources, nothing else. */
@@ -35,9 +35,13 @@ export type TokenGrant =
   | { kind: 'unrestricted' };
 
 export interface Principal {
-  /** Stable identifier: the user name, a machine client's id, or `anonymous`. Audit and event `actor`. */
+  /** Stable identifier: the user name, a machine client's id, an IAM role or user ARN, or `anonymous`. Audit and event `actor`. */
   subject: string;
-  /** A human (`user`), a machine (`client`: client-credentials grant), or nobody (`anonymous`). */
+  /**
+   * A human (`user`), a machine (`client`: client-credentials grant), an AWS IAM identity that
+   * logged in with a signed sts:GetCallerIdentity request (`iam`: subject is its ARN, an
+   * assumed role's normalized to the role's), or nobody (`anonymous`).
+   */
   kind: PrincipalKind;
   /** Group names from the identity provider (local user groups, Cognito groups). */
   groups: readonly string[];

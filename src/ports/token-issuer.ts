@@ -67,6 +67,35 @@ export interface TokenIssuer {
    * (then issueToken). Absent when the provider issues no refresh tokens; null for a bad one.
    */
   refresh?(refreshToken: string, service: string): Promise<Authenticated | null>;
+
+  /**
+   * AWS IAM login (`stowage login`): checks a signed sts:GetCallerIdentity request the caller
+   * made with its own AWS credentials and did not send, forwards it to STS and returns the
+   * identity STS names (a principal of kind `iam`). Unlike a password login, a refusal says what
+   * is wrong (an expired signature, a binding to another registry, an identity no policy rule
+   * names): it throws LoginRefused with that message. Absent when the provider has no IAM login
+   * (the embedded server: IAM login is the AWS deployment's).
+   */
+  exchangeIamIdentity?(request: SignedHttpRequest, context: { service: string; knowsPrincipal: (principal: Principal) => boolean }): Promise<Authenticated>;
+}
+
+/**
+ * An HTTP request signed (SigV4) by the client and handed over unsent, as Vault's AWS auth
+ * method and aws-iam-authenticator take it: the receiver sends it and trusts the answer.
+ */
+export interface SignedHttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A login refused with a reason the caller may read (IAM login: nothing secret is guessed). */
+export class LoginRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LoginRefused';
+  }
 }
 
 export class AnonymousTokensUnsupported extends Error {

@@ -22,12 +22,13 @@ test('AwsSolutions: no unacknowledged finding with default props', () => {
   assert.deepEqual(findings(synth()), []);
 });
 
-test('AwsSolutions: no unacknowledged finding with the options on (access logs, custom domain, NAT, anonymous pull, alarm e-mail, an ECR image)', () => {
+test('AwsSolutions: no unacknowledged finding with the options on (access logs, custom domain, NAT, anonymous pull, IAM login, alarm e-mail, an ECR image)', () => {
   const s = synth({
     region: 'us-east-1',
     registry: (scope) => ({
       accessLogs: true,
       anonymousPull: true,
+      iamLogin: true,
       dashboard: true,
       alarmEmail: 'ops@example.com',
       customDomain: { domainNames: ['registry.example.com'], certificate: acm.Certificate.fromCertificateArn(scope, 'C', 'arn:aws:acm:us-east-1:123456789012:certificate/abc') },

@@ -15,6 +15,8 @@
  *   stack, cloudfront, tags, events, gc   the deployed stack's checks (test/smoke/stack-checks.ts):
  *            its outputs, the host is its CloudFront distribution, names with a `tags` component,
  *            push and delete events on its bus, a run of its collector (--stack NAME --region R)
+ *   iam-login  `stowage login` with the smoker's AWS credentials | docker login, push
+ *            (./iam-login-step.ts; skipped when no IAM policy names the caller)
  *
  * Every check prints PASS, FAIL or SKIP with what it saw; a failure does not stop the others.
  * Test images are built locally with umoci (random layers, new digests every run) and pushed to
@@ -33,8 +35,9 @@ import { blobPath, buildTestImage, ociLayoutToDockerArchive, tarOciLayout, type 
 import { missingTools } from '../helpers/tools.js';
 import { runStackChecks, type StackCheck, type StackCheckOptions } from './stack-checks.js';
 import { Skip } from './step.js';
+import { iamLoginStep } from './iam-login-step.js';
 
-export type SmokeCheck = 'ping' | 'token' | 'skopeo' | 'head' | 'docker' | 'ctr' | StackCheck | 'cleanup';
+export type SmokeCheck = 'ping' | 'token' | 'skopeo' | 'head' | 'docker' | 'ctr' | StackCheck | 'iam-login' | 'cleanup';
 export type Client = 'skopeo' | 'docker' | 'ctr';
 
 export interface SmokeOptions extends StackCheckOptions {
@@ -277,6 +280,13 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult[]> {
     });
 
     await runStackChecks({ registry: options.registry, runId, credentials: creds, credentialsMissing: () => authRequired && !creds, check, pushed, log }, options);
+
+    await check('iam-login', async () => {
+      if (!authRequired) throw new Skip('the registry asks for no authentication');
+      const r = await iamLoginStep({ origin, host, plainHttp, repo: `smoke/${runId}-iam`, work, image: needImage });
+      if ('skip' in r) throw new Skip(r.skip);
+      return r.detail;
+    });
 
     await check('cleanup', async () => {
       if (!options.cleanup) throw new Skip('not asked for (--cleanup)');

@@ -9,6 +9,7 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Policy } from '../../core/auth/policy.js';
 import type { AuthSettings } from '../../core/auth/settings.js';
+import type { IdentityProvider } from '../../ports/identity-provider.js';
 import type { LoginLimiter } from '../../ports/login-limiter.js';
 import { CognitoIdentityProvider } from './cognito-identity-provider.js';
 import type { CognitoConfig } from './cognito-config.js';
@@ -29,7 +30,8 @@ export interface CognitoAuthOptions {
   limiter: LoginLimiter;
   realm: string;
   service: string;
-  provider?: CognitoIdentityProvider;
+  /** Default: the Cognito provider of `config`; IAM login wraps it (./iam-login-config.ts). */
+  provider?: IdentityProvider;
 }
 
 export function createCognitoAuth(options: CognitoAuthOptions): AuthSettings {

@@ -10,11 +10,17 @@
  *         users: [alice]               # local user names / Cognito user names (token subject)
  *         groups: [team-a]             # local groups / Cognito groups
  *         clients: [ci-build]          # machine clients (client-credentials grant), by client id
- *         authenticated: false         # true: every authenticated principal
+ *         iam: ["arn:aws:iam::123456789012:role/build-*"]   # AWS IAM identities (`stowage login`)
+ *         authenticated: false         # true: every authenticated user and client (never an IAM identity)
  *       repositories: ["team-a/*"]
  *       actions: [pull, push]          # pull, push, delete, catalog, or "*" for all four
  *
  * Rules only allow; nothing is allowed unless a rule (or the anonymous list, for pull) says so.
+ * `iam` patterns match the ARN of an identity that logged in with a signed sts:GetCallerIdentity
+ * request (an assumed role as its role, `arn:aws:iam::ACCOUNT:role/NAME`, without the role's
+ * path, which STS does not return); `*` matches any run of characters. IAM identities are
+ * matched by these patterns only: `authenticated: true` does not take them in, since any AWS
+ * account in the world can sign a GetCallerIdentity request.
  * `clients` match machine principals only: a human whose token came through some app client is
  * matched by user name and groups, never by that client id. `catalog` lets a principal call
  * /v2/_catalog (the rule's repositories do not matter for it); the listing itself shows only the
@@ -27,7 +33,7 @@
 import { _default, array, boolean, config, minLength, maxLength, literal, optional, strictObject, string, superRefine, enum as zodEnum, type input as ZodInput } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { Action } from '../routes.js';
-import { RepositoryPattern } from './patterns.js';
+import { componentMatches, RepositoryPattern } from './patterns.js';
 import type { Principal } from './principal.js';
 
 const ACTIONS = ['pull', 'push', 'delete', 'catalog'] as const;
@@ -41,6 +47,28 @@ const Pattern = string().check(
 
 const Names = _default(array(string().check(minLength(1), maxLength(256))), []);
 
+/**
+ * An IAM principal ARN pattern: `arn:<partition>:iam::<account>:role/...` or `:user/...`, where
+ * `*` matches any run of characters. The account is always written out: a wildcard account would
+ * let in a role of that name in any AWS account.
+ */
+const IAM_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@*/-]+$/;
+const IamPatterns = _default(
+  array(
+    string().check(
+      maxLength(2048),
+      superRefine((s, ctx) => {
+        if (!IAM_ARN_PATTERN.test(s))
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${s.slice(0, 100)}": an IAM role or user ARN pattern, arn:aws:iam::ACCOUNT:role/NAME with the 12-digit account written out (* matches any run of characters in the name)`,
+          });
+      }),
+    ),
+  ),
+  [],
+);
+
 const PolicyDocument = strictObject({
   version: literal(1),
   anonymous: _default(strictObject({ pull: _default(array(Pattern), []) }), { pull: [] }),
@@ -48,7 +76,7 @@ const PolicyDocument = strictObject({
     array(
       strictObject({
         description: optional(string()),
-        principals: strictObject({ users: Names, groups: Names, clients: Names, authenticated: _default(boolean(), false) }),
+        principals: strictObject({ users: Names, groups: Names, clients: Names, iam: IamPatterns, authenticated: _default(boolean(), false) }),
         repositories: array(Pattern).check(minLength(1)),
         actions: array(zodEnum([...ACTIONS, '*'])).check(minLength(1)),
       }),
@@ -65,6 +93,7 @@ interface CompiledRule {
   users: ReadonlySet<string>;
   groups: ReadonlySet<string>;
   clients: ReadonlySet<string>;
+  iam: readonly string[];
   authenticated: boolean;
   repositories: RepositoryPattern[];
   actions: ReadonlySet<Action>;
@@ -92,6 +121,7 @@ export class Policy {
         users: new Set(r.principals.users),
         groups: new Set(r.principals.groups),
         clients: new Set(r.principals.clients),
+        iam: r.principals.iam,
         authenticated: r.principals.authenticated,
         repositories: r.repositories.map(RepositoryPattern.parse),
         actions: new Set(r.actions.includes('*') ? ACTIONS : (r.actions as Action[])),
@@ -121,9 +151,15 @@ export class Policy {
       (r) => r.actions.has(action) && matchesPrincipal(r, principal) && (action === 'catalog' || (repository !== null && r.repositories.some((p) => p.matches(repository)))),
     );
   }
+
+  /** Whether any rule names `principal` at all (IAM login refuses an identity no rule names). */
+  namesPrincipal(principal: Principal): boolean {
+    return principal.kind !== 'anonymous' && this.rules.some((r) => matchesPrincipal(r, principal));
+  }
 }
 
 function matchesPrincipal(rule: CompiledRule, p: Principal): boolean {
+  if (p.kind === 'iam') return rule.iam.some((pattern) => componentMatches(pattern, p.subject));
   if (rule.authenticated) return true;
   if (p.kind === 'user' && rule.users.has(p.subject)) return true;
   if (p.kind === 'client' && p.clientId !== null && rule.clients.has(p.clientId)) return true;

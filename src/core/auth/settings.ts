@@ -9,7 +9,7 @@ import type { Policy } from './policy.js';
  * component whose routes never consult the policy (the ping's Lambda) can pass a stand-in
  * without the document parser (zod) in its bundle.
  */
-export type AccessPolicy = Pick<Policy, 'allows' | 'anonymousMayPull'>;
+export type AccessPolicy = Pick<Policy, 'allows' | 'anonymousMayPull' | 'namesPrincipal'>;
 
 export interface AuthSettings extends ChallengeParams {
   provider: IdentityProvider;

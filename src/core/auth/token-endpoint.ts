@@ -7,6 +7,7 @@
  *        grant_type=password&username=U&password=P&service=S&scope=a b
  *        grant_type=client_credentials&client_id=C&client_secret=X   (or Basic C:X)
  *        grant_type=refresh_token&refresh_token=R
+ *        grant_type=urn:stowage:params:oauth:grant-type:aws-iam&aws_iam_request=...   (./iam-login.ts)
  *
  *   200 {"token","access_token","expires_in","issued_at"[,"refresh_token"]}
  *
@@ -20,16 +21,23 @@
  *   and per client address across names (src/ports/login-limiter.ts): a throttled attempt gets
  *   429 TOOMANYREQUESTS with Retry-After before any password hash is computed. Failures at one
  *   address never throttle the same user at another.
+ * - IAM login (`stowage login`, ./iam-login.ts): the provider checks and sends the signed
+ *   sts:GetCallerIdentity request (TokenIssuer.exchangeIamIdentity); an identity no policy rule
+ *   names is refused. Its refusals are 401 UNAUTHORIZED with the provider's reason (nothing is
+ *   guessed: the caller knows its own identity), and count as failed logins of the address. The
+ *   answer always carries a refresh token: the registry password `stowage login` prints. A
+ *   provider without IAM login (the embedded server, a stack with iamLogin off) answers 501.
  */
 import { readAll } from '../body.js';
 import { RegistryError } from '../errors.js';
 import { errorResponse } from '../error-response.js';
 import { jsonResponse, type RegistryResponse } from '../messages.js';
 import { validateName } from '../names.js';
-import type { Authenticated, Credentials, TokenIssuer } from '../../ports/token-issuer.js';
-import { AnonymousTokensUnsupported } from '../../ports/token-issuer.js';
+import type { Authenticated, Credentials, SignedHttpRequest, TokenIssuer } from '../../ports/token-issuer.js';
+import { AnonymousTokensUnsupported, LoginRefused } from '../../ports/token-issuer.js';
 import type { LoginAttempt } from '../../ports/login-limiter.js';
 import { expandActions, parseScopes, type AccessEntry } from './access.js';
+import { decodeSignedRequest, IAM_GRANT_TYPE, IAM_REQUEST_FIELD } from './iam-login.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import type { AccessPolicy } from './settings.js';
 import type { AuthSettings } from './settings.js';
@@ -57,7 +65,11 @@ export interface TokenOutcome {
 const MAX_FORM_BYTES = 16 * 1024;
 const BAD_CREDENTIALS = 'invalid username or password';
 
-type Login = { kind: 'anonymous' } | { kind: 'credentials'; credentials: Credentials; claimed: string } | { kind: 'refresh'; refreshToken: string };
+type Login =
+  | { kind: 'anonymous' }
+  | { kind: 'credentials'; credentials: Credentials; claimed: string }
+  | { kind: 'refresh'; refreshToken: string }
+  | { kind: 'iam'; request: SignedHttpRequest };
 
 function basicCredentials(header: string | undefined): { user: string; secret: string } | null | undefined {
   if (header === undefined) return undefined;
@@ -110,8 +122,13 @@ async function parseRequest(input: TokenRequestInput): Promise<{ login: Login; p
     case 'refresh_token':
       if (!form.get('refresh_token')) throw badRequest('grant_type=refresh_token needs refresh_token');
       return { login: { kind: 'refresh', refreshToken: field('refresh_token') }, params: form, scopes };
+    case IAM_GRANT_TYPE: {
+      const request = decodeSignedRequest(field(IAM_REQUEST_FIELD));
+      if (typeof request === 'string') throw badRequest(`IAM login: ${request} (stowage login builds it)`);
+      return { login: { kind: 'iam', request }, params: form, scopes };
+    }
     default:
-      throw badRequest(`unsupported grant_type "${(grant ?? '').slice(0, 40)}": use password, client_credentials or refresh_token`);
+      throw badRequest(`unsupported grant_type "${(grant ?? '').slice(0, 60)}": use password, client_credentials, refresh_token or ${IAM_GRANT_TYPE}`);
   }
 }
 
@@ -146,7 +163,8 @@ export async function tokenEndpoint(settings: TokenSettings, input: TokenRequest
         `this registry's token service is "${settings.service}", not "${service.slice(0, 100)}": ask for service=${settings.service}, as the registry's WWW-Authenticate challenge says`,
       );
     }
-    const offline = params.get('offline_token') === 'true' || params.get('access_type') === 'offline';
+    // IAM login's answer is the registry password: a refresh token, always.
+    const offline = login.kind === 'iam' || params.get('offline_token') === 'true' || params.get('access_type') === 'offline';
 
     let authenticated: Authenticated | null;
     if (login.kind === 'anonymous') {
@@ -160,6 +178,9 @@ export async function tokenEndpoint(settings: TokenSettings, input: TokenRequest
         await settings.limiter.recordFailure(attempt);
         throw new RegistryError('UNAUTHORIZED', 'the refresh token is invalid or expired: log in again');
       }
+    } else if (login.kind === 'iam') {
+      authenticated = await iamLogin(settings, login.request, service, input.clientAddress);
+      claimed = authenticated.principal.subject;
     } else {
       claimed = login.claimed;
       const attempt: LoginAttempt = { principal: claimed, address: input.clientAddress };
@@ -196,6 +217,25 @@ export async function tokenEndpoint(settings: TokenSettings, input: TokenRequest
   } catch (err) {
     if (!(err instanceof RegistryError)) throw err;
     return { response: errorResponseOf(err), principal: null, claimed, error: err };
+  }
+}
+
+async function iamLogin(settings: TokenSettings, request: SignedHttpRequest, service: string, clientAddress: string | null): Promise<Authenticated> {
+  const exchange = settings.provider.exchangeIamIdentity?.bind(settings.provider);
+  if (!exchange) {
+    throw new RegistryError(
+      'NOT_IMPLEMENTED',
+      'this registry offers no IAM login (stowage login): IAM login is part of the AWS deployment with iamLogin on, never of the embedded server; log in with a user name and password',
+    );
+  }
+  const attempt: LoginAttempt = { principal: null, address: clientAddress };
+  await checkLimit(settings, attempt);
+  try {
+    return await exchange(request, { service, knowsPrincipal: (p) => settings.policy.namesPrincipal(p) });
+  } catch (err) {
+    if (!(err instanceof LoginRefused)) throw err;
+    await settings.limiter.recordFailure(attempt);
+    throw new RegistryError('UNAUTHORIZED', `IAM login refused: ${err.message}`);
   }
 }
 

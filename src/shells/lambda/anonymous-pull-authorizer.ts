@@ -1,6 +1,8 @@
 /**
  * The Lambda REQUEST authorizer on the pull methods and the ping when anonymous pull is on (the
- * stack's `anonymousPull`), in place of the Cognito authorizer there. It authenticates; the
+ * stack's `anonymousPull`), and on every method when IAM login is on (`iamLogin`: API Gateway's
+ * Cognito authorizer accepts only Cognito tokens, and IAM logins get tokens the registry mints,
+ * src/adapters/aws/iam-login-provider.ts), in place of the Cognito authorizer. It authenticates; the
  * registry Lambda behind it authorizes per repository with the same policy (403 DENIED):
  *
  *   no Authorization header   a pull of a repository the policy lets anyone pull: allowed as
@@ -9,8 +11,9 @@
  *   Bearer anonymous.<...>    the anonymous token the token endpoint hands out to callers
  *                             without credentials: allowed as anonymous (the registry Lambda
  *                             then allows only the policy's anonymous pulls)
- *   Bearer <access token>     verified like every Cognito token (cognito-token-verifier.ts):
- *                             allowed as its principal, refused if invalid
+ *   Bearer <access token>     verified like every Cognito token (cognito-token-verifier.ts), or
+ *                             with IAM login on, a token the registry minted (its KMS key's
+ *                             signature): allowed as its principal, refused if invalid
  *   anything else             refused
  *
  * Refusing is throwing "Unauthorized", which makes API Gateway answer its UNAUTHORIZED gateway
@@ -31,6 +34,7 @@ import { matchRoute } from '../../core/routes.js';
 import { publicPath } from './routed-name.js';
 import { cognitoConfigFromEnv } from '../../adapters/aws/cognito-config.js';
 import { CognitoVerifyingProvider } from '../../adapters/aws/cognito-token-verifier.js';
+import { iamLoginConfigFromEnv, withIamLogin } from '../../adapters/aws/iam-login-config.js';
 import { policyFromEnv } from '../../adapters/aws/policy-document.js';
 import { encodePrincipal, PRINCIPAL_CONTEXT_KEY } from './authorizer-principal.js';
 import { jsonRecordsTo, log as processLog } from '../../log/logger.js';
@@ -41,7 +45,9 @@ export interface AuthorizerSetup {
 }
 
 export function authorizerSetupFromEnv(env: NodeJS.ProcessEnv = process.env): AuthorizerSetup {
-  const provider = new CognitoVerifyingProvider(cognitoConfigFromEnv(env));
+  const cognito = new CognitoVerifyingProvider(cognitoConfigFromEnv(env));
+  const iamLogin = iamLoginConfigFromEnv(env);
+  const provider = iamLogin ? withIamLogin(cognito, iamLogin) : cognito;
   return { verifyToken: (token) => provider.verifyToken(token), policy: policyFromEnv(env) };
 }
 

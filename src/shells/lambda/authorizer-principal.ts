@@ -5,7 +5,7 @@
  *
  *   requestContext.authorizer.claims             the Cognito user-pool authorizer's verified claims
  *                                                (every value a string; see cognito-claims.ts)
- *   requestContext.authorizer.stowagePrincipal   the anonymous-pull REQUEST authorizer's context:
+ *   requestContext.authorizer.stowagePrincipal   the REQUEST authorizer's context (anonymous pull, IAM login):
  *                                                the principal it verified, as JSON (a context
  *                                                value can only be a string, number or boolean)
  *
@@ -14,6 +14,7 @@
  * trusted as API Gateway's own, but still parsed strictly.
  */
 import type { Principal, PrincipalKind, TokenGrant } from '../../core/auth/principal.js';
+import type { AccessEntry } from '../../core/auth/access.js';
 import { ANONYMOUS } from '../../core/auth/principal.js';
 import type { Action } from '../../core/routes.js';
 import { principalFromClaims, type ClaimsOptions } from '../../adapters/aws/cognito-claims.js';
@@ -29,9 +30,11 @@ export function encodePrincipal(p: Principal): string {
   return JSON.stringify({ subject: p.subject, kind: p.kind, groups: p.groups, clientId: p.clientId, scopes: p.scopes, grant: p.grant });
 }
 
-const KINDS: readonly PrincipalKind[] = ['user', 'client', 'anonymous'];
+const KINDS: readonly PrincipalKind[] = ['user', 'client', 'iam', 'anonymous'];
 const ACTIONS: readonly Action[] = ['pull', 'push', 'delete', 'catalog'];
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+const accessEntries = (v: unknown): v is AccessEntry[] =>
+  Array.isArray(v) && v.every((e: Record<string, unknown> | null) => typeof e?.type === 'string' && typeof e.name === 'string' && strings(e.actions));
 
 export function decodePrincipal(value: unknown): Principal | null {
   if (typeof value !== 'string' || value.length > 8192) return null;
@@ -50,7 +53,9 @@ export function decodePrincipal(value: unknown): Principal | null {
   let grant: TokenGrant;
   if (g?.kind === 'unrestricted') grant = { kind: 'unrestricted' };
   else if (g?.kind === 'actions' && strings(g.actions) && g.actions.every((a) => ACTIONS.includes(a as Action))) grant = { kind: 'actions', actions: g.actions as Action[] };
-  else return null; // Docker `access` grants never come from Cognito
+  else if (g?.kind === 'access' && p.kind === 'iam' && accessEntries((g as { access?: unknown }).access))
+    grant = { kind: 'access', access: (g as { access: AccessEntry[] }).access };
+  else return null; // Docker `access` grants come only with the registry's own tokens (IAM login)
   return { subject: p.subject, kind: p.kind as PrincipalKind, groups: p.groups, clientId: p.clientId as string | null, scopes: p.scopes, grant };
 }
 

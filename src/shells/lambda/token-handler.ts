@@ -16,6 +16,9 @@
  *   STOWAGE_PUBLIC_HOST_HEADER      header the front door sets to the host the client used
  *                                   (default: Host)
  *   STOWAGE_CLIENT_ADDRESS_HEADER   header the front door sets to the client's address
+ *   STOWAGE_IAM_LOGIN_*             IAM login (`stowage login`), when the stack's iamLogin is on:
+ *                                   the KMS key that signs the registry's own tokens, the STS
+ *                                   endpoint override (src/adapters/aws/iam-login-config.ts)
  *
  * The service defaults to the host the client used, as the challenge the CloudFront Function
  * writes does: docker sends back the service its challenge named, and a mismatch is a 400.
@@ -30,6 +33,7 @@ import { Registry } from '../../core/registry.js';
 import type { LoginLimiter } from '../../ports/login-limiter.js';
 import { createCognitoProvider, policyFromEnv } from '../../adapters/aws/cognito-auth.js';
 import { cognitoConfigFromEnv } from '../../adapters/aws/cognito-config.js';
+import { iamLoginConfigFromEnv, withIamLogin } from '../../adapters/aws/iam-login-config.js';
 import { DynamoDbLoginLimiter } from '../../adapters/aws/dynamodb-login-limiter.js';
 import { MemoryLoginLimiter } from '../../adapters/embedded/login-limiter.js';
 import { LogAuditSink } from './audit-log.js';
@@ -50,10 +54,12 @@ function publicHost(headers: Record<string, string | undefined>, publicHostHeade
 export function tokenContainer(env: NodeJS.ProcessEnv = process.env): LambdaContainer {
   const { dynamodbTable: table, service: fixedService, publicHostHeader, clientAddressHeader } = tokenLambdaConfigFromEnv(env);
   const limiter: LoginLimiter = table ? new DynamoDbLoginLimiter({ client: new DynamoDBClient({}), tableName: table }) : new MemoryLoginLimiter();
+  const cognito = createCognitoProvider(cognitoConfigFromEnv(env));
+  const iamLogin = iamLoginConfigFromEnv(env);
   const registry = new Registry({}, undefined, {
     operations: [tokenOperation],
     auth: {
-      provider: createCognitoProvider(cognitoConfigFromEnv(env)),
+      provider: iamLogin ? withIamLogin(cognito, iamLogin) : cognito,
       policy: policyFromEnv(env),
       limiter,
       // Challenges are the gateway's (this registry gates no route); only the service matters here.
