@@ -42,8 +42,8 @@ test('--help lists every command, one line each, exit 0', async () => {
 
 test('an unknown command or flag: one line naming it and what is allowed, exit 2', async () => {
   const cases: [string[], RegExp][] = [
-    [['frobnicate'], /^stowage: unknown command "frobnicate": use serve, user, gc, check, backup, restore, lifecycle, repo, usage, help, version/],
-    [['--frob'], /^stowage: unknown option "--frob": use --help, --version or a command \(serve, user, gc, check, backup, restore, lifecycle, repo, usage, help, version\)/],
+    [['frobnicate'], /^stowage: unknown command "frobnicate": use serve, user, gc, check, backup, restore, lifecycle, repo, usage, login, help, version/],
+    [['--frob'], /^stowage: unknown option "--frob": use --help, --version or a command \(serve, user, gc, check, backup, restore, lifecycle, repo, usage, login, help, version\)/],
     [['serve', '--frob'], /^stowage: unknown option "--frob" for stowage serve: use .*--config FILE, --help/],
     [['serve', '--port', 'abc'], /^stowage: flag --port \(setting port\): "abc" is not allowed; expected an integer from 0 to 65535/],
     [['user', 'add', 'alice', '--frob'], /^stowage: unknown option "--frob" for stowage user: use --data-dir, --config, --groups, --update, --help/],

@@ -298,6 +298,17 @@ function planWrite(req: RegistryRequest): WritePlan & { start?: number } {
   return { expected, start: range.start };
 }
 
+/** The first byte a chunk's Content-Range names, or undefined (no header, or one that does not parse). */
+function rangeStartOf(req: RegistryRequest): number | undefined {
+  const header = req.headers['content-range'];
+  if (header === undefined) return undefined;
+  try {
+    return parseContentRange(header).start;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why a session refused a write: another request holds it (416), or a chunk starts elsewhere than its offset (416 with the offset). */
 function refusal(session: UploadSession, start: number | undefined): RegistryError {
   if (hasLiveLease(session) || start === undefined || start === session.offset) return concurrentWrite();
@@ -319,7 +330,11 @@ async function claimForWrite(ctx: RegistryContext, name: string, req: RegistryRe
   try {
     plan = planWrite(req);
   } catch (err) {
-    await loadSession(ctx, name, req); // an unknown upload is answered as such first
+    // An unknown upload is answered as such first, then a chunk out of order (416) before a
+    // malformed one: a client resends from the offset the 416 gives.
+    const session = await loadSession(ctx, name, req);
+    const start = rangeStartOf(req);
+    if (start !== undefined && start !== session.offset) throw refusal(session, start);
     throw err;
   }
   const claimed = await claimStoredUpload(ctx.metadata, id, name, ctx.limits.uploadLease ?? DEFAULT_UPLOAD_LEASE, plan.start);
