@@ -55,10 +55,13 @@ test('the SDK is left to the runtime: no bundle carries an @aws-sdk module', asy
   assert.deepEqual(bundled, []);
 });
 
-test('the ping, the scan-on-push hook and the anonymous-pull authorizer import no AWS SDK', async () => {
-  for (const entry of ['ping', 'scan-on-push', 'anonymous-pull-authorizer']) {
+test('the ping and the scan-on-push hook import no AWS SDK; the anonymous-pull authorizer none at load', async () => {
+  for (const entry of ['ping', 'scan-on-push']) {
     assert.deepEqual(await sdkImports(entry), { atLoad: [], onFirstUse: [] }, entry);
   }
+  // With IAM login on, its first registry-minted token needs the key's public key (kms:GetPublicKey,
+  // signed with the default credential chain): only then is the chain loaded.
+  assert.deepEqual(await sdkImports('anonymous-pull-authorizer'), { atLoad: [], onFirstUse: ['@aws-sdk/credential-provider-node'] });
 });
 
 test('each registry Lambda imports the S3 client only as its port set needs it', async () => {

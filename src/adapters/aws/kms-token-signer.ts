@@ -11,14 +11,22 @@
  *
  * Two calls of KMS's JSON API, signed with SigV4 by the SDK's own signer: the project carries no
  * KMS client. The endpoint follows the SDK's convention (AWS_ENDPOINT_URL_KMS, for a fake in
- * tests); credentials come from the default chain (in a Lambda bundle, the environment:
- * src/shells/lambda/env-credentials.ts).
+ * tests); credentials come from the SDK's default chain, loaded on the first KMS call: the
+ * anonymous-pull authorizer carries this module and must not load an AWS SDK module at cold
+ * start (test/lambda/bundle-contents.test.ts).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+
+let defaultChain: Promise<AwsCredentialIdentityProvider> | undefined;
+
+/** The SDK's default credential chain, imported and built on first use, then shared. */
+const defaultCredentials: AwsCredentialIdentityProvider = async (options) => {
+  defaultChain ??= import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider());
+  return (await defaultChain)(options);
+};
 
 /** What mints and verifies the registry's tokens need of a key. */
 export interface TokenSigner {
@@ -49,7 +57,7 @@ export class KmsTokenSigner implements TokenSigner {
   constructor(options: KmsSignerOptions) {
     this.keyId = options.keyId;
     this.endpoint = new URL(options.endpoint ?? process.env.AWS_ENDPOINT_URL_KMS ?? `https://kms.${options.region}.amazonaws.com`);
-    this.signer = new SignatureV4({ service: 'kms', region: options.region, credentials: options.credentials ?? defaultProvider(), sha256: Hash.bind(null, 'sha256') });
+    this.signer = new SignatureV4({ service: 'kms', region: options.region, credentials: options.credentials ?? defaultCredentials, sha256: Hash.bind(null, 'sha256') });
     this.send = options.fetch ?? fetch;
   }
 

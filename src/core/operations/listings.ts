@@ -25,17 +25,19 @@ export async function listTags(ctx: RegistryContext, name: string, req: Registry
  * store does, while nothing changes) returns the same frozen array, so its body is serialized
  * once, not on every request. Only frozen arrays are remembered, since nobody can change them
  * after the body was built; `owner` is what else the body says (the tags list's repository).
+ * The body stays text: a Lambda shell answers text bodies as they are, bytes only base64-encoded.
  */
-const pageBodies = new WeakMap<readonly unknown[], { owner: string; body: Buffer }>();
+const pageBodies = new WeakMap<readonly unknown[], { owner: string; body: string; bytes: number }>();
 
 function pageResponse(items: readonly unknown[], owner: string, value: () => unknown, link: string | undefined): RegistryResponse {
   const kept = pageBodies.get(items);
-  let body = kept?.owner === owner ? kept.body : undefined;
-  if (!body) {
-    body = Buffer.from(JSON.stringify(value()));
-    if (Object.isFrozen(items)) pageBodies.set(items, { owner, body });
+  let page = kept?.owner === owner ? kept : undefined;
+  if (!page) {
+    const body = JSON.stringify(value());
+    page = { owner, body, bytes: Buffer.byteLength(body) };
+    if (Object.isFrozen(items)) pageBodies.set(items, page);
   }
-  return response(200, { 'content-type': 'application/json', 'content-length': String(body.byteLength), ...(link && { link }) }, body);
+  return response(200, { 'content-type': 'application/json', 'content-length': String(page.bytes), ...(link && { link }) }, page.body);
 }
 
 export async function catalog(ctx: RegistryContext, req: RegistryRequest): Promise<RegistryResponse> {
