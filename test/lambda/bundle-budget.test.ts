@@ -69,7 +69,7 @@ const COLD_START_TODO =
   'its commands is 200 KB minified), so a cold start loads it unminified from node_modules (the DynamoDB client: 31 CommonJS ' +
   'modules, 885 KB). On a quiet machine (load 1.3, 2026-12-02, medians of 5, `node scripts/lambda-bundles.mjs --runs 5`): ' +
   'ping 19 ms; stream-events 135 ms; the registry bundles 130-256 ms (those that answer a 400 before touching the table ' +
-  '130-145, the table readers 142-175, the blob ones with the S3 client 190-256). With the SDK bundled the same bundles took 91-152 ms at load 2. Meeting both needs a ' +
+  '130-145, the table readers 142-180, the blob ones with the S3 client 190-256). With the SDK bundled the same bundles took 91-152 ms at load 2. Meeting both needs a ' +
   'smaller AWS client than the SDK v3 packages';
 
 test('every bundle starts cold (import + first invocation) in at most 150 ms', { todo: COLD_START_TODO }, () => {
