@@ -216,6 +216,19 @@ test('S3: cancelling an upload with parts and leftovers aborts its multipart upl
   assert.deepEqual(await listKeys(s3.client, bucket, ''), [], 'nothing at all in the bucket');
 });
 
+test('S3: cancelling an upload whose in-place content was committed (its link failed, a chunk then continued it) keeps that blob', async () => {
+  const { store } = await env();
+  const id = randomUUID();
+  const first = randomBytes(20 * MIB);
+  let state = await writeAll(store, id, [first]);
+  // Committed at its content key (the pointer published), then the repository link failed: the
+  // session was put back and the client sent another chunk instead of retrying the PUT.
+  await store.commitUpload(id, state, first.length, sha256(first));
+  ({ state } = await store.writeUpload(id, state, first.length, stream(randomBytes(1000))));
+  await store.deleteUpload(id, state);
+  assert.deepEqual(await read(store, sha256(first)), first, 'the blob its pointer names is still there');
+});
+
 test('S3: committing the same content twice keeps one blob; a retried commit keeps it too', async () => {
   const { store, s3, bucket, leftovers } = await env();
   for (const data of [randomBytes(20 * MIB), randomBytes(100)]) {

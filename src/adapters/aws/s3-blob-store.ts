@@ -447,11 +447,13 @@ export class S3BlobStore implements BlobStore {
     }
     const contentKey = this.keys.content(uploadId);
     // An open multipart upload means nothing completed at the content key from this state, so an
-    // object there is an earlier request's in-place upload that a chunk continued: deleted too.
+    // object there is an earlier request's in-place upload that a chunk continued: deleted too,
+    // unless a pointer names it (that earlier upload was committed, and only its link failed).
     const aborted = state.multipartUploadId !== undefined && (await this.abortMultipart(contentKey, state.multipartUploadId));
     const temporary = await this.listUploadObjects(uploadId);
-    const keepContent = isInPlace(state, contentKey) && (await this.namedByPointer(contentKey));
-    await this.deleteObjects([...temporary, ...(aborted ? [contentKey] : []), ...state.leftovers.map((l) => l.key).filter((k) => !(keepContent && k === contentKey))]);
+    const keepContent = (aborted || isInPlace(state, contentKey)) && (await this.namedByPointer(contentKey));
+    const content = aborted && !keepContent ? [contentKey] : [];
+    await this.deleteObjects([...temporary, ...content, ...state.leftovers.map((l) => l.key).filter((k) => !(keepContent && k === contentKey))]);
   }
 
   /** Whether a blob pointer names this content object: its digest is computed from its bytes, streamed once. */
