@@ -6,11 +6,13 @@
  * its app is built with buildApp() and the binary body parser re-registered with a larger limit
  * (Fastify's public API); everything else is fauxqs as shipped.
  */
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const TEST_REGION = 'us-east-1';
@@ -84,4 +86,15 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
       await dyn.stop();
     },
   };
+}
+
+/**
+ * A fresh bucket and registry table on the emulators, and the environment a registry Lambda reads
+ * them from: the emulators' endpoints and what the stack sets (fauxqs needs path-style URLs).
+ */
+export async function createRegistryStores(emulators: AwsEmulators, table = 'stowage'): Promise<Record<string, string>> {
+  const bucket = `stowage-${randomUUID().slice(0, 8)}`;
+  await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await createTable(emulators.dynamodb, table);
+  return { ...emulators.env, STOWAGE_S3_BUCKET: bucket, STOWAGE_DYNAMODB_TABLE: table, STOWAGE_S3_FORCE_PATH_STYLE: '1' };
 }

@@ -14,11 +14,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import { setLogWriter } from '../../src/log/logger.js';
-import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
+import { createRegistryStores, startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
 import { COGNITO_LOCAL_PRIVATE_JWK, createTestPool, createTestUser, startCognitoLocal, type CognitoLocal, type TestPool } from '../helpers/cognito-local.js';
 import { startLocalOAuth2TokenEndpoint, type LocalOAuth2TokenEndpoint } from '../helpers/local-oauth2-token-endpoint.js';
 import { lambdaContext, proxyEvent, type ProxyEventInit } from '../helpers/proxy-event.js';
@@ -58,14 +56,9 @@ before(async () => {
     clients: [{ clientId: 'ci', clientSecret: CI_SECRET, scopes: ['stowage/pull', 'stowage/push', 'stowage/delete'] }],
     signWith: { privateJwk: COGNITO_LOCAL_PRIVATE_JWK, issuer: pool.issuer },
   });
-  const bucket = `stowage-${randomUUID().slice(0, 8)}`;
-  await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await createTable(emulators.dynamodb, 'stowage');
+  const stores = await createRegistryStores(emulators);
   // What lib/auth-environment.ts sets, with cognito-local's issuer and endpoint instead of Cognito's.
-  Object.assign(process.env, emulators.env, {
-    STOWAGE_S3_BUCKET: bucket,
-    STOWAGE_DYNAMODB_TABLE: 'stowage',
-    STOWAGE_S3_FORCE_PATH_STYLE: '1',
+  Object.assign(process.env, stores, {
     STOWAGE_AUTH: 'cognito',
     STOWAGE_COGNITO_USER_POOL_ID: pool.userPoolId,
     STOWAGE_COGNITO_CLIENT_IDS: `${pool.userClientId},ci`,

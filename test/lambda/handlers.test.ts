@@ -6,14 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import { ROUTES, type Operation } from '../../src/core/routes.js';
 import { setLogWriter } from '../../src/log/logger.js';
 import type { ProxyHandler } from '../../src/shells/lambda/handler.js';
-import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
+import { createRegistryStores, startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
 import { lambdaContext, proxyEvent, type ProxyEventInit } from '../helpers/proxy-event.js';
 
 const MIB = 1024 * 1024;
@@ -27,11 +25,9 @@ let restoreLog: () => void;
 
 before(async () => {
   emulators = await startAwsEmulators();
-  const bucket = `stowage-${randomUUID().slice(0, 8)}`;
-  await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await createTable(emulators.dynamodb, 'stowage');
+  const stores = await createRegistryStores(emulators);
   // What the stack sets, plus the emulators' endpoints (fauxqs needs path-style URLs).
-  Object.assign(process.env, emulators.env, { STOWAGE_S3_BUCKET: bucket, STOWAGE_DYNAMODB_TABLE: 'stowage', STOWAGE_S3_PRESIGN_EXPIRES: '300', STOWAGE_S3_FORCE_PATH_STYLE: '1' });
+  Object.assign(process.env, stores, { STOWAGE_S3_PRESIGN_EXPIRES: '300' });
   for (const operation of new Set(ROUTES.map((r) => r.operation))) {
     const entry = (await import(`../../lambdas/${operation}.js`)) as { handler?: unknown };
     assert.equal(typeof entry.handler, 'function', `lambdas/${operation}.ts exports a handler`);
@@ -55,6 +51,19 @@ const one = (r: APIGatewayProxyResult, name: string) => {
   assert.ok(values && values.length === 1, `one ${name} header in ${JSON.stringify(r.multiValueHeaders)}`);
   return String(values[0]);
 };
+
+/** A monolithic push (POST ?digest= with the body): 201 in one request. Returns the digest. */
+async function pushMonolithic(name: string, data: Buffer): Promise<string> {
+  const digest = sha256(data);
+  const mono = await invoke('startUpload', {
+    method: 'POST',
+    url: `/v2/${name}/blobs/uploads/?digest=${digest}`,
+    body: data,
+    headers: { 'Content-Type': 'application/octet-stream' },
+  });
+  assert.equal(mono.statusCode, 201, mono.body);
+  return digest;
+}
 
 async function pushChunked(name: string, data: Buffer, chunkSize: number): Promise<string> {
   const started = await invoke('startUpload', { method: 'POST', url: `/v2/${name}/blobs/uploads/` });
@@ -101,14 +110,7 @@ test('push (chunked blob, monolithic blob, manifest by tag and by digest with ?t
   const layer = randomBytes(9 * MIB);
   const layerDigest = await pushChunked(name, layer, 3 * MIB);
   const config = Buffer.from('{"architecture":"arm64","os":"linux"}');
-  const configDigest = sha256(config);
-  const mono = await invoke('startUpload', {
-    method: 'POST',
-    url: `/v2/${name}/blobs/uploads/?digest=${configDigest}`,
-    body: config,
-    headers: { 'Content-Type': 'application/octet-stream' },
-  });
-  assert.equal(mono.statusCode, 201, mono.body);
+  const configDigest = await pushMonolithic(name, config);
 
   const manifest = Buffer.from(
     JSON.stringify({
@@ -193,14 +195,7 @@ test('an upload can be cancelled; an oversize chunk is refused before the core w
 test('a manifest too large for an item goes through the manifest Lambdas to S3 and back byte-exact (their S3 client is built on first use)', async () => {
   const name = 'team/large';
   const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
-  const configDigest = sha256(config);
-  const mono = await invoke('startUpload', {
-    method: 'POST',
-    url: `/v2/${name}/blobs/uploads/?digest=${configDigest}`,
-    body: config,
-    headers: { 'Content-Type': 'application/octet-stream' },
-  });
-  assert.equal(mono.statusCode, 201, mono.body);
+  const configDigest = await pushMonolithic(name, config);
   // Past the metadata store's inline limit (300 KiB), under the Lambda's 4.5 MiB body limit.
   const manifest = Buffer.from(
     JSON.stringify({

@@ -18,14 +18,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { createTable } from '../../src/adapters/aws/dynamodb-metadata-store.js';
 import { encodeSignedRequest, IAM_GRANT_TYPE, IAM_REQUEST_FIELD } from '../../src/core/auth/iam-login.js';
 import { iamLogin, signStsLoginRequest } from '../../src/cli/login-command.js';
 import { setLogWriter } from '../../src/log/logger.js';
 import type { SignedHttpRequest } from '../../src/ports/token-issuer.js';
-import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
+import { createRegistryStores, startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.js';
 import { startFakeKms, type FakeKms } from '../helpers/fake-kms.js';
 import { startFakeSts, type FakeSts } from '../helpers/fake-sts.js';
 import { lambdaContext, proxyEvent, type ProxyEventInit } from '../helpers/proxy-event.js';
@@ -63,14 +61,9 @@ before(async () => {
     { ...STRANGER, arn: `arn:aws:iam::${ACCOUNT}:user/stranger` },
   ]);
   kms = await startFakeKms();
-  const bucket = `stowage-${randomUUID().slice(0, 8)}`;
-  await emulators.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await createTable(emulators.dynamodb, 'stowage');
+  const stores = await createRegistryStores(emulators);
   // What lib/auth-environment.ts sets with iamLogin on; Cognito is configured but never reached.
-  Object.assign(process.env, emulators.env, {
-    STOWAGE_S3_BUCKET: bucket,
-    STOWAGE_DYNAMODB_TABLE: 'stowage',
-    STOWAGE_S3_FORCE_PATH_STYLE: '1',
+  Object.assign(process.env, stores, {
     STOWAGE_AUTH: 'cognito',
     STOWAGE_COGNITO_USER_POOL_ID: 'us-east-1_TestPool1',
     STOWAGE_COGNITO_CLIENT_IDS: '1example23456789012345678',
