@@ -27,7 +27,8 @@ const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWrit
 
 export interface OperationCost {
   operation: string;
-  calls: CountedCalls;
+  /** The counts (the per-request trace stays in the budget test's diagnostics). */
+  calls: Omit<CountedCalls, 'trace'>;
   s3Calls: number;
   dynamoCalls: number;
   /** DynamoDB request units (one per item read or written; see costOf). */
@@ -55,9 +56,10 @@ export function costOf(operation: string, calls: CountedCalls): OperationCost {
   for (const [cmd, n] of Object.entries(calls.dynamodbItems)) {
     dynamoPerOp += (n * (DYNAMO_WRITES.has(cmd) ? AWS_PRICES.dynamoWritePerMillion : AWS_PRICES.dynamoReadPerMillion)) / 1e6;
   }
+  const { trace: _trace, ...counts } = calls;
   return {
     operation,
-    calls,
+    calls: counts,
     s3Calls: sum(calls.s3),
     dynamoCalls: sum(calls.dynamodb),
     dynamoUnits: sum(calls.dynamodbItems),

@@ -167,6 +167,13 @@ export interface MetadataStore {
    */
   getBlobLinks(repository: string, digests: readonly string[]): Promise<Map<string, BlobLink>>;
   /**
+   * getBlobLinks, and whether `repository` is in the catalog, in the same one read (DynamoDB:
+   * the catalog key joins the BatchGetItem of the links). A manifest PUT hands `listed` to
+   * putManifest, which then does not write the catalog entry again. Optional: a store where that
+   * write costs nothing extra (SQLite) leaves it out, and putManifest writes the entry as always.
+   */
+  getBlobLinksListed?(repository: string, digests: readonly string[]): Promise<{ links: Map<string, BlobLink>; listed: boolean }>;
+  /**
    * Removes a link; false when there was none. With `linkedAt`, only when the link's `linkedAt`
    * is still that value (a link refreshed since the caller read it stays, and false is returned).
    */
@@ -183,8 +190,12 @@ export interface MetadataStore {
   /** Up to `limit` repositories holding a link to `digest`, in name order. */
   findBlobRepositories(digest: string, limit: number): Promise<string[]>;
 
-  /** Stores a manifest and, when it has a subject, its referrer entry (idempotent). */
-  putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null): Promise<void>;
+  /**
+   * Stores a manifest and, when it has a subject, its referrer entry (idempotent), and puts the
+   * repository into the catalog unless `options.listed` (a strongly consistent read in the same
+   * request saw it there: getBlobLinksListed).
+   */
+  putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null, options?: { listed?: boolean }): Promise<void>;
   getManifest(repository: string, digest: string): Promise<ManifestRecord | null>;
   /**
    * The repository's manifests in digest (byte) order with the tags naming each, for image

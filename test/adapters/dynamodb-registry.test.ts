@@ -44,6 +44,7 @@ interface Setup {
   store: DynamoDbMetadataStore;
   calls: ReturnType<typeof countCalls>;
   recorder: StreamRecorder;
+  tableName: string;
 }
 
 /** `outbox`: events also go to the table as outbox items (the Lambda's sink), after being captured. */
@@ -72,7 +73,7 @@ async function setup(name: string, options: { outbox?: boolean } = {}): Promise<
     undefined,
     { operations: ALL_OPERATIONS },
   );
-  return { registry, events, store, calls, recorder };
+  return { registry, events, store, calls, recorder, tableName };
 }
 
 interface Call {
@@ -183,12 +184,11 @@ test('DynamoDB calls per registry operation stay within the documented budget', 
     // The session is taken by one conditional delete that returns it (no read, no claim write);
     // the link is an UpdateItem that refreshes its time for the collector's grace.
     'PUT ?digest=': { UpdateItem: 1, DeleteItem: 1 },
-    // Read every link in one batch (fresh links need no touch), store, re-read them in one batch
-    // (the collector handshake), then the tag from the record just stored (its one GetItem is the
-    // re-check that the manifest is still there). PutItem: the catalog entry (always written with
-    // a manifest, so a deleted repository pushed again through another Lambda reappears), the
-    // manifest, the tag-of entry and the tag.
-    'PUT manifest by tag (3 layers + config)': { BatchGetItem: 2, GetItem: 1, PutItem: 1 + 1 + 2 },
+    // Read every link and the catalog entry in one batch (fresh links need no touch; a listed
+    // repository is not written again), store, re-read the links in one batch (the collector
+    // handshake), then the tag from the record just stored (its one GetItem is the re-check that
+    // the manifest is still there). PutItem: the manifest, the tag-of entry and the tag.
+    'PUT manifest by tag (3 layers + config)': { BatchGetItem: 2, GetItem: 1, PutItem: 1 + 2 },
     'GET manifest by tag': { GetItem: 1 }, // the tag item carries its manifest's copy (docs/dynamodb-table.md)
     'HEAD manifest by digest': { GetItem: 1 },
     'HEAD blob': { GetItem: 1 },
@@ -202,6 +202,23 @@ test('DynamoDB calls per registry operation stay within the documented budget', 
     'DELETE manifest by tag': { DeleteItem: 1, GetItem: 1 },
     'DELETE manifest by digest (no tags left)': { GetItem: 2, Query: 2, DeleteItem: 2, BatchWriteItem: 1 },
   });
+});
+
+test('a repository deleted by another process comes back into the catalog with the next manifest pushed to it', async (t) => {
+  const s = await setup('deleted-elsewhere');
+  const repo = 'team/again';
+  const config = Buffer.from('{"os":"linux"}');
+  const configDigest = await pushBlob(s.registry, repo, config, t, s);
+  // Another process deletes the repository; this one still trusts its cached catalog entry, so
+  // linking the blob again writes no catalog entry.
+  const elsewhere = new DynamoDbMetadataStore({ client: db.newClient(), tableName: s.tableName, largeObjects: new InMemoryLargeObjectStore() });
+  assert.equal(await elsewhere.deleteRepository(repo), true);
+  await pushBlob(s.registry, repo, config, t, s);
+  assert.equal(await s.store.repositoryExists(repo), false, 'the link alone did not list it again (cached)');
+  const manifest = imageManifest(configDigest, config.length, []);
+  assert.equal((await call(s.registry, 'PUT', `/v2/${repo}/manifests/v1`, { body: manifest, headers: { 'content-type': OCI.manifest } })).status, 201);
+  assert.equal(await s.store.repositoryExists(repo), true, 'the manifest PUT read that it was not listed, and listed it');
+  assert.ok((await elsewhere.listRepositories({ limit: 100 })).items.includes(repo));
 });
 
 test('the outbox: the stream relays exactly the events the core emitted, no more, no fewer', async (t) => {

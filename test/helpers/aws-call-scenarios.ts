@@ -26,6 +26,8 @@ export interface CountedCalls {
   dynamodb: Record<string, number>;
   /** DynamoDB items read or written by command name (CallCounter.items): what request units are billed on. */
   dynamodbItems: Record<string, number>;
+  /** Each HTTP request in order, then the DynamoDB and S3 calls it made (CallCounter.sequence). */
+  trace: string[];
 }
 
 export const PUSH_3_LAYERS = 'push 3-layer image (docker: HEAD, POST, PATCH, PUT per blob; manifest PUT by tag)';
@@ -51,13 +53,15 @@ export async function countAwsCalls(): Promise<Record<string, CountedCalls>> {
       { operations: ALL_OPERATIONS },
     );
 
+    let trace: string[] = [];
     const call = async (
       method: string,
       path: string,
       init: { query?: Record<string, string>; headers?: Record<string, string>; body?: Uint8Array } = {},
     ): Promise<RegistryResponse> => {
       const body = init.body;
-      return registry.handle({
+      const before = { s3: s3Calls.sequence().length, db: dbCalls.sequence().length };
+      const res = await registry.handle({
         method,
         path,
         query: new URLSearchParams(init.query),
@@ -66,13 +70,18 @@ export async function countAwsCalls(): Promise<Record<string, CountedCalls>> {
           if (body) yield body;
         })(),
       });
+      trace.push(`${method} ${path.replace(/([0-9a-f]{8})[0-9a-f]{56}/g, '$1…')}${init.query?.digest ? '?digest=' : ''} -> ${res.status}`);
+      for (const c of dbCalls.sequence().slice(before.db)) trace.push(`  DynamoDB ${c}`);
+      for (const c of s3Calls.sequence().slice(before.s3)) trace.push(`  S3 ${c}`);
+      return res;
     };
     const measured: Record<string, CountedCalls> = {};
     const measure = async (label: string, fn: () => Promise<void>) => {
       s3Calls.reset();
       dbCalls.reset();
+      trace = [];
       await fn();
-      measured[label] = { s3: s3Calls.counts(), dynamodb: dbCalls.counts(), dynamodbItems: dbCalls.items() };
+      measured[label] = { s3: s3Calls.counts(), dynamodb: dbCalls.counts(), dynamodbItems: dbCalls.items(), trace };
     };
     const expectStatus = (res: RegistryResponse, status: number) => assert.equal(res.status, status);
 

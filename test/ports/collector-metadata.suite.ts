@@ -56,6 +56,23 @@ export function collectorMetadataSuite(name: string, setup: () => Promise<Metada
       await m.unlinkBlob(other, asked[1] as string);
     });
 
+    test('getBlobLinksListed (where the store has it): the links getBlobLinks gives, and whether the repository is in the catalog', async (t) => {
+      const m = await setup();
+      if (!m.getBlobLinksListed) return t.skip('this store has no getBlobLinksListed');
+      const r = repo();
+      // 100 links and the catalog entry: more keys than one BatchGetItem takes.
+      const asked = Array.from({ length: 100 }, (_, i) => digestOf(`listed ${r} ${i}`));
+      assert.deepEqual(await m.getBlobLinksListed(r, asked), { links: new Map(), listed: false }, 'a repository never used');
+      await m.linkBlob(r, asked[99] as string, 5);
+      const { links, listed } = await m.getBlobLinksListed(r, asked);
+      assert.equal(listed, true, 'a link puts the repository into the catalog');
+      assert.deepEqual(links, await m.getBlobLinks(r, asked));
+      assert.deepEqual([...links.keys()], [asked[99]]);
+      assert.deepEqual(await m.getBlobLinksListed(r, []), { links: new Map(), listed: true }, 'no digests: the catalog alone');
+      await m.deleteRepository(r);
+      assert.deepEqual(await m.getBlobLinksListed(r, asked), { links: new Map(), listed: false }, 'a deleted repository');
+    });
+
     test('unlinkBlob with linkedAt removes only a link not refreshed since it was read', async () => {
       const m = await setup();
       const r = repo();

@@ -242,13 +242,25 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   /** BatchGetItem, strongly consistent, 100 keys per call (retrying unprocessed ones). */
   async getBlobLinks(repository: string, digests: readonly string[]): Promise<Map<string, BlobLink>> {
+    return (await this.readLinks(repository, digests, false)).links;
+  }
+
+  /** getBlobLinks with the catalog entry's key in the same BatchGetItem: one more item read, instead of the manifest PUT's catalog write. */
+  async getBlobLinksListed(repository: string, digests: readonly string[]): Promise<{ links: Map<string, BlobLink>; listed: boolean }> {
+    return this.readLinks(repository, digests, true);
+  }
+
+  private async readLinks(repository: string, digests: readonly string[], withCatalog: boolean): Promise<{ links: Map<string, BlobLink>; listed: boolean }> {
     const links = new Map<string, BlobLink>();
-    const items = await this.batchGet(
-      [...new Set(digests)].map((d) => keys.blob(repository, d)),
-      [ATTR.digest, ATTR.size, ATTR.linkedAt, ATTR.createdAt],
-    );
-    for (const item of items) links.set(digestOf(item), { digest: digestOf(item), size: sizeOf(item), linkedAt: linkedAtOf(item) });
-    return links;
+    const catalog = keys.catalog(repository);
+    const keyList = [...new Set(digests)].map((d) => keys.blob(repository, d));
+    if (withCatalog) keyList.push(catalog);
+    let listed = false;
+    for (const item of await this.batchGet(keyList, [ATTR.pk, ATTR.digest, ATTR.size, ATTR.linkedAt, ATTR.createdAt])) {
+      if (item[ATTR.pk] === catalog.PK) listed = true;
+      else links.set(digestOf(item), { digest: digestOf(item), size: sizeOf(item), linkedAt: linkedAtOf(item) });
+    }
+    return { links, listed };
   }
 
   async unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean> {
@@ -310,7 +322,7 @@ export class DynamoDbMetadataStore implements MetadataStore {
   // -------------------------------------------------------------------------------------------
   // Manifests
 
-  async putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null): Promise<void> {
+  async putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null, options: { listed?: boolean } = {}): Promise<void> {
     // Content first: the large object (content-addressed, idempotent), the catalog entry, the
     // manifest item, then its referrer entry, so a listed referrer is always fetchable.
     let item = manifestItem(record, { content: record.content });
@@ -319,9 +331,11 @@ export class DynamoDbMetadataStore implements MetadataStore {
       await this.largeObjects.put(contentKey, record.content);
       item = manifestItem(record, { contentKey });
     }
-    // Always written (not from the cache): a repository deleted by another process comes back
-    // into the catalog with the next manifest pushed to it.
-    await this.touchRepository(record.repository, true);
+    // Not from the cache: a repository deleted by another process comes back into the catalog
+    // with the next manifest pushed to it. Written unless the push's own consistent read of its
+    // links saw the entry a moment ago (getBlobLinksListed): the conditional put would then
+    // change nothing, and a repository delete racing this push can remove the entry after either.
+    if (!options.listed) await this.touchRepository(record.repository, true);
     await this.put(item);
     if (referrer && record.subject) await this.put(referrerItem(record.repository, record.subject, referrer));
   }

@@ -78,7 +78,11 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
   // Every link in one read; the old ones are also touched, so that a collection that listed them
   // earlier can no longer remove them (src/core/gc/collector.ts, "Why a push never loses a blob").
   const blobDigests = parsed.blobs.map((b) => b.value);
-  const links = await ctx.metadata.getBlobLinks(name, blobDigests);
+  // Where the store can, the same read says whether the repository is in the catalog, so that
+  // storing the manifest need not write the catalog entry again.
+  const { links, listed } = ctx.metadata.getBlobLinksListed
+    ? await ctx.metadata.getBlobLinksListed(name, blobDigests)
+    : { links: await ctx.metadata.getBlobLinks(name, blobDigests), listed: false };
   const touchBefore = new Date(Date.now() - FRESH_LINK_MS).toISOString();
   for (const blob of blobDigests) {
     const link = links.get(blob);
@@ -106,7 +110,7 @@ export async function putManifest(ctx: RegistryContext, name: string, req: Regis
     actor: req.actor ?? null,
     pushTags: tags,
   };
-  await ctx.metadata.putManifest(record, subject ? referrerDescriptor(parsed, digest, content.byteLength) : null);
+  await ctx.metadata.putManifest(record, subject ? referrerDescriptor(parsed, digest, content.byteLength) : null, { listed });
   // The second half of the collector handshake (one read of every link again): a link a
   // collection removed meanwhile means the manifest goes again and the push fails cleanly (the
   // client uploads the blob anew). This re-check, not the touch, is what safety rests on.
