@@ -183,7 +183,8 @@ export class Registry {
       error = err.code;
       res = errorResponse(err, head);
     }
-    await this.audit(req, { route, params, status: res.status, error, principal, claimed, clientAddress, requestId });
+    // No sink (the default): no call, no promise to wait for on every request.
+    if (this.options.audit) await this.audit(req, { route, params, status: res.status, error, principal, claimed, clientAddress, requestId });
     const facts: RequestFacts = {
       requestId,
       clientAddress,

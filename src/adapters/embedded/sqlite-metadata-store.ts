@@ -131,6 +131,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   close(): void {
+    this.cache.close();
     this.db.close();
   }
 

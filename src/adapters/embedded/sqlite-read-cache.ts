@@ -5,9 +5,12 @@
  * of the read it saves:
  *
  *   total_changes()       rows changed through this connection (every write of the server);
- *   PRAGMA data_version   changes when any other connection commits: `stowage gc`, `stowage
- *                         check --repair` or the admin commands working on the same data
- *                         directory beside the server (they open their own connection).
+ *   the WAL index header  changes when any connection commits, other ones included: `stowage
+ *                         gc`, `stowage check --repair` or the admin commands working on the same
+ *                         data directory beside the server (they open their own connection). It
+ *                         is read with one pread (./wal-change-watch.ts), not a statement;
+ *                         `PRAGMA data_version` says the same where there is no WAL index (a
+ *                         database in memory), at several times the cost.
  *
  * Any change empties the whole cache: no write has to know which entries it touches, and a store
  * that is written to is simply served from SQLite. Values are shared between callers, so they
@@ -15,6 +18,7 @@
  * MAX_VALUE_BYTES are never kept, and reaching the entry or byte cap starts the cache afresh.
  */
 import type Database from 'better-sqlite3';
+import { WalChangeWatch } from './wal-change-watch.js';
 
 /** At most this much estimated value size is kept (a 4 MiB manifest is never cached). */
 const MAX_BYTES = 4 << 20;
@@ -23,6 +27,7 @@ const MAX_ENTRIES = 4096;
 
 export class SqliteReadCache {
   private readonly changes: Database.Statement;
+  private readonly wal: WalChangeWatch | undefined;
   private readonly dataVersion: Database.Statement;
   private seenChanges = -1;
   private seenDataVersion = -1;
@@ -31,7 +36,20 @@ export class SqliteReadCache {
 
   constructor(db: Database.Database) {
     this.changes = db.prepare('SELECT total_changes()').pluck();
+    this.wal = db.pragma('journal_mode', { simple: true }) === 'wal' ? WalChangeWatch.open(db.name) : undefined;
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** Whether anything changed the database since the last call: both checks run every time. */
+  private changed(): boolean {
+    const changes = this.changes.get() as number;
+    let changed = changes !== this.seenChanges;
+    this.seenChanges = changes;
+    if (this.wal) return this.wal.changed() || changed;
+    const dataVersion = this.dataVersion.get() as number;
+    changed ||= dataVersion !== this.seenDataVersion;
+    this.seenDataVersion = dataVersion;
+    return changed;
   }
 
   /**
@@ -40,12 +58,8 @@ export class SqliteReadCache {
    * connection can fall between the version check and the read.
    */
   get<T>(key: string, read: () => T, sizeOf: (value: T) => number): T {
-    const changes = this.changes.get() as number;
-    const dataVersion = this.dataVersion.get() as number;
-    if (changes !== this.seenChanges || dataVersion !== this.seenDataVersion) {
+    if (this.changed()) {
       this.clear();
-      this.seenChanges = changes;
-      this.seenDataVersion = dataVersion;
     } else if (this.entries.has(key)) {
       return this.entries.get(key) as T;
     }
@@ -56,6 +70,11 @@ export class SqliteReadCache {
     this.entries.set(key, value);
     this.bytes += size;
     return value;
+  }
+
+  /** Lets go of the WAL index file (the store closes its database). */
+  close(): void {
+    this.wal?.close();
   }
 
   private clear(): void {
