@@ -77,6 +77,8 @@ interface ProcStat {
   ppid: number;
   /** utime + stime + cutime + cstime (the last two: its exited, reaped children), seconds. */
   cpu: number;
+  /** The system (kernel) part of `cpu`: stime + cstime. */
+  sys: number;
 }
 
 async function procStat(pid: number | 'self'): Promise<ProcStat | undefined> {
@@ -85,17 +87,17 @@ async function procStat(pid: number | 'self'): Promise<ProcStat | undefined> {
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // Fields 4 (ppid) and 14-17 (utime, stime, cutime, cstime), counted from 1 before the split.
     const n = (i: number) => Number(rest[i - 3]);
-    return { pid: Number(stat.slice(0, stat.indexOf(' '))), ppid: n(4), cpu: (n(14) + n(15) + n(16) + n(17)) / TICKS };
+    return { pid: Number(stat.slice(0, stat.indexOf(' '))), ppid: n(4), cpu: (n(14) + n(15) + n(16) + n(17)) / TICKS, sys: (n(15) + n(17)) / TICKS };
   } catch {
     return undefined;
   }
 }
 
 /**
- * CPU seconds of these processes and all their descendants, alive or exited and reaped (a
- * descendant's exited children are in its cutime/cstime, so nothing is counted twice).
+ * CPU seconds (all, and the kernel's part) of these processes and all their descendants, alive or
+ * exited and reaped (a descendant's exited children are in its cutime/cstime, so nothing is counted twice).
  */
-export async function treeCpuSeconds(roots: readonly number[]): Promise<number> {
+export async function treeCpuSeconds(roots: readonly number[]): Promise<{ cpu: number; sys: number }> {
   const all: ProcStat[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -107,22 +109,23 @@ export async function treeCpuSeconds(roots: readonly number[]): Promise<number> 
   const byPid = new Map(all.map((s) => [s.pid, s]));
   const seen = new Set<number>();
   const stack = [...roots];
-  let total = 0;
+  const total = { cpu: 0, sys: 0 };
   while (stack.length) {
     const pid = stack.pop()!;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    total += byPid.get(pid)?.cpu ?? 0;
+    total.cpu += byPid.get(pid)?.cpu ?? 0;
+    total.sys += byPid.get(pid)?.sys ?? 0;
     stack.push(...(children.get(pid) ?? []));
   }
   return total;
 }
 
 /** CPU seconds of this process's exited, reaped children (skopeo, the docker CLI, sync). */
-async function reapedChildrenSeconds(): Promise<number> {
+async function reapedChildrenSeconds(): Promise<{ cpu: number; sys: number }> {
   const stat = await readFile('/proc/self/stat', 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[16 - 3]) + Number(rest[17 - 3])) / TICKS;
+  return { cpu: (Number(rest[16 - 3]) + Number(rest[17 - 3])) / TICKS, sys: Number(rest[17 - 3]) / TICKS };
 }
 
 /** Where a client flow's CPU goes: the client's processes and the server's. */
@@ -130,6 +133,9 @@ export interface CpuSplit {
   seconds: number;
   clientCpuS: number;
   serverCpuS: number;
+  /** The kernel's part of clientCpuS and serverCpuS (system time: disk, sockets, page cache). */
+  clientSysS: number;
+  serverSysS: number;
   /** 1-minute load average when the measurement started. */
   load1: number;
 }
@@ -146,7 +152,14 @@ export async function withCpu(server: Target, clientDaemons: () => Promise<numbe
   await fn();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const [c1, d1, s1] = [await reapedChildrenSeconds(), await treeCpuSeconds(daemons), await treeCpuSeconds([server.pid])];
-  return { seconds, clientCpuS: c1 - c0 + (d1 - d0), serverCpuS: s1 - s0, load1 };
+  return {
+    seconds,
+    clientCpuS: c1.cpu - c0.cpu + (d1.cpu - d0.cpu),
+    serverCpuS: s1.cpu - s0.cpu,
+    clientSysS: c1.sys - c0.sys + (d1.sys - d0.sys),
+    serverSysS: s1.sys - s0.sys,
+    load1,
+  };
 }
 
 /** The pids of a private dockerd (test/helpers/dockerd.ts) and of the containerd it runs. */
@@ -194,6 +207,12 @@ export interface CeilingEntry {
   target: number | null;
   /** Whether the row's target is at or below its ceiling ratio (null when unknown). */
   targetReachable: boolean | null;
+  /**
+   * (client + server) CPU seconds per GiB against distribution / the same against the null
+   * registry: the ceiling when the flow is CPU-bound (8 clients on 2 cores, or a machine busy with
+   * other work, where wall time follows CPU seconds); less disturbed by other load than MiB/s.
+   */
+  cpuCeilingRatio: number | null;
   /** Median CPU seconds per GiB moved, client's and server's, per server. */
   cpuPerGiB: Record<'stowage' | 'distribution' | 'null', { client: number; server: number } | null>;
 }
@@ -208,6 +227,10 @@ export function ceilingEntries(rows: readonly Row[]): CeilingEntry[] {
       const goal = GOALS[r.id];
       const target = goal && 'minRatio' in goal ? goal.minRatio : null;
       const ceilingRatio = c !== null && d !== null && d > 0 ? c / d : null;
+      const cpuDist = cpuPerGiB(r.distribution);
+      const cpuNull = cpuPerGiB(r.ceiling);
+      const total = (x: { client: number; server: number }) => x.client + x.server;
+      const cpuCeilingRatio = cpuDist && cpuNull && total(cpuNull) > 0 ? total(cpuDist) / total(cpuNull) : null;
       return {
         id: r.id,
         row: r.label,
@@ -218,6 +241,7 @@ export function ceilingEntries(rows: readonly Row[]): CeilingEntry[] {
         ceilingRatio,
         target,
         targetReachable: target === null || ceilingRatio === null ? null : ceilingRatio >= target,
+        cpuCeilingRatio,
         cpuPerGiB: { stowage: cpuPerGiB(r.stowage) ?? null, distribution: cpuPerGiB(r.distribution) ?? null, null: cpuPerGiB(r.ceiling) ?? null },
       };
     });
@@ -232,13 +256,13 @@ export function ceilingMarkdown(entries: readonly CeilingEntry[]): string[] {
   return [
     '## Client-flow ceilings (null registry)',
     '',
-    'The same client flow against bench/null-registry.ts, which discards pushed bytes and serves pulled ones from memory: no registry can be faster with this client on this machine. Ceiling ratio = null registry / distribution, the best ratio any registry could show. CPU columns: median CPU seconds per GiB moved, client / server (client: skopeo, or dockerd + containerd + docker CLI).',
+    'The same client flow against bench/null-registry.ts, which discards pushed bytes and serves pulled ones from memory: no registry can be faster with this client on this machine. Ceiling ratio = null registry / distribution, the best ratio any registry could show. CPU columns: median CPU seconds per GiB moved, client / server (client: skopeo, or dockerd + containerd + docker CLI); CPU ceiling = (client + server) CPU per GiB against distribution / against the null registry, the ceiling ratio of a CPU-bound run.',
     '',
-    '| Row | Stowage MiB/s | distribution MiB/s | null registry MiB/s | Ratio | Ceiling ratio | Target | Reachable | CPU-s/GiB Stowage | distribution | null |',
-    '|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
+    '| Row | Stowage MiB/s | distribution MiB/s | null registry MiB/s | Ratio | Ceiling ratio | CPU ceiling | Target | Reachable | CPU-s/GiB Stowage | distribution | null |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
     ...entries.map(
       (e) =>
-        `| ${e.row} | ${f(e.stowage)} | ${f(e.distribution)} | ${f(e.ceiling)} | ${e.ratio === null ? 'n/a' : `${f(e.ratio)}x`} | ${e.ceilingRatio === null ? 'n/a' : `${f(e.ceilingRatio)}x`} | ${e.target === null ? '' : `>= ${e.target}x`} | ${e.targetReachable === null ? '' : e.targetReachable ? 'yes' : 'NO'} | ${split(e.cpuPerGiB.stowage)} | ${split(e.cpuPerGiB.distribution)} | ${split(e.cpuPerGiB.null)} |`,
+        `| ${e.row} | ${f(e.stowage)} | ${f(e.distribution)} | ${f(e.ceiling)} | ${e.ratio === null ? 'n/a' : `${f(e.ratio)}x`} | ${e.ceilingRatio === null ? 'n/a' : `${f(e.ceilingRatio)}x`} | ${e.cpuCeilingRatio === null ? 'n/a' : `${f(e.cpuCeilingRatio)}x`} | ${e.target === null ? '' : `>= ${e.target}x`} | ${e.targetReachable === null ? '' : e.targetReachable ? 'yes' : 'NO'} | ${split(e.cpuPerGiB.stowage)} | ${split(e.cpuPerGiB.distribution)} | ${split(e.cpuPerGiB.null)} |`,
     ),
     '',
   ];
@@ -247,7 +271,7 @@ export function ceilingMarkdown(entries: readonly CeilingEntry[]): string[] {
 /** Plain-text table for the bench's stdout. */
 export function formatCeilings(entries: readonly CeilingEntry[]): string[] {
   if (!entries.length) return [];
-  const header = ['row', 'Stowage', 'distribution', 'null', 'ratio', 'ceiling', 'target', 'client/server CPU-s per GiB: stowage | distribution | null'];
+  const header = ['row', 'Stowage', 'distribution', 'null', 'ratio', 'ceiling', 'cpu ceiling', 'target', 'client/server CPU-s per GiB: stowage | distribution | null'];
   const body = entries.map((e) => [
     e.id,
     f(e.stowage),
@@ -255,6 +279,7 @@ export function formatCeilings(entries: readonly CeilingEntry[]): string[] {
     f(e.ceiling),
     e.ratio === null ? 'n/a' : f(e.ratio),
     e.ceilingRatio === null ? 'n/a' : f(e.ceilingRatio),
+    e.cpuCeilingRatio === null ? 'n/a' : f(e.cpuCeilingRatio),
     e.target === null ? '' : `>= ${e.target}${e.targetReachable === false ? ' (beyond)' : ''}`,
     `${split(e.cpuPerGiB.stowage)} | ${split(e.cpuPerGiB.distribution)} | ${split(e.cpuPerGiB.null)}`,
   ]);

@@ -281,7 +281,7 @@ function flowRun(what: string, t: Target, sample: FlowSample): { value: number; 
 
 function logCpu(what: string, t: Target, s: FlowSample): void {
   log(
-    `  ${what} on ${t.name}: ${(s.bytes / MiB / s.seconds).toFixed(1)} MiB/s; CPU s client ${s.clientCpuS.toFixed(2)}, server ${s.serverCpuS.toFixed(2)}, wall ${s.seconds.toFixed(2)}, load ${s.load1}`,
+    `  ${what} on ${t.name}: ${(s.bytes / MiB / s.seconds).toFixed(1)} MiB/s; CPU s client ${s.clientCpuS.toFixed(2)} (sys ${s.clientSysS.toFixed(2)}), server ${s.serverCpuS.toFixed(2)} (sys ${s.serverSysS.toFixed(2)}), wall ${s.seconds.toFixed(2)}, load ${s.load1}`,
   );
 }
 
