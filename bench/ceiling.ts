@@ -213,6 +213,11 @@ export interface CeilingEntry {
    * other work, where wall time follows CPU seconds); less disturbed by other load than MiB/s.
    */
   cpuCeilingRatio: number | null;
+  /**
+   * (client + server) / client CPU seconds against distribution: the ratio of a server that costs
+   * no CPU at all against distribution, when the run is CPU-bound. No registry can beat it there.
+   */
+  zeroServerRatio: number | null;
   /** Median CPU seconds per GiB moved, client's and server's, per server. */
   cpuPerGiB: Record<'stowage' | 'distribution' | 'null', { client: number; server: number } | null>;
 }
@@ -242,6 +247,7 @@ export function ceilingEntries(rows: readonly Row[]): CeilingEntry[] {
         target,
         targetReachable: target === null || ceilingRatio === null ? null : ceilingRatio >= target,
         cpuCeilingRatio,
+        zeroServerRatio: cpuDist && cpuDist.client > 0 ? total(cpuDist) / cpuDist.client : null,
         cpuPerGiB: { stowage: cpuPerGiB(r.stowage) ?? null, distribution: cpuPerGiB(r.distribution) ?? null, null: cpuPerGiB(r.ceiling) ?? null },
       };
     });
@@ -256,13 +262,13 @@ export function ceilingMarkdown(entries: readonly CeilingEntry[]): string[] {
   return [
     '## Client-flow ceilings (null registry)',
     '',
-    'The same client flow against bench/null-registry.ts, which discards pushed bytes and serves pulled ones from memory: no registry can be faster with this client on this machine. Ceiling ratio = null registry / distribution, the best ratio any registry could show. CPU columns: median CPU seconds per GiB moved, client / server (client: skopeo, or dockerd + containerd + docker CLI); CPU ceiling = (client + server) CPU per GiB against distribution / against the null registry, the ceiling ratio of a CPU-bound run.',
+    'The same client flow against bench/null-registry.ts, which discards pushed bytes and serves pulled ones from memory: no registry can be faster with this client on this machine. Ceiling ratio = null registry / distribution, the best ratio any registry could show. CPU columns: median CPU seconds per GiB moved, client / server (client: skopeo, or dockerd + containerd + docker CLI); CPU ceiling = (client + server) CPU per GiB against distribution / against the null registry, the ceiling ratio of a CPU-bound run; zero-server = (client + server) / client CPU against distribution, what a server costing no CPU would show in a CPU-bound run.',
     '',
-    '| Row | Stowage MiB/s | distribution MiB/s | null registry MiB/s | Ratio | Ceiling ratio | CPU ceiling | Target | Reachable | CPU-s/GiB Stowage | distribution | null |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
+    '| Row | Stowage MiB/s | distribution MiB/s | null registry MiB/s | Ratio | Ceiling ratio | CPU ceiling | Zero-server | Target | Reachable | CPU-s/GiB Stowage | distribution | null |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
     ...entries.map(
       (e) =>
-        `| ${e.row} | ${f(e.stowage)} | ${f(e.distribution)} | ${f(e.ceiling)} | ${e.ratio === null ? 'n/a' : `${f(e.ratio)}x`} | ${e.ceilingRatio === null ? 'n/a' : `${f(e.ceilingRatio)}x`} | ${e.cpuCeilingRatio === null ? 'n/a' : `${f(e.cpuCeilingRatio)}x`} | ${e.target === null ? '' : `>= ${e.target}x`} | ${e.targetReachable === null ? '' : e.targetReachable ? 'yes' : 'NO'} | ${split(e.cpuPerGiB.stowage)} | ${split(e.cpuPerGiB.distribution)} | ${split(e.cpuPerGiB.null)} |`,
+        `| ${e.row} | ${f(e.stowage)} | ${f(e.distribution)} | ${f(e.ceiling)} | ${e.ratio === null ? 'n/a' : `${f(e.ratio)}x`} | ${e.ceilingRatio === null ? 'n/a' : `${f(e.ceilingRatio)}x`} | ${e.cpuCeilingRatio === null ? 'n/a' : `${f(e.cpuCeilingRatio)}x`} | ${e.zeroServerRatio === null ? 'n/a' : `${f(e.zeroServerRatio)}x`} | ${e.target === null ? '' : `>= ${e.target}x`} | ${e.targetReachable === null ? '' : e.targetReachable ? 'yes' : 'NO'} | ${split(e.cpuPerGiB.stowage)} | ${split(e.cpuPerGiB.distribution)} | ${split(e.cpuPerGiB.null)} |`,
     ),
     '',
   ];
@@ -271,7 +277,18 @@ export function ceilingMarkdown(entries: readonly CeilingEntry[]): string[] {
 /** Plain-text table for the bench's stdout. */
 export function formatCeilings(entries: readonly CeilingEntry[]): string[] {
   if (!entries.length) return [];
-  const header = ['row', 'Stowage', 'distribution', 'null', 'ratio', 'ceiling', 'cpu ceiling', 'target', 'client/server CPU-s per GiB: stowage | distribution | null'];
+  const header = [
+    'row',
+    'Stowage',
+    'distribution',
+    'null',
+    'ratio',
+    'ceiling',
+    'cpu ceiling',
+    'zero-server',
+    'target',
+    'client/server CPU-s per GiB: stowage | distribution | null',
+  ];
   const body = entries.map((e) => [
     e.id,
     f(e.stowage),
@@ -280,6 +297,7 @@ export function formatCeilings(entries: readonly CeilingEntry[]): string[] {
     e.ratio === null ? 'n/a' : f(e.ratio),
     e.ceilingRatio === null ? 'n/a' : f(e.ceilingRatio),
     e.cpuCeilingRatio === null ? 'n/a' : f(e.cpuCeilingRatio),
+    e.zeroServerRatio === null ? 'n/a' : f(e.zeroServerRatio),
     e.target === null ? '' : `>= ${e.target}${e.targetReachable === false ? ' (beyond)' : ''}`,
     `${split(e.cpuPerGiB.stowage)} | ${split(e.cpuPerGiB.distribution)} | ${split(e.cpuPerGiB.null)}`,
   ]);
