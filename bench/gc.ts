@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { drainGet, MANIFEST_ACCEPT, monolithicBlobUpload, OCI_MANIFEST, putManifest, request, sha256 } from './http.js';
 import { summaryOf } from './goals.js';
 import { formatErrors, formatTable, type Cell, type Row } from './report.js';
-import { processStats, repoRoot, startDistributionProcess, startStowageProcess, type Target } from './targets.js';
+import { processStats, repoRoot, startDistributionProcess, startStowageProcess, type RegistryTarget, type Target } from './targets.js';
 
 export interface GcSizes {
   repositories: number;
@@ -323,7 +323,7 @@ export async function benchGc(opts: { work: string; quick: boolean; withDistribu
     opts.log(`  ${name}: sweep ${o.seconds.toFixed(2)} s, peak RSS ${o.peakRssMiB.toFixed(0)} MiB`);
     set(name, { value: o.seconds, detail: { fillSeconds, ...o.detail } }, { value: o.peakRssMiB });
   };
-  const targets: Target[] = [];
+  const targets: RegistryTarget[] = [];
   try {
     targets.push(await startStowageProcess(base('stowage')));
     if (opts.withDistribution) targets.push(await startDistributionProcess(base('distribution')));

@@ -128,6 +128,8 @@ export interface ReportInput {
   tools: string;
   notes: string[];
   entries: readonly SummaryEntry[];
+  /** Markdown lines after the table (e.g. the client-flow ceilings). */
+  sections?: readonly string[];
 }
 
 /** .bench/report.md: the machine, the tools, the table and the chart (ratios.svg beside it). */
@@ -153,6 +155,7 @@ export function reportMarkdown(r: ReportInput): string {
     '',
     'Ratio > 1 means Stowage is better: throughput and req/s rows are Stowage/distribution, latency and memory rows distribution/Stowage. Full detail (every repetition, percentiles, phase timings) in results.json.',
     '',
+    ...(r.sections ?? []),
   ];
   return lines.join('\n');
 }

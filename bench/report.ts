@@ -17,6 +17,8 @@ export interface Row {
   stowage: Cell;
   /** Absent when distribution is not installed. */
   distribution?: Cell;
+  /** The client-flow rows' null registry (bench/ceiling.ts), when the `ceiling` group runs: no ratio, no target. */
+  ceiling?: Cell;
 }
 
 /** > 1 means Stowage is better: stowage/distribution for higher-is-better, distribution/stowage otherwise. */
@@ -60,6 +62,7 @@ export function formatErrors(rows: readonly Row[]): string[] {
     for (const [who, c] of [
       ['Stowage', r.stowage],
       ['distribution', r.distribution],
+      ['null registry', r.ceiling],
     ] as const) {
       if (c?.error !== undefined) out.push(`row ${i + 1} (${r.label}), ${who}: ${c.error.split('\n').slice(0, 12).join('\n    ')}`);
     }

@@ -49,6 +49,8 @@ import { ONLY, runs } from './only.js';
 import { benchGc, runGcOnly } from './gc.js';
 import { RssPhases } from './rss-phases.js';
 import { seedManifestImage } from './meta-only.js';
+import { ceilingEntries, ceilingMarkdown, dockerdPids, formatCeilings, preloadImage, resetNullRegistry, startNullRegistryProcess, withCpu, type FlowSample } from './ceiling.js';
+import { medianOfRounds } from './rounds.js';
 
 const MiB = 1024 * 1024;
 
@@ -65,6 +67,8 @@ const SELECTED_ROWS = (process.argv.find((a) => a.startsWith('--rows='))?.slice(
   ?.split(',')
   .map((id) => id.trim())
   .filter(Boolean);
+/** --repeat=N (BENCH_REPEAT=N): the selected rows N times, each round with fresh servers; every cell is the median of its rounds. */
+const REPEAT = Math.max(1, Number.parseInt(process.argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? process.env.BENCH_REPEAT ?? '1', 10) || 1);
 
 const CFG = {
   layers: 4,
@@ -157,6 +161,8 @@ async function toolVersion(cmd: string, args: string[]): Promise<string> {
 interface Ctx {
   work: string;
   targets: Target[];
+  /** The servers of the client-flow rows: `targets`, plus the null registry when `ceiling` runs (bench/ceiling.ts). */
+  clients: Target[];
   images: Map<string, TestImage>;
   rows: Row[];
   scenario: number;
@@ -175,8 +181,8 @@ async function rssPhase(ctx: Ctx, name: string): Promise<void> {
 }
 
 /** Targets in the order for the next scenario (alternating, so neither always goes first). */
-function ordered(ctx: Ctx): Target[] {
-  const order = ctx.scenario++ % 2 === 0 ? ctx.targets : [...ctx.targets].reverse();
+function ordered(ctx: Ctx, among: Target[] = ctx.targets): Target[] {
+  const order = ctx.scenario++ % 2 === 0 ? among : [...among].reverse();
   return order;
 }
 
@@ -187,9 +193,17 @@ function newRow(ctx: Ctx, id: string, label: string, unit: string, better: 'high
   return row;
 }
 
+/** A client-flow row: with a ceiling cell when the null registry runs too. */
+function clientRow(ctx: Ctx, id: string, label: string): Row {
+  const row = newRow(ctx, id, label, 'MiB/s', 'higher');
+  if (ctx.clients.some((t) => t.name === 'null')) row.ceiling = { error: 'not measured' };
+  return row;
+}
+
 function setCell(row: Row, t: Target, c: Cell): void {
   if (t.name === 'stowage') row.stowage = c;
-  else row.distribution = c;
+  else if (t.name === 'distribution') row.distribution = c;
+  else row.ceiling = c;
 }
 
 const SINGLE = (i: number) => `s${i + 1}`;
@@ -197,7 +211,7 @@ const CONC = (i: number) => `c${i}`;
 const concNames = () => Array.from({ length: CFG.clients }, (_, i) => CONC(i));
 
 function getCell(row: Row, t: Target): Cell | undefined {
-  return t.name === 'stowage' ? row.stowage : row.distribution;
+  return t.name === 'stowage' ? row.stowage : t.name === 'distribution' ? row.distribution : row.ceiling;
 }
 
 /** Warm-up on every target; returns the targets whose warm-up worked (failures set `rows`' cells). */
@@ -243,19 +257,53 @@ async function interleaved(row: Row, order: Target[], reps: number, what: string
   }
 }
 
-/** One run per target (in `order`): `fn` returns [seconds, bytes]; the cell is MiB/s. */
-async function eachOnce(row: Row, order: Target[], what: string, fn: (t: Target) => Promise<[number, number]>): Promise<void> {
+/** One run per target (in `order`): `fn` returns the bytes moved, seconds and CPU split; the cell is MiB/s. */
+async function eachOnce(row: Row, order: Target[], what: string, fn: (t: Target) => Promise<FlowSample>): Promise<void> {
   for (const t of order) {
     log(`${what}: ${t.name}`);
     setCell(
       row,
       t,
       await cell(`${what} on ${t.name}`, async () => {
-        const [seconds, bytes] = await fn(t);
-        return { value: bytes / MiB / seconds, detail: { seconds, bytes } };
+        const sample = await fn(t);
+        logCpu(what, t, sample);
+        return { value: sample.bytes / MiB / sample.seconds, detail: { ...sample } };
       }),
     );
   }
+}
+
+/** One client flow's repetition: MiB/s, and its CPU split kept as the repetition's extra. */
+function flowRun(what: string, t: Target, sample: FlowSample): { value: number; extra: FlowSample } {
+  logCpu(what, t, sample);
+  return { value: sample.bytes / MiB / sample.seconds, extra: sample };
+}
+
+function logCpu(what: string, t: Target, s: FlowSample): void {
+  log(
+    `  ${what} on ${t.name}: ${(s.bytes / MiB / s.seconds).toFixed(1)} MiB/s; CPU s client ${s.clientCpuS.toFixed(2)} (sys ${s.clientSysS.toFixed(2)}), server ${s.serverCpuS.toFixed(2)} (sys ${s.serverSysS.toFixed(2)}), wall ${s.seconds.toFixed(2)}, load ${s.load1}`,
+  );
+}
+
+const noDaemons = async (): Promise<number[]> => [];
+
+/** Bytes of these repositories' `latest` images as `t` holds them. */
+async function imagesBytes(t: Target, repos: string[]): Promise<number> {
+  return (await Promise.all(repos.map((r) => imageBytes(t, r, 'latest')))).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Before the pull rows: the null registry gets these images (as the first registry whose push rows
+ * worked holds them) in memory, so it serves real bytes.
+ */
+async function preloadNull(ctx: Ctx, order: Target[], pushed: Row, repos: string[]): Promise<void> {
+  const nul = order.find((t) => t.name === 'null');
+  if (!nul) return;
+  const source = ctx.targets.find((t) => getCell(pushed, t)?.error === undefined);
+  if (!source) throw new Error('no registry holds the pushed images to preload the null registry from');
+  log(`null registry: preloading ${repos.length} images from ${source.name}`);
+  await resetNullRegistry(nul);
+  for (const r of repos) await preloadImage(source, nul, r, 'latest');
 }
 
 // ---- skopeo --------------------------------------------------------------------------------
@@ -276,56 +324,57 @@ async function skopeoPull(t: Target, repo: string, dest: string): Promise<void> 
 async function benchSkopeo(ctx: Ctx): Promise<void> {
   const img = (name: string) => ctx.images.get(name)!;
   const repo = (name: string) => `bench/skopeo-${name}`;
-  const pushOne = newRow(ctx, 'skopeo_push_1', 'skopeo push, 1 client', 'MiB/s', 'higher');
-  const pushMany = newRow(ctx, 'skopeo_push_8', `skopeo push, ${CFG.clients} clients (aggregate)`, 'MiB/s', 'higher');
-  const pullOne = newRow(ctx, 'skopeo_pull_1', 'skopeo pull, 1 client', 'MiB/s', 'higher');
-  const pullMany = newRow(ctx, 'skopeo_pull_8', `skopeo pull, ${CFG.clients} clients (aggregate)`, 'MiB/s', 'higher');
+  const pushOne = clientRow(ctx, 'skopeo_push_1', 'skopeo push, 1 client');
+  const pushMany = clientRow(ctx, 'skopeo_push_8', `skopeo push, ${CFG.clients} clients (aggregate)`);
+  const pullOne = clientRow(ctx, 'skopeo_pull_1', 'skopeo pull, 1 client');
+  const pullMany = clientRow(ctx, 'skopeo_pull_8', `skopeo pull, ${CFG.clients} clients (aggregate)`);
 
-  let order = ordered(ctx);
+  let order = ordered(ctx, ctx.clients);
   await sync();
   let ok = await warmUp(order, 'skopeo push', [pushOne, pushMany, pullOne, pullMany], (t) => skopeoPush(t, img('warm'), repo('warm')));
   log('skopeo push, 1 client');
   await interleaved(pushOne, ok, CFG.singleReps, 'skopeo push 1 client', async (t, i) => {
     await sync();
-    const s = await timed(() => skopeoPush(t, img(SINGLE(i)), repo(SINGLE(i))));
-    return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+    const cpu = await withCpu(t, noDaemons, () => skopeoPush(t, img(SINGLE(i)), repo(SINGLE(i))));
+    return flowRun('skopeo push', t, { ...cpu, bytes: await imageBytes(t, repo(SINGLE(i)), 'latest') });
   });
   await eachOnce(pushMany, ok, `skopeo push, ${CFG.clients} clients`, async (t) => {
     await sync();
-    const s = await timed(() => Promise.all(concNames().map((n) => skopeoPush(t, img(n), repo(n)))));
-    const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-    return [s, bytes];
+    const cpu = await withCpu(t, noDaemons, () => Promise.all(concNames().map((n) => skopeoPush(t, img(n), repo(n)))));
+    return { ...cpu, bytes: await imagesBytes(t, concNames().map(repo)) };
   });
 
   const pulled = join(ctx.work, 'pulled');
   await mkdir(pulled, { recursive: true });
-  order = ordered(ctx).filter((t) => ok.includes(t) && getCell(pushMany, t)?.error === undefined);
+  order = ordered(ctx, ctx.clients).filter((t) => ok.includes(t) && getCell(pushMany, t)?.error === undefined);
   for (const t of ok) if (!order.includes(t)) for (const r of [pullOne, pullMany]) setCell(r, t, { error: 'skipped: the push rows failed' });
+  await preloadNull(ctx, order, pushMany, [repo('warm'), ...Array.from({ length: CFG.singleReps }, (_, i) => repo(SINGLE(i))), ...concNames().map(repo)]);
   await sync();
   ok = await warmUp(order, 'skopeo pull', [pullOne, pullMany], (t) => skopeoPull(t, repo('warm'), join(pulled, `${t.name}-warm`)));
   log('skopeo pull, 1 client');
   await interleaved(pullOne, ok, CFG.singleReps, 'skopeo pull 1 client', async (t, i) => {
-    const s = await timed(() => skopeoPull(t, repo(SINGLE(i)), join(pulled, `${t.name}-${SINGLE(i)}`)));
-    return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+    const cpu = await withCpu(t, noDaemons, () => skopeoPull(t, repo(SINGLE(i)), join(pulled, `${t.name}-${SINGLE(i)}`)));
+    return flowRun('skopeo pull', t, { ...cpu, bytes: await imageBytes(t, repo(SINGLE(i)), 'latest') });
   });
   await eachOnce(pullMany, ok, `skopeo pull, ${CFG.clients} clients`, async (t) => {
-    const s = await timed(() => Promise.all(concNames().map((n) => skopeoPull(t, repo(n), join(pulled, `${t.name}-${n}`)))));
-    const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-    return [s, bytes];
+    const cpu = await withCpu(t, noDaemons, () => Promise.all(concNames().map((n) => skopeoPull(t, repo(n), join(pulled, `${t.name}-${n}`)))));
+    return { ...cpu, bytes: await imagesBytes(t, concNames().map(repo)) };
   });
+  const nul = ctx.clients.find((t) => t.name === 'null');
+  if (nul) await resetNullRegistry(nul);
   await rm(pulled, { recursive: true, force: true });
 }
 
 // ---- docker --------------------------------------------------------------------------------
 
 async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<void> {
-  const pushOne = newRow(ctx, 'docker_push_1', 'docker push, 1 client', 'MiB/s', 'higher');
-  const pushMany = newRow(ctx, 'docker_push_8', `docker push, ${CFG.clients} clients (aggregate)`, 'MiB/s', 'higher');
-  const pullOne = newRow(ctx, 'docker_pull_1', 'docker pull, 1 client', 'MiB/s', 'higher');
-  const pullMany = newRow(ctx, 'docker_pull_8', `docker pull, ${CFG.clients} clients (aggregate)`, 'MiB/s', 'higher');
+  const pushOne = clientRow(ctx, 'docker_push_1', 'docker push, 1 client');
+  const pushMany = clientRow(ctx, 'docker_push_8', `docker push, ${CFG.clients} clients (aggregate)`);
+  const pullOne = clientRow(ctx, 'docker_pull_1', 'docker pull, 1 client');
+  const pullMany = clientRow(ctx, 'docker_pull_8', `docker pull, ${CFG.clients} clients (aggregate)`);
   const all = [pushOne, pushMany, pullOne, pullMany];
   if (skipReason) {
-    for (const r of all) for (const t of ctx.targets) setCell(r, t, { error: `skipped: ${skipReason}` });
+    for (const r of all) for (const t of ctx.clients) setCell(r, t, { error: `skipped: ${skipReason}` });
     return;
   }
   let dockerd: RunningDockerd | undefined;
@@ -334,6 +383,8 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
     log('docker: starting a private dockerd and loading the images');
     dockerd = await startDockerd(base);
     const d = dockerd;
+    /** The client's processes: dockerd and its containerd (the docker CLI is one of the bench's children). */
+    const daemons = () => dockerdPids(base);
     const docker = (args: string[], timeoutMs = 300_000) => d.docker(args, { timeoutMs });
     const names = ['warm', ...Array.from({ length: CFG.singleReps }, (_, i) => SINGLE(i)), ...concNames()];
     const local = (n: string) => `bench-src/${n}:latest`;
@@ -367,21 +418,20 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
 
     // Push: every image goes to each registry (docker recompresses layers on every push, so
     // neither registry benefits from the other having gone first).
-    let order = ordered(ctx);
+    let order = ordered(ctx, ctx.clients);
     for (const t of order) for (const n of names) await docker(['tag', local(n), remote(t, n)]);
     await sync();
     let ok = await warmUp(order, 'docker push', all, (t) => push(t, 'warm'));
     log('docker push, 1 client');
     await interleaved(pushOne, ok, CFG.singleReps, 'docker push 1 client', async (t, i) => {
       await sync();
-      const s = await timed(() => push(t, SINGLE(i)));
-      return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+      const cpu = await withCpu(t, daemons, () => push(t, SINGLE(i)));
+      return flowRun('docker push', t, { ...cpu, bytes: await imageBytes(t, repo(SINGLE(i)), 'latest') });
     });
     await eachOnce(pushMany, ok, `docker push, ${CFG.clients} clients`, async (t) => {
       await sync();
-      const s = await timed(() => Promise.all(concNames().map((n) => push(t, n))));
-      const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-      return [s, bytes];
+      const cpu = await withCpu(t, daemons, () => Promise.all(concNames().map((n) => push(t, n))));
+      return { ...cpu, bytes: await imagesBytes(t, concNames().map(repo)) };
     });
 
     // Pull: nothing may be in the daemon's store, or docker would skip layers ("Already exists").
@@ -390,8 +440,9 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
       const { stdout } = await docker(['pull', remote(t, n)]);
       if (/Already exists/.test(stdout)) throw new Error(`docker pull ${remote(t, n)} reused local layers:\n${stdout}`);
     };
-    order = ordered(ctx).filter((t) => ok.includes(t) && getCell(pushMany, t)?.error === undefined);
+    order = ordered(ctx, ctx.clients).filter((t) => ok.includes(t) && getCell(pushMany, t)?.error === undefined);
     for (const t of ok) if (!order.includes(t)) for (const r of [pullOne, pullMany]) setCell(r, t, { error: 'skipped: the push rows failed' });
+    await preloadNull(ctx, order, pushMany, names.map(repo));
     await sync();
     ok = await warmUp(order, 'docker pull', [pullOne, pullMany], async (t) => {
       await pull(t, 'warm');
@@ -400,21 +451,22 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
     log('docker pull, 1 client');
     await interleaved(pullOne, ok, CFG.singleReps, 'docker pull 1 client', async (t, i) => {
       await sync();
-      const s = await timed(() => pull(t, SINGLE(i)));
+      const cpu = await withCpu(t, daemons, () => pull(t, SINGLE(i)));
       await removeAllImages();
-      return { value: (await imageBytes(t, repo(SINGLE(i)), 'latest')) / MiB / s };
+      return flowRun('docker pull', t, { ...cpu, bytes: await imageBytes(t, repo(SINGLE(i)), 'latest') });
     });
     await eachOnce(pullMany, ok, `docker pull, ${CFG.clients} clients`, async (t) => {
       await sync();
-      const s = await timed(() => Promise.all(concNames().map((n) => pull(t, n))));
+      const cpu = await withCpu(t, daemons, () => Promise.all(concNames().map((n) => pull(t, n))));
       await removeAllImages();
-      const bytes = (await Promise.all(concNames().map((n) => imageBytes(t, repo(n), 'latest')))).reduce((a, b) => a + b, 0);
-      return [s, bytes];
+      return { ...cpu, bytes: await imagesBytes(t, concNames().map(repo)) };
     });
+    const nul = ctx.clients.find((t) => t.name === 'null');
+    if (nul) await resetNullRegistry(nul);
   } catch (err) {
     log(`docker: FAILED: ${errText(err).split('\n')[0]}`);
     for (const r of all) {
-      for (const t of ctx.targets) {
+      for (const t of ctx.clients) {
         if (getCell(r, t)?.error === 'not measured') setCell(r, t, { error: `docker failed: ${errText(err)}` });
       }
     }
@@ -677,7 +729,7 @@ async function benchCatalog(ctx: Ctx): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-async function buildImages(ctx: Ctx): Promise<void> {
+async function buildImages(ctx: Pick<Ctx, 'work' | 'images'>): Promise<void> {
   const names = ['warm', ...Array.from({ length: CFG.singleReps }, (_, i) => SINGLE(i)), ...Array.from({ length: CFG.clients }, (_, i) => CONC(i))];
   log(`building ${names.length} test images (${CFG.layers} layers x ${CFG.layerBytes / MiB} MiB random, umoci)`);
   await mapLimit(names, 2, async (n) => {
@@ -716,50 +768,19 @@ async function mainSelected(ids: string[]): Promise<void> {
   if (rows.some((r) => r.stowage.error !== undefined)) process.exitCode = 1;
 }
 
-async function main(): Promise<void> {
-  if (SELECTED_ROWS?.length) return mainSelected(SELECTED_ROWS);
-  // The collection rows start their own servers: alone, they need none of the shared ones.
-  if (ONLY?.size === 1 && ONLY.has('gc')) return runGcOnly({ quick: QUICK, withDistribution: !NO_DISTRIBUTION && findExecutable('docker-registry') !== undefined, log });
-  const required = ['skopeo', 'umoci', 'wrk'];
-  const missing = required.filter((c) => !findExecutable(c));
-  if (missing.length) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')})`);
-  const haveDistribution = !NO_DISTRIBUTION && findExecutable('docker-registry') !== undefined;
-  let dockerSkip: string | undefined;
-  if (NO_DOCKER) dockerSkip = 'disabled (--no-docker / BENCH_DOCKER=0)';
-  else if (!findExecutable('dockerd') || !findExecutable('docker')) dockerSkip = 'dockerd/docker not installed (apt-get install -y docker.io)';
-  else if (process.getuid?.() !== 0) dockerSkip = 'dockerd needs root';
+type ServerStats = Record<string, Awaited<ReturnType<typeof processStats>>>;
 
-  const cpuList = cpus();
-  const env = {
-    node: process.version,
-    cores: cpuList.length,
-    cpuModel: cpuList[0]?.model ?? 'unknown',
-    memoryGiB: Math.round(totalmem() / 1024 ** 3),
-    kernel: release(),
-    /** 1/5/15-minute load averages when the bench started; anything else running skews the numbers. */
-    loadAvgAtStart: loadavg().map((x) => Number(x.toFixed(2))),
-    tools: {
-      skopeo: await toolVersion('skopeo', ['--version']),
-      wrk: await toolVersion('wrk', ['--version']),
-      distribution: haveDistribution ? await toolVersion('docker-registry', ['--version']) : 'not installed',
-      docker: dockerSkip ? 'not used' : await toolVersion('docker', ['--version']),
-    },
-  };
-  const envLines = [
-    `node ${env.node}, ${env.cores} cores (${env.cpuModel}), ${env.memoryGiB} GiB RAM, Linux ${env.kernel}, load average at start ${env.loadAvgAtStart.join(' ')}`,
-    `skopeo: ${env.tools.skopeo}; wrk: ${env.tools.wrk}; distribution: ${env.tools.distribution}; docker: ${env.tools.docker}`,
-    `config: ${JSON.stringify(CFG)}${QUICK ? ' (QUICK)' : ''}`,
-  ];
-  for (const l of envLines) log(l);
-
-  const work = await mkdtemp(join(tmpdir(), 'stowage-bench-'));
-  const ctx: Ctx = { work, targets: [], images: new Map(), rows: [], scenario: 0, rss: new Map() };
-  const serverStats: Record<string, Awaited<ReturnType<typeof processStats>>> = {};
+/** One pass over the selected rows with freshly started servers (removed afterwards); returns their CPU and peak RSS. */
+async function measureRound(ctx: Ctx, haveDistribution: boolean, dockerSkip: string | undefined): Promise<ServerStats> {
+  const work = ctx.work;
+  await mkdir(work, { recursive: true });
+  const serverStats: ServerStats = {};
   try {
-    if (runs('skopeo') || runs('docker')) await buildImages(ctx);
     ctx.targets.push(await startStowageProcess(join(work, 'stowage')));
     if (haveDistribution) ctx.targets.push(await startDistributionProcess(join(work, 'distribution')));
-    for (const t of ctx.targets) log(`${t.name} at ${t.url} (pid ${t.pid})`);
+    ctx.clients.push(...ctx.targets);
+    if (runs('ceiling')) ctx.clients.push(await startNullRegistryProcess(join(work, 'null')));
+    for (const t of ctx.clients) log(`${t.name} at ${t.url} (pid ${t.pid})`);
     for (const t of ctx.targets) ctx.rss.set(t, new RssPhases(t.pid));
     await rssPhase(ctx, 'started');
 
@@ -803,10 +824,9 @@ async function main(): Promise<void> {
     if (runs('rss')) await benchStreamedPushRss(ctx);
     if (runs('gc')) ctx.rows.push(...(await benchGc({ work, quick: QUICK, withDistribution: haveDistribution, log })));
   } finally {
-    closeAgent();
-    for (const t of ctx.targets) await t.stop().catch((err) => log(`stopping ${t.name}: ${errText(err)}`));
+    for (const t of ctx.clients) await t.stop().catch((err) => log(`stopping ${t.name}: ${errText(err)}`));
     // Errors logged by the servers are worth seeing.
-    for (const t of ctx.targets) {
+    for (const t of ctx.clients) {
       const text = await readFile(t.logFile, 'utf8').catch(() => '');
       // distribution logs every 404 (a client's HEAD before an upload) at level error: expected, not shown.
       const all = text.split('\n').filter((l) => l.trim() && !/listening on/.test(l));
@@ -820,6 +840,63 @@ async function main(): Promise<void> {
     await unmountAllUnder(work);
     await rm(work, { recursive: true, force: true }).catch((err) => log(`cleanup ${work}: ${errText(err)}`));
   }
+  return serverStats;
+}
+
+async function main(): Promise<void> {
+  if (SELECTED_ROWS?.length) return mainSelected(SELECTED_ROWS);
+  // The collection rows start their own servers: alone, they need none of the shared ones.
+  if (ONLY?.size === 1 && ONLY.has('gc')) return runGcOnly({ quick: QUICK, withDistribution: !NO_DISTRIBUTION && findExecutable('docker-registry') !== undefined, log });
+  const required = ['skopeo', 'umoci', 'wrk'];
+  const missing = required.filter((c) => !findExecutable(c));
+  if (missing.length) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')})`);
+  const haveDistribution = !NO_DISTRIBUTION && findExecutable('docker-registry') !== undefined;
+  let dockerSkip: string | undefined;
+  if (NO_DOCKER) dockerSkip = 'disabled (--no-docker / BENCH_DOCKER=0)';
+  else if (!findExecutable('dockerd') || !findExecutable('docker')) dockerSkip = 'dockerd/docker not installed (apt-get install -y docker.io)';
+  else if (process.getuid?.() !== 0) dockerSkip = 'dockerd needs root';
+
+  const cpuList = cpus();
+  const env = {
+    node: process.version,
+    cores: cpuList.length,
+    cpuModel: cpuList[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    kernel: release(),
+    /** 1/5/15-minute load averages when the bench started; anything else running skews the numbers. */
+    loadAvgAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+    tools: {
+      skopeo: await toolVersion('skopeo', ['--version']),
+      wrk: await toolVersion('wrk', ['--version']),
+      distribution: haveDistribution ? await toolVersion('docker-registry', ['--version']) : 'not installed',
+      docker: dockerSkip ? 'not used' : await toolVersion('docker', ['--version']),
+    },
+  };
+  const envLines = [
+    `node ${env.node}, ${env.cores} cores (${env.cpuModel}), ${env.memoryGiB} GiB RAM, Linux ${env.kernel}, load average at start ${env.loadAvgAtStart.join(' ')}`,
+    `skopeo: ${env.tools.skopeo}; wrk: ${env.tools.wrk}; distribution: ${env.tools.distribution}; docker: ${env.tools.docker}`,
+    `config: ${JSON.stringify(CFG)}${QUICK ? ' (QUICK)' : ''}`,
+  ];
+  for (const l of envLines) log(l);
+
+  const work = await mkdtemp(join(tmpdir(), 'stowage-bench-'));
+  const images = new Map<string, TestImage>();
+  const rounds: Row[][] = [];
+  let serverStats: ServerStats = {};
+  try {
+    if (runs('skopeo') || runs('docker')) await buildImages({ work, images });
+    for (let round = 1; round <= REPEAT; round++) {
+      if (REPEAT > 1) log(`round ${round} of ${REPEAT}`);
+      const ctx: Ctx = { work: join(work, `round${round}`), targets: [], clients: [], images, rows: [], scenario: round - 1, rss: new Map() };
+      serverStats = await measureRound(ctx, haveDistribution, dockerSkip);
+      rounds.push(ctx.rows);
+    }
+  } finally {
+    closeAgent();
+    await unmountAllUnder(work);
+    await rm(work, { recursive: true, force: true }).catch((err) => log(`cleanup ${work}: ${errText(err)}`));
+  }
+  const ctx = { rows: medianOfRounds(rounds) };
   if (!ONLY) await benchMicro(ctx.rows, MICRO_ROWS);
   log('AWS calls per operation (S3 and DynamoDB emulators) and their list-price cost');
   const awsCosts: OperationCost[] | { error: string } = await (ONLY ? Promise.reject(new Error(`skipped (BENCH_ONLY=${[...ONLY].join(',')})`)) : countAwsCalls()).then(
@@ -831,6 +908,7 @@ async function main(): Promise<void> {
   const totalSeconds = elapsed();
   const summary = summaryOf(ctx.rows);
   const goals = new Map(summary.map((e) => [e.id, e]));
+  const ceilings = ceilingEntries(ctx.rows);
   const out: string[] = [];
   out.push('', 'Stowage vs distribution 2.8 — same machine, same clients, same run', ...envLines.map((l) => `  ${l}`));
   if (!haveDistribution) out.push('  distribution (docker-registry) not measured: Stowage values only, ratios n/a');
@@ -847,6 +925,8 @@ async function main(): Promise<void> {
     '',
     formatTable(ctx.rows, goals),
   );
+  if (ceilings.length) out.push('', ...formatCeilings(ceilings));
+  if (REPEAT > 1) out.push('', `  Every value is the median of ${REPEAT} rounds (--repeat), each with freshly started servers; server stats below are the last round's.`);
   const errors = formatErrors(ctx.rows);
   if (errors.length) out.push('', 'Errors / skipped:', ...errors.map((e) => `  ${e}`));
   for (const [name, st] of Object.entries(serverStats)) {
@@ -867,6 +947,9 @@ async function main(): Promise<void> {
     serverStats,
     /** Issue 15's table: every row as {row, unit, stowage, distribution, ratio, target, met}. */
     table: summary,
+    /** The client-flow rows against the null registry (bench/ceiling.ts), when the `ceiling` group ran. */
+    ceilings,
+    repeat: REPEAT,
     /** USD per 1,000 operations from the counted AWS calls (bench/aws-costs.ts states the prices). */
     awsCosts,
     rows: ctx.rows.map((r) => ({ ...r, ratio: ratioOf(r) ?? null })),
@@ -882,11 +965,12 @@ async function main(): Promise<void> {
       tools: `node ${env.node}; skopeo: ${env.tools.skopeo}; docker: ${env.tools.docker}; distribution: ${env.tools.distribution}; wrk: ${env.tools.wrk}`,
       notes: [
         `Config: ${JSON.stringify(CFG)}`,
-        `Total bench time ${totalSeconds.toFixed(0)} s.`,
+        `Total bench time ${totalSeconds.toFixed(0)} s.${REPEAT > 1 ? ` Every value is the median of ${REPEAT} rounds (--repeat), each with fresh servers; server stats are the last round's.` : ''}`,
         ...Object.entries(serverStats).flatMap(([name, st]) => (st ? [`${name}: peak RSS ${st.peakRssMiB.toFixed(0)} MiB, CPU ${st.cpuSeconds.toFixed(1)} s`] : [])),
         ...costLines,
       ],
       entries: summary,
+      sections: ceilingMarkdown(ceilings),
     }),
   );
   log(`wrote ${join(resultsDir, 'results.json')}, report.md and ratios.svg`);

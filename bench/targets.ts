@@ -15,7 +15,8 @@ import { startDaemon, waitForDaemon, type Daemon } from '../test/helpers/exec.js
 import { startDistribution } from '../test/helpers/distribution.js';
 
 export interface Target {
-  name: 'stowage' | 'distribution';
+  /** `null`: the null registry of the ceiling rows (bench/null-registry.ts), not a registry under test. */
+  name: 'stowage' | 'distribution' | 'null';
   /** http://127.0.0.1:PORT */
   url: string;
   /** 127.0.0.1:PORT, for image references */
@@ -24,6 +25,9 @@ export interface Target {
   logFile: string;
   stop(): Promise<void>;
 }
+
+/** One of the two registries under test. */
+export type RegistryTarget = Target & { name: 'stowage' | 'distribution' };
 
 /** Repository root (bench/ compiles to dist/bench/, so the root is two or three levels up). */
 export function repoRoot(): string {
@@ -38,7 +42,7 @@ async function pingOk(url: string, expectHeader = true): Promise<boolean> {
   return res.status === 200 && (!expectHeader || res.headers.get('docker-distribution-api-version') === 'registry/2.0');
 }
 
-export async function startStowageProcess(baseDir: string): Promise<Target> {
+export async function startStowageProcess(baseDir: string): Promise<RegistryTarget> {
   const dataDir = join(baseDir, 'data');
   const logFile = join(baseDir, 'stowage.log');
   await mkdir(dataDir, { recursive: true });
@@ -100,7 +104,7 @@ function distributionConfig(dataDir: string, port: number): string {
   ].join('\n');
 }
 
-export async function startDistributionProcess(baseDir: string): Promise<Target> {
+export async function startDistributionProcess(baseDir: string): Promise<RegistryTarget> {
   const d = await startDistribution(baseDir, { configYaml: distributionConfig });
   return { name: 'distribution', url: d.url, host: d.host, pid: d.pid, logFile: d.logFile, stop: d.stop };
 }
