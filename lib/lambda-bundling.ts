@@ -4,22 +4,32 @@
  * scripts/lambda-bundles.mjs, which measures the bundle budget on exactly what the stack deploys.
  * Written in esbuild's own API shape so the script passes it to `build` unchanged.
  *
- * Node.js 24 (LAMBDA_RUNTIME_NAME), ESM (with a `require` for the CommonJS dependencies), minified and tree-shaken,
- * source maps without sources, `module` before `main` (ES builds shake better).
+ * Node.js 24 (LAMBDA_RUNTIME_NAME), CommonJS, minified and tree-shaken, source maps without
+ * sources, `module` before `main` (ES builds shake better).
  *
  * The AWS SDK (`@aws-sdk/*`, LAMBDA_EXTERNAL_MODULES) is left to the one the Lambda runtime ships,
  * as NodejsFunction does by default on Node.js >= 18. Issue 9's budget (median bundle <= 250 KB,
- * none above 400 KB) cannot be met with it bundled: the DynamoDB client alone, tree-shaken and
- * minified, is about 200 KB, and with the S3 client about 371 KB, before any registry code
- * (measured 2026-12-02, SDK 3.1169/3.1175). The price: the SDK version running in Lambda is the
- * runtime's, not package-lock.json's (it moves when AWS updates the runtime; docs/deploy.md), and
- * the runtime loads it unminified (scripts/lambda-bundles.mjs measures cold starts with it loaded
- * from node_modules, as the runtime loads its own). `@smithy/*` stays bundled: the runtime does not
- * promise it to function code.
+ * none above 400 KB) cannot be met with it bundled, however trimmed: the DynamoDB client alone,
+ * tree-shaken and minified, is about 200 KB, and with the S3 client about 371 KB, before any
+ * registry code (measured 2026-12-02, SDK 3.1169/3.1175). Cutting what a Lambda never needs does
+ * not close the gap: aliasing the default credential chain to `fromEnv` (Lambda always passes the
+ * role's credentials in the environment) takes a DynamoDB-only bundle from 502 to 366 KB and an
+ * S3 one (getBlob) from 730 to 622 KB, and stubbing the event-stream codec saves 20 KB more; the rest is the
+ * clients' own protocol, schema, endpoint and retry code. The price of leaving it out: the SDK
+ * version running in Lambda is the runtime's, not package-lock.json's (it moves when AWS updates
+ * the runtime; docs/deploy.md), and the runtime loads it unminified, which is most of a cold
+ * start (scripts/lambda-bundles.mjs measures cold starts with it loaded from node_modules, as the
+ * runtime loads its own). `@smithy/*` stays bundled: the runtime does not promise it to function
+ * code.
+ *
+ * CommonJS rather than ESM for that load: the runtime `require`s a CommonJS handler, and the
+ * handler `require`s the SDK's CommonJS files directly. An ES module bundle makes Node load each
+ * of them through the ES module loader instead, which first scans every CommonJS file for its
+ * export names (cjs-module-lexer) and checks its format: about a third of the import of an S3
+ * Lambda and a fifth of a DynamoDB-only one (CPU time, A/B in the same minute, 2026-12-02). For
+ * the same reason the SDK clients imported on first use are `require`d then (`supported`), not
+ * `import()`ed.
  */
-
-/** ESM bundles that contain CommonJS dependencies need a `require`. */
-const REQUIRE_BANNER = "import { createRequire as __stowageCreateRequire } from 'node:module'; const require = __stowageCreateRequire(import.meta.url);";
 
 /** Packages every Lambda bundle imports at run time from the runtime instead of carrying them. */
 export const LAMBDA_EXTERNAL_MODULES: readonly string[] = ['@aws-sdk/*'];
@@ -32,12 +42,14 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   bundle: true,
   platform: 'node' as const,
   target: LAMBDA_RUNTIME_NAME.replace(/^nodejs(\d+)\.x$/, 'node$1'),
-  format: 'esm' as const,
+  format: 'cjs' as const,
   minify: true,
   treeShaking: true,
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
   external: [...LAMBDA_EXTERNAL_MODULES],
-  banner: { js: REQUIRE_BANNER },
+  // A lazily imported SDK client (the S3 client of the manifest Lambdas, the presigner) is
+  // `require`d too when first used, not `import()`ed through the ES module loader.
+  supported: { 'dynamic-import': false },
 };
