@@ -102,7 +102,7 @@ export function functionDefaults(options: {
     environment: { NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
       // The one statement of the options is ./lambda-bundling.ts (scripts/lambda-bundles.mjs measures with it too).
-      format: nodejs.OutputFormat.ESM,
+      format: { cjs: nodejs.OutputFormat.CJS, esm: nodejs.OutputFormat.ESM }[LAMBDA_ESBUILD_OPTIONS.format],
       target: LAMBDA_ESBUILD_OPTIONS.target,
       platform: LAMBDA_ESBUILD_OPTIONS.platform,
       minify: LAMBDA_ESBUILD_OPTIONS.minify,

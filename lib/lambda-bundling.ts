@@ -4,18 +4,32 @@
  * scripts/lambda-bundles.mjs, which measures the bundle budget on exactly what the stack deploys.
  * Written in esbuild's own API shape so the script passes it to `build` unchanged.
  *
- * Node.js 24 (LAMBDA_RUNTIME_NAME), ESM (with a `require` for the CommonJS dependencies), minified and tree-shaken,
- * source maps without sources, `module` before `main` (ES builds shake better).
+ * Node.js 24 (LAMBDA_RUNTIME_NAME), ESM (with a `require` for the CommonJS dependencies), minified
+ * and tree-shaken, source maps without sources, `module` before `main` (ES builds shake better).
  *
  * The AWS SDK (`@aws-sdk/*`, LAMBDA_EXTERNAL_MODULES) is left to the one the Lambda runtime ships,
  * as NodejsFunction does by default on Node.js >= 18. Issue 9's budget (median bundle <= 250 KB,
- * none above 400 KB) cannot be met with it bundled: the DynamoDB client alone, tree-shaken and
- * minified, is about 200 KB, and with the S3 client about 371 KB, before any registry code
- * (measured 2026-12-02, SDK 3.1169/3.1175). The price: the SDK version running in Lambda is the
- * runtime's, not package-lock.json's (it moves when AWS updates the runtime; docs/deploy.md), and
- * the runtime loads it unminified (scripts/lambda-bundles.mjs measures cold starts with it loaded
- * from node_modules, as the runtime loads its own). `@smithy/*` stays bundled: the runtime does not
- * promise it to function code.
+ * none above 400 KB) cannot be met with it bundled, however trimmed: the DynamoDB client alone,
+ * tree-shaken and minified, is about 200 KB, and with the S3 client about 371 KB, before any
+ * registry code (measured 2026-12-02, SDK 3.1169/3.1175). Cutting what a Lambda never needs does
+ * not close the gap: aliasing the default credential chain to `fromEnv` (Lambda always passes the
+ * role's credentials in the environment) takes a DynamoDB-only bundle from 502 to 366 KB and an
+ * S3 one (getBlob) from 730 to 622 KB, and stubbing the event-stream codec saves 20 KB more; the rest is the
+ * clients' own protocol, schema, endpoint and retry code. The price of leaving it out: the SDK
+ * version running in Lambda is the runtime's, not package-lock.json's (it moves when AWS updates
+ * the runtime; docs/deploy.md), and the runtime loads it unminified, which is most of a cold
+ * start (scripts/lambda-bundles.mjs measures cold starts with it loaded from node_modules, as the
+ * runtime loads its own). `@smithy/*` stays bundled: the runtime does not promise it to function
+ * code.
+ *
+ * ES module, not CommonJS, for now, though CommonJS starts faster: the runtime would `require` a
+ * CommonJS handler, which would `require` the SDK's CommonJS files directly, where an ES module
+ * bundle makes Node load each of them through the ES module loader, which first scans every
+ * CommonJS file for its export names (cjs-module-lexer) and checks its format. Import + first
+ * call CPU, A/B in the same minutes (2026-12-02, load 11-17, `--format cjs`): 20-30% less for
+ * the DynamoDB-only bundles, 25-40% for the S3 ones (getBlob 679 -> 422 ms). But CommonJS output
+ * adds about 550 bytes of interop helpers, and the ping bundle, 36 bytes under its 50 KB budget as
+ * an ES module, goes over (50,511 bytes): switching needs the ping trimmed first.
  */
 
 /** ESM bundles that contain CommonJS dependencies need a `require`. */
@@ -32,7 +46,7 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   bundle: true,
   platform: 'node' as const,
   target: LAMBDA_RUNTIME_NAME.replace(/^nodejs(\d+)\.x$/, 'node$1'),
-  format: 'esm' as const,
+  format: 'esm' as 'esm' | 'cjs',
   minify: true,
   treeShaking: true,
   sourcemap: true,

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * Bundles every Lambda entry (lambdas/*.ts) with esbuild as the CDK stack's NodejsFunction does,
- * with the very options object the stack uses (lib/lambda-bundling.ts: the runtime's node target, ESM with a
- * `require` banner, minified, tree-shaken, source maps, the AWS SDK left to the runtime) into a
- * temp dir whose node_modules links to this package's, so that a bundle imports the SDK from
- * there at cold start as it would import the runtime's own in Lambda (unminified, as there),
+ * with the very options object the stack uses (lib/lambda-bundling.ts: the runtime's node target,
+ * ESM with a `require` banner, minified, tree-shaken, source maps, the AWS SDK left to the runtime)
+ * into a temp dir whose node_modules links to this package's, so that a bundle loads the SDK from
+ * there at cold start as it would load the runtime's own in Lambda (unminified, as there),
  * and prints each bundle's size and a locally measured cold init: a fresh `node` process per
- * sample imports the bundle (import time) and calls its handler once (first-call time) with a
+ * sample loads the bundle as the Lambda runtime loads a handler (`require` for CommonJS,
+ * `import()` for an ES module) (import time) and calls its handler once (first-call time) with a
  * HEAD-style event of its route, against S3/DynamoDB emulators started here (and a local
  * EventBridge endpoint for the stream consumer), so the first call includes building the SDK
  * clients, resolving credentials and the first connection. Medians of --runs samples.
@@ -26,6 +27,8 @@
  * --analyze prints esbuild's analysis of each bundle's metafile (what takes the bytes, and which
  * import brought it in) on stderr.
  *
+ * --format bundles in another module format than the stack's (lib/lambda-bundling.ts), to compare.
+ *
  * --enable-source-maps runs the samples with NODE_OPTIONS=--enable-source-maps, as the stack sets it.
  */
 import { analyzeMetafile, build } from 'esbuild';
@@ -41,7 +44,7 @@ import { gzipSync } from 'node:zlib';
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const { values: args } = parseArgs({
   options: {
-    format: { type: 'string', default: 'esm' },
+    format: { type: 'string' },
     runs: { type: 'string', default: '5' },
     'no-sourcemap': { type: 'boolean', default: false },
     'enable-source-maps': { type: 'boolean', default: false },
@@ -51,7 +54,6 @@ const { values: args } = parseArgs({
     analyze: { type: 'boolean', default: false },
   },
 });
-const format = args.format === 'cjs' ? 'cjs' : 'esm';
 const runs = Math.max(1, Number(args.runs) || 1);
 const sourcemap = !args['no-sourcemap'];
 
@@ -71,6 +73,9 @@ for (const needed of [
 const { ROUTES } = await import(join(dist, 'src/core/routes.js'));
 // The stack's own esbuild options (lib/defaults.ts reads the same object).
 const { LAMBDA_ESBUILD_OPTIONS } = await import(join(dist, 'lib/lambda-bundling.js'));
+// --format esm|cjs: another module format than the stack's, to compare (a CommonJS bundle needs
+// no `require` banner).
+const format = args.format ?? LAMBDA_ESBUILD_OPTIONS.format;
 const { startAwsEmulators } = await import(join(dist, 'test/helpers/aws-emulators.js'));
 const { startRecordingEventBridgeEndpoint } = await import(join(dist, 'test/helpers/eventbridge-endpoint.js'));
 const { createTable } = await import(join(dist, 'src/adapters/aws/dynamodb-metadata-store.js'));
@@ -93,7 +98,8 @@ async function bundle(name) {
   const outfile = join(out, name, `index.${extension}`);
   const result = await build({
     ...LAMBDA_ESBUILD_OPTIONS,
-    ...(format === 'cjs' && { format: 'cjs', banner: {} }),
+    format,
+    ...(format === 'cjs' && { banner: {} }),
     sourcemap,
     entryPoints: [join(root, 'lambdas', `${name}.ts`)],
     outfile,
@@ -156,8 +162,10 @@ const event = Array.isArray(loaded) ? { Records: loaded } : loaded;
 const context = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 };
 const log = console.log;
 console.log = () => {}; // the handlers' request-log lines
+const { createRequire } = await import('node:module');
 const t0 = performance.now();
-const mod = await import(pathToFileURL(bundle).href);
+// As the Lambda runtime loads a handler: \`require\` for a CommonJS file, \`import()\` for an ES module.
+const mod = bundle.endsWith('.mjs') ? await import(pathToFileURL(bundle).href) : createRequire(bundle)(bundle);
 const t1 = performance.now();
 const result = await mod.handler(event, context);
 const t2 = performance.now();

@@ -45,57 +45,60 @@ export interface Setting<T = unknown> {
   readonly group: SettingGroup;
 }
 
+/** A setting's type; its schema is built on first use (./settings.ts is imported by every Lambda, which reads a few settings). */
 interface Type<T> {
   kind: SettingKind;
-  schema: z.ZodMiniType<T>;
+  schema: () => z.ZodMiniType<T>;
   allowed: string;
 }
 
-const text = (allowed = 'a non-empty string', ...checks: z.core.$ZodCheck<string>[]): Type<string> => ({
+const text = (allowed = 'a non-empty string', check?: () => z.core.$ZodCheck<string>): Type<string> => ({
   kind: 'text',
-  schema: z.string().check(z.minLength(1), ...checks),
+  schema: () => z.string().check(z.minLength(1), ...(check ? [check()] : [])),
   allowed,
 });
-const path: Type<string> = { kind: 'path', schema: z.string().check(z.minLength(1)), allowed: 'a file or directory path' };
+const path: Type<string> = { kind: 'path', schema: () => z.string().check(z.minLength(1)), allowed: 'a file or directory path' };
 const integer = (min: number, max: number): Type<number> => ({
   kind: 'integer',
-  schema: z.int().check(z.gte(min), z.lte(max)),
+  schema: () => z.int().check(z.gte(min), z.lte(max)),
   allowed: `an integer from ${min} to ${max}`,
 });
-const boolean: Type<boolean> = { kind: 'boolean', schema: z.boolean(), allowed: 'true or false (also 1/0, yes/no, on/off)' };
+const boolean: Type<boolean> = { kind: 'boolean', schema: () => z.boolean(), allowed: 'true or false (also 1/0, yes/no, on/off)' };
 const choice = <const V extends readonly [string, ...string[]]>(values: V): Type<V[number]> => ({
   kind: 'choice',
-  schema: z.enum(values) as unknown as z.ZodMiniType<V[number]>,
+  schema: () => z.enum(values) as unknown as z.ZodMiniType<V[number]>,
   allowed: `one of ${values.join(', ')}`,
 });
-const list = <T>(item: Type<T>, allowed: string): Type<T[]> => ({ kind: 'list', schema: z.array(item.schema), allowed });
-const httpUrl: Type<string> = { kind: 'text', schema: z.url({ protocol: /^https?$/ }), allowed: 'an http or https URL' };
+const list = <T>(item: Type<T>, allowed: string): Type<T[]> => ({ kind: 'list', schema: () => z.array(item.schema()), allowed });
+const httpUrl: Type<string> = { kind: 'text', schema: () => z.url({ protocol: /^https?$/ }), allowed: 'an http or https URL' };
 /** Seconds, written `30` or `30s` (a config file may also give the number). */
 const seconds = (max: number): Type<number> => ({
   kind: 'text',
-  schema: z.pipe(
+  schema: () =>
     z.pipe(
-      z.union([z.number(), z.string().check(z.regex(/^\s*\d{1,6}(\.\d{1,3})?\s*s?\s*$/))]),
-      z.transform((v: number | string) => (typeof v === 'number' ? v : Number.parseFloat(v))),
-    ),
-    z.number().check(z.gte(0), z.lte(max)),
-  ) as unknown as z.ZodMiniType<number>,
+      z.pipe(
+        z.union([z.number(), z.string().check(z.regex(/^\s*\d{1,6}(\.\d{1,3})?\s*s?\s*$/))]),
+        z.transform((v: number | string) => (typeof v === 'number' ? v : Number.parseFloat(v))),
+      ),
+      z.number().check(z.gte(0), z.lte(max)),
+    ) as unknown as z.ZodMiniType<number>,
   allowed: `a duration in seconds from 0 to ${max} (30 or 30s)`,
 });
 /** A duration (`90m`, `24h`, `0s`; a bare number is seconds), held as seconds. */
 const duration = (maxSeconds: number): Type<number> => ({
   kind: 'text',
-  schema: z.pipe(
+  schema: () =>
     z.pipe(
-      z.union([z.number(), z.string().check(z.refine((v) => parseDuration(v) !== null))]),
-      z.transform((v: number | string) => (typeof v === 'number' ? v : (parseDuration(v) as number) / 1000)),
-    ),
-    z.number().check(z.gte(0), z.lte(maxSeconds)),
-  ) as unknown as z.ZodMiniType<number>,
+      z.pipe(
+        z.union([z.number(), z.string().check(z.refine((v) => parseDuration(v) !== null))]),
+        z.transform((v: number | string) => (typeof v === 'number' ? v : (parseDuration(v) as number) / 1000)),
+      ),
+      z.number().check(z.gte(0), z.lte(maxSeconds)),
+    ) as unknown as z.ZodMiniType<number>,
   allowed: `${DURATION_FORMAT}, at most ${maxSeconds / 86_400} days`,
 });
-const headerName = text('a header name (letters, digits and hyphens, at most 100)', z.regex(/^[A-Za-z0-9-]{1,100}$/));
-const clientId = text('an app client id (letters, digits, _ and +, at most 128)', z.regex(/^[A-Za-z0-9_+]{1,128}$/));
+const headerName = text('a header name (letters, digits and hyphens, at most 100)', () => z.regex(/^[A-Za-z0-9-]{1,100}$/));
+const clientId = text('an app client id (letters, digits, _ and +, at most 128)', () => z.regex(/^[A-Za-z0-9_+]{1,128}$/));
 
 /** A Cognito user pool id: `<region>_<id>` (`local_<id>` for cognito-local); group 1 is the region. */
 export const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|local)_[A-Za-z0-9]+$/;
@@ -112,7 +115,16 @@ function setting<T>(s: Spec<T> & { default: NoInfer<T> }): Setting<T> & { readon
 function setting<T>(s: Spec<T>): Setting<T>;
 function setting<T>(s: Spec<T> & { default?: T }): Setting<T> {
   const { type, ...rest } = s;
-  return { ...rest, ...type };
+  let schema: z.ZodMiniType<T> | undefined;
+  return {
+    ...rest,
+    kind: type.kind,
+    allowed: type.allowed,
+    get schema() {
+      if (!schema) schema = type.schema();
+      return schema;
+    },
+  };
 }
 
 /** The settings by key. Property names are the config file's key paths. */
@@ -181,7 +193,7 @@ export const SETTINGS = {
     env: 'STOWAGE_S3_PREFIX',
     flag: 's3-prefix',
     flagArg: 'PREFIX',
-    type: { ...text('a key prefix'), schema: z.string() },
+    type: { ...text('a key prefix'), schema: () => z.string() },
     default: '',
     group: 'storage',
     description: 'key prefix inside the bucket',
@@ -241,7 +253,7 @@ export const SETTINGS = {
     env: 'STOWAGE_DYNAMODB_TABLE',
     flag: 'dynamodb-table',
     flagArg: 'NAME',
-    type: text('a table name of at least 3 characters', z.minLength(3)),
+    type: text('a table name of at least 3 characters', () => z.minLength(3)),
     group: 'storage',
     description: 'DynamoDB table (required with metadata dynamodb and in Lambdas; layout: docs/dynamodb-table.md)',
   }),
@@ -349,7 +361,7 @@ export const SETTINGS = {
     env: 'STOWAGE_REPOSITORIES',
     type: {
       kind: 'text',
-      schema: z.union([z.string().check(z.minLength(1)), z.array(z.unknown())]) as unknown as z.ZodMiniType<string | unknown[]>,
+      schema: () => z.union([z.string().check(z.minLength(1)), z.array(z.unknown())]) as unknown as z.ZodMiniType<string | unknown[]>,
       allowed: 'a list of repository settings (JSON text in the environment)',
     },
     defaultText: 'every repository MUTABLE, no lifecycle policy',
@@ -380,7 +392,7 @@ export const SETTINGS = {
     env: 'STOWAGE_SERVICE',
     flag: 'service',
     flagArg: 'NAME',
-    type: text('a name of 1 to 255 characters', z.maxLength(255)),
+    type: text('a name of 1 to 255 characters', () => z.maxLength(255)),
     defaultText: 'HOST:PORT (Lambda: the public host)',
     group: 'auth',
     description: 'token audience and challenge service',
@@ -436,7 +448,7 @@ export const SETTINGS = {
   'cognito.userPoolId': setting({
     key: 'cognito.userPoolId',
     env: 'STOWAGE_COGNITO_USER_POOL_ID',
-    type: text('a user pool id, <region>_<id>', z.regex(USER_POOL_ID)),
+    type: text('a user pool id, <region>_<id>', () => z.regex(USER_POOL_ID)),
     group: 'cognito',
     description: 'the user pool (required with auth cognito)',
   }),
@@ -510,7 +522,7 @@ export const SETTINGS = {
     env: 'STOWAGE_METRICS_ADDR',
     flag: 'metrics-addr',
     flagArg: 'HOST:PORT',
-    type: text('HOST:PORT (an IPv6 host in brackets)', z.regex(LISTEN_ADDRESS)),
+    type: text('HOST:PORT (an IPv6 host in brackets)', () => z.regex(LISTEN_ADDRESS)),
     defaultText: '/metrics on the registry port',
     group: 'server',
     description: 'serve the Prometheus /metrics (no token) only on this separate address; keep it private',

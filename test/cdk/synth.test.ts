@@ -37,7 +37,7 @@ test('cdk synth: bundles every function, passes CloudFormation validation', () =
     const resources = Object.keys(template.Resources).length;
     assert.ok(resources < 500);
 
-    // Every operation's function is a real esbuild bundle (ESM) with its source map.
+    // Every operation's function is a real esbuild bundle (ESM, lib/lambda-bundling.ts) with its source map.
     const functions = Object.values(template.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('Stowage registry: '),
     );

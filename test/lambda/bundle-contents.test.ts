@@ -22,18 +22,28 @@ const entries = readdirSync(LAMBDAS)
   .map((f) => f.slice(0, -3))
   .sort();
 
-/** The SDK packages a bundle imports, split by how: at load (static) or on first use (dynamic). */
+/**
+ * The SDK packages a bundle imports, split by how its source imports them: statically (loaded at
+ * cold start) or with a dynamic import (loaded on first use), read from the source modules that
+ * reach the output (the same in either output format: in a CommonJS one both would be `require`s).
+ */
 async function sdkImports(entry: string): Promise<{ atLoad: string[]; onFirstUse: string[] }> {
   const result = await build({
     ...LAMBDA_ESBUILD_OPTIONS,
     sourcemap: false,
     entryPoints: [join(LAMBDAS, `${entry}.ts`)],
-    outfile: join(ROOT, 'out.mjs'),
+    outfile: join(ROOT, 'out.js'),
     write: false,
     metafile: true,
     logLevel: 'silent',
   });
-  const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports);
+  const { inputs, outputs } = result.metafile;
+  const bundled = Object.values(outputs).flatMap((o) =>
+    Object.entries(o.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([file]) => file),
+  );
+  const imports = bundled.flatMap((file) => inputs[file]?.imports ?? []);
   const sdk = (kind: string) => [...new Set(imports.filter((i) => i.external && i.kind === kind && i.path.startsWith('@aws-sdk/')).map((i) => i.path))].sort();
   return { atLoad: sdk('import-statement'), onFirstUse: sdk('dynamic-import') };
 }
