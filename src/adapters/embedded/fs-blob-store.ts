@@ -3,7 +3,7 @@
  * renames it atomically into its content-addressed place, so a blob is either wholly visible
  * or not at all, and finalising costs no copy whatever the size.
  */
-import { constants, createReadStream, readdirSync, renameSync, statSync } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
@@ -73,37 +73,34 @@ export class FsBlobStore implements BlobStore {
   /**
    * Walks blobs/<alg>/<hh>/ in name order, which is digest order, skipping whole directories
    * before `last`. A listing from the start first puts back blobs a crashed reclaim left hidden.
-   *
-   * The listing and reclaim() call the file system synchronously: each call is one metadata
-   * operation on a local directory (microseconds, no data read), and a sweep makes one to four of
-   * them per blob. Through the thread pool each would also cost a hand-off to a worker thread and
-   * back (futex wake-ups, an event-loop turn, a promise), several times the call itself, which
-   * made most of a sweep's CPU time. The event loop still turns between blobs (reclaim awaits the
-   * metadata check) and between pages.
    */
   async listBlobs(page: { limit: number; last?: string }): Promise<{ items: StoredBlob[]; more: boolean }> {
     if (page.last === undefined) await this.restoreHidden();
     const [lastAlg = '', lastHex = ''] = page.last?.split(':') ?? [];
-    const items: StoredBlob[] = [];
+    const digests: string[] = [];
     let more = false;
-    walk: for (const alg of sortedNamesSync(this.paths.blobsDir)) {
+    walk: for (const alg of await sortedNames(this.paths.blobsDir)) {
       if (alg < lastAlg) continue;
-      for (const hh of sortedNamesSync(`${this.paths.blobsDir}/${alg}`)) {
+      for (const hh of await sortedNames(`${this.paths.blobsDir}/${alg}`)) {
         if (alg === lastAlg && hh < lastHex.slice(0, 2)) continue;
-        const dir = `${this.paths.blobsDir}/${alg}/${hh}`;
-        for (const hex of sortedNamesSync(dir)) {
+        for (const hex of await sortedNames(`${this.paths.blobsDir}/${alg}/${hh}`)) {
           const digest = `${alg}:${hex}`;
           if (page.last !== undefined && digest <= page.last) continue;
-          if (items.length === page.limit) {
+          if (digests.length === page.limit) {
             more = true;
             break walk;
           }
-          // Gone since the directory was read (a reclaim): not listed.
-          const info = statSync(`${dir}/${hex}`, { throwIfNoEntry: false });
-          if (info) items.push({ digest, modifiedAt: info.mtime.toISOString() });
+          digests.push(digest);
         }
       }
     }
+    // The page's stats at once (the thread pool runs several), not one round trip per blob.
+    const infos = await Promise.all(digests.map((d) => stat(this.paths.blob(d)).catch((err) => (isNotFound(err) ? null : Promise.reject(err)))));
+    const items: StoredBlob[] = [];
+    digests.forEach((digest, i) => {
+      const info = infos[i];
+      if (info) items.push({ digest, modifiedAt: info.mtime.toISOString() });
+    });
     return { items, more };
   }
 
@@ -117,23 +114,23 @@ export class FsBlobStore implements BlobStore {
     const target = this.paths.blob(digest);
     const hidden = this.paths.reclaimed(digest);
     try {
-      renameSync(target, hidden);
+      await rename(target, hidden);
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
     }
     let unused = false;
     try {
-      const info = statSync(hidden);
+      const info = await stat(hidden);
       unused = await stillUnused(info.mtime.toISOString());
       if (unused) {
-        // Through the thread pool: freeing a file's blocks can wait on the file system's journal.
+        // unlink, not rm: one call (rm first lstats, to choose between a file and a directory).
         await unlink(hidden).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
         return { size: info.size };
       }
       return null;
     } finally {
-      if (!unused) renameSync(hidden, target);
+      if (!unused) await rename(hidden, target);
     }
   }
 
@@ -240,16 +237,6 @@ async function syncDir(dir: string): Promise<void> {
 async function sortedNames(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
-}
-
-/** sortedNames, synchronously (the listing's directories; see listBlobs). */
-function sortedNamesSync(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
   } catch (err) {
     if (isNotFound(err)) return [];
     throw err;
