@@ -12,11 +12,12 @@
 // Both run under /usr/bin/time (peak RSS of the command's process) and are timed from spawn to exit.
 // A row cannot pass on a no-op: Stowage's report must name exactly the deleted images' blobs and
 // bytes, both stores are counted on disk before and after, and the live images are read back.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { drainGet, MANIFEST_ACCEPT, monolithicBlobUpload, OCI_MANIFEST, putManifest, request, sha256 } from './http.js';
 import { summaryOf } from './goals.js';
 import { formatErrors, formatTable, type Cell, type Row } from './report.js';
@@ -285,6 +286,68 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
+ * `--gc-store=DIR` (BENCH_GC_STORE): keep the filled stores (both data directories after the fill
+ * and the deletes, and the images) in DIR, and on later runs of the same size start from copies
+ * of them instead of filling again (the fill takes most of the time). Every run, first or later,
+ * sweeps fresh `cp -a` copies of the same filled stores, both registries alike: Stowage's server
+ * started on its copy (online), distribution's started on its copy and stopped (offline).
+ */
+export function gcStoreDir(): string | undefined {
+  const raw = process.argv.find((a) => a.startsWith('--gc-store='))?.slice('--gc-store='.length) ?? process.env.BENCH_GC_STORE;
+  return raw === undefined || raw.trim() === '' ? undefined : raw;
+}
+
+const copyTree = (from: string, to: string) => promisify(execFile)('cp', ['-a', from, to]);
+
+interface StoredImage {
+  repository: string;
+  tag: string;
+  blobs: string[];
+  manifest: string;
+  garbage: boolean;
+}
+
+async function saveStore(dir: string, s: GcSizes, images: readonly Image[], bases: Record<string, string>): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const [name, base] of Object.entries(bases)) await copyTree(join(base, 'data'), join(dir, name));
+  const stored: StoredImage[] = images.map((i) => ({
+    repository: i.repository,
+    tag: i.tag,
+    blobs: i.blobs.map((b) => b.bytes.toString('base64')),
+    manifest: i.manifest.toString('base64'),
+    garbage: i.garbage,
+  }));
+  // Written last: a store without it is an interrupted save, filled again.
+  await writeFile(join(dir, 'images.json'), JSON.stringify({ sizes: s, registries: Object.keys(bases), images: stored }));
+}
+
+async function loadStore(dir: string, s: GcSizes): Promise<{ images: Image[]; registries: string[] } | undefined> {
+  const text = await readFile(join(dir, 'images.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const saved = JSON.parse(text) as { sizes: GcSizes; registries: string[]; images: StoredImage[] };
+  if (JSON.stringify(saved.sizes) !== JSON.stringify(s)) return undefined;
+  const images = saved.images.map((i) => {
+    const manifest = Buffer.from(i.manifest, 'base64');
+    const blobs = i.blobs.map((b) => {
+      const bytes = Buffer.from(b, 'base64');
+      return { digest: sha256(bytes), bytes };
+    });
+    return { repository: i.repository, tag: i.tag, blobs, manifest, digest: sha256(manifest), garbage: i.garbage };
+  });
+  return { images, registries: saved.registries };
+}
+
+/** A fresh copy of a saved store's data directory as `base`/data. */
+async function restoreStore(dir: string, name: string, base: string): Promise<void> {
+  await rm(base, { recursive: true, force: true });
+  await mkdir(base, { recursive: true });
+  await copyTree(join(dir, name), join(base, 'data'));
+  // Written back to disk before anything is measured: a sweep's first fsync would otherwise wait for the copy.
+  await promisify(execFile)('sync', []);
+}
+
+/**
  * The two collection rows, `gc_sweep_s` and `gc_peak_rss`. Fresh servers under `work`; the
  * distribution column only with `withDistribution`. A failure becomes the error of both cells.
  */
@@ -311,38 +374,65 @@ export async function benchGc(opts: { work: string; quick: boolean; withDistribu
     if (opts.withDistribution) set('distribution', c, c);
     return [sweep, rss];
   }
-  opts.log(`garbage collection: ${manifests} images (${blobs} blobs) into each registry, every second one deleted`);
-  const images = makeImages(s);
+  const store = gcStoreDir();
+  const saved = store === undefined ? undefined : await loadStore(store, s);
+  const reuse = saved !== undefined && (!opts.withDistribution || saved.registries.includes('distribution'));
+  opts.log(
+    reuse
+      ? `garbage collection: ${manifests} images (${blobs} blobs), every second one deleted: fresh copies of the stores filled in ${store}`
+      : `garbage collection: ${manifests} images (${blobs} blobs) into each registry, every second one deleted`,
+  );
+  const images = reuse ? saved.images : makeImages(s);
   const base = (name: string) => join(opts.work, `gc-${name}`);
   const fail = (name: 'stowage' | 'distribution', what: string, err: unknown) => {
     opts.log(`FAILED: garbage collection on ${name}: ${what}: ${errText(err).split('\n')[0]}`);
     const c = { error: `${what}: ${errText(err)}` };
     set(name, c, c);
   };
-  const record = (name: 'stowage' | 'distribution', o: Outcome, fillSeconds: number) => {
+  const record = (name: 'stowage' | 'distribution', o: Outcome, fillSeconds: number | null) => {
     opts.log(`  ${name}: sweep ${o.seconds.toFixed(2)} s, peak RSS ${o.peakRssMiB.toFixed(0)} MiB`);
     set(name, { value: o.seconds, detail: { fillSeconds, ...o.detail } }, { value: o.peakRssMiB });
   };
   const targets: RegistryTarget[] = [];
-  try {
+  const startAll = async () => {
+    // A restarted server appends to its log, where startStowageProcess looks for the URL it listens on.
+    await rm(join(base('stowage'), 'stowage.log'), { force: true });
     targets.push(await startStowageProcess(base('stowage')));
     if (opts.withDistribution) targets.push(await startDistributionProcess(base('distribution')));
-    // Both fills at once: neither is measured, and on a shared machine this halves the wait.
-    const filled = await Promise.all(
-      targets.map(async (t) => {
-        try {
-          const seconds = await timed(async () => {
-            await fill(t, images, s.concurrency);
-            await deleteGarbage(t, images, s.concurrency);
-          });
-          opts.log(`  ${t.name}: ${images.length} images pushed and ${images.length / 2} deleted in ${seconds.toFixed(1)} s`);
-          return seconds;
-        } catch (err) {
-          fail(t.name, 'filling', err);
-          return undefined;
-        }
-      }),
-    );
+  };
+  try {
+    let filled: (number | null | undefined)[];
+    if (reuse) {
+      await restoreStore(store!, 'stowage', base('stowage'));
+      if (opts.withDistribution) await restoreStore(store!, 'distribution', base('distribution'));
+      await startAll();
+      filled = targets.map(() => null);
+    } else {
+      await startAll();
+      // Both fills at once: neither is measured, and on a shared machine this halves the wait.
+      filled = await Promise.all(
+        targets.map(async (t) => {
+          try {
+            const seconds = await timed(async () => {
+              await fill(t, images, s.concurrency);
+              await deleteGarbage(t, images, s.concurrency);
+            });
+            opts.log(`  ${t.name}: ${images.length} images pushed and ${images.length / 2} deleted in ${seconds.toFixed(1)} s`);
+            return seconds;
+          } catch (err) {
+            fail(t.name, 'filling', err);
+            return undefined;
+          }
+        }),
+      );
+      if (store !== undefined && filled.every((f) => f !== undefined)) {
+        // Saved stopped (SQLite closed, WAL checkpointed), then both served again as a reuse would.
+        for (const t of targets.splice(0)) await t.stop();
+        await saveStore(store, s, images, Object.fromEntries(['stowage', ...(opts.withDistribution ? ['distribution'] : [])].map((n) => [n, base(n)])));
+        opts.log(`  filled stores saved in ${store}`);
+        await startAll();
+      }
+    }
     // distribution's collector is offline by design: its server stops before either sweep runs.
     const dist = targets.find((t) => t.name === 'distribution');
     if (dist) await dist.stop();
@@ -350,7 +440,7 @@ export async function benchGc(opts: { work: string; quick: boolean; withDistribu
     if (filled[0] !== undefined) {
       opts.log('  stowage: stowage gc beside the running server');
       await collectStowage(stowage, base('stowage'), images).then(
-        (o) => record('stowage', o, filled[0]!),
+        (o) => record('stowage', o, filled[0] ?? null),
         (err: unknown) => fail('stowage', 'collecting', err),
       );
     }
@@ -359,7 +449,7 @@ export async function benchGc(opts: { work: string; quick: boolean; withDistribu
     if (dist && filled[1] !== undefined) {
       opts.log('  distribution: docker-registry garbage-collect');
       await collectDistribution(base('distribution'), images).then(
-        (o) => record('distribution', o, filled[1]!),
+        (o) => record('distribution', o, filled[1] ?? null),
         (err: unknown) => fail('distribution', 'collecting', err),
       );
     }

@@ -189,6 +189,12 @@ export interface MetadataStore {
   listBlobLinks(repository: string, page: PageRequest): Promise<Page<BlobLink>>;
   /** Up to `limit` repositories holding a link to `digest`, in name order. */
   findBlobRepositories(digest: string, limit: number): Promise<string[]>;
+  /**
+   * Of `digests`, those some repository links: findBlobRepositories for a
+   * page of content at once, where the store can answer it in one read. Optional; the collector
+   * asks per digest without it.
+   */
+  findLinkedBlobs?(digests: readonly string[]): Promise<Set<string>>;
 
   /**
    * Stores a manifest and, when it has a subject, its referrer entry (idempotent), and puts the

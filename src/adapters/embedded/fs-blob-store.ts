@@ -4,7 +4,7 @@
  * or not at all, and finalising costs no copy whatever the size.
  */
 import { constants, createReadStream } from 'node:fs';
-import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
 import { DataPaths, PRIVATE_DIR, PRIVATE_FILE } from './paths.js';
@@ -124,7 +124,8 @@ export class FsBlobStore implements BlobStore {
       const info = await stat(hidden);
       unused = await stillUnused(info.mtime.toISOString());
       if (unused) {
-        await rm(hidden, { force: true });
+        // unlink, not rm: one call (rm first lstats, to choose between a file and a directory).
+        await unlink(hidden).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
         return { size: info.size };
       }
       return null;

@@ -239,6 +239,22 @@ export class SqliteMetadataStore implements MetadataStore {
     return rows.map((r) => r.repository);
   }
 
+  /** One range read of the digest index, from the lowest digest asked about to the highest. */
+  async findLinkedBlobs(digests: readonly string[]): Promise<Set<string>> {
+    const linked = new Set<string>();
+    if (digests.length === 0) return linked;
+    const wanted = new Set(digests);
+    let low = digests[0]!;
+    let high = low;
+    for (const d of digests) {
+      if (d < low) low = d;
+      if (d > high) high = d;
+    }
+    const rows = this.sql('SELECT DISTINCT digest FROM blob_links WHERE digest >= ? AND digest <= ?').pluck().all(low, high) as string[];
+    for (const digest of rows) if (wanted.has(digest)) linked.add(digest);
+    return linked;
+  }
+
   async putManifest(record: ManifestRecord, referrer: ReferrerDescriptor | null): Promise<void> {
     this.db.transaction(() => {
       this.touchRepository(record.repository);

@@ -63,6 +63,13 @@ const DEFAULT_BATCH = 1000;
 const DEFAULT_LEASE_MS = 5 * 60_000;
 /** Content reclaimed at once (each may wait blobIndexLagMs). */
 const RECLAIM_CONCURRENCY = 8;
+/**
+ * The cursor is stored (and the lease renewed) at most this often within a phase, and whenever a
+ * sweep stops on an error or its time budget: each store is a commit (on SQLite an fsync, a
+ * commit per repository made about a third of a sweep's commits). A crash loses at most this
+ * much progress, which the next sweep redoes (every step is idempotent).
+ */
+const SAVE_EVERY_MS = 1000;
 
 /** What a sweep did (or, in a dry run, would do). */
 export interface CollectionReport {
@@ -133,6 +140,9 @@ class Sweep {
   private readonly started: number;
   private readonly deadline: number;
   private state: CollectorState | null = null;
+  /** The last finished step not stored yet (see SAVE_EVERY_MS). */
+  private pending: Cursor | null = null;
+  private savedAt = 0;
   /** Dry run: links this sweep would remove, per digest (content then counts as unlinked). */
   private readonly wouldUnlink = new Map<string, Set<string>>();
   private readonly report: CollectionReport;
@@ -198,10 +208,11 @@ class Sweep {
     } catch (err) {
       if (err instanceof LeaseLost) return this.finish({ skipped: 'another collector took the lease over' });
       if (!(err instanceof OutOfTime)) {
-        // The cursor of the last finished step stays stored; the lease lapses on its own.
+        // The cursor of the last finished step is stored; the lease lapses on its own.
+        if (this.pending) await this.save(this.pending).catch(() => {});
         throw err;
       }
-      await this.release(this.state?.cursor ?? null);
+      await this.release(this.pending ? JSON.stringify(this.pending) : (this.state?.cursor ?? null));
     }
     return this.finish({});
   }
@@ -240,12 +251,20 @@ class Sweep {
     return new Date(this.now().getTime() + this.leaseMs).toISOString();
   }
 
+  /** Records a finished step; stores it when the last store is SAVE_EVERY_MS old. */
+  private async progress(cursor: Cursor): Promise<void> {
+    this.pending = cursor;
+    if (Date.now() - this.savedAt >= SAVE_EVERY_MS) await this.save(cursor);
+  }
+
   /** Stores the resume point and renews the lease; throws LeaseLost when another collector took it. */
   private async save(cursor: Cursor): Promise<void> {
     if (this.dryRun || !this.state) return;
     const next: CollectorState = { ...this.state, cursor: JSON.stringify(cursor), leaseUntil: this.leaseEnd(), version: this.state.version + 1 };
     if (!(await this.metadata.putCollectorState(next, this.state.version))) throw new LeaseLost();
     this.state = next;
+    this.pending = null;
+    this.savedAt = Date.now();
   }
 
   private async release(cursor: string | null): Promise<void> {
@@ -266,7 +285,7 @@ class Sweep {
         await this.sweepRepository(repository);
         this.report.repositoriesSwept++;
         last = repository;
-        await this.save({ phase: 'links', after: repository });
+        await this.progress({ phase: 'links', after: repository });
       }
       if (!page.more) return;
     }
@@ -347,15 +366,18 @@ class Sweep {
       const page = await this.blobs.listBlobs({ limit: this.batch, ...(last !== undefined && { last }) });
       this.report.blobsScanned += page.items.length;
       const old = page.items.filter((b) => b.modifiedAt < cutoff);
-      const queue = [...old];
+      // The page's linked content in one read where the store offers it (SQLite: a range of the
+      // digest index), instead of a read per blob; only the rest is hidden and asked about again.
+      const linked = !this.dryRun && this.metadata.findLinkedBlobs && old.length > 0 ? await this.metadata.findLinkedBlobs(old.map((b) => b.digest)) : undefined;
+      const queue = linked ? old.filter((b) => !linked.has(b.digest)) : [...old];
       const worker = async () => {
-        for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await this.reclaim(blob.digest, cutoff);
+        for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await this.reclaim(blob.digest, cutoff, linked !== undefined);
       };
       await Promise.all(Array.from({ length: Math.min(RECLAIM_CONCURRENCY, queue.length) }, worker));
       const lastItem = page.items.at(-1);
       if (lastItem) {
         last = lastItem.digest;
-        await this.save({ phase: 'content', after: last });
+        await this.progress({ phase: 'content', after: last });
       }
       if (!page.more) return;
     }
@@ -368,8 +390,9 @@ class Sweep {
     return holders.every((r) => would?.has(r));
   }
 
-  private async reclaim(digest: string, cutoff: string): Promise<void> {
-    if (!(await this.unlinked(digest))) return;
+  /** `checked`: the page's read already found nothing linking it (the check after hiding stays). */
+  private async reclaim(digest: string, cutoff: string, checked: boolean): Promise<void> {
+    if (!checked && !(await this.unlinked(digest))) return;
     if (this.dryRun) {
       const size = (await this.blobs.stat(digest))?.size;
       if (size === undefined) return;
@@ -402,7 +425,7 @@ class Sweep {
         last = uploadCursor(session);
         await this.expire(session);
       }
-      if (last !== undefined) await this.save({ phase: 'uploads', after: last });
+      if (last !== undefined) await this.progress({ phase: 'uploads', after: last });
       if (!page.more) return;
     }
   }
