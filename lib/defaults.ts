@@ -110,7 +110,10 @@ export function functionDefaults(options: {
       sourcesContent: LAMBDA_ESBUILD_OPTIONS.sourcesContent,
       mainFields: [...LAMBDA_ESBUILD_OPTIONS.mainFields],
       externalModules: LAMBDA_ESBUILD_OPTIONS.external,
-      esbuildArgs: { '--supported:dynamic-import': String(LAMBDA_ESBUILD_OPTIONS.supported['dynamic-import']) },
+      esbuildArgs: {
+        '--supported:dynamic-import': String(LAMBDA_ESBUILD_OPTIONS.supported['dynamic-import']),
+        '--legal-comments': LAMBDA_ESBUILD_OPTIONS.legalComments,
+      },
     },
   };
 }

@@ -52,4 +52,7 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   // A lazily imported SDK client (the S3 client of the manifest Lambdas, the presigner) is
   // `require`d too when first used, not `import()`ed through the ES module loader.
   supported: { 'dynamic-import': false },
+  // Licence comments go to a `<bundle>.LEGAL.txt` beside the bundle (shipped in the same asset)
+  // rather than at its end, where Node would read them at every cold start.
+  legalComments: 'external' as const,
 };
