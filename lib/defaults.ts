@@ -73,7 +73,7 @@ export function logGroupDefaults(retention: logs.RetentionDays): logs.LogGroupPr
 export const LAMBDA_RUNTIME = new lambda.Runtime(LAMBDA_RUNTIME_NAME, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
 
 /**
- * Node.js Lambda functions: LAMBDA_RUNTIME on arm64, esbuild bundles (./lambda-bundling.ts: ESM,
+ * Node.js Lambda functions: LAMBDA_RUNTIME on arm64, esbuild bundles (./lambda-bundling.ts: CommonJS,
  * minified, source maps, the AWS SDK left to the runtime's), JSON logs into a log group with a
  * retention. In this repository `projectRoot` is
  * the package root and its package-lock.json pins what esbuild bundles; installed as a dependency
@@ -110,7 +110,10 @@ export function functionDefaults(options: {
       sourcesContent: LAMBDA_ESBUILD_OPTIONS.sourcesContent,
       mainFields: [...LAMBDA_ESBUILD_OPTIONS.mainFields],
       externalModules: LAMBDA_ESBUILD_OPTIONS.external,
-      banner: LAMBDA_ESBUILD_OPTIONS.banner.js,
+      esbuildArgs: {
+        '--supported:dynamic-import': String(LAMBDA_ESBUILD_OPTIONS.supported['dynamic-import']),
+        '--legal-comments': LAMBDA_ESBUILD_OPTIONS.legalComments,
+      },
     },
   };
 }

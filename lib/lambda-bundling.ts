@@ -4,8 +4,8 @@
  * scripts/lambda-bundles.mjs, which measures the bundle budget on exactly what the stack deploys.
  * Written in esbuild's own API shape so the script passes it to `build` unchanged.
  *
- * Node.js 24 (LAMBDA_RUNTIME_NAME), ESM (with a `require` for the CommonJS dependencies), minified
- * and tree-shaken, source maps without sources, `module` before `main` (ES builds shake better).
+ * Node.js 24 (LAMBDA_RUNTIME_NAME), CommonJS, minified and tree-shaken, source maps without
+ * sources, `module` before `main` (ES builds shake better).
  *
  * The AWS SDK (`@aws-sdk/*`, LAMBDA_EXTERNAL_MODULES) is left to the one the Lambda runtime ships,
  * as NodejsFunction does by default on Node.js >= 18. Issue 9's budget (median bundle <= 250 KB,
@@ -22,18 +22,14 @@
  * runtime loads its own). `@smithy/*` stays bundled: the runtime does not promise it to function
  * code.
  *
- * ES module, not CommonJS, for now, though CommonJS starts faster: the runtime would `require` a
- * CommonJS handler, which would `require` the SDK's CommonJS files directly, where an ES module
- * bundle makes Node load each of them through the ES module loader, which first scans every
- * CommonJS file for its export names (cjs-module-lexer) and checks its format. Import + first
- * call CPU, A/B in the same minutes (2026-12-02, load 11-17, `--format cjs`): 20-30% less for
- * the DynamoDB-only bundles, 25-40% for the S3 ones (getBlob 679 -> 422 ms). But CommonJS output
- * adds about 550 bytes of interop helpers, and the ping bundle, 36 bytes under its 50 KB budget as
- * an ES module, goes over (50,511 bytes): switching needs the ping trimmed first.
+ * CommonJS rather than ESM for that load: the runtime `require`s a CommonJS handler, and the
+ * handler `require`s the SDK's CommonJS files directly. An ES module bundle makes Node load each
+ * of them through the ES module loader instead, which first scans every CommonJS file for its
+ * export names (cjs-module-lexer) and checks its format: about a third of the import of an S3
+ * Lambda and a fifth of a DynamoDB-only one (CPU time, A/B in the same minute, 2026-12-02). For
+ * the same reason the SDK clients imported on first use are `require`d then (`supported`), not
+ * `import()`ed.
  */
-
-/** ESM bundles that contain CommonJS dependencies need a `require`. */
-const REQUIRE_BANNER = "import { createRequire as __stowageCreateRequire } from 'node:module'; const require = __stowageCreateRequire(import.meta.url);";
 
 /** Packages every Lambda bundle imports at run time from the runtime instead of carrying them. */
 export const LAMBDA_EXTERNAL_MODULES: readonly string[] = ['@aws-sdk/*'];
@@ -46,12 +42,17 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   bundle: true,
   platform: 'node' as const,
   target: LAMBDA_RUNTIME_NAME.replace(/^nodejs(\d+)\.x$/, 'node$1'),
-  format: 'esm' as 'esm' | 'cjs',
+  format: 'cjs' as const,
   minify: true,
   treeShaking: true,
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
   external: [...LAMBDA_EXTERNAL_MODULES],
-  banner: { js: REQUIRE_BANNER },
+  // A lazily imported SDK client (the S3 client of the manifest Lambdas, the presigner) is
+  // `require`d too when first used, not `import()`ed through the ES module loader.
+  supported: { 'dynamic-import': false },
+  // Licence comments go to a `<bundle>.LEGAL.txt` beside the bundle (shipped in the same asset)
+  // rather than at its end, where Node would read them at every cold start.
+  legalComments: 'external' as const,
 };

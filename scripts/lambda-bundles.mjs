@@ -2,9 +2,9 @@
 /**
  * Bundles every Lambda entry (lambdas/*.ts) with esbuild as the CDK stack's NodejsFunction does,
  * with the very options object the stack uses (lib/lambda-bundling.ts: the runtime's node target,
- * ESM with a `require` banner, minified, tree-shaken, source maps, the AWS SDK left to the runtime)
- * into a temp dir whose node_modules links to this package's, so that a bundle loads the SDK from
- * there at cold start as it would load the runtime's own in Lambda (unminified, as there),
+ * CommonJS, minified, tree-shaken, source maps, the AWS SDK left to the runtime) into a
+ * temp dir whose node_modules links to this package's, so that a bundle requires the SDK from
+ * there at cold start as it would require the runtime's own in Lambda (unminified, as there),
  * and prints each bundle's size and a locally measured cold init: a fresh `node` process per
  * sample loads the bundle as the Lambda runtime loads a handler (`require` for CommonJS,
  * `import()` for an ES module) (import time) and calls its handler once (first-call time) with a
@@ -73,9 +73,10 @@ for (const needed of [
 const { ROUTES } = await import(join(dist, 'src/core/routes.js'));
 // The stack's own esbuild options (lib/defaults.ts reads the same object).
 const { LAMBDA_ESBUILD_OPTIONS } = await import(join(dist, 'lib/lambda-bundling.js'));
-// --format esm|cjs: another module format than the stack's, to compare (a CommonJS bundle needs
-// no `require` banner).
+// --format esm|cjs: another module format than the stack's, to compare (an ES module bundle needs
+// a `require` for the CommonJS code it carries and the SDK it leaves external).
 const format = args.format ?? LAMBDA_ESBUILD_OPTIONS.format;
+const ESM_REQUIRE_BANNER = "import { createRequire as __stowageCreateRequire } from 'node:module'; const require = __stowageCreateRequire(import.meta.url);";
 const { startAwsEmulators } = await import(join(dist, 'test/helpers/aws-emulators.js'));
 const { startRecordingEventBridgeEndpoint } = await import(join(dist, 'test/helpers/eventbridge-endpoint.js'));
 const { createTable } = await import(join(dist, 'src/adapters/aws/dynamodb-metadata-store.js'));
@@ -99,7 +100,7 @@ async function bundle(name) {
   const result = await build({
     ...LAMBDA_ESBUILD_OPTIONS,
     format,
-    ...(format === 'cjs' && { banner: {} }),
+    ...(format === 'esm' && { banner: { js: ESM_REQUIRE_BANNER } }),
     sourcemap,
     entryPoints: [join(root, 'lambdas', `${name}.ts`)],
     outfile,

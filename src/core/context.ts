@@ -6,7 +6,6 @@ import type { UploadLeaseTiming } from './upload-claim.js';
 // Type only: the settings' schema (zod) must stay out of bundles that never read them (the ping).
 import type { RepositorySettings } from './repository-settings.js';
 import { log as processLog } from '../log/logger.js';
-import { LiveHashers } from './live-hashers.js';
 
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (413 above). */
@@ -39,9 +38,6 @@ function missing(port: PortName): never {
 }
 
 export class RegistryContext {
-  /** Native hash states of the uploads this process writes, between their requests (./live-hashers.ts). */
-  readonly hashers = new LiveHashers();
-
   constructor(
     readonly ports: Partial<RegistryPorts>,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,

@@ -37,7 +37,7 @@ test('cdk synth: bundles every function, passes CloudFormation validation', () =
     const resources = Object.keys(template.Resources).length;
     assert.ok(resources < 500);
 
-    // Every operation's function is a real esbuild bundle (ESM, lib/lambda-bundling.ts) with its source map.
+    // Every operation's function is a real esbuild bundle (CommonJS, lib/lambda-bundling.ts) with its source map.
     const functions = Object.values(template.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('Stowage registry: '),
     );
@@ -45,9 +45,9 @@ test('cdk synth: bundles every function, passes CloudFormation validation', () =
     for (const fn of functions) {
       const asset = fn.Metadata?.['aws:asset:path'];
       assert.ok(asset, 'asset metadata');
-      assert.ok(existsSync(join(out, asset, 'index.mjs')), `${asset}/index.mjs`);
-      assert.ok(existsSync(join(out, asset, 'index.mjs.map')), `${asset}/index.mjs.map`);
-      assert.ok(readFileSync(join(out, asset, 'index.mjs'), 'utf8').length > 1000);
+      assert.ok(existsSync(join(out, asset, 'index.js')), `${asset}/index.js`);
+      assert.ok(existsSync(join(out, asset, 'index.js.map')), `${asset}/index.js.map`);
+      assert.ok(readFileSync(join(out, asset, 'index.js'), 'utf8').length > 1000);
     }
     // The Lambda@Edge code went into its us-east-1 stack, bundled as CommonJS.
     const edgeTemplate = readdirSync(out).find((f) => f.startsWith('edge-lambda-stack-') && f.endsWith('.template.json'));

@@ -24,8 +24,9 @@ const entries = readdirSync(LAMBDAS)
 
 /**
  * The SDK packages a bundle imports, split by how its source imports them: statically (loaded at
- * cold start) or with a dynamic import (loaded on first use), read from the source modules that
- * reach the output (the same in either output format: in a CommonJS one both would be `require`s).
+ * cold start) or with a dynamic import (loaded on first use). The bundles are CommonJS, where both
+ * become `require` calls (the dynamic ones inside a promise), so the split is read from the source
+ * modules that reach the output, not from the output's import list.
  */
 async function sdkImports(entry: string): Promise<{ atLoad: string[]; onFirstUse: string[] }> {
   const result = await build({

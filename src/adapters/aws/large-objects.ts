@@ -10,8 +10,8 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 /**
  * The S3 client module, imported on first use rather than statically: most manifests fit in an
  * item, so a manifest Lambda (src/shells/lambda/ports/table-and-manifests.ts) given a lazyS3Client
- * loads the S3 client only when it meets one that does not. A bundler leaves a dynamic import of
- * a package it treats as external (lib/lambda-bundling.ts) a dynamic import.
+ * loads the S3 client only when it meets one that does not. The Lambda bundles, which leave the
+ * SDK external, turn this import into a `require` run on that first use (lib/lambda-bundling.ts).
  */
 let s3Module: Promise<typeof import('@aws-sdk/client-s3')> | undefined;
 const loadS3 = () => (s3Module ??= import('@aws-sdk/client-s3'));

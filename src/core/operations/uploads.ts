@@ -19,6 +19,22 @@ import { parseContentRange } from '../ranges.js';
 import { uploadStateHeaders } from '../error-response.js';
 import type { UploadSession } from '../../ports/metadata-store.js';
 import type { RegistryOperation } from '../operation.js';
+import { LiveHashers } from '../live-hashers.js';
+
+/**
+ * Native hash states of the uploads each registry (its context) writes in this process, between
+ * their requests (../live-hashers.ts). Kept here rather than on RegistryContext so that bundles
+ * without upload operations (the ping's Lambda) carry none of it.
+ */
+const liveHashers = new WeakMap<RegistryContext, LiveHashers>();
+function hashersOf(ctx: RegistryContext): LiveHashers {
+  let hashers = liveHashers.get(ctx);
+  if (!hashers) {
+    hashers = new LiveHashers();
+    liveHashers.set(ctx, hashers);
+  }
+  return hashers;
+}
 
 const uploadPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 const blobPath = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;
@@ -165,7 +181,7 @@ export async function cancelUpload(ctx: RegistryContext, name: string, req: Regi
     session = await loadSession(ctx, name, req); // moved on (a lease renewal): read it again
   }
   await ctx.blobs.deleteUpload(session.id, session.storageState);
-  ctx.hashers.forget(session.id);
+  hashersOf(ctx).forget(session.id);
   return response(204, { 'content-length': '0' });
 }
 
@@ -198,7 +214,7 @@ export async function putUpload(ctx: RegistryContext, name: string, req: Registr
     // Verified. A failure from here on is the store's, not the content's: the session stays (its
     // lease released) so the client can retry the PUT (committing is idempotent).
     await commitBlob(ctx, name, current.id, current.storageState, current.offset, digest.value);
-    ctx.hashers.forget(current.id);
+    hashersOf(ctx).forget(current.id);
     // Only a holder that lost its lease finds the session moved on; the blob it committed is
     // verified either way, and the session's new holder fails its own commit or finishes cleanly.
     await claim.commit();
@@ -230,7 +246,7 @@ async function finishUpload(ctx: RegistryContext, name: string, req: RegistryReq
     await putBack();
     throw err;
   }
-  ctx.hashers.forget(session.id);
+  hashersOf(ctx).forget(session.id);
   if (actual !== digest.value) {
     await ctx.blobs.deleteUpload(session.id, session.storageState);
     checkDigest(digest, actual);
@@ -271,7 +287,7 @@ async function commitBlob(ctx: RegistryContext, name: string, id: string, state:
 }
 
 async function discardUpload(ctx: RegistryContext, claim: UploadClaim): Promise<void> {
-  ctx.hashers.forget(claim.session.id);
+  hashersOf(ctx).forget(claim.session.id);
   await ctx.blobs.deleteUpload(claim.session.id, claim.session.storageState);
   await claim.commit();
 }
@@ -386,7 +402,7 @@ async function writeRequestBody(
     if (!(await ctx.metadata.getUpload(session.id))) await ctx.blobs.deleteUpload(session.id, written.state).catch(() => {});
     throw concurrentWrite();
   }
-  if (hasher instanceof NativeHasher) ctx.hashers.keep(session.id, progress.offset, hasher);
+  if (hasher instanceof NativeHasher) hashersOf(ctx).keep(session.id, progress.offset, hasher);
   return { session: claim.session, hasher };
 }
 
@@ -403,7 +419,7 @@ async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable:
     return catchUp(ctx, session, await ResumableHasher.create(algorithm));
   }
   if (offset === 0) return new NativeHasher(algorithm);
-  const live = ctx.hashers.take(session.id, algorithm, offset);
+  const live = hashersOf(ctx).take(session.id, algorithm, offset);
   if (live) return live;
   // A session an earlier release left with a resumable state goes on with it.
   if (session.hashState) return ResumableHasher.create(algorithm, session.hashState);
