@@ -65,14 +65,13 @@ test('no bundle is above 400 KB', () => {
 });
 
 const COLD_START_TODO =
-  'not confirmed met: the bundles leave the AWS SDK to the runtime (the size budgets rule out bundling it: a bare DynamoDB client with ' +
+  'not met: the bundles leave the AWS SDK to the runtime (the size budgets rule out bundling it: a bare DynamoDB client with ' +
   'its commands is 200 KB minified, 182 KB with the credential chain cut to fromEnv and no event-stream codec), so a cold start ' +
   'requires it unminified from node_modules (the DynamoDB client: 31 CommonJS modules, 885 KB; S3 adds 8 more, 413 KB), most of ' +
-  'every cold start. Last quiet figures (ES module bundles, load 1.3, 2026-12-02, medians of 5): ping 19 ms; stream-events 135; ' +
-  'registry bundles 130-256 (S3 ones 190-256). Since then the bundles are CommonJS (lib/lambda-bundling.ts) and settings build ' +
-  'their schemas on first use: import + first call CPU, A/B in the same minutes at load 11-17, fell 20-30% for the DynamoDB-only ' +
-  'bundles and 25-40% for the S3 ones (getBlob 679 -> 422 ms CPU, headBlob 396 -> 330), which puts the S3 ones at about 140-175 ms ' +
-  'on a quiet machine: not measured quiet yet. Meeting it for certain needs a smaller AWS client than the SDK v3 packages';
+  'every cold start. Quiet figures of the CommonJS bundles (load 1.3-1.5, 2026-12-02 13:09, medians of 5, `node ' +
+  'scripts/lambda-bundles.mjs --runs 5`, import + first call): ping 33 ms; stream-events 219; the registry bundles 190-392 (those ' +
+  'that answer a 400 before touching the table 190-319, the table readers 225-308, the S3 ones 382-392). The same minutes as ES ' +
+  'modules: getBlob 503 (CommonJS 329), headBlob 305 (250). Meeting it needs a smaller AWS client than the SDK v3 packages';
 
 test('every bundle starts cold (import + first invocation) in at most 150 ms', { todo: COLD_START_TODO }, () => {
   const slow = rows.filter((r) => r.coldStartMs !== null && r.coldStartMs > BUDGET.coldStartMs).map((r) => `${r.name} ${r.coldStartMs} ms`);
