@@ -9,11 +9,11 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { startDaemon, waitForDaemon } from '../test/helpers/exec.js';
+import { startDaemon } from '../test/helpers/exec.js';
 import { MANIFEST_ACCEPT, request } from './http.js';
 import { GOALS } from './goals.js';
 import { median, type Cell, type Row } from './report.js';
-import { repoRoot, type Target } from './targets.js';
+import { repoRoot, waitForLoggedUrl, type Target } from './targets.js';
 
 const MiB = 1024 * 1024;
 const TICKS = 100;
@@ -22,27 +22,7 @@ export async function startNullRegistryProcess(baseDir: string): Promise<Target>
   const logFile = join(baseDir, 'null-registry.log');
   await mkdir(baseDir, { recursive: true });
   const daemon = await startDaemon(process.execPath, [join(repoRoot(), 'dist', 'bench', 'null-registry.js')], { logFile });
-  let url = '';
-  try {
-    await waitForDaemon(
-      'null registry',
-      daemon,
-      async () => {
-        if (!url) {
-          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(await readFile(logFile, 'utf8'));
-          if (!m) return false;
-          url = m[1]!;
-        }
-        const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
-        await res.arrayBuffer();
-        return res.status === 200;
-      },
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
-  } catch (err) {
-    await daemon.stop(5_000);
-    throw err;
-  }
+  const url = await waitForLoggedUrl('null registry', daemon, logFile, false);
   return { name: 'null', url, host: new URL(url).host, pid: daemon.pid, logFile, stop: () => daemon.stop(5_000) };
 }
 

@@ -42,16 +42,16 @@ async function pingOk(url: string, expectHeader = true): Promise<boolean> {
   return res.status === 200 && (!expectHeader || res.headers.get('docker-distribution-api-version') === 'registry/2.0');
 }
 
-export async function startStowageProcess(baseDir: string): Promise<RegistryTarget> {
-  const dataDir = join(baseDir, 'data');
-  const logFile = join(baseDir, 'stowage.log');
-  await mkdir(dataDir, { recursive: true });
-  const bin = join(repoRoot(), 'bin', 'stowage.js');
-  const daemon: Daemon = await startDaemon(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { logFile });
+/**
+ * Waits until a node server started on port 0 has logged `listening on http://127.0.0.1:PORT` and
+ * answers `GET /v2/` (with distribution's API-version header when `expectHeader`); returns its URL.
+ * Stops the daemon when it never gets there.
+ */
+export async function waitForLoggedUrl(name: string, daemon: Daemon, logFile: string, expectHeader = true): Promise<string> {
   let url = '';
   try {
     await waitForDaemon(
-      'stowage',
+      name,
       daemon,
       async () => {
         if (!url) {
@@ -59,7 +59,7 @@ export async function startStowageProcess(baseDir: string): Promise<RegistryTarg
           if (!m) return false;
           url = m[1]!;
         }
-        return pingOk(url);
+        return pingOk(url, expectHeader);
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     );
@@ -67,6 +67,16 @@ export async function startStowageProcess(baseDir: string): Promise<RegistryTarg
     await daemon.stop(5_000);
     throw err;
   }
+  return url;
+}
+
+export async function startStowageProcess(baseDir: string): Promise<RegistryTarget> {
+  const dataDir = join(baseDir, 'data');
+  const logFile = join(baseDir, 'stowage.log');
+  await mkdir(dataDir, { recursive: true });
+  const bin = join(repoRoot(), 'bin', 'stowage.js');
+  const daemon: Daemon = await startDaemon(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { logFile });
+  const url = await waitForLoggedUrl('stowage', daemon, logFile);
   return {
     name: 'stowage',
     url,
