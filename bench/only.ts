@@ -3,8 +3,8 @@
 // bench). Both registries still run side by side; the peak-RSS-over-the-bench row always comes
 // along (it covers what ran). Without it, every group runs, then the in-process rows and the AWS
 // call counts, which a selection skips.
-// `ceiling` adds the null registry (bench/ceiling.ts) as a third server to the skopeo and docker rows
-// that run; alone (BENCH_ONLY=ceiling) it brings both of them.
+// `ceiling` adds the null registry (bench/ceiling.ts) as a third server to the skopeo, docker and
+// blob rows that run; alone (BENCH_ONLY=ceiling) it brings skopeo and docker.
 export const BENCH_GROUPS = ['skopeo', 'docker', 'blob', 'manifest', 'tags', 'catalog', 'rss', 'gc', 'ceiling'] as const;
 export type BenchGroup = (typeof BENCH_GROUPS)[number];
 
@@ -17,7 +17,7 @@ function selected(): Set<BenchGroup> | undefined {
     .filter(Boolean);
   // `meta`: the metadata rows (manifest HEAD/GET by tag, tags list, catalog).
   const expanded = names.flatMap((n) => (n === 'meta' ? ['manifest', 'tags', 'catalog'] : [n]));
-  if (expanded.includes('ceiling') && !expanded.includes('skopeo') && !expanded.includes('docker')) expanded.push('skopeo', 'docker');
+  if (expanded.includes('ceiling') && !['skopeo', 'docker', 'blob'].some((g) => expanded.includes(g))) expanded.push('skopeo', 'docker');
   const unknown = expanded.filter((n) => !(BENCH_GROUPS as readonly string[]).includes(n));
   if (unknown.length) throw new Error(`BENCH_ONLY: unknown group(s) ${unknown.join(', ')}; groups: ${BENCH_GROUPS.join(', ')}, meta`);
   return new Set(expanded as BenchGroup[]);

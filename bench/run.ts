@@ -51,6 +51,7 @@ import { RssPhases } from './rss-phases.js';
 import { seedManifestImage } from './meta-only.js';
 import { ceilingEntries, ceilingMarkdown, dockerdPids, formatCeilings, preloadImage, resetNullRegistry, startNullRegistryProcess, withCpu, type FlowSample } from './ceiling.js';
 import { medianOfRounds } from './rounds.js';
+import { formatMachineLimits, measureMachineLimits, type MachineLimits } from './machine-limits.js';
 
 const MiB = 1024 * 1024;
 
@@ -480,11 +481,40 @@ async function benchDocker(ctx: Ctx, skipReason: string | undefined): Promise<vo
 
 const BLOB_REPO = 'bench/blob';
 
-/** Streamed and chunked 256 MiB uploads; returns, per target, the digest of a blob it holds. */
+// The blob rows run against the null registry too when the `ceiling` group runs (as the client-flow
+// rows do): its uploads drop the bytes (no hash, no disk) and its GETs answer from memory, so it
+// shows what the bench's own node:http client and loopback carry on this machine. Every
+// repetition records the client's (this process's) and the server's CPU seconds. The disk's and
+// the hash's limits come from ./machine-limits.ts.
+
+/** A blob the null registry serves from memory (it drops uploaded bytes): random bytes of `size`; returns the digest. */
+async function preloadNullBlob(t: Target, size: number): Promise<string> {
+  const bytes = randomBytes(size);
+  const digest = sha256(bytes);
+  const put = await request('PUT', `${t.url}/_null/blobs/${digest}`, { body: bytes });
+  if (put.status !== 201) throw new Error(`preload a blob into the null registry: HTTP ${put.status}`);
+  return digest;
+}
+
+/** One blob-row repetition: the bench's client moves `bytes`; MiB/s from `seconds` (or the wall time), CPU split kept. */
+async function blobRun(what: string, t: Target, bytes: number, fn: () => Promise<number | undefined>): Promise<{ value: number; extra: FlowSample }> {
+  let measured: number | undefined;
+  const cpu = await withCpu(
+    t,
+    noDaemons,
+    async () => {
+      measured = await fn();
+    },
+    { inProcessClient: true },
+  );
+  return flowRun(what, t, { ...cpu, seconds: measured ?? cpu.seconds, bytes });
+}
+
+/** Streamed and chunked 256 MiB uploads; returns, per registry, the digest of a blob it holds. */
 async function benchBlobUpload(ctx: Ctx): Promise<Map<Target, string>> {
   const mib = CFG.blobBytes / MiB;
-  const row = newRow(ctx, 'blob_upload', `blob upload ${mib} MiB, POST+PATCH+PUT`, 'MiB/s', 'higher');
-  const chunkedRow = newRow(ctx, 'blob_upload_chunked', `blob upload ${mib} MiB, chunked (${CFG.chunkBytes / MiB} MiB PATCHes)`, 'MiB/s', 'higher');
+  const row = clientRow(ctx, 'blob_upload', `blob upload ${mib} MiB, POST+PATCH+PUT`);
+  const chunkedRow = clientRow(ctx, 'blob_upload_chunked', `blob upload ${mib} MiB, chunked (${CFG.chunkBytes / MiB} MiB PATCHes)`);
   const blob = randomBytes(CFG.blobBytes);
   const held = new Map<Target, string>();
   let n = 0;
@@ -498,16 +528,20 @@ async function benchBlobUpload(ctx: Ctx): Promise<Map<Target, string>> {
     [row, 'blob upload', (t: Target, digest: string) => streamedBlobUpload(t.url, BLOB_REPO, blob, digest)],
     [chunkedRow, 'chunked blob upload', (t: Target, digest: string) => chunkedBlobUpload(t.url, BLOB_REPO, blob, digest, CFG.chunkBytes)],
   ] as const) {
-    const order = ordered(ctx);
+    const order = ordered(ctx, ctx.clients);
     await sync();
     const ok = await warmUp(order, what, [r], (t) => upload(t, fresh()));
     log(what);
     await interleaved(r, ok, CFG.blobReps, what, async (t) => {
       const digest = fresh();
       await sync();
-      const timing: UploadTiming = await upload(t, digest);
-      held.set(t, digest);
-      return { value: CFG.blobBytes / MiB / timing.seconds, extra: timing };
+      let timing: UploadTiming | undefined;
+      const run = await blobRun(what, t, CFG.blobBytes, async () => {
+        timing = await upload(t, digest);
+        return timing.seconds;
+      });
+      if (t.name !== 'null') held.set(t, digest);
+      return { value: run.value, extra: { ...run.extra, ...timing } };
     });
   }
   return held;
@@ -520,24 +554,26 @@ async function getBlob(t: Target, repo: string, digest: string, size: number): P
 }
 
 async function benchBlobGets(ctx: Ctx, held: Map<Target, string>): Promise<void> {
-  const one = newRow(ctx, 'blob_get_1', `blob GET ${CFG.blobBytes / MiB} MiB, 1 client`, 'MiB/s', 'higher');
-  const many = newRow(ctx, 'blob_get_32', `${CFG.concurrentGets} concurrent GETs of different ${CFG.concurrentGetBytes / MiB} MiB blobs (aggregate)`, 'MiB/s', 'higher');
-  let order = ordered(ctx).filter((t) => held.has(t));
-  for (const t of ctx.targets) if (!held.has(t)) setCell(one, t, { error: 'skipped: no blob uploaded (the upload rows failed)' });
+  const one = clientRow(ctx, 'blob_get_1', `blob GET ${CFG.blobBytes / MiB} MiB, 1 client`);
+  const many = clientRow(ctx, 'blob_get_32', `${CFG.concurrentGets} concurrent GETs of different ${CFG.concurrentGetBytes / MiB} MiB blobs (aggregate)`);
+  const nul = ctx.clients.find((t) => t.name === 'null');
+  if (nul) held.set(nul, await preloadNullBlob(nul, CFG.blobBytes));
+  let order = ordered(ctx, ctx.clients).filter((t) => held.has(t));
+  for (const t of ctx.clients) if (!held.has(t)) setCell(one, t, { error: 'skipped: no blob uploaded (the upload rows failed)' });
   let ok = await warmUp(order, 'blob GET', [one], (t) => getBlob(t, BLOB_REPO, held.get(t)!, CFG.blobBytes));
   log('blob GET, 1 client');
-  await interleaved(one, ok, CFG.getReps, 'blob GET', async (t) => ({ value: CFG.blobBytes / MiB / (await timed(() => getBlob(t, BLOB_REPO, held.get(t)!, CFG.blobBytes))) }));
+  await interleaved(one, ok, CFG.getReps, 'blob GET', (t) => blobRun('blob GET', t, CFG.blobBytes, () => getBlob(t, BLOB_REPO, held.get(t)!, CFG.blobBytes).then(() => undefined)));
 
   await rssPhase(ctx, 'blob GET, 1 client');
   const repo = 'bench/blobs32';
   const digests = new Map<Target, string[]>();
-  order = ordered(ctx);
+  order = ordered(ctx, ctx.clients);
   ok = await warmUp(order, `${CFG.concurrentGets} blobs: upload`, [many], async (t) => {
     const base = randomBytes(CFG.concurrentGetBytes);
     const list: string[] = [];
     for (let i = 0; i < CFG.concurrentGets; i++) {
       randomBytes(32).copy(base, 0);
-      list.push(await monolithicBlobUpload(t.url, repo, base));
+      list.push(t.name === 'null' ? await preloadNullBlob(t, CFG.concurrentGetBytes) : await monolithicBlobUpload(t.url, repo, base));
     }
     digests.set(t, list);
   });
@@ -545,7 +581,10 @@ async function benchBlobGets(ctx: Ctx, held: Map<Target, string>): Promise<void>
   const all = (t: Target) => Promise.all(digests.get(t)!.map((d) => getBlob(t, repo, d, CFG.concurrentGetBytes)));
   ok = await warmUp(ok, `${CFG.concurrentGets} concurrent blob GETs`, [many], all);
   log(`${CFG.concurrentGets} concurrent blob GETs`);
-  await interleaved(many, ok, CFG.getReps, 'concurrent blob GETs', async (t) => ({ value: (CFG.concurrentGets * CFG.concurrentGetBytes) / MiB / (await timed(() => all(t))) }));
+  await interleaved(many, ok, CFG.getReps, 'concurrent blob GETs', (t) =>
+    blobRun('concurrent blob GETs', t, CFG.concurrentGets * CFG.concurrentGetBytes, () => all(t).then(() => undefined)),
+  );
+  if (nul) await resetNullRegistry(nul);
 }
 
 /**
@@ -883,8 +922,13 @@ async function main(): Promise<void> {
   const images = new Map<string, TestImage>();
   const rounds: Row[][] = [];
   let serverStats: ServerStats = {};
+  let machineLimits: MachineLimits | undefined;
   try {
     if (runs('skopeo') || runs('docker')) await buildImages({ work, images });
+    if (runs('blob')) {
+      machineLimits = await measureMachineLimits(work, CFG.blobBytes);
+      log(formatMachineLimits(machineLimits));
+    }
     for (let round = 1; round <= REPEAT; round++) {
       if (REPEAT > 1) log(`round ${round} of ${REPEAT}`);
       const ctx: Ctx = { work: join(work, `round${round}`), targets: [], clients: [], images, rows: [], scenario: round - 1, rss: new Map() };
@@ -926,6 +970,7 @@ async function main(): Promise<void> {
     formatTable(ctx.rows, goals),
   );
   if (ceilings.length) out.push('', ...formatCeilings(ceilings));
+  if (machineLimits) out.push(`  ${formatMachineLimits(machineLimits)}`);
   if (REPEAT > 1) out.push('', `  Every value is the median of ${REPEAT} rounds (--repeat), each with freshly started servers; server stats below are the last round's.`);
   const errors = formatErrors(ctx.rows);
   if (errors.length) out.push('', 'Errors / skipped:', ...errors.map((e) => `  ${e}`));
@@ -949,6 +994,8 @@ async function main(): Promise<void> {
     table: summary,
     /** The client-flow rows against the null registry (bench/ceiling.ts), when the `ceiling` group ran. */
     ceilings,
+    /** The disk's durable write rate and node's SHA-256 rate (./machine-limits.ts), when the blob rows ran. */
+    machineLimits,
     repeat: REPEAT,
     /** USD per 1,000 operations from the counted AWS calls (bench/aws-costs.ts states the prices). */
     awsCosts,
@@ -967,6 +1014,7 @@ async function main(): Promise<void> {
         `Config: ${JSON.stringify(CFG)}`,
         `Total bench time ${totalSeconds.toFixed(0)} s.${REPEAT > 1 ? ` Every value is the median of ${REPEAT} rounds (--repeat), each with fresh servers; server stats are the last round's.` : ''}`,
         ...Object.entries(serverStats).flatMap(([name, st]) => (st ? [`${name}: peak RSS ${st.peakRssMiB.toFixed(0)} MiB, CPU ${st.cpuSeconds.toFixed(1)} s`] : [])),
+        ...(machineLimits ? [`${formatMachineLimits(machineLimits)} (bench/machine-limits.ts).`] : []),
         ...costLines,
       ],
       entries: summary,
