@@ -18,7 +18,7 @@
  *
  *   node scripts/lambda-bundles.mjs [--format esm|cjs] [--runs N] [--no-sourcemap]
  *                                   [--enable-source-maps] [--only NAME,...] [--keep] [--json]
- *                                   [--analyze]
+ *                                   [--analyze] [--floor]
  *
  * --json prints one JSON array of {name, bytes, coldStartMs} and nothing else on stdout
  * (test/lambda/bundle-budget.test.ts reads it): bytes is the minified bundle, coldStartMs the
@@ -30,6 +30,12 @@
  * --format bundles in another module format than the stack's (lib/lambda-bundling.ts), to compare.
  *
  * --enable-source-maps runs the samples with NODE_OPTIONS=--enable-source-maps, as the stack sets it.
+ *
+ * --floor adds rows for bare AWS SDK clients, bundled with the same options and measured the same
+ * way: a handler that creates the client its Lambdas use and makes one call (a DynamoDB GetItem;
+ * that and an S3 HeadObject; an EventBridge PutEvents), and no registry code. Their cold start is
+ * the floor of every Lambda using those clients with the SDK left to the runtime; the difference
+ * to a bundle's is what the registry's own code costs.
  */
 import { analyzeMetafile, build } from 'esbuild';
 import { spawn } from 'node:child_process';
@@ -52,6 +58,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     analyze: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
   },
 });
 const runs = Math.max(1, Number(args.runs) || 1);
@@ -95,14 +102,14 @@ const out = await mkdtemp(join(tmpdir(), 'stowage-lambda-bundles-'));
 await symlink(join(root, 'node_modules'), join(out, 'node_modules'), 'dir');
 const extension = format === 'esm' ? 'mjs' : 'js';
 
-async function bundle(name) {
+async function bundle(name, entryPoint = join(root, 'lambdas', `${name}.ts`)) {
   const outfile = join(out, name, `index.${extension}`);
   const result = await build({
     ...LAMBDA_ESBUILD_OPTIONS,
     format,
     ...(format === 'esm' && { banner: { js: ESM_REQUIRE_BANNER } }),
     sourcemap,
-    entryPoints: [join(root, 'lambdas', `${name}.ts`)],
+    entryPoints: [entryPoint],
     outfile,
     metafile: args.analyze,
     logLevel: 'warning',
@@ -110,6 +117,44 @@ async function bundle(name) {
   if (args.analyze) console.error(`\n${name}\n${await analyzeMetafile(result.metafile)}`);
   const code = await readFile(outfile);
   return { name, outfile, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, map: sourcemap ? (await stat(`${outfile}.map`)).size : 0 };
+}
+
+// --floor: bare SDK clients, one call each, no registry code (the key attribute names are the table's).
+const KEYS = JSON.stringify(join(root, 'src/adapters/aws/dynamodb-keys.ts'));
+const DYNAMODB_GET = `
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ATTR } from ${KEYS};
+const getItem = (client) => client.send(new GetItemCommand({ TableName: process.env.STOWAGE_DYNAMODB_TABLE, Key: { [ATTR.pk]: { S: 'floor' }, [ATTR.sk]: { S: 'floor' } }, ConsistentRead: true }));
+`;
+const FLOORS = {
+  'floor:dynamodb': `${DYNAMODB_GET}
+let dynamodb;
+export const handler = async () => ({ statusCode: (await getItem((dynamodb ??= new DynamoDBClient({})))).Item ? 200 : 404 });
+`,
+  'floor:dynamodb+s3': `${DYNAMODB_GET}
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+let dynamodb, s3;
+export const handler = async () => {
+  await getItem((dynamodb ??= new DynamoDBClient({})));
+  s3 ??= new S3Client({ forcePathStyle: process.env.STOWAGE_S3_FORCE_PATH_STYLE === '1' });
+  const head = await s3.send(new HeadObjectCommand({ Bucket: process.env.STOWAGE_S3_BUCKET, Key: 'floor' })).catch((e) => e);
+  return { statusCode: head.$metadata?.httpStatusCode ?? 500 };
+};
+`,
+  'floor:eventbridge': `
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+let events;
+export const handler = async () => {
+  const { FailedEntryCount } = await (events ??= new EventBridgeClient({})).send(new PutEventsCommand({ Entries: [{ EventBusName: process.env.STOWAGE_EVENT_BUS, Source: 'floor', DetailType: 'floor', Detail: '{}' }] }));
+  return { statusCode: FailedEntryCount ? 500 : 200 };
+};
+`,
+};
+
+async function bundleFloor(name) {
+  const source = join(out, `${name.replace(/[^a-z0-9]+/gi, '-')}.mjs`);
+  await writeFile(source, FLOORS[name]);
+  return bundle(name, source);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,6 +186,7 @@ function proxyEvent(method, path) {
 }
 
 async function eventFor(name) {
+  if (name in FLOORS) return {};
   if (name === 'stream-events') {
     const fixture = JSON.parse(await readFile(join(root, 'test/fixtures/dynamodb-stream/push-tagged.json'), 'utf8'));
     return fixture.records;
@@ -164,16 +210,18 @@ const context = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 }
 const log = console.log;
 console.log = () => {}; // the handlers' request-log lines
 const { createRequire } = await import('node:module');
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 // As the Lambda runtime loads a handler: \`require\` for a CommonJS file, \`import()\` for an ES module.
 const mod = bundle.endsWith('.mjs') ? await import(pathToFileURL(bundle).href) : createRequire(bundle)(bundle);
 const t1 = performance.now();
 const result = await mod.handler(event, context);
 const t2 = performance.now();
+const cpu = process.cpuUsage(cpu0);
 await mod.handler(event, context);
 const t3 = performance.now();
 const status = result?.statusCode ?? (result?.batchItemFailures ? 'failures:' + result.batchItemFailures.length : '?');
-log('STOWAGE_BENCH ' + JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, secondCallMs: t3 - t2, status }));
+log('STOWAGE_BENCH ' + JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, cpuMs: (cpu.user + cpu.system) / 1000, secondCallMs: t3 - t2, status }));
 `;
 
 function sample(runner, outfile, eventFile, env) {
@@ -220,8 +268,8 @@ try {
   await writeFile(runner, RUNNER);
 
   const rows = [];
-  for (const name of entries) {
-    const bundled = await bundle(name);
+  for (const name of [...entries, ...(args.floor ? Object.keys(FLOORS) : [])]) {
+    const bundled = name in FLOORS ? await bundleFloor(name) : await bundle(name);
     const event = await eventFor(name);
     let timing = null;
     if (event) {
@@ -232,11 +280,14 @@ try {
       timing = {
         request: Array.isArray(event)
           ? `${event.length} stream records`
-          : `${event.httpMethod} ${event.path.replace(/sha256:0+/, 'sha256:0…').replace(/[0-9a-f-]{36}$/, '<uuid>')}`,
+          : name in FLOORS
+            ? 'one SDK call'
+            : `${event.httpMethod} ${event.path.replace(/sha256:0+/, 'sha256:0…').replace(/[0-9a-f-]{36}$/, '<uuid>')}`,
         status: samples[0].status,
         importMs: median(samples.map((s) => s.importMs)),
         firstCallMs: median(samples.map((s) => s.firstCallMs)),
         secondCallMs: median(samples.map((s) => s.secondCallMs)),
+        cpuMs: median(samples.map((s) => s.cpuMs)),
         processMs: median(samples.map((s) => s.processMs)),
       };
     }
@@ -252,16 +303,16 @@ try {
     console.log(
       `Lambda bundles (${format}, ${LAMBDA_ESBUILD_OPTIONS.target}, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`,
     );
-    console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | 2nd call ms | process ms |');
-    console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|');
+    console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | cpu ms | 2nd call ms | process ms |');
+    console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       const t = r.timing;
       console.log(
-        `| ${r.name} | ${kib(r.bytes)} | ${kib(r.gzip)} | ${kib(r.map)} | ${t ? t.request : '-'} | ${t ? t.status : '-'} | ${t ? ms(t.importMs) : '-'} | ${t ? ms(t.firstCallMs) : '-'} | ${t ? ms(t.secondCallMs) : '-'} | ${t ? ms(t.processMs) : '-'} |`,
+        `| ${r.name} | ${kib(r.bytes)} | ${kib(r.gzip)} | ${kib(r.map)} | ${t ? t.request : '-'} | ${t ? t.status : '-'} | ${t ? ms(t.importMs) : '-'} | ${t ? ms(t.firstCallMs) : '-'} | ${t ? ms(t.cpuMs) : '-'} | ${t ? ms(t.secondCallMs) : '-'} | ${t ? ms(t.processMs) : '-'} |`,
       );
     }
     console.log(
-      `\nimport: loading and evaluating the bundle; first call: the first invocation (SDK clients, credentials, first connection to the local emulators); process: spawn to exit.${args.keep ? `\nbundles kept in ${out}` : ''}`,
+      `\nimport: loading and evaluating the bundle; first call: the first invocation (SDK clients, credentials, first connection to the local emulators); cpu: the process's CPU time (user + system, all threads) over import and first call, less sensitive than wall time to a loaded machine; process: spawn to exit.${args.keep ? `\nbundles kept in ${out}` : ''}`,
     );
   }
 } finally {
