@@ -18,7 +18,7 @@
  *
  *   node scripts/lambda-bundles.mjs [--format esm|cjs] [--runs N] [--no-sourcemap]
  *                                   [--enable-source-maps] [--only NAME,...] [--keep] [--json]
- *                                   [--analyze] [--floor]
+ *                                   [--analyze] [--floor] [--sdk runtime|built]
  *
  * --json prints one JSON array of {name, bytes, coldStartMs} and nothing else on stdout
  * (test/lambda/bundle-budget.test.ts reads it): bytes is the minified bundle, coldStartMs the
@@ -36,6 +36,12 @@
  * that and an S3 HeadObject; an EventBridge PutEvents), and no registry code. Their cold start is
  * the floor of every Lambda using those clients with the SDK left to the runtime; the difference
  * to a bundle's is what the registry's own code costs.
+ *
+ * --sdk built loads another SDK than the runtime's stand-in (node_modules): each `@aws-sdk/*`
+ * package the bundles require, built by esbuild into one minified CommonJS file (from its ES
+ * module build, every export kept, the default credential chain cut to `fromEnv`, which is where
+ * Lambda puts the role's credentials), as a Lambda layer made by Stowage would ship it (the stack
+ * has no such layer: this only measures what one would save). Prints each file's size on stderr.
  */
 import { analyzeMetafile, build } from 'esbuild';
 import { spawn } from 'node:child_process';
@@ -59,6 +65,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     analyze: { type: 'boolean', default: false },
     floor: { type: 'boolean', default: false },
+    sdk: { type: 'string', default: 'runtime' },
   },
 });
 const runs = Math.max(1, Number(args.runs) || 1);
@@ -97,9 +104,11 @@ let entries = (await readdir(join(root, 'lambdas')))
   .map((f) => basename(f, '.ts'))
   .sort();
 if (args.only) entries = entries.filter((e) => args.only.split(',').includes(e));
+if (!['runtime', 'built'].includes(args.sdk)) {
+  console.error(`lambda-bundles: --sdk runtime|built, not ${args.sdk}`);
+  process.exit(1);
+}
 const out = await mkdtemp(join(tmpdir(), 'stowage-lambda-bundles-'));
-// The SDK the bundles leave external (LAMBDA_EXTERNAL_MODULES) is loaded from here, and counted in the cold start.
-await symlink(join(root, 'node_modules'), join(out, 'node_modules'), 'dir');
 const extension = format === 'esm' ? 'mjs' : 'js';
 
 async function bundle(name, entryPoint = join(root, 'lambdas', `${name}.ts`)) {
@@ -111,12 +120,13 @@ async function bundle(name, entryPoint = join(root, 'lambdas', `${name}.ts`)) {
     sourcemap,
     entryPoints: [entryPoint],
     outfile,
-    metafile: args.analyze,
+    metafile: true,
     logLevel: 'warning',
   });
   if (args.analyze) console.error(`\n${name}\n${await analyzeMetafile(result.metafile)}`);
   const code = await readFile(outfile);
-  return { name, outfile, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, map: sourcemap ? (await stat(`${outfile}.map`)).size : 0 };
+  const external = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  return { name, outfile, external, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, map: sourcemap ? (await stat(`${outfile}.map`)).size : 0 };
 }
 
 // --floor: bare SDK clients, one call each, no registry code (the key attribute names are the table's).
@@ -155,6 +165,36 @@ async function bundleFloor(name) {
   const source = join(out, `${name.replace(/[^a-z0-9]+/gi, '-')}.mjs`);
   await writeFile(source, FLOORS[name]);
   return bundle(name, source);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The SDK the bundles leave external (LAMBDA_EXTERNAL_MODULES): loaded at cold start from
+// <out>/node_modules, and counted in it.
+
+async function linkSdk(bundles) {
+  if (args.sdk === 'runtime') return symlink(join(root, 'node_modules'), join(out, 'node_modules'), 'dir');
+  const packages = [...new Set(bundles.flatMap((b) => b.external).filter((p) => p.startsWith('@aws-sdk/')))].sort();
+  const credentials = join(out, 'credentials-from-env.mjs');
+  await writeFile(credentials, "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';\n");
+  for (const pkg of packages) {
+    const dir = join(out, 'node_modules', pkg);
+    await build({
+      stdin: { contents: `export * from '${pkg}';`, resolveDir: root, loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      target: LAMBDA_ESBUILD_OPTIONS.target,
+      format: 'cjs',
+      minify: true,
+      mainFields: ['module', 'main'],
+      alias: { '@aws-sdk/credential-provider-node': credentials },
+      nodePaths: [join(root, 'node_modules')],
+      legalComments: 'external',
+      outfile: join(dir, 'index.js'),
+      logLevel: 'warning',
+    });
+    await writeFile(join(dir, 'package.json'), '{"main":"index.js"}\n');
+    console.error(`sdk built: ${pkg} ${(await stat(join(dir, 'index.js'))).size} bytes`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,9 +307,13 @@ try {
   const runner = join(out, 'runner.mjs');
   await writeFile(runner, RUNNER);
 
+  const bundles = [];
+  for (const name of [...entries, ...(args.floor ? Object.keys(FLOORS) : [])]) bundles.push(name in FLOORS ? await bundleFloor(name) : await bundle(name));
+  await linkSdk(bundles);
+
   const rows = [];
-  for (const name of [...entries, ...(args.floor ? Object.keys(FLOORS) : [])]) {
-    const bundled = name in FLOORS ? await bundleFloor(name) : await bundle(name);
+  for (const { external: _, ...bundled } of bundles) {
+    const { name } = bundled;
     const event = await eventFor(name);
     let timing = null;
     if (event) {
@@ -301,7 +345,7 @@ try {
     const kib = (n) => (n / 1024).toFixed(0);
     const ms = (n) => n.toFixed(1);
     console.log(
-      `Lambda bundles (${format}, ${LAMBDA_ESBUILD_OPTIONS.target}, minified${sourcemap ? ', + source map' : ''}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`,
+      `Lambda bundles (${format}, ${LAMBDA_ESBUILD_OPTIONS.target}, minified${sourcemap ? ', + source map' : ''}; the AWS SDK ${args.sdk === 'runtime' ? 'from node_modules, as the runtime ships it' : 'built by esbuild, one minified file per package (--sdk built)'}; cold init: median of ${runs} fresh node ${process.version} processes${args['enable-source-maps'] ? ' with --enable-source-maps' : ''})\n`,
     );
     console.log('| entry | bundle KiB | gzip KiB | map KiB | first request | status | import ms | first call ms | cpu ms | 2nd call ms | process ms |');
     console.log('|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|');
