@@ -20,9 +20,10 @@
  *                                   [--enable-source-maps] [--only NAME,...] [--keep] [--json]
  *                                   [--analyze] [--floor] [--sdk runtime|built]
  *
- * --json prints one JSON array of {name, bytes, coldStartMs} and nothing else on stdout
- * (test/lambda/bundle-budget.test.ts reads it): bytes is the minified bundle, coldStartMs the
- * median import + first invocation (null for entries without an API route to call).
+ * --json prints one JSON array of {name, bytes, coldStartMs, coldStartMinMs} and nothing else on
+ * stdout (test/lambda/bundle-budget.test.ts reads it): bytes is the minified bundle, coldStartMs
+ * the median import + first invocation, coldStartMinMs the fastest sample's (both null for
+ * entries without an API route to call).
  *
  * --analyze prints esbuild's analysis of each bundle's metafile (what takes the bytes, and which
  * import brought it in) on stderr.
@@ -39,9 +40,11 @@
  *
  * --sdk built loads another SDK than the runtime's stand-in (node_modules): each `@aws-sdk/*`
  * package the bundles require, built by esbuild into one minified CommonJS file (from its ES
- * module build, every export kept, the default credential chain cut to `fromEnv`, which is where
- * Lambda puts the role's credentials), as a Lambda layer made by Stowage would ship it (the stack
- * has no such layer: this only measures what one would save). Prints each file's size on stderr.
+ * module build, with the names the measured bundles import from it, or every export for a package
+ * one of them imports dynamically, and the default credential chain cut to `fromEnv`, which is
+ * where Lambda puts the role's credentials), as a Lambda layer made by Stowage would ship it (the
+ * stack has no such layer: this only measures what one would save). Prints each file's size on
+ * stderr.
  */
 import { analyzeMetafile, build } from 'esbuild';
 import { spawn } from 'node:child_process';
@@ -125,7 +128,7 @@ async function bundle(name, entryPoint = join(root, 'lambdas', `${name}.ts`)) {
   });
   if (args.analyze) console.error(`\n${name}\n${await analyzeMetafile(result.metafile)}`);
   const code = await readFile(outfile);
-  const external = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  const external = args.sdk === 'built' ? await sdkImports(entryPoint) : [];
   return { name, outfile, external, bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, map: sourcemap ? (await stat(`${outfile}.map`)).size : 0 };
 }
 
@@ -171,15 +174,43 @@ async function bundleFloor(name) {
 // The SDK the bundles leave external (LAMBDA_EXTERNAL_MODULES): loaded at cold start from
 // <out>/node_modules, and counted in it.
 
+/**
+ * The `@aws-sdk/*` names a bundle imports, as [package, name | '*'] pairs: esbuild's unminified
+ * ES module output of the same entry names them in its `import { ... } from` lines after tree
+ * shaking; a dynamic `import()` or a namespace import needs the whole package.
+ */
+async function sdkImports(entryPoint) {
+  const { outputFiles } = await build({
+    ...LAMBDA_ESBUILD_OPTIONS,
+    format: 'esm',
+    minify: false,
+    sourcemap: false,
+    supported: {},
+    entryPoints: [entryPoint],
+    write: false,
+    outdir: out,
+    logLevel: 'error',
+  });
+  const code = outputFiles.map((f) => f.text).join('\n');
+  const pairs = [];
+  for (const [, names, pkg] of code.matchAll(/import\s*\{([^}]*)\}\s*from\s*"(@aws-sdk\/[^"]+)"/g)) {
+    for (const n of names.split(',')) if (n.trim()) pairs.push([pkg, n.trim().split(/\s+as\s+/)[0]]);
+  }
+  for (const [, pkg] of code.matchAll(/(?:import\s*\*\s*as\s+\w+\s*from\s*|import\s+\w+\s+from\s*|import\()\s*"(@aws-sdk\/[^"]+)"/g)) pairs.push([pkg, '*']);
+  return pairs;
+}
+
 async function linkSdk(bundles) {
   if (args.sdk === 'runtime') return symlink(join(root, 'node_modules'), join(out, 'node_modules'), 'dir');
-  const packages = [...new Set(bundles.flatMap((b) => b.external).filter((p) => p.startsWith('@aws-sdk/')))].sort();
+  const names = new Map();
+  for (const [pkg, name] of bundles.flatMap((b) => b.external)) names.set(pkg, (names.get(pkg) ?? new Set()).add(name));
+  const packages = [...names.keys()].sort();
   const credentials = join(out, 'credentials-from-env.mjs');
   await writeFile(credentials, "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';\n");
   for (const pkg of packages) {
     const dir = join(out, 'node_modules', pkg);
     await build({
-      stdin: { contents: `export * from '${pkg}';`, resolveDir: root, loader: 'js' },
+      stdin: { contents: names.get(pkg).has('*') ? `export * from '${pkg}';` : `export { ${[...names.get(pkg)].join(', ')} } from '${pkg}';`, resolveDir: root, loader: 'js' },
       bundle: true,
       platform: 'node',
       target: LAMBDA_ESBUILD_OPTIONS.target,
@@ -193,7 +224,7 @@ async function linkSdk(bundles) {
       logLevel: 'warning',
     });
     await writeFile(join(dir, 'package.json'), '{"main":"index.js"}\n');
-    console.error(`sdk built: ${pkg} ${(await stat(join(dir, 'index.js'))).size} bytes`);
+    console.error(`sdk built: ${pkg} ${(await stat(join(dir, 'index.js'))).size} bytes (${names.get(pkg).has('*') ? 'every export' : [...names.get(pkg)].join(', ')})`);
   }
 }
 
@@ -332,6 +363,7 @@ try {
         firstCallMs: median(samples.map((s) => s.firstCallMs)),
         secondCallMs: median(samples.map((s) => s.secondCallMs)),
         cpuMs: median(samples.map((s) => s.cpuMs)),
+        coldStartMinMs: Math.min(...samples.map((s) => s.importMs + s.firstCallMs)),
         processMs: median(samples.map((s) => s.processMs)),
       };
     }
@@ -340,7 +372,10 @@ try {
 
   if (args.json) {
     const coldStart = (t) => (t ? Math.round((t.importMs + t.firstCallMs) * 10) / 10 : null);
-    console.log(JSON.stringify(rows.map((r) => ({ name: r.name, bytes: r.bytes, coldStartMs: coldStart(r.timing) }))));
+    const tenth = (ms) => Math.round(ms * 10) / 10;
+    console.log(
+      JSON.stringify(rows.map((r) => ({ name: r.name, bytes: r.bytes, coldStartMs: coldStart(r.timing), coldStartMinMs: r.timing ? tenth(r.timing.coldStartMinMs) : null }))),
+    );
   } else {
     const kib = (n) => (n / 1024).toFixed(0);
     const ms = (n) => n.toFixed(1);
