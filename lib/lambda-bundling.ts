@@ -28,8 +28,8 @@
  * and the registry bundles add a few tens of milliseconds of their own. Bundling the SDK in saves
  * part of that and breaks the size budget; the SDK built into one minified, tree-shaken file per
  * package outside the bundles (`--sdk built`, what a layer of our own would ship) saves about a
- * fifth, not enough (figures and a profile: the cold-start todo in
- * test/lambda/bundle-budget.test.ts, measured 2026-12-02).
+ * third for the DynamoDB-only Lambdas, an eighth with S3: not enough yet (figures and a profile:
+ * the cold-start todo in test/lambda/bundle-budget.test.ts, measured 2026-12-02).
  *
  * CommonJS rather than ESM for that load: the runtime `require`s a CommonJS handler, and the
  * handler `require`s the SDK's CommonJS files directly. An ES module bundle makes Node load each

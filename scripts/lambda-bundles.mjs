@@ -218,6 +218,8 @@ async function linkSdk(bundles) {
       minify: true,
       mainFields: ['module', 'main'],
       alias: { '@aws-sdk/credential-provider-node': credentials },
+      // As in the bundles: the SDK's own lazy `import()`s (node:http on the first request) become `require`s.
+      supported: LAMBDA_ESBUILD_OPTIONS.supported,
       nodePaths: [join(root, 'node_modules')],
       legalComments: 'external',
       outfile: join(dir, 'index.js'),
