@@ -22,6 +22,15 @@
  * runtime loads its own). `@smithy/*` stays bundled: the runtime does not promise it to function
  * code.
  *
+ * So this choice also sets the floor of every cold start: a bare DynamoDB client making one GetItem
+ * with no registry code (`scripts/lambda-bundles.mjs --floor`) costs about issue 9's whole cold-start
+ * budget (150 ms, import + first call) by itself, its `require` alone 106-141 ms on a quiet machine,
+ * and the registry bundles add a few tens of milliseconds of their own. Bundling the SDK in saves
+ * part of that and breaks the size budget; the SDK built into one minified, tree-shaken file per
+ * package outside the bundles (`--sdk built`, what a layer of our own would ship) saves about a
+ * third for the DynamoDB-only Lambdas, an eighth with S3: not enough yet (figures and a profile:
+ * the cold-start todo in test/lambda/bundle-budget.test.ts, measured 2026-12-02).
+ *
  * CommonJS rather than ESM for that load: the runtime `require`s a CommonJS handler, and the
  * handler `require`s the SDK's CommonJS files directly. An ES module bundle makes Node load each
  * of them through the ES module loader instead, which first scans every CommonJS file for its
