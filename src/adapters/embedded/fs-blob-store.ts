@@ -3,12 +3,13 @@
  * renames it atomically into its content-addressed place, so a blob is either wholly visible
  * or not at all, and finalising costs no copy whatever the size.
  */
-import { constants, createReadStream } from 'node:fs';
-import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { constants, createReadStream, renameSync, statSync, unlinkSync } from 'node:fs';
+import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
 import { DataPaths, PRIVATE_DIR, PRIVATE_FILE } from './paths.js';
 import { FileBody } from './file-body.js';
+import { inTimeSlices } from './time-slices.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
 
@@ -94,44 +95,70 @@ export class FsBlobStore implements BlobStore {
         }
       }
     }
-    // The page's stats at once (the thread pool runs several), not one round trip per blob.
-    const infos = await Promise.all(digests.map((d) => stat(this.paths.blob(d)).catch((err) => (isNotFound(err) ? null : Promise.reject(err)))));
+    // Synchronous stats in time slices (time-slices.ts: a thread-pool round trip per blob cost more).
     const items: StoredBlob[] = [];
-    digests.forEach((digest, i) => {
-      const info = infos[i];
+    await inTimeSlices(digests, (digest) => {
+      const info = statSync(this.paths.blob(digest), { throwIfNoEntry: false });
       if (info) items.push({ digest, modifiedAt: info.mtime.toISOString() });
     });
     return { items, more };
   }
 
   /**
-   * Hides the blob by renaming it into reclaim/ (atomic: a reader or a commit sees it present or
+   * Hides each blob by renaming it into reclaim/ (atomic: a reader or a commit sees it present or
    * absent, and a commit that finds it absent renames its own copy in). The modification time
    * passed on is the hidden file's, read after the rename, so a commit that refreshed it just
    * before is seen. Kept blobs are renamed back; a copy committed meanwhile is the same bytes.
+   * The file calls are synchronous, in time slices (time-slices.ts).
    */
-  async reclaim(digest: string, stillUnused: (modifiedAt: string) => Promise<boolean>): Promise<{ size: number } | null> {
-    const target = this.paths.blob(digest);
-    const hidden = this.paths.reclaimed(digest);
+  async reclaim(digests: readonly string[], stillUnused: (hidden: readonly StoredBlob[]) => Promise<ReadonlySet<string>>): Promise<{ digest: string; size: number }[]> {
+    const hidden: { digest: string; modifiedAt: string; size: number }[] = [];
+    let answered = false;
     try {
-      await rename(target, hidden);
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
-    let unused = false;
-    try {
-      const info = await stat(hidden);
-      unused = await stillUnused(info.mtime.toISOString());
-      if (unused) {
-        // unlink, not rm: one call (rm first lstats, to choose between a file and a directory).
-        await unlink(hidden).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-        return { size: info.size };
-      }
-      return null;
+      await inTimeSlices(digests, (digest) => {
+        try {
+          renameSync(this.paths.blob(digest), this.paths.reclaimed(digest));
+        } catch (err) {
+          if (isNotFound(err)) return;
+          throw err;
+        }
+        const blob = { digest, modifiedAt: '', size: 0 };
+        hidden.push(blob); // before the stat: put back should it fail
+        const info = statSync(this.paths.reclaimed(digest));
+        blob.modifiedAt = info.mtime.toISOString();
+        blob.size = info.size;
+      });
+      const unused = await stillUnused(hidden.map(({ digest, modifiedAt }) => ({ digest, modifiedAt })));
+      answered = true;
+      return await this.settleHidden(hidden, unused);
     } finally {
-      if (!unused) await rename(hidden, target);
+      if (!answered) await this.settleHidden(hidden, new Set());
     }
+  }
+
+  /**
+   * Deletes the hidden blobs named in `unused` and renames the others back, every one of them
+   * even when one fails (a kept blob must not stay hidden), then throws the first failure.
+   */
+  private async settleHidden(hidden: readonly { digest: string; size: number }[], unused: ReadonlySet<string>): Promise<{ digest: string; size: number }[]> {
+    const freed: { digest: string; size: number }[] = [];
+    let failure: { error: unknown } | undefined;
+    await inTimeSlices(hidden, ({ digest, size }) => {
+      try {
+        if (!unused.has(digest)) return renameSync(this.paths.reclaimed(digest), this.paths.blob(digest));
+        // unlink, not rm: one call (rm first lstats, to choose between a file and a directory).
+        try {
+          unlinkSync(this.paths.reclaimed(digest));
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+        freed.push({ digest, size });
+      } catch (error) {
+        failure ??= { error };
+      }
+    });
+    if (failure) throw failure.error;
+    return freed;
   }
 
   /** Puts back every blob a crashed reclaim left hidden (the next sweep decides again). */

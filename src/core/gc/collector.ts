@@ -35,8 +35,8 @@
  *    HEADs, uploads the blob anew and retries). Either way no stored manifest is left without its
  *    blob. (Residual: two clients PUTting the identical manifest at that instant; the one whose
  *    re-check fails removes the manifest the other was just told is stored.)
- *  - Content: BlobStore.reclaim hides the blob first (fs: rename; S3: delete the pointer), then
- *    asks whether anything links it; every writer that links content (upload commit, mount) links first and then checks the content is still there (core/blob-links.ts).
+ *  - Content: BlobStore.reclaim hides a batch of blobs first (fs: rename; S3: delete the
+ *    pointer), then asks, in one read for the batch, whether anything links each; every writer that links content (upload commit, mount) links first and then checks the content is still there (core/blob-links.ts).
  *    Again each writes then reads: either the collector sees the link and puts the blob back, or
  *    the writer sees it gone, takes its link back and fails (the client pushes the blob again).
  *    On DynamoDB "anything links it" reads GSI1, which lags writes: the collector waits
@@ -47,6 +47,7 @@
  * whose manifest is not there yet) are younger than it and stay; `--grace 0s` is for a registry
  * that is not being pushed to.
  */
+import { eachConcurrently } from '../each-concurrently.js';
 import { parseManifest } from '../manifest-parse.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { Logger } from '../../ports/logger.js';
@@ -61,8 +62,14 @@ export const DEFAULT_UPLOAD_TTL_MS = 24 * 3_600_000;
 const DEFAULT_BATCH = 1000;
 /** A collector that stops renewing (it crashed) is taken over after this long. */
 const DEFAULT_LEASE_MS = 5 * 60_000;
-/** Content reclaimed at once (each may wait blobIndexLagMs). */
+/** Reads of a blob's links in flight at once, where the store has no batched read (DynamoDB). */
 const RECLAIM_CONCURRENCY = 8;
+/**
+ * Blobs hidden, asked about and deleted together (BlobStore.reclaim): one linked-blobs read (and
+ * on DynamoDB one wait of blobIndexLagMs) per batch instead of per blob, while a blob a push
+ * links at that moment stays hidden, unreadable, for a batch's time at most.
+ */
+const RECLAIM_BATCH = 250;
 /**
  * The cursor is stored (and the lease renewed) at most this often within a phase, and whenever a
  * sweep stops on an error or its time budget: each store is a commit (on SQLite an fsync, a
@@ -365,15 +372,11 @@ class Sweep {
       this.checkTime();
       const page = await this.blobs.listBlobs({ limit: this.batch, ...(last !== undefined && { last }) });
       this.report.blobsScanned += page.items.length;
-      const old = page.items.filter((b) => b.modifiedAt < cutoff);
-      // The page's linked content in one read where the store offers it (SQLite: a range of the
-      // digest index), instead of a read per blob; only the rest is hidden and asked about again.
-      const linked = !this.dryRun && this.metadata.findLinkedBlobs && old.length > 0 ? await this.metadata.findLinkedBlobs(old.map((b) => b.digest)) : undefined;
-      const queue = linked ? old.filter((b) => !linked.has(b.digest)) : [...old];
-      const worker = async () => {
-        for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await this.reclaim(blob.digest, cutoff, linked !== undefined);
-      };
-      await Promise.all(Array.from({ length: Math.min(RECLAIM_CONCURRENCY, queue.length) }, worker));
+      const old = page.items.filter((b) => b.modifiedAt < cutoff).map((b) => b.digest);
+      // Asked first too, so that linked content is not hidden and put back for nothing.
+      const linked = await this.linkedAmong(old);
+      const candidates = old.filter((digest) => !linked.has(digest));
+      for (let i = 0; i < candidates.length; i += RECLAIM_BATCH) await this.reclaim(candidates.slice(i, i + RECLAIM_BATCH), cutoff);
       const lastItem = page.items.at(-1);
       if (lastItem) {
         last = lastItem.digest;
@@ -383,32 +386,44 @@ class Sweep {
     }
   }
 
-  /** True when no repository links `digest` (in a dry run: none but those this sweep would unlink). */
-  private async unlinked(digest: string): Promise<boolean> {
-    const would = this.wouldUnlink.get(digest);
-    const holders = await this.metadata.findBlobRepositories(digest, would ? would.size + 1 : 1);
-    return holders.every((r) => would?.has(r));
+  /**
+   * Of `digests`, those some repository links (in a dry run: other than by a link this sweep
+   * would remove). One read where the store offers it (SQLite: a range of the digest index);
+   * otherwise a read per digest, RECLAIM_CONCURRENCY at once.
+   */
+  private async linkedAmong(digests: readonly string[]): Promise<Set<string>> {
+    if (!this.dryRun && this.metadata.findLinkedBlobs) return digests.length > 0 ? this.metadata.findLinkedBlobs(digests) : new Set();
+    const linked = new Set<string>();
+    await eachConcurrently(digests, RECLAIM_CONCURRENCY, async (digest) => {
+      const would = this.wouldUnlink.get(digest);
+      const holders = await this.metadata.findBlobRepositories(digest, would ? would.size + 1 : 1);
+      if (!holders.every((r) => would?.has(r))) linked.add(digest);
+    });
+    return linked;
   }
 
-  /** `checked`: the page's read already found nothing linking it (the check after hiding stays). */
-  private async reclaim(digest: string, cutoff: string, checked: boolean): Promise<void> {
-    if (!checked && !(await this.unlinked(digest))) return;
+  /** Deletes content nothing linked at the page's read, asking again once it is hidden (see the header). */
+  private async reclaim(digests: readonly string[], cutoff: string): Promise<void> {
     if (this.dryRun) {
-      const size = (await this.blobs.stat(digest))?.size;
-      if (size === undefined) return;
-      this.report.blobsDeleted++;
-      this.report.bytesFreed += size;
+      await eachConcurrently(digests, RECLAIM_CONCURRENCY, async (digest) => {
+        const size = (await this.blobs.stat(digest))?.size;
+        if (size === undefined) return;
+        this.report.blobsDeleted++;
+        this.report.bytesFreed += size;
+      });
       return;
     }
     const lag = this.metadata.blobIndexLagMs ?? 0;
-    const freed = await this.blobs.reclaim(digest, async (modifiedAt) => {
-      if (modifiedAt >= cutoff) return false;
+    const freed = await this.blobs.reclaim(digests, async (hidden) => {
+      const old = hidden.filter((b) => b.modifiedAt < cutoff).map((b) => b.digest);
+      if (old.length === 0) return new Set();
       if (lag > 0) await new Promise((resolve) => setTimeout(resolve, lag));
-      return this.unlinked(digest);
+      const linked = await this.linkedAmong(old);
+      return new Set(old.filter((digest) => !linked.has(digest)));
     });
-    if (freed) {
+    for (const blob of freed) {
       this.report.blobsDeleted++;
-      this.report.bytesFreed += freed.size;
+      this.report.bytesFreed += blob.size;
     }
   }
 
