@@ -70,6 +70,8 @@ const RECLAIM_CONCURRENCY = 8;
  * links at that moment stays hidden, unreadable, for a batch's time at most.
  */
 const RECLAIM_BATCH = 250;
+/** Batches of content being reclaimed at once (see sweepContent). */
+const RECLAIM_BATCHES_IN_FLIGHT = 4;
 /**
  * The cursor is stored (and the lease renewed) at most this often within a phase, and whenever a
  * sweep stops on an error or its time budget: each store is a commit (on SQLite an fsync, a
@@ -150,6 +152,13 @@ class Sweep {
   /** The last finished step not stored yet (see SAVE_EVERY_MS). */
   private pending: Cursor | null = null;
   private savedAt = 0;
+  /**
+   * Content being reclaimed, oldest first (at most RECLAIM_BATCHES_IN_FLIGHT batches): while one
+   * batch's deletes wait on storage (on the bench machine's disk, most of a sweep's time), the
+   * next is listed, hidden and asked about. An entry with a cursor is the end of a page of
+   * content, stored once everything before it has finished.
+   */
+  private readonly reclaiming: { done: Promise<void>; cursor?: Cursor }[] = [];
   /** Dry run: links this sweep would remove, per digest (content then counts as unlinked). */
   private readonly wouldUnlink = new Map<string, Set<string>>();
   private readonly report: CollectionReport;
@@ -213,6 +222,8 @@ class Sweep {
       await this.release(null);
       this.report.complete = true;
     } catch (err) {
+      // No batch may still be deleting once the sweep has returned.
+      await Promise.allSettled(this.reclaiming.map((step) => step.done));
       if (err instanceof LeaseLost) return this.finish({ skipped: 'another collector took the lease over' });
       if (!(err instanceof OutOfTime)) {
         // The cursor of the last finished step is stored; the lease lapses on its own.
@@ -372,18 +383,42 @@ class Sweep {
       this.checkTime();
       const page = await this.blobs.listBlobs({ limit: this.batch, ...(last !== undefined && { last }) });
       this.report.blobsScanned += page.items.length;
-      const old = page.items.filter((b) => b.modifiedAt < cutoff).map((b) => b.digest);
-      // Asked first too, so that linked content is not hidden and put back for nothing.
-      const linked = await this.linkedAmong(old);
-      const candidates = old.filter((digest) => !linked.has(digest));
-      for (let i = 0; i < candidates.length; i += RECLAIM_BATCH) await this.reclaim(candidates.slice(i, i + RECLAIM_BATCH), cutoff);
+      await this.reclaimUnlinked(
+        page.items.filter((b) => b.modifiedAt < cutoff).map((b) => b.digest),
+        cutoff,
+      );
       const lastItem = page.items.at(-1);
       if (lastItem) {
         last = lastItem.digest;
-        await this.progress({ phase: 'content', after: last });
+        this.reclaiming.push({ done: Promise.resolve(), cursor: { phase: 'content', after: last } });
       }
-      if (!page.more) return;
+      if (!page.more) break;
     }
+    while (this.reclaiming.length > 0) await this.finishOldestReclaim();
+  }
+
+  /**
+   * Starts reclaiming those of `digests` that nothing links now (asked first too, so that linked
+   * content is not hidden and put back for nothing), RECLAIM_BATCH at a time, waiting while
+   * RECLAIM_BATCHES_IN_FLIGHT batches run.
+   */
+  private async reclaimUnlinked(digests: readonly string[], cutoff: string): Promise<void> {
+    if (digests.length === 0) return;
+    const linked = await this.linkedAmong(digests);
+    const candidates = digests.filter((digest) => !linked.has(digest));
+    for (let i = 0; i < candidates.length; i += RECLAIM_BATCH) {
+      const done = this.reclaim(candidates.slice(i, i + RECLAIM_BATCH), cutoff);
+      done.catch(() => {}); // awaited in order (finishOldestReclaim); this keeps a failure meanwhile from going unhandled
+      this.reclaiming.push({ done });
+      while (this.reclaiming.length > RECLAIM_BATCHES_IN_FLIGHT) await this.finishOldestReclaim();
+    }
+  }
+
+  private async finishOldestReclaim(): Promise<void> {
+    const step = this.reclaiming.shift();
+    if (!step) return;
+    await step.done;
+    if (step.cursor) await this.progress(step.cursor);
   }
 
   /**
