@@ -41,6 +41,11 @@ function durationFlag(flag: string, text: string | undefined, fallbackSeconds: n
 }
 
 export async function gcCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // The sweep's deletes wait on the disk, several at once (FsBlobStore.reclaim); 8 pool threads
+  // overlap more of those waits than libuv's 4 (the bench's sweep of 25,000 blobs: 7.1 s instead
+  // of 8.8 s). libuv reads this when its pool starts, at the command's first asynchronous file
+  // call, which comes later; an operator's own setting wins.
+  process.env.UV_THREADPOOL_SIZE ??= '8';
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

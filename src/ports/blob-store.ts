@@ -71,13 +71,15 @@ export interface BlobStore {
   listBlobs(page: { limit: number; last?: string }): Promise<{ items: StoredBlob[]; more: boolean }>;
 
   /**
-   * The collector's delete. First hides the blob (stat and open answer null, and a commit of the
-   * same digest stores its own copy), then asks `stillUnused(modifiedAt)`; when it answers true
-   * the content is deleted and its size returned, otherwise the blob is put back (unless a
-   * commit replaced it meanwhile) and null returned. Null too when the blob is absent. A hidden
-   * blob left by a crash is put back by the store's next start or listing.
+   * The collector's delete, a batch at a time. First hides each blob of `digests` (stat and open
+   * answer null, and a commit of the same digest stores its own copy), then asks `stillUnused`
+   * once about every blob it hid, each with its modification time read after hiding; the blobs
+   * named in the answer are deleted, the others put back (unless a commit replaced one
+   * meanwhile). Returns the deleted blobs and their sizes; absent digests are skipped. One
+   * question per batch, not per blob: the store behind `stillUnused` answers a batch in one read
+   * where it can. A hidden blob left by a crash is put back by the store's next start or listing.
    */
-  reclaim(digest: string, stillUnused: (modifiedAt: string) => Promise<boolean>): Promise<{ size: number } | null>;
+  reclaim(digests: readonly string[], stillUnused: (hidden: readonly StoredBlob[]) => Promise<ReadonlySet<string>>): Promise<{ digest: string; size: number }[]>;
 
   /** Prepares storage for a new upload and returns the state to keep with its session. */
   createUpload(uploadId: string): Promise<UploadStorageState>;

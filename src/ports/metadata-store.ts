@@ -179,12 +179,13 @@ export interface MetadataStore {
    */
   unlinkBlob(repository: string, digest: string, linkedAt?: string): Promise<boolean>;
   /**
-   * unlinkBlob with `linkedAt` for many links of one repository (a collector's page): each link
-   * goes only when its linkedAt is still the given value. Returns the digests removed. One
-   * transaction where the store has them (SQLite: one commit, not one fsync per link); otherwise
-   * link by link, which a collector tolerates (each removal stands on its own).
+   * unlinkBlob with `linkedAt` for many links, of one repository or several (a collector's
+   * batch): each link goes only when its linkedAt is still the given value. Returns the links
+   * removed. One transaction where the store has them (SQLite: one commit, not one fsync per
+   * link, and each page of the digest index written once however many of its links go);
+   * otherwise link by link, which a collector tolerates (each removal stands on its own).
    */
-  unlinkBlobs(repository: string, links: readonly { digest: string; linkedAt: string }[]): Promise<string[]>;
+  unlinkBlobs(links: readonly { repository: string; digest: string; linkedAt: string }[]): Promise<{ repository: string; digest: string }[]>;
   /** A repository's blob links in digest order, with when each was last linked. */
   listBlobLinks(repository: string, page: PageRequest): Promise<Page<BlobLink>>;
   /** Up to `limit` repositories holding a link to `digest`, in name order. */

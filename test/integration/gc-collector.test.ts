@@ -56,7 +56,8 @@ test('a sweep that crashes part-way resumes at its cursor; meanwhile another col
     hookRuns++;
     return { manifestsDeleted: 2 };
   };
-  await assert.rejects(collectGarbage({ metadata: crashing, blobs, graceMs: 0, owner: 'first', beforeMark }), /power cut/);
+  // A commit per repository's link removals (linksPerCommit 1), so the crash comes at the third.
+  await assert.rejects(collectGarbage({ metadata: crashing, blobs, graceMs: 0, owner: 'first', beforeMark, linksPerCommit: 1 }), /power cut/);
   const state = await metadata.getCollectorState();
   assert.deepEqual(JSON.parse(state?.cursor ?? 'null'), { phase: 'links', after: 'repo1' }, 'two repositories were finished');
 

@@ -252,33 +252,54 @@ export function blobStoreSuite(name: string, setup: () => Promise<BlobStoreHarne
       for (const d of mine) await store.delete(d);
     });
 
-    test('reclaim: hides the blob while it asks, then deletes it or puts it back', async () => {
+    test('reclaim: hides a batch while it asks once, then deletes the blobs named and puts the others back', async () => {
       const store = await start();
-      const data = randomBytes(3000);
-      const digest = await push(store, data);
-      let seenWhileAsking: unknown = 'not asked';
-      const kept = await store.reclaim(digest, async (modifiedAt) => {
-        assert.ok(!Number.isNaN(Date.parse(modifiedAt)));
-        seenWhileAsking = await store.stat(digest);
-        return false;
+      const doomed = randomBytes(3000);
+      const keptData = randomBytes(1000);
+      const [gone, kept] = [await push(store, doomed), await push(store, keptData)];
+      const absent = `sha256:${'0'.repeat(64)}`;
+      const asked: string[][] = [];
+      const seenWhileAsking: unknown[] = [];
+      const freed = await store.reclaim([gone, absent, kept], async (hidden) => {
+        asked.push(hidden.map((b) => b.digest).sort());
+        for (const b of hidden) assert.ok(!Number.isNaN(Date.parse(b.modifiedAt)), 'a modification time');
+        for (const d of [gone, kept]) seenWhileAsking.push(await store.stat(d));
+        return new Set([gone]);
       });
-      assert.equal(kept, null, 'kept: nothing freed');
-      assert.equal(seenWhileAsking, null, 'hidden while the collector asks');
-      assert.deepEqual(await read(await store.open(digest)), data, 'put back intact');
-      assert.deepEqual(await store.reclaim(digest, async () => true), { size: 3000 });
-      assert.equal(await store.stat(digest), null, 'deleted');
-      assert.equal(await store.reclaim(digest, async () => true), null, 'absent: nothing to reclaim');
+      assert.deepEqual(asked, [[gone, kept].sort()], 'asked once, about the blobs it hid (not the absent one)');
+      assert.deepEqual(seenWhileAsking, [null, null], 'hidden while the collector asks');
+      assert.deepEqual(freed, [{ digest: gone, size: 3000 }]);
+      assert.equal(await store.stat(gone), null, 'deleted');
+      assert.deepEqual(await read(await store.open(kept)), keptData, 'put back intact');
+      assert.deepEqual(await store.reclaim([gone], async () => new Set([gone])), [], 'absent: nothing to reclaim');
+      await store.delete(kept);
+    });
+
+    test('reclaim: when the question fails, every hidden blob is put back', async () => {
+      const store = await start();
+      const data = [randomBytes(500), randomBytes(600)];
+      const digests = [await push(store, data[0]!), await push(store, data[1]!)];
+      await assert.rejects(
+        store.reclaim(digests, async () => {
+          throw new Error('metadata unavailable');
+        }),
+        /metadata unavailable/,
+      );
+      for (const [i, d] of digests.entries()) {
+        assert.deepEqual(await read(await store.open(d)), data[i], 'put back intact');
+        await store.delete(d);
+      }
     });
 
     test('reclaim: a commit of the same content while the blob is hidden stores its own copy', async () => {
       const store = await start();
       const data = randomBytes(2048);
       const digest = await push(store, data);
-      const freed = await store.reclaim(digest, async () => {
+      const freed = await store.reclaim([digest], async () => {
         await push(store, data); // an upload racing the collector
-        return true; // the collector still decides to delete what it hid
+        return new Set([digest]); // the collector still decides to delete what it hid
       });
-      assert.deepEqual(freed, { size: 2048 });
+      assert.deepEqual(freed, [{ digest, size: 2048 }]);
       assert.deepEqual(await read(await store.open(digest)), data, 'the racing commit is readable');
       await store.delete(digest);
     });

@@ -148,13 +148,13 @@ export function metadataStoreSuite(name: string, setup: () => Promise<MetadataSt
       await m.linkBlob(other, a!, 1);
       const listed = (await m.listBlobLinks(r, { limit: 10 })).items.map((l) => ({ digest: l.digest, linkedAt: l.linkedAt }));
       assert.ok(await m.touchBlobLink(r, b!), 'a manifest PUT touches b after the collector listed it');
-      const removed = await m.unlinkBlobs(r, [...listed, { digest: digestOf('never linked'), linkedAt: listed[0]!.linkedAt }]);
-      assert.deepEqual([...removed].sort(), [a!, c!].sort());
+      const removed = await m.unlinkBlobs([...listed, { digest: digestOf('never linked'), linkedAt: listed[0]!.linkedAt }].map((l) => ({ repository: r, ...l })));
+      assert.deepEqual(removed.map((l) => `${l.repository} ${l.digest}`).sort(), [a!, c!].map((d) => `${r} ${d}`).sort());
       assert.equal(await m.getBlobLink(r, a!), null);
       assert.equal(await m.getBlobLink(r, c!), null);
       assert.deepEqual(await m.getBlobLink(r, b!), { size: 1 }, 'touched since the listing: it stays');
       assert.deepEqual(await m.getBlobLink(other, a!), { size: 1 }, 'unlinking is per repository');
-      assert.deepEqual(await m.unlinkBlobs(r, []), []);
+      assert.deepEqual(await m.unlinkBlobs([]), []);
       await m.unlinkBlob(r, b!);
       await m.unlinkBlob(other, a!);
     });

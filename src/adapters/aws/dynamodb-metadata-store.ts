@@ -276,10 +276,10 @@ export class DynamoDbMetadataStore implements MetadataStore {
     return (await this.delete(keys.blob(repository, digest), unchanged)) !== null;
   }
 
-  async unlinkBlobs(repository: string, links: readonly { digest: string; linkedAt: string }[]): Promise<string[]> {
+  async unlinkBlobs(links: readonly { repository: string; digest: string; linkedAt: string }[]): Promise<{ repository: string; digest: string }[]> {
     // DynamoDB has no conditional batch delete: one conditional DeleteItem per link, in order.
-    const removed: string[] = [];
-    for (const l of links) if (await this.unlinkBlob(repository, l.digest, l.linkedAt)) removed.push(l.digest);
+    const removed: { repository: string; digest: string }[] = [];
+    for (const { repository, digest, linkedAt } of links) if (await this.unlinkBlob(repository, digest, linkedAt)) removed.push({ repository, digest });
     return removed;
   }
 

@@ -32,6 +32,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { eachConcurrently } from '../../core/each-concurrently.js';
 import { RegistryError } from '../../core/errors.js';
 import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/blob-store.js';
 import { isS3Failure, s3Call } from './s3-errors.js';
@@ -101,6 +102,8 @@ interface Pointer {
 }
 
 const OCTET_STREAM = 'application/octet-stream';
+/** S3 calls in flight at once while reclaim() hides a batch of blobs or puts them back. */
+const RECLAIM_CONCURRENCY = 8;
 
 /**
  * The query parameter of a same-host redirect that names the blob's digest, signed with the
@@ -244,25 +247,33 @@ export class S3BlobStore implements BlobStore {
   }
 
   /**
-   * Hides the blob by deleting its pointer (stat, open and commits then see no blob; a commit
-   * publishes its own pointer and content), asks `stillUnused` with the pointer's LastModified,
-   * then deletes the content, or publishes the pointer again. If a commit published a pointer of
-   * its own meanwhile, that one stays and the old content, now named by nothing, is deleted.
+   * Hides each blob by deleting its pointer (stat, open and commits then see no blob; a commit
+   * publishes its own pointer and content), asks `stillUnused` once with the pointers'
+   * LastModified, then deletes the unused blobs' content (DeleteObjects), and publishes the other
+   * pointers again. If a commit published a pointer of its own meanwhile, that one stays and the
+   * old content, now named by nothing, is deleted.
    */
-  async reclaim(digest: string, stillUnused: (modifiedAt: string) => Promise<boolean>): Promise<{ size: number } | null> {
-    const pointerKey = this.keys.blobPointer(digest);
-    const pointer = await this.readPointer(pointerKey);
-    if (!pointer) return null;
-    await this.deleteObject(pointerKey);
-    let unused = false;
+  async reclaim(digests: readonly string[], stillUnused: (hidden: readonly StoredBlob[]) => Promise<ReadonlySet<string>>): Promise<{ digest: string; size: number }[]> {
+    const hidden: { digest: string; pointerKey: string; pointer: Pointer }[] = [];
+    let unused: ReadonlySet<string> = new Set();
     try {
-      unused = await stillUnused(pointer.modifiedAt ?? new Date(0).toISOString());
+      await eachConcurrently(digests, RECLAIM_CONCURRENCY, async (digest) => {
+        const pointerKey = this.keys.blobPointer(digest);
+        const pointer = await this.readPointer(pointerKey);
+        if (!pointer) return;
+        await this.deleteObject(pointerKey);
+        hidden.push({ digest, pointerKey, pointer });
+      });
+      unused = await stillUnused(hidden.map((h) => ({ digest: h.digest, modifiedAt: h.pointer.modifiedAt ?? new Date(0).toISOString() })));
     } finally {
-      if (!unused && !(await this.publishPointer(pointerKey, { key: pointer.key, size: pointer.size }))) await this.deleteObject(pointer.key);
+      const kept = hidden.filter((h) => !unused.has(h.digest));
+      await eachConcurrently(kept, RECLAIM_CONCURRENCY, async ({ pointerKey, pointer }) => {
+        if (!(await this.publishPointer(pointerKey, { key: pointer.key, size: pointer.size }))) await this.deleteObject(pointer.key);
+      });
     }
-    if (!unused) return null;
-    await this.deleteObject(pointer.key);
-    return { size: pointer.size };
+    const freed = hidden.filter((h) => unused.has(h.digest));
+    await this.deleteObjects(freed.map((h) => h.pointer.key));
+    return freed.map((h) => ({ digest: h.digest, size: h.pointer.size }));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -222,9 +222,9 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
   }
 
-  async unlinkBlobs(repository: string, links: readonly { digest: string; linkedAt: string }[]): Promise<string[]> {
+  async unlinkBlobs(links: readonly { repository: string; digest: string; linkedAt: string }[]): Promise<{ repository: string; digest: string }[]> {
     const remove = this.sql('DELETE FROM blob_links WHERE repository = ? AND digest = ? AND created_at = ?');
-    return this.db.transaction(() => links.filter((l) => remove.run(repository, l.digest, l.linkedAt).changes > 0).map((l) => l.digest))();
+    return this.db.transaction(() => links.filter((l) => remove.run(l.repository, l.digest, l.linkedAt).changes > 0).map(({ repository, digest }) => ({ repository, digest })))();
   }
 
   async deleteRepository(repository: string): Promise<boolean> {

@@ -7,7 +7,8 @@
  *               manifests through the core's own delete path; it runs at the start of a sweep.
  *   1. links:   per repository, mark every blob any stored manifest references (layers, config;
  *               index children and subjects are manifests, whose own blobs are marked too), then
- *               remove each unmarked link older than the grace period.
+ *               remove each unmarked link older than the grace period (the removals of several
+ *               repositories share a commit; each repository's re-check follows them).
  *   2. content: list committed content; whatever no repository links and is older than the grace
  *               is reclaimed (hidden, checked again, deleted).
  *   3. uploads: sessions started before the upload TTL are deleted with their temporary storage
@@ -35,8 +36,8 @@
  *    HEADs, uploads the blob anew and retries). Either way no stored manifest is left without its
  *    blob. (Residual: two clients PUTting the identical manifest at that instant; the one whose
  *    re-check fails removes the manifest the other was just told is stored.)
- *  - Content: BlobStore.reclaim hides the blob first (fs: rename; S3: delete the pointer), then
- *    asks whether anything links it; every writer that links content (upload commit, mount) links first and then checks the content is still there (core/blob-links.ts).
+ *  - Content: BlobStore.reclaim hides a batch of blobs first (fs: rename; S3: delete the
+ *    pointer), then asks, in one read for the batch, whether anything links each; every writer that links content (upload commit, mount) links first and then checks the content is still there (core/blob-links.ts).
  *    Again each writes then reads: either the collector sees the link and puts the blob back, or
  *    the writer sees it gone, takes its link back and fails (the client pushes the blob again).
  *    On DynamoDB "anything links it" reads GSI1, which lags writes: the collector waits
@@ -47,10 +48,11 @@
  * whose manifest is not there yet) are younger than it and stay; `--grace 0s` is for a registry
  * that is not being pushed to.
  */
+import { eachConcurrently } from '../each-concurrently.js';
 import { parseManifest } from '../manifest-parse.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { Logger } from '../../ports/logger.js';
-import { uploadCursor, type CollectorState, type MetadataStore, type UploadSession } from '../../ports/metadata-store.js';
+import { uploadCursor, type BlobLink, type CollectorState, type MetadataStore, type UploadSession } from '../../ports/metadata-store.js';
 
 export const DEFAULT_GRACE_MS = 3_600_000;
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 3_600_000;
@@ -61,8 +63,21 @@ export const DEFAULT_UPLOAD_TTL_MS = 24 * 3_600_000;
 const DEFAULT_BATCH = 1000;
 /** A collector that stops renewing (it crashed) is taken over after this long. */
 const DEFAULT_LEASE_MS = 5 * 60_000;
-/** Content reclaimed at once (each may wait blobIndexLagMs). */
+/** Reads of a blob's links in flight at once, where the store has no batched read (DynamoDB). */
 const RECLAIM_CONCURRENCY = 8;
+/**
+ * Blobs hidden, asked about and deleted together (BlobStore.reclaim): one linked-blobs read (and
+ * on DynamoDB one wait of blobIndexLagMs) per batch instead of per blob, while a blob a push
+ * links at that moment stays hidden, unreadable, for a batch's time at most.
+ */
+const RECLAIM_BATCH = 250;
+/**
+ * Link removals per call of MetadataStore.unlinkBlobs (one SQLite commit); marked repositories
+ * wait until their unmarked links reach this many.
+ */
+const DEFAULT_LINKS_PER_COMMIT = 5000;
+/** Batches of content being reclaimed at once (see sweepContent). */
+const RECLAIM_BATCHES_IN_FLIGHT = 4;
 /**
  * The cursor is stored (and the lease renewed) at most this often within a phase, and whenever a
  * sweep stops on an error or its time budget: each store is a commit (on SQLite an fsync, a
@@ -102,6 +117,8 @@ export interface CollectorOptions {
   dryRun?: boolean;
   /** Items per listing page and per cursor save. @default 1000 */
   batchSize?: number;
+  /** Link removals per MetadataStore.unlinkBlobs call (see sweepLinks). @default 5000 */
+  linksPerCommit?: number;
   /** Stop (saving the cursor) once this much time has passed. @default no limit */
   timeBudgetMs?: number;
   /** Phase 0: expire manifests by policy; returns how many it deleted. */
@@ -120,6 +137,15 @@ interface Cursor {
   after?: string;
 }
 
+/** A repository marked, whose unmarked links wait to be removed with others' (sweepLinks). */
+interface MarkedRepository {
+  repository: string;
+  /** Manifests the mark read (the check after removing reads only the others). */
+  seen: Set<string>;
+  /** Links no manifest references, older than the grace when the mark began. */
+  unmarked: BlobLink[];
+}
+
 class OutOfTime extends Error {}
 class LeaseLost extends Error {}
 
@@ -134,6 +160,7 @@ class Sweep {
   private readonly uploadTtlMs: number;
   private readonly dryRun: boolean;
   private readonly batch: number;
+  private readonly linksPerCommit: number;
   private readonly now: () => Date;
   private readonly owner: string;
   private readonly leaseMs: number;
@@ -143,6 +170,13 @@ class Sweep {
   /** The last finished step not stored yet (see SAVE_EVERY_MS). */
   private pending: Cursor | null = null;
   private savedAt = 0;
+  /**
+   * Content being reclaimed, oldest first (at most RECLAIM_BATCHES_IN_FLIGHT batches): while one
+   * batch's deletes wait on storage (on the bench machine's disk, most of a sweep's time), the
+   * next is listed, hidden and asked about. An entry with a cursor is the end of a page of
+   * content, stored once everything before it has finished.
+   */
+  private readonly reclaiming: { done: Promise<void>; cursor?: Cursor }[] = [];
   /** Dry run: links this sweep would remove, per digest (content then counts as unlinked). */
   private readonly wouldUnlink = new Map<string, Set<string>>();
   private readonly report: CollectionReport;
@@ -154,6 +188,7 @@ class Sweep {
     this.uploadTtlMs = options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
     this.dryRun = options.dryRun ?? false;
     this.batch = options.batchSize ?? DEFAULT_BATCH;
+    this.linksPerCommit = options.linksPerCommit ?? DEFAULT_LINKS_PER_COMMIT;
     this.now = options.now ?? (() => new Date());
     this.owner = options.owner ?? `collector-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -163,7 +198,12 @@ class Sweep {
     ] as const) {
       if (!Number.isFinite(v) || v < 0) throw new Error(`collector: ${name} must be a non-negative number of milliseconds`);
     }
-    if (!Number.isInteger(this.batch) || this.batch < 1) throw new Error('collector: batchSize must be a positive integer');
+    for (const [name, v] of [
+      ['batchSize', this.batch],
+      ['linksPerCommit', this.linksPerCommit],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`collector: ${name} must be a positive integer`);
+    }
     this.started = Date.now();
     this.deadline = options.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : this.started + options.timeBudgetMs;
     this.report = {
@@ -206,6 +246,8 @@ class Sweep {
       await this.release(null);
       this.report.complete = true;
     } catch (err) {
+      // No batch may still be deleting once the sweep has returned.
+      await Promise.allSettled(this.reclaiming.map((step) => step.done));
       if (err instanceof LeaseLost) return this.finish({ skipped: 'another collector took the lease over' });
       if (!(err instanceof OutOfTime)) {
         // The cursor of the last finished step is stored; the lease lapses on its own.
@@ -276,17 +318,35 @@ class Sweep {
   // -------------------------------------------------------------------------------------------
   // Phase 1: links
 
+  /**
+   * Repositories are marked one by one and their unmarked links removed together, about
+   * linksPerCommit at once (then each repository's handshake, removeLinks); the cursor
+   * moves past a repository once its links are removed.
+   */
   private async sweepLinks(after: string | undefined): Promise<void> {
     let last = after;
+    let group: MarkedRepository[] = [];
+    let grouped = 0;
+    const removeGroup = async () => {
+      const lastOfGroup = group.at(-1);
+      if (!lastOfGroup) return;
+      await this.removeLinks(group);
+      this.report.repositoriesSwept += group.length;
+      group = [];
+      grouped = 0;
+      await this.progress({ phase: 'links', after: lastOfGroup.repository });
+    };
     for (;;) {
       const page = await this.metadata.listRepositories({ limit: this.batch, ...(last !== undefined && { last }) });
       for (const repository of page.items) {
         this.checkTime();
-        await this.sweepRepository(repository);
-        this.report.repositoriesSwept++;
+        const marked = await this.markRepository(repository);
+        group.push(marked);
+        grouped += marked.unmarked.length;
         last = repository;
-        await this.progress({ phase: 'links', after: repository });
+        if (grouped >= this.linksPerCommit) await removeGroup();
       }
+      await removeGroup();
       if (!page.more) return;
     }
   }
@@ -318,40 +378,58 @@ class Sweep {
     }
   }
 
-  private async sweepRepository(repository: string): Promise<void> {
+  /** Marks a repository and lists its links no manifest references that are older than the grace. */
+  private async markRepository(repository: string): Promise<MarkedRepository> {
     const cutoff = this.cutoff(this.graceMs); // taken before marking (see the header)
     const seen = new Set<string>();
     const marked = new Set<string>();
-    if (!(await this.mark(repository, seen, marked))) return;
-    const removed = new Map<string, number>();
+    const unmarked: BlobLink[] = [];
+    if (!(await this.mark(repository, seen, marked))) return { repository, seen, unmarked };
     let last: string | undefined;
     for (;;) {
       const page = await this.metadata.listBlobLinks(repository, { limit: this.batch, ...(last !== undefined && { last }) });
-      const unmarked = page.items.filter((link) => !marked.has(link.digest) && link.linkedAt < cutoff);
+      for (const link of page.items) if (!marked.has(link.digest) && link.linkedAt < cutoff) unmarked.push(link);
       last = page.items.at(-1)?.digest ?? last;
-      if (this.dryRun) {
-        for (const link of unmarked) {
-          const repos = this.wouldUnlink.get(link.digest) ?? new Set<string>();
-          repos.add(repository);
-          this.wouldUnlink.set(link.digest, repos);
-          this.report.linksRemoved++;
-        }
-      } else if (unmarked.length > 0) {
-        // A page at once: on SQLite one commit instead of one per link.
-        const sizes = new Map(unmarked.map((l) => [l.digest, l.size]));
-        for (const digest of await this.metadata.unlinkBlobs(repository, unmarked)) removed.set(digest, sizes.get(digest)!);
-      }
       if (!page.more) break;
     }
-    if (removed.size === 0) return;
-    // The collector's half of the handshake: manifests stored since the mark get their links back.
-    const needed = new Set<string>();
-    if (!(await this.mark(repository, seen, needed))) {
-      for (const digest of removed.keys()) needed.add(digest);
+    if (!this.dryRun) return { repository, seen, unmarked };
+    for (const link of unmarked) {
+      const repos = this.wouldUnlink.get(link.digest) ?? new Set<string>();
+      repos.add(repository);
+      this.wouldUnlink.set(link.digest, repos);
+      this.report.linksRemoved++;
     }
-    for (const [digest, size] of removed) {
-      if (needed.has(digest)) await this.metadata.linkBlob(repository, digest, size);
-      else this.report.linksRemoved++;
+    return { repository, seen, unmarked: [] };
+  }
+
+  /**
+   * Removes the group's unmarked links, linksPerCommit a call (on SQLite one commit
+   * each, instead of one per repository: a sweep of the bench's store wrote 53,000 WAL pages with
+   * a commit per repository), then does the collector's half of the handshake for each
+   * repository: manifests stored since its mark get their links back.
+   */
+  private async removeLinks(group: readonly MarkedRepository[]): Promise<void> {
+    const links = group.flatMap(({ repository, unmarked }) => unmarked.map(({ digest, linkedAt }) => ({ repository, digest, linkedAt })));
+    const removed = new Map<string, string[]>();
+    for (let i = 0; i < links.length; i += this.linksPerCommit) {
+      for (const { repository, digest } of await this.metadata.unlinkBlobs(links.slice(i, i + this.linksPerCommit))) {
+        const digests = removed.get(repository) ?? [];
+        digests.push(digest);
+        removed.set(repository, digests);
+      }
+    }
+    for (const { repository, seen, unmarked } of group) {
+      const digests = removed.get(repository);
+      if (!digests) continue;
+      const needed = new Set<string>();
+      if (!(await this.mark(repository, seen, needed))) {
+        for (const digest of digests) needed.add(digest);
+      }
+      const sizes = new Map(unmarked.map((l) => [l.digest, l.size]));
+      for (const digest of digests) {
+        if (needed.has(digest)) await this.metadata.linkBlob(repository, digest, sizes.get(digest)!);
+        else this.report.linksRemoved++;
+      }
     }
   }
 
@@ -365,50 +443,82 @@ class Sweep {
       this.checkTime();
       const page = await this.blobs.listBlobs({ limit: this.batch, ...(last !== undefined && { last }) });
       this.report.blobsScanned += page.items.length;
-      const old = page.items.filter((b) => b.modifiedAt < cutoff);
-      // The page's linked content in one read where the store offers it (SQLite: a range of the
-      // digest index), instead of a read per blob; only the rest is hidden and asked about again.
-      const linked = !this.dryRun && this.metadata.findLinkedBlobs && old.length > 0 ? await this.metadata.findLinkedBlobs(old.map((b) => b.digest)) : undefined;
-      const queue = linked ? old.filter((b) => !linked.has(b.digest)) : [...old];
-      const worker = async () => {
-        for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await this.reclaim(blob.digest, cutoff, linked !== undefined);
-      };
-      await Promise.all(Array.from({ length: Math.min(RECLAIM_CONCURRENCY, queue.length) }, worker));
+      await this.reclaimUnlinked(
+        page.items.filter((b) => b.modifiedAt < cutoff).map((b) => b.digest),
+        cutoff,
+      );
       const lastItem = page.items.at(-1);
       if (lastItem) {
         last = lastItem.digest;
-        await this.progress({ phase: 'content', after: last });
+        this.reclaiming.push({ done: Promise.resolve(), cursor: { phase: 'content', after: last } });
       }
-      if (!page.more) return;
+      if (!page.more) break;
+    }
+    while (this.reclaiming.length > 0) await this.finishOldestReclaim();
+  }
+
+  /**
+   * Starts reclaiming those of `digests` that nothing links now (asked first too, so that linked
+   * content is not hidden and put back for nothing), RECLAIM_BATCH at a time, waiting while
+   * RECLAIM_BATCHES_IN_FLIGHT batches run.
+   */
+  private async reclaimUnlinked(digests: readonly string[], cutoff: string): Promise<void> {
+    if (digests.length === 0) return;
+    const linked = await this.linkedAmong(digests);
+    const candidates = digests.filter((digest) => !linked.has(digest));
+    for (let i = 0; i < candidates.length; i += RECLAIM_BATCH) {
+      const done = this.reclaim(candidates.slice(i, i + RECLAIM_BATCH), cutoff);
+      done.catch(() => {}); // awaited in order (finishOldestReclaim); this keeps a failure meanwhile from going unhandled
+      this.reclaiming.push({ done });
+      while (this.reclaiming.length > RECLAIM_BATCHES_IN_FLIGHT) await this.finishOldestReclaim();
     }
   }
 
-  /** True when no repository links `digest` (in a dry run: none but those this sweep would unlink). */
-  private async unlinked(digest: string): Promise<boolean> {
-    const would = this.wouldUnlink.get(digest);
-    const holders = await this.metadata.findBlobRepositories(digest, would ? would.size + 1 : 1);
-    return holders.every((r) => would?.has(r));
+  private async finishOldestReclaim(): Promise<void> {
+    const step = this.reclaiming.shift();
+    if (!step) return;
+    await step.done;
+    if (step.cursor) await this.progress(step.cursor);
   }
 
-  /** `checked`: the page's read already found nothing linking it (the check after hiding stays). */
-  private async reclaim(digest: string, cutoff: string, checked: boolean): Promise<void> {
-    if (!checked && !(await this.unlinked(digest))) return;
+  /**
+   * Of `digests`, those some repository links (in a dry run: other than by a link this sweep
+   * would remove). One read where the store offers it (SQLite: a range of the digest index);
+   * otherwise a read per digest, RECLAIM_CONCURRENCY at once.
+   */
+  private async linkedAmong(digests: readonly string[]): Promise<Set<string>> {
+    if (!this.dryRun && this.metadata.findLinkedBlobs) return digests.length > 0 ? this.metadata.findLinkedBlobs(digests) : new Set();
+    const linked = new Set<string>();
+    await eachConcurrently(digests, RECLAIM_CONCURRENCY, async (digest) => {
+      const would = this.wouldUnlink.get(digest);
+      const holders = await this.metadata.findBlobRepositories(digest, would ? would.size + 1 : 1);
+      if (!holders.every((r) => would?.has(r))) linked.add(digest);
+    });
+    return linked;
+  }
+
+  /** Deletes content nothing linked at the page's read, asking again once it is hidden (see the header). */
+  private async reclaim(digests: readonly string[], cutoff: string): Promise<void> {
     if (this.dryRun) {
-      const size = (await this.blobs.stat(digest))?.size;
-      if (size === undefined) return;
-      this.report.blobsDeleted++;
-      this.report.bytesFreed += size;
+      await eachConcurrently(digests, RECLAIM_CONCURRENCY, async (digest) => {
+        const size = (await this.blobs.stat(digest))?.size;
+        if (size === undefined) return;
+        this.report.blobsDeleted++;
+        this.report.bytesFreed += size;
+      });
       return;
     }
     const lag = this.metadata.blobIndexLagMs ?? 0;
-    const freed = await this.blobs.reclaim(digest, async (modifiedAt) => {
-      if (modifiedAt >= cutoff) return false;
+    const freed = await this.blobs.reclaim(digests, async (hidden) => {
+      const old = hidden.filter((b) => b.modifiedAt < cutoff).map((b) => b.digest);
+      if (old.length === 0) return new Set();
       if (lag > 0) await new Promise((resolve) => setTimeout(resolve, lag));
-      return this.unlinked(digest);
+      const linked = await this.linkedAmong(old);
+      return new Set(old.filter((digest) => !linked.has(digest)));
     });
-    if (freed) {
+    for (const blob of freed) {
       this.report.blobsDeleted++;
-      this.report.bytesFreed += freed.size;
+      this.report.bytesFreed += blob.size;
     }
   }
 
