@@ -22,6 +22,7 @@ import { drainGet, MANIFEST_ACCEPT, monolithicBlobUpload, OCI_MANIFEST, putManif
 import { summaryOf } from './goals.js';
 import { formatErrors, formatTable, type Cell, type Row } from './report.js';
 import { processStats, repoRoot, startDistributionProcess, startStowageProcess, type RegistryTarget, type Target } from './targets.js';
+import { timed } from './timed.js';
 
 export interface GcSizes {
   repositories: number;
@@ -275,12 +276,6 @@ async function collectDistribution(base: string, images: readonly Image[]): Prom
       eligibleLines: (run.stdout.match(/eligible for deletion/g) ?? []).length,
     },
   };
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));

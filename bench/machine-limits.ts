@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { median } from './report.js';
+import { timed } from './timed.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,12 +20,6 @@ export interface MachineLimits {
   /** Median MiB/s of node's SHA-256 (OpenSSL, native) over `bytes` already in memory. */
   sha256MiBs: number;
   samples: { diskWriteFsyncMiBs: number[]; sha256MiBs: number[] };
-}
-
-async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 /** Writes `data` to `file` in 1 MiB writes (as a registry streams a body in) and fsyncs it. */

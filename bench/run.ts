@@ -52,6 +52,7 @@ import { seedManifestImage } from './meta-only.js';
 import { ceilingEntries, ceilingMarkdown, dockerdPids, formatCeilings, preloadImage, resetNullRegistry, startNullRegistryProcess, withCpu, type FlowSample } from './ceiling.js';
 import { medianOfRounds } from './rounds.js';
 import { formatMachineLimits, measureMachineLimits, type MachineLimits } from './machine-limits.js';
+import { timed } from './timed.js';
 
 const MiB = 1024 * 1024;
 
@@ -113,12 +114,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, 
     }),
   );
   return out;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 function errText(err: unknown): string {
