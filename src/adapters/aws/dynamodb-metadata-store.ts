@@ -29,6 +29,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { eachConcurrently } from '../../core/each-concurrently.js';
 import { uploadCursor } from '../../ports/metadata-store.js';
 import type {
   BlobLink,
@@ -639,13 +640,9 @@ export class DynamoDbMetadataStore implements MetadataStore {
 
   /** Deletes each tag that still names `digest`; adds the ones deleted to `removed`. */
   private async deleteTagsNaming(repository: string, digest: string, tags: string[], removed: Set<string>): Promise<void> {
-    const queue = [...tags];
-    const worker = async () => {
-      for (let tag = queue.shift(); tag !== undefined; tag = queue.shift()) {
-        if ((await this.delete(keys.tag(repository, tag), digestIs(digest))) !== null) removed.add(tag);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, queue.length) }, worker));
+    await eachConcurrently(tags, DELETE_CONCURRENCY, async (tag) => {
+      if ((await this.delete(keys.tag(repository, tag), digestIs(digest))) !== null) removed.add(tag);
+    });
   }
 
   /** Consistent GetItem; `projection` trims the response (not the read cost, which is the item size). */
