@@ -11,8 +11,8 @@ import type { BlobContent, BlobStore, ByteRange, StoredBlob } from '../../ports/
 import { DataPaths, PRIVATE_DIR, PRIVATE_FILE } from './paths.js';
 import { FileBody } from './file-body.js';
 import { inTimeSlices } from './time-slices.js';
+import { writeBody } from './upload-writer.js';
 
-const WRITE_BATCH_BYTES = 1 << 20;
 /** Unlinks of reclaimed blobs queued to the thread pool at once (settleHidden). */
 const UNLINKS_IN_FLIGHT = 16;
 
@@ -184,35 +184,10 @@ export class FsBlobStore implements BlobStore {
 
   async writeUpload(uploadId: string, state: unknown, offset: number, body: AsyncIterable<Uint8Array>): Promise<{ written: number; state: unknown }> {
     const handle = await open(this.paths.upload(uploadId), 'r+');
-    let written = 0;
     try {
       // Drop anything a failed earlier attempt left past the offset.
       await handle.truncate(offset);
-      // Socket chunks are small (~64 KiB); coalescing them into ~1 MiB writev calls keeps the
-      // thread-pool round trips per byte low.
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        let position = offset + written;
-        let buffers = pending;
-        let remaining = pendingBytes;
-        pending = [];
-        pendingBytes = 0;
-        while (remaining > 0) {
-          const { bytesWritten } = await handle.writev(buffers, position);
-          position += bytesWritten;
-          remaining -= bytesWritten;
-          written += bytesWritten;
-          if (remaining > 0) buffers = [Buffer.concat(buffers).subarray(bytesWritten)];
-        }
-      };
-      for await (const chunk of body) {
-        pending.push(chunk);
-        pendingBytes += chunk.byteLength;
-        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
-      }
-      await flush();
-      return { written, state };
+      return { written: await writeBody(handle, offset, body), state };
     } catch (err) {
       await handle.truncate(offset).catch(() => {});
       throw err;
