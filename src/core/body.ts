@@ -23,12 +23,12 @@ export function declaredLength(headers: Record<string, string | undefined>): num
 }
 
 /**
- * Passes the body through, feeding every chunk to `onChunk` and failing once more than `limit`
- * bytes arrive (so an oversize body is refused before it is all read).
+ * Passes the body through, feeding every chunk to `onChunk` (waiting when it returns a promise)
+ * and failing once more than `limit` bytes arrive (so an oversize body is refused before it is all read).
  */
 export async function* tap(
   body: AsyncIterable<Uint8Array>,
-  onChunk: (chunk: Uint8Array) => void,
+  onChunk: (chunk: Uint8Array) => void | Promise<void>,
   limit = Number.POSITIVE_INFINITY,
   tooLarge: () => Error = () => new RegistryError('SIZE_INVALID', `request body is larger than ${limit} bytes`),
 ): AsyncGenerator<Uint8Array> {
@@ -36,7 +36,8 @@ export async function* tap(
   for await (const chunk of body) {
     seen += chunk.byteLength;
     if (seen > limit) throw tooLarge();
-    onChunk(chunk);
+    const wait = onChunk(chunk);
+    if (wait) await wait;
     yield chunk;
   }
 }

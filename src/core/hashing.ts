@@ -18,14 +18,24 @@ import type { DigestAlgorithm } from './digest.js';
 
 export interface UploadHasher {
   readonly algorithm: DigestAlgorithm;
-  update(chunk: Uint8Array): void;
+  /** Hashes the chunk (or hands it on: ./hash-thread.ts); a promise asks the caller to wait before the next. */
+  update(chunk: Uint8Array): void | Promise<void>;
   /** `alg:hex` of everything hashed so far; the hasher stays usable. */
-  digestSoFar(): string;
+  digestSoFar(): string | Promise<string>;
   /** Serialised state (base64) when the hasher is resumable, else null. */
   saveState(): string | null;
 }
 
-export class NativeHasher implements UploadHasher {
+/** A native hasher whose state this process can keep between requests (../live-hashers.ts). */
+export interface KeepableHasher extends UploadHasher {
+  /** An independent hasher in the same state. */
+  copy(): KeepableHasher;
+  /** False once the state is lost (its hashing thread stopped): not to be reused. */
+  readonly usable: boolean;
+}
+
+export class NativeHasher implements KeepableHasher {
+  readonly usable = true;
   constructor(
     readonly algorithm: DigestAlgorithm,
     private readonly hash: Hash = createHash(algorithm),

@@ -13,25 +13,25 @@
  */
 import type { DigestAlgorithm } from './digest.js';
 // Type only: the context (every Lambda bundle) must not pull in the hashers (hash-wasm).
-import type { NativeHasher } from './hashing.js';
+import type { KeepableHasher } from './hashing.js';
 
 /** Uploads whose state is kept at most (each a few hundred bytes); the oldest goes first. */
 const DEFAULT_CAPACITY = 1024;
 
 export class LiveHashers {
-  private readonly entries = new Map<string, { offset: number; hasher: NativeHasher }>();
+  private readonly entries = new Map<string, { offset: number; hasher: KeepableHasher }>();
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
   /** A copy of the hasher that has hashed exactly the upload's bytes [0, offset), if this process has it. */
-  take(uploadId: string, algorithm: DigestAlgorithm, offset: number): NativeHasher | undefined {
+  take(uploadId: string, algorithm: DigestAlgorithm, offset: number): KeepableHasher | undefined {
     const entry = this.entries.get(uploadId);
-    if (!entry || entry.offset !== offset || entry.hasher.algorithm !== algorithm) return undefined;
+    if (!entry || entry.offset !== offset || entry.hasher.algorithm !== algorithm || !entry.hasher.usable) return undefined;
     return entry.hasher.copy();
   }
 
   /** Records the hasher of the upload's bytes [0, offset), once that offset is recorded in the session. */
-  keep(uploadId: string, offset: number, hasher: NativeHasher): void {
+  keep(uploadId: string, offset: number, hasher: KeepableHasher): void {
     this.entries.delete(uploadId);
     this.entries.set(uploadId, { offset, hasher });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);

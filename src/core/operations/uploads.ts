@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { declaredLength, hasBody, tap } from '../body.js';
 import { parseDigest, parseDigestAlgorithm, type Digest, type DigestAlgorithm } from '../digest.js';
 import { RegistryError } from '../errors.js';
-import { NativeHasher, ResumableHasher, type UploadHasher } from '../hashing.js';
+import { ThreadHasher } from '../hash-thread.js';
+import { type KeepableHasher, NativeHasher, ResumableHasher, type UploadHasher } from '../hashing.js';
 import type { RegistryContext } from '../context.js';
 import { claimStoredUpload, DEFAULT_UPLOAD_LEASE, hasLiveLease, type UploadClaim } from '../upload-claim.js';
 import { permits, response, type RegistryRequest, type RegistryResponse } from '../messages.js';
@@ -132,8 +133,8 @@ async function monolithicUpload(ctx: RegistryContext, name: string, digest: Dige
   let state = await ctx.blobs.createUpload(id);
   let size = 0;
   try {
-    const hasher = new NativeHasher(digest.algorithm);
     const expected = declaredLength(req.headers);
+    const hasher = nativeHasher(ctx, digest.algorithm, expected);
     const written = await ctx.blobs.writeUpload(
       id,
       state,
@@ -143,7 +144,7 @@ async function monolithicUpload(ctx: RegistryContext, name: string, digest: Dige
     state = written.state;
     size = written.written;
     checkLength(expected, size);
-    checkDigest(digest, hasher.digestSoFar());
+    checkDigest(digest, await hasher.digestSoFar());
   } catch (err) {
     await ctx.blobs.deleteUpload(id, state);
     throw err;
@@ -380,11 +381,11 @@ async function writeRequestBody(
   const session = { ...claim.session, algorithm };
   // Natively (node:crypto) whenever the store can be re-read; resumable state only for a store
   // that cannot (S3), where a catch-up re-read is impossible.
-  const hasher = await hasherAt(ctx, session, !ctx.blobs.uploadsReadable);
+  const hasher = await hasherAt(ctx, session, !ctx.blobs.uploadsReadable, plan.expected);
   const feed = (chunk: Uint8Array) => {
     // A holder whose lease ran out may have been replaced: it must not write another byte.
     if (claim.lost) throw concurrentWrite();
-    hasher.update(chunk);
+    return hasher.update(chunk);
   };
   // On failure the claim is released by the caller, at the unchanged offset, so the client can
   // resend this chunk at once.
@@ -395,14 +396,14 @@ async function writeRequestBody(
     offset: session.offset + written.written,
     storageState: written.state,
     hashState: hasher.saveState(),
-    digestSoFar: hasher.digestSoFar(),
+    digestSoFar: await hasher.digestSoFar(),
   };
   if (!(await claim.record(progress, keepLease))) {
     // Cancelled while writing: what this request wrote belongs to no session, so it goes too.
     if (!(await ctx.metadata.getUpload(session.id))) await ctx.blobs.deleteUpload(session.id, written.state).catch(() => {});
     throw concurrentWrite();
   }
-  if (hasher instanceof NativeHasher) hashersOf(ctx).keep(session.id, progress.offset, hasher);
+  if (isKeepable(hasher)) hashersOf(ctx).keep(session.id, progress.offset, hasher);
   return { session: claim.session, hasher };
 }
 
@@ -411,14 +412,32 @@ function concurrentWrite(): RegistryError {
   return new RegistryError('UPLOAD_OUT_OF_ORDER', 'another request is writing to this upload at the same offset: check the upload status and resend from its offset');
 }
 
+/**
+ * A native hasher for a body of `bodyBytes` (undefined: not known in advance). On a store that can
+ * be re-read (the filesystem, so a long-lived server process) a body of a slot or more is hashed
+ * on the process's hashing thread (../hash-thread.ts), beside the event loop that receives it;
+ * a smaller one at once, as a round trip to the thread would cost more than hashing it.
+ */
+function nativeHasher(ctx: RegistryContext, algorithm: DigestAlgorithm, bodyBytes: number | undefined): KeepableHasher {
+  if (ctx.blobs.uploadsReadable && (bodyBytes === undefined || bodyBytes >= THREAD_HASH_MIN_BYTES)) return ThreadHasher.create(algorithm);
+  return new NativeHasher(algorithm);
+}
+
+/** Smallest body hashed on the hashing thread. */
+const THREAD_HASH_MIN_BYTES = 1 << 20;
+
+function isKeepable(hasher: UploadHasher): hasher is KeepableHasher {
+  return hasher instanceof NativeHasher || hasher instanceof ThreadHasher;
+}
+
 /** A hasher positioned at the session's offset, rebuilt as cheaply as possible. */
-async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable: boolean): Promise<UploadHasher> {
+async function hasherAt(ctx: RegistryContext, session: UploadSession, resumable: boolean, bodyBytes: number | undefined): Promise<UploadHasher> {
   const { algorithm, offset } = session;
   if (resumable) {
     if (offset === 0 || session.hashState) return ResumableHasher.create(algorithm, session.hashState);
     return catchUp(ctx, session, await ResumableHasher.create(algorithm));
   }
-  if (offset === 0) return new NativeHasher(algorithm);
+  if (offset === 0) return nativeHasher(ctx, algorithm, bodyBytes);
   const live = hashersOf(ctx).take(session.id, algorithm, offset);
   if (live) return live;
   // A session an earlier release left with a resumable state goes on with it.
@@ -441,7 +460,7 @@ async function catchUp<H extends UploadHasher>(ctx: RegistryContext, session: Up
       { detail: { algorithm: session.algorithm } },
     );
   }
-  for await (const chunk of ctx.blobs.readUpload(session.id, session.storageState, session.offset)) hasher.update(chunk);
+  for await (const chunk of ctx.blobs.readUpload(session.id, session.storageState, session.offset)) await hasher.update(chunk);
   return hasher;
 }
 
