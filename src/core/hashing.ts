@@ -6,6 +6,8 @@
  *   it in memory (./live-hashers.ts), and a request that continues an upload without it (another
  *   process wrote the previous chunk, a restart) rebuilds it with one native catch-up re-read of
  *   what the upload holds, so every process continues an upload alike, only that one slower.
+ *   A body of 1 MiB or more gets the same native hashing on the process's hashing thread
+ *   instead (ThreadHasher, ./hash-thread.ts), so the event loop only receives and writes it.
  * - ResumableHasher (hash-wasm) on a store that cannot be re-read (S3): its state is saved with
  *   the session after every request so any process, Lambda or upload-service task can continue
  *   the upload. (hash-wasm's SHA-256 runs several times slower than node's here, which is why a
