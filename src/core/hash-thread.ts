@@ -29,9 +29,9 @@ export type HashReply = { seq: number; hex?: string; error?: string };
 
 const SLOT_BYTES = 1 << 20;
 /** Slots one hasher may have posted and not yet hashed (so at most this many MiB queued per upload). */
-const SLOTS_IN_FLIGHT = 4;
+const SLOTS_IN_FLIGHT = 2;
 /** Free slots kept for reuse (already-touched memory is cheaper to fill than fresh pages). */
-const SLOTS_KEPT = 32;
+const SLOTS_KEPT = 8;
 
 /** One worker thread and the replies it owes. */
 class HashThread {

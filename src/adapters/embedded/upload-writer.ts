@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 
 const SLAB_BYTES = 1 << 20;
 /** Slab writes of one body in the thread pool at once. */
-const WRITES_IN_FLIGHT = 4;
+const WRITES_IN_FLIGHT = 2;
 /** Bytes written between two background datasyncs. */
 const SYNC_EVERY_BYTES = 8 << 20;
 
