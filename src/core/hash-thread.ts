@@ -27,7 +27,8 @@ export type HashRequest =
 
 export type HashReply = { seq: number; hex?: string; error?: string };
 
-const SLOT_BYTES = 1 << 20;
+/** Bytes handed to the thread at once; a body smaller than one slot is not worth the round trip. */
+export const SLOT_BYTES = 1 << 20;
 /** Slots one hasher may have posted and not yet hashed (so at most this many MiB queued per upload). */
 const SLOTS_IN_FLIGHT = 2;
 /** Free slots kept for reuse (already-touched memory is cheaper to fill than fresh pages). */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { declaredLength, hasBody, tap } from '../body.js';
 import { parseDigest, parseDigestAlgorithm, type Digest, type DigestAlgorithm } from '../digest.js';
 import { RegistryError } from '../errors.js';
-import { ThreadHasher } from '../hash-thread.js';
+import { SLOT_BYTES, ThreadHasher } from '../hash-thread.js';
 import { type KeepableHasher, NativeHasher, ResumableHasher, type UploadHasher } from '../hashing.js';
 import type { RegistryContext } from '../context.js';
 import { claimStoredUpload, DEFAULT_UPLOAD_LEASE, hasLiveLease, type UploadClaim } from '../upload-claim.js';
@@ -419,12 +419,9 @@ function concurrentWrite(): RegistryError {
  * a smaller one at once, as a round trip to the thread would cost more than hashing it.
  */
 function nativeHasher(ctx: RegistryContext, algorithm: DigestAlgorithm, bodyBytes: number | undefined): KeepableHasher {
-  if (ctx.blobs.uploadsReadable && (bodyBytes === undefined || bodyBytes >= THREAD_HASH_MIN_BYTES)) return ThreadHasher.create(algorithm);
+  if (ctx.blobs.uploadsReadable && (bodyBytes === undefined || bodyBytes >= SLOT_BYTES)) return ThreadHasher.create(algorithm);
   return new NativeHasher(algorithm);
 }
-
-/** Smallest body hashed on the hashing thread. */
-const THREAD_HASH_MIN_BYTES = 1 << 20;
 
 function isKeepable(hasher: UploadHasher): hasher is KeepableHasher {
   return hasher instanceof NativeHasher || hasher instanceof ThreadHasher;
